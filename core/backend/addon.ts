@@ -1,0 +1,63 @@
+// Finds and loads the native addon. Every candidate that failed is reported, so that
+// "why is gradlab on the TypeScript backend?" always has an answer.
+import * as fs from "fs";
+import * as path from "path";
+import type { Kernels } from "./kernels";
+
+/** What the addon exports beyond the kernels: build facts and thread control. */
+export interface NativeAddon extends Kernels {
+  info(): { blas: string; threads: number; version: string; simd: string };
+  setNumThreads(n: number): void;
+}
+
+export interface AddonLoad {
+  addon: NativeAddon | null;
+  /** Why loading failed, one line per candidate tried; empty when it loaded. */
+  failures: string[];
+  path: string | null;
+}
+
+/** The package root: the nearest folder above this file whose package.json is gradlab's. */
+export function packageRoot(): string {
+  let dir = __dirname;
+  for (;;) {
+    const pj = path.join(dir, "package.json");
+    if (fs.existsSync(pj)) {
+      try {
+        if (JSON.parse(fs.readFileSync(pj, "utf8")).name === "gradlab") return dir;
+      } catch { /* keep walking */ }
+    }
+    const up = path.dirname(dir);
+    if (up === dir) return path.resolve(__dirname, "../../..");
+    dir = up;
+  }
+}
+
+let cached: AddonLoad | null = null;
+
+export function loadAddon(): AddonLoad {
+  if (cached) return cached;
+  const root = packageRoot();
+  const candidates = [
+    process.env.GRADLAB_ADDON,
+    path.join(root, "native/build/Release/gradlab.node"),
+    path.join(root, "native/build/Debug/gradlab.node"),
+  ].filter((p): p is string => !!p);
+  const failures: string[] = [];
+  for (const p of candidates) {
+    if (!fs.existsSync(p)) {
+      failures.push(`${p}: not built`);
+      continue;
+    }
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const addon = require(p) as NativeAddon;
+      cached = { addon, failures: [], path: p };
+      return cached;
+    } catch (e) {
+      failures.push(`${p}: ${(e as Error).message.split("\n")[0]}`);
+    }
+  }
+  cached = { addon: null, failures, path: null };
+  return cached;
+}

@@ -1,0 +1,61 @@
+// Direct 2-D convolution (cross-correlation, as PyTorch) and its two gradients,
+// written as plain loops: the reference the native im2col+GEMM path is checked against.
+import type { ConvParams, FloatBuffer } from "../kernels";
+
+interface Geometry {
+  N: number; C: number; H: number; W: number; OC: number; KH: number; KW: number; OH: number; OW: number;
+  sH: number; sW: number; pH: number; pW: number; dH: number; dW: number; G: number; Cg: number; OCg: number;
+}
+
+function geometry(p: ConvParams): Geometry {
+  const [N, C, H, W, OC, KH, KW, OH, OW, sH, sW, pH, pW, dH, dW, G] = p;
+  return { N, C, H, W, OC, KH, KW, OH, OW, sH, sW, pH, pW, dH, dW, G, Cg: C / G, OCg: OC / G };
+}
+
+/** Calls visit(xIndex, wIndex, outIndex) for every multiply-add of the convolution. */
+function forEachTap(g: Geometry, visit: (xi: number, wi: number, oi: number) => void): void {
+  const { N, C, H, W, OC, KH, KW, OH, OW, sH, sW, pH, pW, dH, dW, Cg, OCg } = g;
+  for (let n = 0; n < N; n++) {
+    for (let oc = 0; oc < OC; oc++) {
+      const group = Math.floor(oc / OCg);
+      for (let c = 0; c < Cg; c++) {
+        const ic = group * Cg + c;
+        const xPlane = (n * C + ic) * H * W;
+        const wBase = (oc * Cg + c) * KH * KW;
+        for (let kh = 0; kh < KH; kh++) {
+          for (let kw = 0; kw < KW; kw++) {
+            const wi = wBase + kh * KW + kw;
+            for (let oh = 0; oh < OH; oh++) {
+              const ih = oh * sH - pH + kh * dH;
+              if (ih < 0 || ih >= H) continue;
+              const oRow = ((n * OC + oc) * OH + oh) * OW;
+              for (let ow = 0; ow < OW; ow++) {
+                const iw = ow * sW - pW + kw * dW;
+                if (iw < 0 || iw >= W) continue;
+                visit(xPlane + ih * W + iw, wi, oRow + ow);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+export function conv2d(x: FloatBuffer, w: FloatBuffer, out: FloatBuffer, p: ConvParams): void {
+  const acc = new Float64Array(out.length);
+  forEachTap(geometry(p), (xi, wi, oi) => { acc[oi] += x[xi] * w[wi]; });
+  out.set(acc);
+}
+
+export function conv2dBackwardInput(dy: FloatBuffer, w: FloatBuffer, dx: FloatBuffer, p: ConvParams): void {
+  const acc = new Float64Array(dx.length);
+  forEachTap(geometry(p), (xi, wi, oi) => { acc[xi] += dy[oi] * w[wi]; });
+  dx.set(acc);
+}
+
+export function conv2dBackwardWeight(x: FloatBuffer, dy: FloatBuffer, dw: FloatBuffer, p: ConvParams): void {
+  const acc = new Float64Array(dw.length);
+  forEachTap(geometry(p), (xi, wi, oi) => { acc[wi] += x[xi] * dy[oi]; });
+  dw.set(acc);
+}

@@ -1,0 +1,16 @@
+// The pure-TypeScript backend: every kernel, readable, the reference for the others.
+import type { Kernels } from "../kernels";
+import { unary, unaryBackward, binary, where, cast, fill, countNonFinite, nonzero } from "./elementwise";
+import { reduce, softmax, softmaxBackward } from "./reduce";
+import { gemm } from "./gemm";
+import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from "./conv";
+import { maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward } from "./pool";
+import { stridedCopy, stridedScatter, indexSelect, indexAdd, gather, scatterAdd } from "./indexing";
+
+export const jsKernels: Kernels = {
+  unary, unaryBackward, binary, where, reduce, gemm, softmax, softmaxBackward,
+  conv2d, conv2dBackwardInput, conv2dBackwardWeight,
+  maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward,
+  stridedCopy, stridedScatter, indexSelect, indexAdd, gather, scatterAdd,
+  cast, fill, nonzero, countNonFinite,
+};

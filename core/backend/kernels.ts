@@ -1,0 +1,113 @@
+// The primitive kernels: the whole contract between gradlab's ops and a backend.
+//
+// Every op, layer and loss in gradlab is built from these. The pure-TypeScript backend
+// (`js.ts`) implements every one of them and is the reference; the native addon
+// (`native/src/*.cc`) implements the same functions with the same arguments and is
+// tested against it. Buffers are typed arrays: Float32Array (float32), Float64Array
+// (float64), Int32Array (int32), Uint8Array (bool). Every tensor is contiguous and
+// row-major; shapes are plain arrays of non-negative integers. Outputs are allocated by
+// the caller and passed in; kernels never allocate tensors, except `nonzero`.
+//
+// Op codes are numbers so that a call crosses into C++ without string compares; the
+// native addon's `native/src/opcodes.h` repeats these tables in the same order.
+
+export type Buffer = Float32Array | Float64Array | Int32Array | Uint8Array;
+export type FloatBuffer = Float32Array | Float64Array;
+
+/** Elementwise unary ops. `a`, `b` are the op's scalar parameters where it has them. */
+export const UNARY = [
+  "neg", "abs", "sign", "exp", "log", "sqrt", "rsqrt", "sin", "cos", "tanh",
+  "sigmoid", "relu", "floor", "ceil", "round", "reciprocal", "square", "atan", "log1p", "expm1",
+  "erf", "leakyRelu", "elu", "selu", "softplus", "softsign", "hardtanh", "gelu", "heaviside", "clamp",
+  "powScalar", "silu",
+] as const;
+export type UnaryOp = (typeof UNARY)[number];
+export const unaryCode = Object.fromEntries(UNARY.map((n, i) => [n, i])) as Record<UnaryOp, number>;
+
+/** Unary ops that are defined on int32 as well as on floats (the rest need floats). */
+export const UNARY_INT_OK: ReadonlySet<UnaryOp> = new Set(["neg", "abs", "sign", "relu", "square", "clamp"]);
+
+/** Elementwise binary ops with broadcasting. Comparisons and logical ops write bool (Uint8Array). */
+export const BINARY = ["add", "sub", "mul", "div", "pow", "maximum", "minimum",
+  "eq", "ne", "lt", "le", "gt", "ge", "and", "or"] as const;
+export type BinaryOp = (typeof BINARY)[number];
+export const binaryCode = Object.fromEntries(BINARY.map((n, i) => [n, i])) as Record<BinaryOp, number>;
+export const BINARY_BOOL_OUT: ReadonlySet<BinaryOp> = new Set(["eq", "ne", "lt", "le", "gt", "ge", "and", "or"]);
+
+/** Reductions along one axis of a tensor seen as [outer, n, inner]. */
+export const REDUCE = ["sum", "prod", "max", "min", "argmax", "argmin"] as const;
+export type ReduceOp = (typeof REDUCE)[number];
+export const reduceCode = Object.fromEntries(REDUCE.map((n, i) => [n, i])) as Record<ReduceOp, number>;
+
+/**
+ * Convolution geometry, one flat array so it crosses into C++ in one piece:
+ * [N, C, H, W, OC, KH, KW, OH, OW, strideH, strideW, padH, padW, dilationH, dilationW, groups].
+ * Input x: (N, C, H, W); weight w: (OC, C/groups, KH, KW); output: (N, OC, OH, OW).
+ */
+export type ConvParams = number[];
+
+/**
+ * Pooling geometry: [N, C, H, W, OH, OW, KH, KW, strideH, strideW, padH, padW, dilationH, dilationW].
+ */
+export type PoolParams = number[];
+
+export interface Kernels {
+  /** out[i] = f(x[i]; a, b). x and out have the same dtype and length (out may be x). */
+  unary(op: number, x: Buffer, out: Buffer, a: number, b: number): void;
+  /** dx[i] = dy[i] * f'(x[i]) for the same op; y = f(x) is given for ops whose derivative uses it. */
+  unaryBackward(op: number, x: FloatBuffer, y: FloatBuffer, dy: FloatBuffer, dx: FloatBuffer, a: number, b: number): void;
+  /** out = a ∘ b with NumPy broadcasting; a and b share a dtype; out is that dtype, or bool for comparisons. */
+  binary(op: number, a: Buffer, aShape: number[], b: Buffer, bShape: number[], out: Buffer, outShape: number[]): void;
+  /** out = cond ? a : b, all three broadcast to outShape; cond is bool, a/b/out share a dtype. */
+  where(cond: Uint8Array, condShape: number[], a: Buffer, aShape: number[], b: Buffer, bShape: number[], out: Buffer, outShape: number[]): void;
+  /**
+   * Reduce x seen as [outer, n, inner] along the middle axis into out, seen as [outer, inner].
+   * argmax/argmin write int32 indices (first occurrence wins; NaN counts as the largest/smallest
+   * and propagates through max/min, as in PyTorch). Sums accumulate in double precision.
+   */
+  reduce(op: number, x: Buffer, outer: number, n: number, inner: number, out: Buffer): void;
+  /**
+   * Batched C = op(A)·op(B) (+ C when accumulate): A is M×K (K×M when transA), B is K×N (N×K when
+   * transB), C is M×N, all row-major. Batch b reads A at b*strideA, B at b*strideB and writes C at
+   * b*strideC (a stride of 0 broadcasts). A, B, C share a float dtype.
+   */
+  gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, A: FloatBuffer, B: FloatBuffer, C: FloatBuffer,
+    batch: number, strideA: number, strideB: number, strideC: number, accumulate: boolean): void;
+  /** Softmax (or log-softmax) of x seen as [outer, n, inner] along the middle axis. */
+  softmax(x: FloatBuffer, out: FloatBuffer, outer: number, n: number, inner: number, log: boolean): void;
+  /** Gradient of softmax/log-softmax given its output y and the incoming gradient dy. */
+  softmaxBackward(y: FloatBuffer, dy: FloatBuffer, dx: FloatBuffer, outer: number, n: number, inner: number, log: boolean): void;
+  /** 2-D convolution (cross-correlation, as PyTorch), no bias. */
+  conv2d(x: FloatBuffer, w: FloatBuffer, out: FloatBuffer, p: ConvParams): void;
+  /** dx (overwritten) from dy and w. */
+  conv2dBackwardInput(dy: FloatBuffer, w: FloatBuffer, dx: FloatBuffer, p: ConvParams): void;
+  /** dw (overwritten) from x and dy. */
+  conv2dBackwardWeight(x: FloatBuffer, dy: FloatBuffer, dw: FloatBuffer, p: ConvParams): void;
+  /** Max pooling; argmax gets, per output element, the flat index h*W+w of the winner in its input plane (padding is -inf). */
+  maxPool2d(x: FloatBuffer, out: FloatBuffer, argmax: Int32Array, p: PoolParams): void;
+  /** dx (overwritten) gets dy routed to each window's winner, accumulated where windows overlap. */
+  maxPool2dBackward(dy: FloatBuffer, argmax: Int32Array, dx: FloatBuffer, p: PoolParams): void;
+  /** Average pooling; countIncludePad divides by the full window (PyTorch's default) instead of the in-bounds part. */
+  avgPool2d(x: FloatBuffer, out: FloatBuffer, p: PoolParams, countIncludePad: boolean): void;
+  avgPool2dBackward(dy: FloatBuffer, dx: FloatBuffer, p: PoolParams, countIncludePad: boolean): void;
+  /** dst (contiguous, product(shape) long) = the strided view of src at offset with strides (in elements, may be 0). */
+  stridedCopy(src: Buffer, offset: number, strides: number[], shape: number[], dst: Buffer): void;
+  /** The strided view of dst at offset with strides = src (contiguous); += when accumulate. */
+  stridedScatter(dst: Buffer, offset: number, strides: number[], shape: number[], src: Buffer, accumulate: boolean): void;
+  /** out[o, i, j] = x[o, index[i], j]; x seen as [outer, n, inner]; every index must be in [0, n). */
+  indexSelect(x: Buffer, outer: number, n: number, inner: number, index: Int32Array, out: Buffer): void;
+  /** dx[o, index[i], j] += src[o, i, j]; dx seen as [outer, n, inner]. */
+  indexAdd(dx: Buffer, outer: number, n: number, inner: number, index: Int32Array, src: Buffer): void;
+  /** out[..., i_dim, ...] = x[..., index[..., i_dim, ...], ...] (PyTorch's gather); index has out's shape. */
+  gather(x: Buffer, xShape: number[], dim: number, index: Int32Array, indexShape: number[], out: Buffer): void;
+  /** The adjoint of gather: dx[..., index[...], ...] += src[...]. */
+  scatterAdd(dx: Buffer, dxShape: number[], dim: number, index: Int32Array, indexShape: number[], src: Buffer): void;
+  /** dst[i] = src[i] converted to dst's dtype; converting NaN or ±Inf to int32 throws. */
+  cast(src: Buffer, dst: Buffer): void;
+  /** dst[i] = value. */
+  fill(dst: Buffer, value: number): void;
+  /** The flat indices i where mask[i] != 0, in order. */
+  nonzero(mask: Uint8Array): Int32Array;
+  /** How many elements are NaN or ±Inf (0 for int and bool buffers). */
+  countNonFinite(x: Buffer): number;
+}

@@ -1,0 +1,55 @@
+// Data types, their storage, and how mixed dtypes combine (PyTorch's promotion rules,
+// restricted to the dtypes gradlab has).
+import type { Buffer } from "./backend/kernels";
+import { DTypeError } from "./errors";
+
+export type DType = "float32" | "float64" | "int32" | "bool";
+export const DTYPES: readonly DType[] = ["float32", "float64", "int32", "bool"];
+
+type Ctor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor | Uint8ArrayConstructor;
+const CTORS: Record<DType, Ctor> = { float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array };
+
+export function arrayCtor(dtype: DType): Ctor {
+  return CTORS[dtype];
+}
+
+export function allocBuffer(dtype: DType, size: number): Buffer {
+  return new CTORS[dtype](size);
+}
+
+export function dtypeOf(buf: Buffer): DType {
+  if (buf instanceof Float32Array) return "float32";
+  if (buf instanceof Float64Array) return "float64";
+  if (buf instanceof Int32Array) return "int32";
+  return "bool";
+}
+
+export function isFloat(dtype: DType): boolean {
+  return dtype === "float32" || dtype === "float64";
+}
+
+export function checkDType(dtype: unknown, op: string): DType {
+  if (typeof dtype !== "string" || !(DTYPES as readonly string[]).includes(dtype)) {
+    throw new DTypeError(`${op}: unknown dtype ${JSON.stringify(dtype)} (expected one of ${DTYPES.join(", ")})`);
+  }
+  return dtype as DType;
+}
+
+const RANK: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };
+
+/** The dtype two tensors combine to, as PyTorch promotes: bool < int32 < float32 < float64. */
+export function promote(a: DType, b: DType): DType {
+  return RANK[a] >= RANK[b] ? a : b;
+}
+
+/** The dtype of a tensor combined with a JS number: a fractional number makes an int tensor float32. */
+export function promoteScalar(t: DType, value: number): DType {
+  if (t === "bool") return Number.isInteger(value) ? "int32" : "float32";
+  if (t === "int32" && !Number.isInteger(value)) return "float32";
+  return t;
+}
+
+/** Floating dtype an op computes in when given this dtype (ints and bools become float32). */
+export function floatOf(dtype: DType): "float32" | "float64" {
+  return dtype === "float64" ? "float64" : "float32";
+}

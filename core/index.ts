@@ -1,0 +1,21 @@
+// gradlab: tensors, autograd, and (as the project grows) layers, optimisers and data.
+export { Tensor } from "./tensor";
+export type { TensorLike } from "./tensor";
+export type { DType } from "./dtype";
+export {
+  tensor, zeros, ones, full, eye, arange, linspace, rand, randn, randint, randperm,
+  zerosLike, onesLike, fullLike, randLike, randnLike,
+  type TensorOptions, type RandomOptions, type NestedArray,
+} from "./ops/creation";
+export { where, clamp } from "./ops/elementwise";
+export { sum, mean, max, min, amax, amin, argmax, argmin, variance as var, std, norm, logsumexp, prod, type ValuesIndices } from "./ops/reduce";
+export { reshape, flatten, squeeze, unsqueeze, transpose, permute, expand, slice, index, indexSelect, gather, maskedSelect,
+  cat, stack, split, chunk, type IndexSpec } from "./ops/movement";
+export { matmul, dot } from "./ops/linalg";
+export { convOutputSize, type WindowOptions } from "./ops/window";
+export { manualSeed, Generator, defaultGenerator } from "./random";
+export { noGrad, setGradEnabled, isGradEnabled } from "./autograd";
+export { gradcheck, relativeError, type GradcheckResult, type GradcheckOptions } from "./gradcheck";
+export { backend, setBackend, availableBackends, setNumThreads, type BackendInfo } from "./backend";
+export { ShapeError, DTypeError, ValueError } from "./errors";
+export * as F from "./functional";

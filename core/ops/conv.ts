@@ -1,0 +1,79 @@
+// 2-D convolution (cross-correlation, as PyTorch) with stride, padding, dilation and
+// groups; its gradients are the two backward kernels.
+import { Tensor } from "../tensor";
+import { kernels } from "../backend";
+import type { FloatBuffer } from "../backend/kernels";
+import { allocBuffer, isFloat } from "../dtype";
+import { record } from "../autograd";
+import { numel } from "../shape";
+import { ShapeError, DTypeError, ValueError, fmtShape } from "../errors";
+import { fromBuffer } from "./creation";
+import { pair, windowOutputSize, type Pair } from "./window";
+
+export interface Conv2dOptions {
+  stride?: Pair;
+  /** Zero padding on each side, or "valid" (none) or "same" (output as large as the input; stride 1). */
+  padding?: Pair | "valid" | "same";
+  dilation?: Pair;
+  groups?: number;
+  /** Allow windows that stop short of the input's end (PyTorch's silent floor); see convOutputSize. */
+  dropRemainder?: boolean;
+}
+
+/**
+ * conv2d(input (N, C, H, W) or (C, H, W), weight (OC, C/groups, KH, KW), bias (OC)?)
+ * → (N, OC, OH, OW), OH = (H + 2·padH − dilH·(KH−1) − 1)/strideH + 1.
+ */
+export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+  const op = "conv2d";
+  if (!(input instanceof Tensor) || !(weight instanceof Tensor)) throw new TypeError("conv2d: input and weight must be tensors");
+  if (input.ndim === 3) return conv2d(input.unsqueeze(0), weight, bias, opts).squeeze(0);
+  if (input.ndim !== 4) throw new ShapeError(`conv2d: expected input of shape (N, C, H, W) or (C, H, W), got ${fmtShape(input.shape)}`);
+  if (weight.ndim !== 4) throw new ShapeError(`conv2d: expected weight of shape (outChannels, inChannels/groups, KH, KW), got ${fmtShape(weight.shape)}`);
+  if (!isFloat(input.dtype)) throw new DTypeError(`conv2d: expected a floating-point input, got ${input.dtype} (convert with .float())`);
+  if (input.dtype !== weight.dtype) throw new DTypeError(`conv2d: input is ${input.dtype} but weight is ${weight.dtype}; they must match`);
+  const [N, C, H, W] = input.shape;
+  const [OC, Cg, KH, KW] = weight.shape;
+  const groups = opts.groups ?? 1;
+  if (!Number.isInteger(groups) || groups < 1) throw new ValueError(`conv2d: groups must be a positive integer, got ${groups}`);
+  if (C % groups !== 0 || OC % groups !== 0) {
+    throw new ShapeError(`conv2d: groups (${groups}) must divide both the input channels (${C}) and the output channels (${OC})`);
+  }
+  if (Cg * groups !== C) {
+    throw new ShapeError(`conv2d: weight ${fmtShape(weight.shape)} expects ${Cg * groups} input channels but the input ` +
+      `${fmtShape(input.shape)} has ${C}`);
+  }
+  const [sH, sW] = pair(opts.stride, 1, "stride", op, 1);
+  const [dH, dW] = pair(opts.dilation, 1, "dilation", op, 1);
+  let pH: number, pW: number;
+  if (opts.padding === "valid") [pH, pW] = [0, 0];
+  else if (opts.padding === "same") {
+    if (sH !== 1 || sW !== 1) throw new ValueError("conv2d: padding \"same\" needs stride 1");
+    const eH = dH * (KH - 1), eW = dW * (KW - 1);
+    if (eH % 2 || eW % 2) throw new ValueError(`conv2d: padding "same" needs an odd window; ${KH}×${KW} would need uneven padding`);
+    [pH, pW] = [eH / 2, eW / 2];
+  } else [pH, pW] = pair(opts.padding, 0, "padding", op);
+  const OH = windowOutputSize(op, H, KH, { stride: sH, padding: pH, dilation: dH, dropRemainder: opts.dropRemainder }, "rows");
+  const OW = windowOutputSize(op, W, KW, { stride: sW, padding: pW, dilation: dW, dropRemainder: opts.dropRemainder }, "columns");
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== OC)) {
+    throw new ShapeError(`conv2d: bias must have shape [${OC}] (one per output channel), got ${fmtShape(bias.shape)}`);
+  }
+  const p = [N, C, H, W, OC, KH, KW, OH, OW, sH, sW, pH, pW, dH, dW, groups];
+  const shape = [N, OC, OH, OW];
+  const out = fromBuffer(allocBuffer(input.dtype, numel(shape)), shape);
+  kernels().conv2d(input.data as FloatBuffer, weight.data as FloatBuffer, out.data as FloatBuffer, p);
+  const y = record(op, [input, weight], out, (g) => {
+    let dx: Tensor | null = null;
+    let dw: Tensor | null = null;
+    if (input.requiresGrad) {
+      dx = fromBuffer(allocBuffer(g.dtype, input.numel), input.shape.slice());
+      kernels().conv2dBackwardInput(g.data as FloatBuffer, weight.data as FloatBuffer, dx.data as FloatBuffer, p);
+    }
+    if (weight.requiresGrad) {
+      dw = fromBuffer(allocBuffer(g.dtype, weight.numel), weight.shape.slice());
+      kernels().conv2dBackwardWeight(input.data as FloatBuffer, g.data as FloatBuffer, dw.data as FloatBuffer, p);
+    }
+    return [dx, dw];
+  });
+  return bias ? y.add(bias.reshape([1, OC, 1, 1])) : y;
+}

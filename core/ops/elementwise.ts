@@ -1,0 +1,143 @@
+// Elementwise ops: unary maths and activations, broadcasting binary ops, comparisons,
+// where, and dtype casts. Each records its gradient beside its kernel call.
+import { Tensor } from "../tensor";
+import { kernels } from "../backend";
+import { unaryCode, binaryCode, UNARY_INT_OK, BINARY_BOOL_OUT, type UnaryOp, type BinaryOp } from "../backend/kernels";
+import { allocBuffer, isFloat, promote, promoteScalar, checkDType, type DType } from "../dtype";
+import { record } from "../autograd";
+import { broadcastShapes, sameShape } from "../shape";
+import { DTypeError, ValueError } from "../errors";
+import { fromBuffer, scalar } from "./creation";
+import { sumTo } from "./reduce";
+
+export type TensorLike = Tensor | number | boolean;
+
+function empty(dtype: DType, shape: number[]): Tensor {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return fromBuffer(allocBuffer(dtype, n), shape);
+}
+
+/** x converted to dtype; differentiable between float dtypes. */
+export function cast(x: Tensor, dtype: DType): Tensor {
+  checkDType(dtype, "to");
+  if (x.dtype === dtype) return x;
+  const out = empty(dtype, x.shape.slice());
+  kernels().cast(x.data, out.data);
+  if (!isFloat(dtype)) return out;
+  return record("cast", [x], out, (g) => [cast(g, x.dtype)]);
+}
+
+/** Applies a unary kernel; ints are computed as float32 where the op needs floats. */
+export function unaryOp(name: UnaryOp, x: Tensor, a = 0, b = 0): Tensor {
+  let input = x;
+  if (x.dtype === "bool") input = cast(x, UNARY_INT_OK.has(name) ? "int32" : "float32");
+  else if (x.dtype === "int32" && !UNARY_INT_OK.has(name)) input = cast(x, "float32");
+  const out = empty(input.dtype, input.shape.slice());
+  kernels().unary(unaryCode[name], input.data, out.data, a, b);
+  if (!isFloat(out.dtype)) return out;
+  return record(name, [input], out, (g) => {
+    const dx = empty(g.dtype, g.shape.slice());
+    kernels().unaryBackward(unaryCode[name], input.data as Float32Array, out.data as Float32Array,
+      g.data as Float32Array, dx.data as Float32Array, a, b);
+    return [dx];
+  });
+}
+
+/** Turns a JS number into a 0-d tensor of the dtype it combines to with `other`. */
+function asTensor(v: TensorLike, other: TensorLike, op: string): Tensor {
+  if (v instanceof Tensor) return v;
+  if (typeof v === "boolean") return scalar(v ? 1 : 0, "bool");
+  if (typeof v !== "number") throw new ValueError(`${op}: expected a tensor or a number, got ${v === null ? "null" : typeof v}`);
+  const dtype = other instanceof Tensor ? promoteScalar(other.dtype, v) : Number.isInteger(v) ? "int32" : "float32";
+  return scalar(v, dtype);
+}
+
+const ARITHMETIC: ReadonlySet<BinaryOp> = new Set(["add", "sub", "mul", "div", "pow", "maximum", "minimum"]);
+
+/** Both operands as tensors of the dtype the op computes in. */
+function coerce(name: BinaryOp, x: TensorLike, y: TensorLike): [Tensor, Tensor] {
+  let a = asTensor(x, y, name);
+  let b = asTensor(y, a, name);
+  let dtype = promote(a.dtype, b.dtype);
+  if (name === "and" || name === "or") dtype = "bool";
+  else if (ARITHMETIC.has(name) && dtype === "bool") dtype = "int32";
+  if (name === "div" && !isFloat(dtype)) dtype = "float32"; // true division, as Python's /
+  if (a.dtype !== dtype) a = cast(a, dtype);
+  if (b.dtype !== dtype) b = cast(b, dtype);
+  return [a, b];
+}
+
+export function binaryOp(name: BinaryOp, x: TensorLike, y: TensorLike): Tensor {
+  const [a, b] = coerce(name, x, y);
+  const shape = sameShape(a.shape, b.shape) ? a.shape.slice() : broadcastShapes(a.shape, b.shape, name);
+  const out = empty(BINARY_BOOL_OUT.has(name) ? "bool" : a.dtype, shape);
+  kernels().binary(binaryCode[name], a.data, a.shape, b.data, b.shape, out.data, shape);
+  if (!isFloat(out.dtype)) return out;
+  return record(name, [a, b], out, (g) => binaryGrad(name, a, b, out, g));
+}
+
+function binaryGrad(name: BinaryOp, a: Tensor, b: Tensor, out: Tensor, g: Tensor): (Tensor | null)[] {
+  const ga = a.requiresGrad;
+  const gb = b.requiresGrad;
+  switch (name) {
+    case "add":
+      return [ga ? sumTo(g, a.shape) : null, gb ? sumTo(g, b.shape) : null];
+    case "sub":
+      return [ga ? sumTo(g, a.shape) : null, gb ? sumTo(g.neg(), b.shape) : null];
+    case "mul":
+      return [ga ? sumTo(g.mul(b), a.shape) : null, gb ? sumTo(g.mul(a), b.shape) : null];
+    case "div":
+      return [ga ? sumTo(g.div(b), a.shape) : null, gb ? sumTo(g.neg().mul(out).div(b), b.shape) : null];
+    case "pow": {
+      const da = ga ? sumTo(g.mul(b).mul(a.pow(b.sub(1))), a.shape) : null;
+      // d/db a^b = a^b ln a, taken as 0 where a == 0 and b >= 0 (PyTorch's convention).
+      const db = gb ? sumTo(where(a.eq(0).and(b.ge(0)), 0, g.mul(out).mul(a.log())), b.shape) : null;
+      return [da, db];
+    }
+    case "maximum":
+    case "minimum": {
+      // Ties share the gradient equally, as PyTorch does.
+      const half = where(a.eq(b), g.div(2), g);
+      const aWins = name === "maximum" ? a.gt(b) : a.lt(b);
+      const bWins = name === "maximum" ? a.lt(b) : a.gt(b);
+      return [ga ? sumTo(where(bWins, 0, half), a.shape) : null, gb ? sumTo(where(aWins, 0, half), b.shape) : null];
+    }
+    default:
+      return [null, null];
+  }
+}
+
+/** cond ? x : y elementwise, with broadcasting; cond is cast to bool. */
+export function where(cond: TensorLike, x: TensorLike, y: TensorLike): Tensor {
+  let c = asTensor(cond, cond, "where");
+  if (c.dtype !== "bool") c = binaryOp("ne", c, 0);
+  let a = asTensor(x, y, "where");
+  let b = asTensor(y, a, "where");
+  const dtype = promote(a.dtype, b.dtype);
+  if (a.dtype !== dtype) a = cast(a, dtype);
+  if (b.dtype !== dtype) b = cast(b, dtype);
+  const shape = broadcastShapes(broadcastShapes(c.shape, a.shape, "where"), b.shape, "where");
+  const out = empty(dtype, shape);
+  kernels().where(c.data as Uint8Array, c.shape, a.data, a.shape, b.data, b.shape, out.data, shape);
+  if (!isFloat(dtype)) return out;
+  return record("where", [a, b], out, (g) => [
+    a.requiresGrad ? sumTo(where(c, g, 0), a.shape) : null,
+    b.requiresGrad ? sumTo(where(c, 0, g), b.shape) : null,
+  ]);
+}
+
+/** Clamps into [min, max]; either bound may be omitted. */
+export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
+  const lo = min ?? NaN;
+  const hi = max ?? NaN;
+  if (Number.isNaN(lo) && Number.isNaN(hi)) throw new ValueError("clamp: give at least one of min and max");
+  if (lo > hi) throw new ValueError(`clamp: min (${lo}) is greater than max (${hi})`);
+  const fractional = (!Number.isNaN(lo) && !Number.isInteger(lo)) || (!Number.isNaN(hi) && !Number.isInteger(hi));
+  return unaryOp("clamp", fractional && !isFloat(x.dtype) ? cast(x, "float32") : x, lo, hi);
+}
+
+/** Checks that a tensor has a float dtype, for ops that only make sense on floats. */
+export function requireFloat(x: Tensor, op: string): void {
+  if (!isFloat(x.dtype)) throw new DTypeError(`${op}: expected a floating-point tensor, got ${x.dtype} (convert with .float())`);
+}

@@ -1,0 +1,95 @@
+// Matrix products: matmul with PyTorch's rules (vectors, batches, broadcasting),
+// on one batched GEMM kernel that takes transposes as flags, so that neither the
+// forward pass nor the gradients copy a transposed matrix.
+import { Tensor } from "../tensor";
+import { kernels } from "../backend";
+import type { FloatBuffer } from "../backend/kernels";
+import { allocBuffer, isFloat } from "../dtype";
+import { record } from "../autograd";
+import { numel, sameShape, broadcastShapes } from "../shape";
+import { ShapeError, DTypeError, fmtShape } from "../errors";
+import { fromBuffer } from "./creation";
+import { sumTo } from "./reduce";
+
+/**
+ * C[b] = op(A[b])·op(B[b]) for a batch of `batch` matrices; A's batch stride is 0 when
+ * aBatched is false (one matrix shared by all), and likewise for B.
+ */
+function gemm(a: Tensor, b: Tensor, transA: boolean, transB: boolean, M: number, N: number, K: number,
+  batch: number, aBatched: boolean, bBatched: boolean, outShape: number[]): Tensor {
+  const out = fromBuffer(allocBuffer(a.dtype, numel(outShape)), outShape);
+  kernels().gemm(transA, transB, M, N, K, a.data as FloatBuffer, b.data as FloatBuffer, out.data as FloatBuffer,
+    batch, aBatched ? M * K : 0, bBatched ? K * N : 0, M * N, false);
+  return out;
+}
+
+function checkOperands(a: Tensor, b: Tensor): void {
+  if (!(a instanceof Tensor) || !(b instanceof Tensor)) throw new TypeError("matmul: both operands must be tensors");
+  if (!isFloat(a.dtype) || !isFloat(b.dtype)) {
+    throw new DTypeError(`matmul: expected floating-point tensors, got ${a.dtype} and ${b.dtype} (convert with .float())`);
+  }
+  if (a.dtype !== b.dtype) {
+    throw new DTypeError(`matmul: both tensors must have the same dtype, got ${a.dtype} and ${b.dtype} ` +
+      "(convert one with .float() or .double())");
+  }
+  if (a.ndim === 0 || b.ndim === 0) {
+    throw new ShapeError(`matmul: both arguments need at least 1 dimension, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  }
+}
+
+/**
+ * The matrix product with PyTorch's rules: 1-D·1-D is a dot product, a 1-D argument is
+ * a row (left) or column (right) vector that is removed afterwards, and leading batch
+ * dimensions broadcast.
+ */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  checkOperands(a, b);
+  const a2 = a.ndim === 1 ? a.reshape([1, a.shape[0]]) : a;
+  const b2 = b.ndim === 1 ? b.reshape([b.shape[0], 1]) : b;
+  const [M, K] = a2.shape.slice(-2);
+  const [K2, N] = b2.shape.slice(-2);
+  if (K !== K2) {
+    throw new ShapeError(`matmul: cannot multiply ${fmtShape(a.shape)} by ${fmtShape(b.shape)} (inner sizes ${K} and ${K2} differ)`);
+  }
+  let out = matmul2(a2, b2, M, N, K);
+  if (a.ndim === 1) out = out.squeeze(-2);
+  if (b.ndim === 1) out = out.squeeze(-1);
+  return out;
+}
+
+function matmul2(a: Tensor, b: Tensor, M: number, N: number, K: number): Tensor {
+  const aBatch = a.shape.slice(0, -2);
+  const bBatch = b.shape.slice(0, -2);
+  // The common case (x @ W, a batch of rows times one matrix) folds into a single GEMM.
+  if (bBatch.length === 0) {
+    const rows = numel(aBatch) * M;
+    const out = gemm(a, b, false, false, rows, N, K, 1, true, true, [...aBatch, M, N]);
+    return record("matmul", [a, b], out, (g) => [
+      a.requiresGrad ? gemm(g, b, false, true, rows, K, N, 1, true, true, a.shape.slice()) : null,
+      b.requiresGrad ? gemm(a, g, true, false, K, N, rows, 1, true, true, [K, N]) : null,
+    ]);
+  }
+  const batchShape = broadcastShapes(aBatch, bBatch, "matmul");
+  const batch = numel(batchShape);
+  // An operand whose batch is not the full one is either a single matrix (stride 0) or expanded.
+  const prep = (t: Tensor, tb: number[], rows: number, cols: number): [Tensor, boolean] => {
+    if (sameShape(tb, batchShape)) return [t, true];
+    if (numel(tb) === 1) return [t, false];
+    return [t.expand([...batchShape, rows, cols]), true];
+  };
+  const [ae, aB] = prep(a, aBatch, M, K);
+  const [be, bB] = prep(b, bBatch, K, N);
+  const out = gemm(ae, be, false, false, M, N, K, batch, aB, bB, [...batchShape, M, N]);
+  return record("matmul", [a, b], out, (g) => [
+    a.requiresGrad ? sumTo(gemm(g, be, false, true, M, K, N, batch, true, bB, [...batchShape, M, K]), a.shape) : null,
+    b.requiresGrad ? sumTo(gemm(ae, g, true, false, K, N, M, batch, aB, true, [...batchShape, K, N]), b.shape) : null,
+  ]);
+}
+
+/** The dot product of two 1-D tensors. */
+export function dot(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 1 || b.ndim !== 1) {
+    throw new ShapeError(`dot: expected two 1-D tensors, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  }
+  return matmul(a, b);
+}

@@ -1,0 +1,77 @@
+// Max, average and sum pooling over 2-D windows.
+import { Tensor } from "../tensor";
+import { kernels } from "../backend";
+import type { FloatBuffer } from "../backend/kernels";
+import { allocBuffer } from "../dtype";
+import { record } from "../autograd";
+import { numel } from "../shape";
+import { ShapeError, ValueError, fmtShape } from "../errors";
+import { fromBuffer } from "./creation";
+import { requireFloat } from "./elementwise";
+import { pair, windowOutputSize, type Pair } from "./window";
+
+export interface Pool2dOptions {
+  kernelSize: Pair;
+  /** Defaults to kernelSize (non-overlapping windows). */
+  stride?: Pair;
+  padding?: Pair;
+  dilation?: Pair;
+  ceilMode?: boolean;
+  dropRemainder?: boolean;
+}
+
+export interface AvgPool2dOptions extends Pool2dOptions {
+  /** Divide by the whole window, padding included (PyTorch's default), rather than by its in-bounds part. */
+  countIncludePad?: boolean;
+}
+
+function geometry(x: Tensor, o: Pool2dOptions, op: string): { params: number[]; shape: number[]; unbatched: boolean } {
+  if (!o || o.kernelSize === undefined) throw new ValueError(`${op}: give { kernelSize } (e.g. { kernelSize: 2 })`);
+  requireFloat(x, op);
+  const unbatched = x.ndim === 3;
+  if (x.ndim !== 4 && !unbatched) throw new ShapeError(`${op}: expected input of shape (N, C, H, W) or (C, H, W), got ${fmtShape(x.shape)}`);
+  const [N, C, H, W] = unbatched ? [1, ...x.shape] : x.shape;
+  const [KH, KW] = pair(o.kernelSize, 1, "kernelSize", op, 1);
+  const [sH, sW] = pair(o.stride ?? o.kernelSize, 1, "stride", op, 1);
+  const [pH, pW] = pair(o.padding, 0, "padding", op);
+  const [dH, dW] = pair(o.dilation, 1, "dilation", op, 1);
+  if (pH > KH / 2 || pW > KW / 2) throw new ValueError(`${op}: padding (${pH}, ${pW}) must be at most half the window (${KH}×${KW})`);
+  const OH = windowOutputSize(op, H, KH, { stride: sH, padding: pH, dilation: dH, ceilMode: o.ceilMode, dropRemainder: o.dropRemainder }, "rows");
+  const OW = windowOutputSize(op, W, KW, { stride: sW, padding: pW, dilation: dW, ceilMode: o.ceilMode, dropRemainder: o.dropRemainder }, "columns");
+  const shape = unbatched ? [C, OH, OW] : [N, C, OH, OW];
+  return { params: [N, C, H, W, OH, OW, KH, KW, sH, sW, pH, pW, dH, dW], shape, unbatched };
+}
+
+/** The maximum of each window; the gradient goes to each window's winner. */
+export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
+  const { params, shape } = geometry(x, opts, "maxPool2d");
+  const out = fromBuffer(allocBuffer(x.dtype, numel(shape)), shape);
+  const argmax = new Int32Array(out.numel);
+  kernels().maxPool2d(x.data as FloatBuffer, out.data as FloatBuffer, argmax, params);
+  return record("maxPool2d", [x], out, (g) => {
+    const dx = fromBuffer(allocBuffer(g.dtype, x.numel), x.shape.slice());
+    kernels().maxPool2dBackward(g.data as FloatBuffer, argmax, dx.data as FloatBuffer, params);
+    return [dx];
+  });
+}
+
+/** The mean of each window. */
+export function avgPool2d(x: Tensor, opts: AvgPool2dOptions): Tensor {
+  const { params, shape } = geometry(x, opts, "avgPool2d");
+  if ((opts.dilation ?? 1) !== 1) throw new ValueError("avgPool2d: dilation is not supported (as in PyTorch)");
+  const include = opts.countIncludePad ?? true;
+  const out = fromBuffer(allocBuffer(x.dtype, numel(shape)), shape);
+  kernels().avgPool2d(x.data as FloatBuffer, out.data as FloatBuffer, params, include);
+  return record("avgPool2d", [x], out, (g) => {
+    const dx = fromBuffer(allocBuffer(g.dtype, x.numel), x.shape.slice());
+    kernels().avgPool2dBackward(g.data as FloatBuffer, dx.data as FloatBuffer, params, include);
+    return [dx];
+  });
+}
+
+/** The sum of each window (the course's sum pooling): average pooling times the window's area. */
+export function sumPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
+  if (opts.ceilMode) throw new ValueError("sumPool2d: ceilMode is not supported (the last windows would be partial)");
+  const [KH, KW] = pair(opts.kernelSize, 1, "kernelSize", "sumPool2d", 1);
+  return avgPool2d(x, { ...opts, countIncludePad: true }).mul(KH * KW);
+}
