@@ -44,6 +44,8 @@ function main() {
     console.log("gradlab: GRADLAB_SKIP_NATIVE=1, not building the native addon");
     return 0;
   }
+  // As root on Debian, install OpenBLAS first (an optional step: the portable GEMM still works).
+  spawnSync(process.execPath, [path.join(__dirname, "system-deps.js"), "build", "--optional"], { stdio: "inherit" });
   const blas = hasOpenBlas() ? 1 : 0;
   const stamp = path.join(buildDir, "gradlab-config.json");
   const wanted = JSON.stringify({ blas, node: process.version });

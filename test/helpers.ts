@@ -1,0 +1,59 @@
+// Shared test helpers: run a suite on every available backend, and compare tensors.
+import { strict as assert } from "node:assert";
+import * as fs from "fs";
+import * as path from "path";
+import { availableBackends, setBackend, backend, Tensor } from "../core";
+import { packageRoot } from "../core/backend/addon";
+
+/** Runs the suite once per available backend (js always, native when the addon is built). */
+export function forEachBackend(title: string, body: (name: string) => void): void {
+  for (const name of availableBackends()) {
+    describe(`${title} [${name}]`, function () {
+      let previous = "";
+      before(() => { previous = backend().name; setBackend(name); });
+      after(() => { setBackend(previous); });
+      body(name);
+    });
+  }
+}
+
+/** Reads a file from the source tree (tests run from dist/, fixtures live in test/). */
+export function sourcePath(...parts: string[]): string {
+  return path.join(packageRoot(), ...parts);
+}
+
+export function readJSON<T>(...parts: string[]): T {
+  return JSON.parse(fs.readFileSync(sourcePath(...parts), "utf8")) as T;
+}
+
+/** Asserts |actual − expected| ≤ atol + rtol·|expected| elementwise, naming the worst element. */
+export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol: number, what = "values"): void {
+  assert.equal(actual.length, expected.length, `${what}: ${actual.length} elements, expected ${expected.length}`);
+  let worst = -1;
+  let worstExcess = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i];
+    const e = expected[i];
+    if (Number.isNaN(e) && Number.isNaN(a)) continue;
+    if (a === e) continue;
+    const excess = Math.abs(a - e) - (atol + rtol * Math.abs(e));
+    if (!(excess <= 0) && (worst < 0 || excess > worstExcess || Number.isNaN(excess))) {
+      worst = i;
+      worstExcess = Number.isNaN(excess) ? Infinity : excess;
+    }
+  }
+  if (worst >= 0) {
+    assert.fail(`${what}: element ${worst} is ${actual[worst]}, expected ${expected[worst]} (rtol ${rtol}, atol ${atol})`);
+  }
+}
+
+/** Asserts a tensor's shape and values. */
+export function assertTensor(t: Tensor, shape: number[], values: number[], rtol = 1e-6, atol = 1e-6): void {
+  assert.deepEqual(t.shape, shape, `shape ${JSON.stringify(t.shape)}, expected ${JSON.stringify(shape)}`);
+  assertClose(t.dataSync(), values, rtol, atol);
+}
+
+/** Values rounded to the digits printed in the course notes. */
+export function rounded(t: Tensor, digits: number): number[] {
+  return Array.from(t.dataSync(), (v) => Number(v.toFixed(digits)) + 0);
+}
