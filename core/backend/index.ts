@@ -78,7 +78,7 @@ function chooseAtLoad(): void {
   const why = loadAddon().failures.join("; ");
   reason = `the native addon could not be loaded (${why})`;
   // Said once, loudly: everything still works, only slower.
-  process.stderr.write(`gradlab: running on the TypeScript backend because ${reason.slice(4)}. ` +
+  process.stderr.write(`gradlab: running on the TypeScript backend because ${reason}. ` +
     "Run `npm run build` in the gradlab package to build it.\n");
 }
 chooseAtLoad();

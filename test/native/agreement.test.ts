@@ -1,0 +1,191 @@
+// The native addon agrees with the TypeScript reference, kernel by kernel, on inputs
+// large enough to take the threaded and BLAS paths (the op-level fixtures use small ones).
+import { strict as assert } from "node:assert";
+import { loadAddon } from "../../core/backend/addon";
+import { jsKernels } from "../../core/backend/js";
+import { UNARY, BINARY, REDUCE, UNARY_INT_OK, BINARY_BOOL_OUT, type Kernels, type Buffer } from "../../core/backend/kernels";
+import { Generator } from "../../core/random";
+import { assertClose } from "../helpers";
+
+const addon = loadAddon().addon;
+const gen = new Generator(99);
+
+function randomF32(n: number, scale = 2): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = (gen.uniform() * 2 - 1) * scale;
+  return a;
+}
+function randomF64(n: number, scale = 2): Float64Array {
+  return Float64Array.from(randomF32(n, scale));
+}
+
+/** Runs the same kernel call on both backends with fresh copies of the outputs and compares them. */
+function agree(name: keyof Kernels, args: () => unknown[], outputs: number[], rtol = 1e-5, atol = 1e-5): void {
+  const a = args();
+  const b = a.map((v) => (ArrayBuffer.isView(v) ? (v as Buffer).slice() : Array.isArray(v) ? v.slice() : v));
+  const rn = (addon as any)[name](...a);
+  const rj = (jsKernels as any)[name](...b);
+  if (typeof rn === "number" || ArrayBuffer.isView(rn)) assert.deepEqual(rn, rj, `${name}: return value`);
+  for (const k of outputs) {
+    const x = a[k] as Buffer;
+    const y = b[k] as Buffer;
+    if (x instanceof Int32Array || x instanceof Uint8Array) assert.deepEqual(Array.from(x), Array.from(y), `${name}: output ${k}`);
+    else assertClose(x, y, rtol, atol, `${name}: output ${k}`);
+  }
+}
+
+describe("native agrees with the TypeScript reference", function () {
+  before(function () {
+    if (!addon) this.skip(); // the addon is not built: nothing to compare (npm test builds it)
+  });
+
+  const N = 100_003; // above the threading threshold, and odd so that chunks are uneven
+  for (const op of UNARY) {
+    it(`unary ${op} (and its backward)`, () => {
+      const [pa, pb] = op === "clamp" || op === "hardtanh" ? [-0.5, 0.7] : op === "softplus" ? [2, 3] : op === "powScalar" ? [3, 0] : [0.1, 0];
+      const x = op === "log" || op === "sqrt" || op === "rsqrt" || op === "log1p" ? randomF32(N).map(Math.abs) : randomF32(N);
+      const code = UNARY.indexOf(op);
+      agree("unary", () => [code, x, new Float32Array(N), pa, pb], [2], 2e-6, 1e-6);
+      const y = new Float32Array(N);
+      jsKernels.unary(code, x, y, pa, pb);
+      agree("unaryBackward", () => [code, x, y, randomF32(N), new Float32Array(N), pa, pb], [4], 1e-5, 1e-6);
+      if (UNARY_INT_OK.has(op)) {
+        const xi = Int32Array.from(randomF32(1000, 100));
+        agree("unary", () => [code, xi, new Int32Array(1000), -5, 7], [2]);
+      }
+    });
+  }
+
+  const shapes: [number[], number[], number[]][] = [
+    [[317, 331], [317, 331], [317, 331]],
+    [[317, 331], [331], [317, 331]],
+    [[64, 1, 500], [1, 30, 500], [64, 30, 500]],
+    [[1], [400, 300], [400, 300]],
+    [[7, 1, 5], [3, 1], [7, 3, 5]],
+  ];
+  for (const op of BINARY) {
+    it(`binary ${op} with broadcasting`, () => {
+      for (const [as, bs, os] of shapes) {
+        const n = (s: number[]) => s.reduce((p, q) => p * q, 1);
+        const out = BINARY_BOOL_OUT.has(op) ? new Uint8Array(n(os)) : new Float64Array(n(os));
+        const a = op === "pow" ? randomF64(n(as)).map(Math.abs) : randomF64(n(as)).map((v) => Math.round(v * 4) / 4);
+        const b = randomF64(n(bs)).map((v) => Math.round(v * 4) / 4 || 0.5);
+        agree("binary", () => [BINARY.indexOf(op), a, as, b, bs, out, os], [5], 1e-12, 1e-12);
+      }
+    });
+  }
+
+  it("where with three-way broadcasting", () => {
+    const cond = Uint8Array.from(randomF32(300), (v) => (v > 0 ? 1 : 0));
+    agree("where", () => [cond, [300, 1], randomF32(300 * 200), [300, 200], randomF32(200), [200], new Float32Array(300 * 200), [300, 200]], [6]);
+  });
+
+  for (const op of REDUCE) {
+    it(`reduce ${op} over [outer, n, inner] layouts`, () => {
+      for (const [outer, n, inner] of [[1, 200_000, 1], [1000, 300, 1], [10, 300, 97], [3, 1, 5000]]) {
+        const out = op.startsWith("arg") ? new Int32Array(outer * inner) : new Float64Array(outer * inner);
+        agree("reduce", () => [REDUCE.indexOf(op), randomF64(outer * n * inner), outer, n, inner, out], [5], 1e-10, 1e-9);
+      }
+    });
+  }
+
+  it("softmax and log-softmax, forward and backward", () => {
+    for (const log of [false, true]) {
+      for (const [outer, n, inner] of [[2000, 100, 1], [10, 50, 37]]) {
+        const x = randomF32(outer * n * inner, 10);
+        agree("softmax", () => [x, new Float32Array(x.length), outer, n, inner, log], [1], 1e-5, 1e-6);
+        const y = new Float32Array(x.length);
+        jsKernels.softmax(x, y, outer, n, inner, log);
+        agree("softmaxBackward", () => [y, randomF32(x.length), new Float32Array(x.length), outer, n, inner, log], [2], 1e-4, 1e-5);
+      }
+    }
+  });
+
+  it("gemm: every transpose, batches, broadcast strides, accumulate, float32 and float64", () => {
+    for (const [M, N, K] of [[67, 129, 33], [256, 256, 256], [1, 300, 500], [300, 1, 7]]) {
+      for (const transA of [false, true]) {
+        for (const transB of [false, true]) {
+          const batch = 3;
+          agree("gemm", () => [transA, transB, M, N, K, randomF32(batch * M * K), randomF32(K * N), randomF32(batch * M * N),
+            batch, M * K, 0, M * N, true], [7], 1e-4, 1e-4);
+        }
+      }
+      agree("gemm", () => [false, false, M, N, K, randomF64(M * K), randomF64(K * N), new Float64Array(M * N), 1, 0, 0, 0, false], [7], 1e-12, 1e-11);
+    }
+  });
+
+  const convCases: number[][] = [
+    // N, C, H, W, OC, KH, KW, sH, sW, pH, pW, dH, dW, groups
+    [64, 1, 28, 28, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1],
+    [8, 32, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1],
+    [4, 6, 11, 9, 8, 3, 2, 2, 1, 1, 0, 2, 1, 2],
+    [3, 16, 8, 8, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1],
+    [2, 8, 9, 9, 8, 3, 3, 2, 2, 1, 1, 1, 1, 8],
+  ];
+  for (const [N, C, H, W, OC, KH, KW, sH, sW, pH, pW, dH, dW, G] of convCases) {
+    it(`conv2d forward and both backwards: x (${N},${C},${H},${W}) w (${OC},${C / G},${KH},${KW}) stride ${sH},${sW} groups ${G}`, () => {
+      const OH = Math.floor((H + 2 * pH - dH * (KH - 1) - 1) / sH) + 1;
+      const OW = Math.floor((W + 2 * pW - dW * (KW - 1) - 1) / sW) + 1;
+      const p = [N, C, H, W, OC, KH, KW, OH, OW, sH, sW, pH, pW, dH, dW, G];
+      const x = randomF32(N * C * H * W);
+      const w = randomF32(OC * (C / G) * KH * KW);
+      const dy = randomF32(N * OC * OH * OW);
+      agree("conv2d", () => [x, w, new Float32Array(dy.length), p], [2], 1e-4, 1e-4);
+      agree("conv2dBackwardInput", () => [dy, w, new Float32Array(x.length), p], [2], 1e-4, 1e-4);
+      agree("conv2dBackwardWeight", () => [x, dy, new Float32Array(w.length), p], [2], 1e-4, 1e-3);
+    });
+  }
+
+  it("max and average pooling, forward and backward", () => {
+    for (const [N, C, H, W, KH, KW, sH, sW, pH, pW, dH, dW, ceil] of [
+      [64, 32, 28, 28, 2, 2, 2, 2, 0, 0, 1, 1, 0], [4, 3, 9, 9, 3, 3, 2, 2, 1, 1, 1, 1, 1], [2, 2, 10, 10, 2, 2, 1, 1, 0, 0, 2, 2, 0]]) {
+      const size = (n: number, k: number, s: number, p: number, d: number) => {
+        let o = (ceil ? Math.ceil : Math.floor)((n + 2 * p - d * (k - 1) - 1) / s) + 1;
+        if (ceil && (o - 1) * s >= n + p) o--;
+        return o;
+      };
+      const OH = size(H, KH, sH, pH, dH);
+      const OW = size(W, KW, sW, pW, dW);
+      const p = [N, C, H, W, OH, OW, KH, KW, sH, sW, pH, pW, dH, dW];
+      const x = randomF32(N * C * H * W);
+      const out = N * C * OH * OW;
+      agree("maxPool2d", () => [x, new Float32Array(out), new Int32Array(out), p], [1, 2]);
+      const arg = new Int32Array(out);
+      jsKernels.maxPool2d(x, new Float32Array(out), arg, p);
+      agree("maxPool2dBackward", () => [randomF32(out), arg, new Float32Array(x.length), p], [2]);
+      if (dH === 1) {
+        for (const include of [true, false]) {
+          agree("avgPool2d", () => [x, new Float32Array(out), p, include], [1]);
+          agree("avgPool2dBackward", () => [randomF32(out), new Float32Array(x.length), p, include], [1]);
+        }
+      }
+    }
+  });
+
+  it("strided copy and scatter (transpose, expand, slice), indexSelect/indexAdd, gather/scatterAdd", () => {
+    const src = randomF32(300 * 400);
+    agree("stridedCopy", () => [src, 0, [1, 400], [400, 300], new Float32Array(120000)], [4]);
+    agree("stridedCopy", () => [src, 401, [0, 800, 2], [3, 100, 150], new Float32Array(45000)], [4]);
+    agree("stridedScatter", () => [new Float32Array(120000), 5, [800, 3], [150, 100], randomF32(15000), true], [0]);
+    const idx = Int32Array.from({ length: 500 }, () => gen.int(0, 300));
+    agree("indexSelect", () => [src, 1, 300, 400, idx, new Float32Array(500 * 400)], [5]);
+    agree("indexAdd", () => [new Float32Array(120000), 1, 300, 400, idx, randomF32(500 * 400)], [0]);
+    const gidx = Int32Array.from({ length: 300 * 50 }, () => gen.int(0, 400));
+    agree("gather", () => [src, [300, 400], 1, gidx, [300, 50], new Float32Array(15000)], [5]);
+    agree("scatterAdd", () => [new Float32Array(120000), [300, 400], 1, gidx, [300, 50], randomF32(15000)], [0]);
+  });
+
+  it("cast (with NaN refused for int32), fill, nonzero, countNonFinite", () => {
+    const x = randomF64(100_000, 1000);
+    agree("cast", () => [x, new Int32Array(x.length)], [1]);
+    agree("cast", () => [x, new Float32Array(x.length)], [1]);
+    agree("cast", () => [x, new Uint8Array(x.length)], [1]);
+    assert.throws(() => addon!.cast(Float64Array.of(1, NaN), new Int32Array(2)), /cast: cannot convert NaN to int32/);
+    agree("fill", () => [new Float32Array(100_000), 2.5], [0]);
+    const mask = Uint8Array.from(x, (v) => (v > 0 ? 1 : 0));
+    agree("nonzero", () => [mask], []);
+    const y = randomF32(100_000);
+    y[7] = NaN; y[99_999] = Infinity; y[500] = -Infinity;
+    agree("countNonFinite", () => [y], []);
+  });
+});
