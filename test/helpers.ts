@@ -4,14 +4,20 @@ import * as fs from "fs";
 import * as path from "path";
 import { availableBackends, setBackend, backend, Tensor } from "../core";
 import { packageRoot } from "../core/backend/addon";
+import { setSmallWorkThreshold } from "../core/backend";
 
-/** Runs the suite once per available backend (js always, native when the addon is built). */
+/**
+ * Runs the suite once per available backend (js always, native when the addon is built).
+ * On native, every call goes to C++ (the small-work shortcut to the TypeScript kernels is
+ * off), so that small test tensors exercise the native kernels too.
+ */
 export function forEachBackend(title: string, body: (name: string) => void): void {
   for (const name of availableBackends()) {
     describe(`${title} [${name}]`, function () {
       let previous = "";
-      before(() => { previous = backend().name; setBackend(name); });
-      after(() => { setBackend(previous); });
+      let threshold = 0;
+      before(() => { previous = backend().name; setBackend(name); threshold = setSmallWorkThreshold(0); });
+      after(() => { setBackend(previous); setSmallWorkThreshold(threshold); });
       body(name);
     });
   }

@@ -40,12 +40,54 @@ export const jsBackend: Backend = {
   describe: () => ({ blas: "none (TypeScript loops)", threads: 1 }),
 };
 
+/**
+ * How much work each kernel call does, for the small-work shortcut below: a call into
+ * C++ costs a few microseconds, so tiny tensors run faster on the TypeScript kernels.
+ */
+const WORK: Partial<Record<keyof Kernels, (...args: any[]) => number>> = {
+  unary: (_op, x) => x.length,
+  unaryBackward: (_op, x) => x.length,
+  binary: (_op, _a, _as, _b, _bs, out) => out.length,
+  where: (_c, _cs, _a, _as, _b, _bs, out) => out.length,
+  reduce: (_op, x) => x.length,
+  softmax: (x) => x.length,
+  softmaxBackward: (y) => y.length,
+  gemm: (_ta, _tb, M, N, K, _a, _b, _c, batch) => (M * N * K * batch) / 4,
+  stridedCopy: (_s, _o, _st, _sh, dst) => dst.length,
+  stridedScatter: (_d, _o, _st, _sh, src) => src.length,
+  indexSelect: (_x, _o, _n, _i, _idx, out) => out.length,
+  indexAdd: (_d, _o, _n, _i, _idx, src) => src.length,
+  gather: (_x, _xs, _d, _idx, _is, out) => out.length,
+  scatterAdd: (_d, _ds, _dim, _idx, _is, src) => src.length,
+  cast: (src) => src.length,
+  fill: (dst) => dst.length,
+  nonzero: (mask) => mask.length,
+  countNonFinite: (x) => x.length,
+};
+
+/** Calls below this much work take the TypeScript kernel (0 sends everything to C++). */
+let smallWork = Number(process.env.GRADLAB_SMALL_WORK ?? 1024);
+
+/** Sets the small-work threshold of the native backend; returns the previous one. Tests set 0 to exercise C++ only. */
+export function setSmallWorkThreshold(n: number): number {
+  const prev = smallWork;
+  smallWork = n;
+  return prev;
+}
+
 function makeNativeBackend(): Backend | null {
   const { addon } = loadAddon();
   if (!addon) return null;
+  const k = {} as Record<string, unknown>;
+  for (const name of Object.keys(jsKernels) as (keyof Kernels)[]) {
+    const native = (addon[name] as (...a: unknown[]) => unknown).bind(addon);
+    const js = jsKernels[name] as (...a: unknown[]) => unknown;
+    const work = WORK[name];
+    k[name] = work ? (...args: unknown[]) => (work(...args) < smallWork ? js(...args) : native(...args)) : native;
+  }
   return {
     name: "native",
-    kernels: addon,
+    kernels: k as unknown as Kernels,
     ...cpuStorage,
     describe: () => {
       const i = addon.info();

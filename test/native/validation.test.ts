@@ -1,0 +1,115 @@
+// The native addon must turn every bad argument into a TypeError or RangeError whose
+// message starts with the kernel's name, and never crash the process. The random part
+// runs in a child process, so that a segfault shows up as a failed test with its signal.
+import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { loadAddon } from "../../core/backend/addon";
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+const KERNELS = [
+  "unary", "unaryBackward", "binary", "where", "reduce", "gemm", "softmax", "softmaxBackward",
+  "conv2d", "conv2dBackwardInput", "conv2dBackwardWeight",
+  "maxPool2d", "maxPool2dBackward", "avgPool2d", "avgPool2dBackward",
+  "stridedCopy", "stridedScatter", "indexSelect", "indexAdd", "gather", "scatterAdd",
+  "cast", "fill", "nonzero", "countNonFinite",
+];
+
+describe("native addon: argument validation", function () {
+  const load = loadAddon();
+  const addon = load.addon as any;
+
+  before(function () {
+    if (!addon) this.skip();  // not built: see load.failures
+  });
+
+  function throwsWith(fn: () => unknown, type: typeof TypeError | typeof RangeError, message: string | RegExp) {
+    assert.throws(fn, (e: any) => {
+      assert.ok(e instanceof type, `expected ${type.name}, got ${e?.constructor?.name}: ${e?.message}`);
+      if (typeof message === "string") assert.equal(e.message, message);
+      else assert.match(e.message, message);
+      return true;
+    });
+  }
+
+  it("exports every kernel plus info and setNumThreads", function () {
+    if (!addon) this.skip();
+    for (const k of [...KERNELS, "info", "setNumThreads"]) assert.equal(typeof addon[k], "function", k);
+    const info = addon.info();
+    assert.ok(info.blas === "portable" || info.blas.startsWith("openblas"), info.blas);
+    assert.ok(Number.isInteger(info.threads) && info.threads >= 1);
+    assert.equal(typeof info.version, "string");
+    assert.equal(typeof info.simd, "string");
+  });
+
+  it("gives exact messages for targeted mistakes", function () {
+    if (!addon) this.skip();
+    const f = (n: number) => new Float32Array(n);
+    throwsWith(() => addon.gemm(false, false, 2, 3, 4, f(8), f(6), f(6), 1, 0, 0, 0, false), RangeError,
+      "gemm: B has 6 elements but K=4, N=3 needs 12");
+    throwsWith(() => addon.gemm(false, false, 2, 3, 4, f(8), f(12), f(6), 2, 8, 12, 6, false), RangeError,
+      "gemm: A has 8 elements but batch 2 with strideA 8 and M=2, K=4 needs 16");
+    throwsWith(() => addon.gemm(false, false, 2, 3, 4, f(8), new Float64Array(12), f(6), 1, 0, 0, 0, false), TypeError,
+      "gemm: A is float32 (Float32Array) but B is float64 (Float64Array); they must match");
+    throwsWith(() => addon.gemm(0, false, 2, 3, 4, f(8), f(12), f(6), 1, 0, 0, 0, false), TypeError,
+      "gemm: transA must be a boolean, got the number 0");
+    throwsWith(() => addon.gemm(false, false, 2, 3), TypeError, /^gemm: expected 13 arguments \(transA, transB, M, N, K, A, B, C, batch, strideA, strideB, strideC, accumulate\), got 4$/);
+    throwsWith(() => addon.reduce(0, f(4), 1.5, 2, 2, f(2)), RangeError, "reduce: outer must be an integer, got 1.5");
+    throwsWith(() => addon.reduce(0, f(4), -1, 2, 2, f(2)), RangeError, "reduce: outer must be a non-negative integer no larger than 2147483647, got -1");
+    throwsWith(() => addon.reduce(2, f(0), 1, 0, 1, f(1)), RangeError, "reduce: cannot take max over an empty dimension");
+    throwsWith(() => addon.reduce(6, f(4), 1, 4, 1, f(1)), RangeError, "reduce: op must be between 0 and 5, got 6");
+    throwsWith(() => addon.unary(3, new Int32Array(3), new Int32Array(3), 0, 0), TypeError,
+      "unary: exp is not defined on int32 (cast to a float dtype first)");
+    throwsWith(() => addon.unary(0, [1, 2, 3], f(3), 0, 0), TypeError,
+      "unary: x must be a Float32Array, Float64Array or Int32Array, got an array");
+    throwsWith(() => addon.binary(0, f(6), [2, 3], f(2), [2], f(6), [2, 3]), RangeError,
+      "binary: shapes aShape [2,3] and bShape [2] cannot be broadcast together");
+    throwsWith(() => addon.binary(0, f(6), [2, 3], f(3), [3], f(6), [6]), RangeError,
+      "binary: outShape [6] is not the broadcast shape [2,3] of aShape [2,3] and bShape [3]");
+    throwsWith(() => addon.binary(3, new Int32Array(1), [1], new Int32Array(1), [1], new Int32Array(1), [1]), TypeError,
+      "binary: div is not defined on int32 (cast to a float dtype first)");
+    throwsWith(() => addon.binary(7, f(1), [1], f(1), [1], f(1), [1]), TypeError,
+      "binary: eq writes bool: out must be a Uint8Array, got a Float32Array");
+    throwsWith(() => addon.indexSelect(f(10), 1, 5, 2, Int32Array.from([1, 7]), f(4)), RangeError,
+      "indexSelect: index 7 is out of range for a dimension of size 5");
+    throwsWith(() => addon.gather(f(6), [2, 3], 1, Int32Array.from([0, -1]), [2, 1], f(2)), RangeError,
+      "gather: index -1 is out of range for a dimension of size 3");
+    throwsWith(() => addon.cast(Float32Array.from([1, NaN]), new Int32Array(2)), RangeError, "cast: cannot convert NaN to int32");
+    throwsWith(() => addon.cast(Float64Array.from([3e10]), new Int32Array(1)), RangeError, "cast: 30000000000 is outside the range of int32");
+    throwsWith(() => addon.conv2d(f(2 * 3 * 36), f(4 * 3 * 9), f(2 * 4 * 36), [2, 3, 6, 6, 4, 3, 3, 5, 6, 1, 1, 1, 1, 1, 1, 1]), RangeError,
+      "conv2d: p: OH=5 but H=6, KH=3, strideH=1, padH=1, dilationH=1 give 6");
+    throwsWith(() => addon.conv2d(f(2 * 3 * 36), f(4 * 9), f(2 * 4 * 36), [2, 3, 6, 6, 4, 3, 3, 6, 6, 1, 1, 1, 1, 1, 1, 2]), RangeError,
+      "conv2d: p: groups 2 does not divide the input channels C=3");
+    throwsWith(() => addon.maxPool2dBackward(f(9), new Int32Array(9).fill(36), f(36), [1, 1, 6, 6, 3, 3, 2, 2, 2, 2, 0, 0, 1, 1]), RangeError,
+      "maxPool2dBackward: argmax[0] = 36 is out of range for a 6x6 plane");
+    throwsWith(() => addon.stridedCopy(f(10), 2, [4], [3], f(3)), RangeError,
+      "stridedCopy: the view (offset 2, shape [3]) reaches element 10 but src has only 10 elements");
+    throwsWith(() => addon.stridedCopy(f(10), 0, [-1], [3], f(3)), RangeError,
+      "stridedCopy: strides[0] is -1; negative strides are not supported");
+    throwsWith(() => addon.setNumThreads(0), RangeError, "setNumThreads: n must be between 1 and 1024, got 0");
+  });
+
+  it("leaves buffers untouched when an index is bad", function () {
+    if (!addon) this.skip();
+    const dx = new Float32Array(10).fill(1);
+    assert.throws(() => addon.indexAdd(dx, 1, 5, 2, Int32Array.from([0, 1, 5]), new Float32Array(6).fill(9)), RangeError);
+    assert.deepEqual(Array.from(dx), new Array(10).fill(1));
+    const d2 = new Float32Array(6).fill(1);
+    assert.throws(() => addon.scatterAdd(d2, [2, 3], 1, Int32Array.from([0, 3]), [2, 1], new Float32Array(2).fill(5)), RangeError);
+    assert.deepEqual(Array.from(d2), new Array(6).fill(1));
+  });
+
+  it("survives thousands of random bad calls (child process)", function () {
+    if (!addon || !load.path) this.skip();
+    this.timeout(120000);
+    const script = path.join(__dirname, "validation-fuzz.js");
+    const r = spawnSync(process.execPath, [script, load.path, "20240611", "40"], { encoding: "utf8", timeout: 110000 });
+    assert.equal(r.signal, null, `the fuzz process died with ${r.signal}\n${r.stderr}`);
+    assert.equal(r.status, 0, `the fuzz process exited with ${r.status}\n${r.stderr}`);
+    const summary = JSON.parse(r.stdout.trim().split("\n").pop() as string);
+    assert.ok(summary.calls >= 4000, `only ${summary.calls} calls`);
+    assert.ok(summary.threw >= summary.calls * 0.8, `only ${summary.threw} of ${summary.calls} calls threw`);
+    assert.deepEqual(summary.unexpected.slice(0, 20), []);
+  });
+});
