@@ -32,10 +32,21 @@ function nodeGyp() {
   return candidates.find((f) => fs.existsSync(f));
 }
 
+/** Node's own headers, so node-gyp never tries to download them (there may be no network). */
+function nodedirArgs() {
+  if (process.env.npm_config_nodedir) return [`--nodedir=${process.env.npm_config_nodedir}`];
+  const prefix = path.resolve(path.dirname(process.execPath), "..");
+  for (const dir of [prefix, "/usr", "/usr/local"]) {
+    if (fs.existsSync(path.join(dir, "include", "node", "node_api.h"))) return [`--nodedir=${dir}`];
+  }
+  return [];
+}
+
 function run(args) {
   const gyp = nodeGyp();
   if (!gyp) return { status: 1, why: "node-gyp was not found (it ships with npm)" };
-  const r = spawnSync(process.execPath, [gyp, ...args], { cwd: nativeDir, stdio: "inherit" });
+  const [cmd, ...rest] = args;
+  const r = spawnSync(process.execPath, [gyp, cmd, ...nodedirArgs(), ...rest], { cwd: nativeDir, stdio: "inherit" });
   return { status: r.status ?? 1, why: `node-gyp ${args[0]} exited with ${r.status}` };
 }
 

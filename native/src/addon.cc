@@ -1,0 +1,101 @@
+// The exports table of gradlab's native addon, plus info() and setNumThreads().
+// Each kernel lives in the file of its family; see native/README.md.
+#include <napi.h>
+
+#include <thread>
+
+#include "args.h"
+#include "conv.h"
+#include "elementwise.h"
+#include "gemm.h"
+#include "indexing.h"
+#include "pool.h"
+#include "reduce.h"
+#include "threadpool.h"
+
+#ifndef GRADLAB_VERSION
+#define GRADLAB_VERSION "0.0.0"
+#endif
+
+namespace gradlab {
+namespace {
+
+const char* simdLevel() {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  const char* base =
+#if defined(__AVX2__)
+      "avx2";
+#elif defined(__SSE4_2__)
+      "sse4.2";
+#else
+      "sse2";
+#endif
+  // The portable GEMM also carries an AVX2+FMA clone chosen at run time.
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "sse4.2 (x86-64-v2), gemm kernel avx2+fma (x86-64-v3)";
+  return base;
+#elif defined(__aarch64__)
+  return "neon";
+#else
+  return "none";
+#endif
+}
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("blas", blasName());
+  o.Set("threads", numThreads());
+  o.Set("version", GRADLAB_VERSION);
+  o.Set("simd", simdLevel());
+  return o;
+}
+
+Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
+  static const char* const names[] = {"n"};
+  Args args(info, "setNumThreads", 1, names);
+  int n = static_cast<int>(args.integer(0, 1, 1024));
+  setNumThreads(n);
+  blasSetThreads(n);
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto add = [&](const char* name, Napi::Function::Callback cb) { exports.Set(name, Napi::Function::New(env, cb, name)); };
+  add("unary", wrap<Unary>);
+  add("unaryBackward", wrap<UnaryBackward>);
+  add("binary", wrap<Binary>);
+  add("where", wrap<Where>);
+  add("reduce", wrap<Reduce>);
+  add("gemm", wrap<Gemm>);
+  add("softmax", wrap<Softmax>);
+  add("softmaxBackward", wrap<SoftmaxBackward>);
+  add("conv2d", wrap<Conv2d>);
+  add("conv2dBackwardInput", wrap<Conv2dBackwardInput>);
+  add("conv2dBackwardWeight", wrap<Conv2dBackwardWeight>);
+  add("maxPool2d", wrap<MaxPool2d>);
+  add("maxPool2dBackward", wrap<MaxPool2dBackward>);
+  add("avgPool2d", wrap<AvgPool2d>);
+  add("avgPool2dBackward", wrap<AvgPool2dBackward>);
+  add("stridedCopy", wrap<StridedCopy>);
+  add("stridedScatter", wrap<StridedScatter>);
+  add("indexSelect", wrap<IndexSelect>);
+  add("indexAdd", wrap<IndexAdd>);
+  add("gather", wrap<Gather>);
+  add("scatterAdd", wrap<ScatterAdd>);
+  add("cast", wrap<Cast>);
+  add("fill", wrap<Fill>);
+  add("nonzero", wrap<Nonzero>);
+  add("countNonFinite", wrap<CountNonFinite>);
+  add("info", wrap<Info>);
+  add("setNumThreads", wrap<SetNumThreads>);
+  return exports;
+}
+
+}  // namespace gradlab
+
+static Napi::Object InitGradlab(Napi::Env env, Napi::Object exports) { return gradlab::Init(env, exports); }
+
+NODE_API_MODULE(gradlab, InitGradlab)

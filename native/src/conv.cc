@@ -1,0 +1,291 @@
+#include "conv.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "args.h"
+#include "gemm.h"
+#include "threadpool.h"
+
+namespace gradlab {
+
+namespace {
+
+constexpr int64_t kColBudgetBytes = 64ll << 20;   // column buffer per chunk of the batch
+constexpr int64_t kMaxColsPerImage = 1ll << 28;   // refuse convolutions whose one-image column buffer is larger
+
+struct Geom {
+  int64_t N, C, H, W, OC, KH, KW, OH, OW, sH, sW, pH, pW, dH, dW, G;
+  int64_t Cg, OCg, KK, CgKK, OHW, HW;
+  int64_t xN, wN, yN;
+};
+
+Geom parseGeom(const char* K, const Args& args, size_t i) {
+  std::vector<int64_t> p = args.intArray(i, 16, 0, kMaxElems);
+  Geom g;
+  g.N = p[0]; g.C = p[1]; g.H = p[2]; g.W = p[3]; g.OC = p[4]; g.KH = p[5]; g.KW = p[6]; g.OH = p[7]; g.OW = p[8];
+  g.sH = p[9]; g.sW = p[10]; g.pH = p[11]; g.pW = p[12]; g.dH = p[13]; g.dW = p[14]; g.G = p[15];
+  auto pos = [&](int64_t v, const char* what) {
+    if (v < 1) rangeError(K, std::string("p: ") + what + " must be at least 1, got " + std::to_string(v));
+  };
+  pos(g.C, "channels C"); pos(g.H, "height H"); pos(g.W, "width W"); pos(g.OC, "output channels OC");
+  pos(g.KH, "kernel height KH"); pos(g.KW, "kernel width KW"); pos(g.sH, "strideH"); pos(g.sW, "strideW");
+  pos(g.dH, "dilationH"); pos(g.dW, "dilationW"); pos(g.G, "groups");
+  if (g.C % g.G) rangeError(K, "p: groups " + std::to_string(g.G) + " does not divide the input channels C=" + std::to_string(g.C));
+  if (g.OC % g.G) rangeError(K, "p: groups " + std::to_string(g.G) + " does not divide the output channels OC=" + std::to_string(g.OC));
+  int64_t effH = g.dH * (g.KH - 1) + 1, effW = g.dW * (g.KW - 1) + 1;
+  int64_t padH = g.H + 2 * g.pH, padW = g.W + 2 * g.pW;
+  if (effH > padH)
+    rangeError(K, "p: the kernel's height with dilation (" + std::to_string(effH) + ") exceeds the padded input height " + std::to_string(padH));
+  if (effW > padW)
+    rangeError(K, "p: the kernel's width with dilation (" + std::to_string(effW) + ") exceeds the padded input width " + std::to_string(padW));
+  int64_t oh = (padH - effH) / g.sH + 1, ow = (padW - effW) / g.sW + 1;
+  if (g.OH != oh) rangeError(K, "p: OH=" + std::to_string(g.OH) + " but H=" + std::to_string(g.H) + ", KH=" + std::to_string(g.KH) + ", strideH=" +
+                                    std::to_string(g.sH) + ", padH=" + std::to_string(g.pH) + ", dilationH=" + std::to_string(g.dH) + " give " + std::to_string(oh));
+  if (g.OW != ow) rangeError(K, "p: OW=" + std::to_string(g.OW) + " but W=" + std::to_string(g.W) + ", KW=" + std::to_string(g.KW) + ", strideW=" +
+                                    std::to_string(g.sW) + ", padW=" + std::to_string(g.pW) + ", dilationW=" + std::to_string(g.dW) + " give " + std::to_string(ow));
+  g.Cg = g.C / g.G;
+  g.OCg = g.OC / g.G;
+  g.xN = mulChecked(K, "x (N*C*H*W)", {g.N, g.C, g.H, g.W});
+  g.wN = mulChecked(K, "w (OC*C/groups*KH*KW)", {g.OC, g.Cg, g.KH, g.KW});
+  g.yN = mulChecked(K, "the output (N*OC*OH*OW)", {g.N, g.OC, g.OH, g.OW});
+  g.KK = g.KH * g.KW;
+  g.CgKK = g.Cg * g.KK;
+  g.OHW = mulChecked(K, "OH*OW", {g.OH, g.OW});
+  g.HW = g.H * g.W;
+  if (g.CgKK * g.OHW > kMaxColsPerImage) rangeError(K, "the convolution is too large (its column buffer for one image exceeds 2^28 elements)");
+  return g;
+}
+
+std::string geomStr(const char* what, const Geom& g) {
+  if (!std::strcmp(what, "x")) return "N*C*H*W = " + std::to_string(g.N) + "*" + std::to_string(g.C) + "*" + std::to_string(g.H) + "*" + std::to_string(g.W);
+  if (!std::strcmp(what, "w")) return "OC*C/groups*KH*KW = " + std::to_string(g.OC) + "*" + std::to_string(g.Cg) + "*" + std::to_string(g.KH) + "*" + std::to_string(g.KW);
+  return "N*OC*OH*OW = " + std::to_string(g.N) + "*" + std::to_string(g.OC) + "*" + std::to_string(g.OH) + "*" + std::to_string(g.OW);
+}
+
+template <class T>
+int64_t chunkSize(const Geom& g) {
+  int64_t per = std::max(g.CgKK, g.OC) * g.OHW * static_cast<int64_t>(sizeof(T));
+  return std::max<int64_t>(1, std::min<int64_t>(g.N, kColBudgetBytes / std::max<int64_t>(per, 1)));
+}
+
+// Valid ow range for a kernel column: iw = ow*sW + off in [0, W).
+inline void validRange(int64_t off, int64_t s, int64_t W, int64_t OW, int64_t& lo, int64_t& hi) {
+  lo = off >= 0 ? 0 : (-off + s - 1) / s;
+  hi = (W - 1 - off) < 0 ? 0 : (W - 1 - off) / s + 1;
+  lo = std::min(lo, OW);
+  hi = std::min(std::max(hi, lo), OW);
+}
+
+// cols[r = c*KK + kh*KW + kw][nl*OHW + oh*OW + ow] = x[n0+nl, g*Cg + c, ih, iw] (0 outside).
+template <class T>
+void im2col(const Geom& g, const T* x, int64_t n0, int64_t nb, int64_t grp, T* cols) {
+  const int64_t L = nb * g.OHW;
+  parallel_for(g.CgKK * nb, std::max<int64_t>(1, kParallelMin / std::max<int64_t>(g.OHW, 1)), [&](int64_t tb, int64_t te) {
+    for (int64_t t = tb; t < te; t++) {
+      int64_t r = t / nb, nl = t % nb;
+      int64_t c = r / g.KK, kh = (r % g.KK) / g.KW, kw = r % g.KW;
+      const T* plane = x + ((n0 + nl) * g.C + grp * g.Cg + c) * g.HW;
+      T* dst = cols + r * L + nl * g.OHW;
+      int64_t offW = kw * g.dW - g.pW, lo, hi;
+      validRange(offW, g.sW, g.W, g.OW, lo, hi);
+      for (int64_t oh = 0; oh < g.OH; oh++, dst += g.OW) {
+        int64_t ih = oh * g.sH - g.pH + kh * g.dH;
+        if (ih < 0 || ih >= g.H) {
+          std::fill(dst, dst + g.OW, T(0));
+          continue;
+        }
+        const T* src = plane + ih * g.W + offW;
+        std::fill(dst, dst + lo, T(0));
+        if (g.sW == 1) {
+          if (hi > lo) std::memcpy(dst + lo, src + lo, sizeof(T) * (hi - lo));
+        } else {
+          for (int64_t ow = lo; ow < hi; ow++) dst[ow] = src[ow * g.sW];
+        }
+        std::fill(dst + hi, dst + g.OW, T(0));
+      }
+    }
+  });
+}
+
+// dx[n0+nl, g*Cg + c] += the columns scattered back (the adjoint of im2col).
+template <class T>
+void col2im(const Geom& g, const T* cols, int64_t n0, int64_t nb, int64_t grp, T* dx) {
+  const int64_t L = nb * g.OHW;
+  parallel_for(nb * g.Cg, std::max<int64_t>(1, kParallelMin / std::max<int64_t>(g.KK * g.OHW, 1)), [&](int64_t tb, int64_t te) {
+    for (int64_t t = tb; t < te; t++) {
+      int64_t nl = t / g.Cg, c = t % g.Cg;
+      T* plane = dx + ((n0 + nl) * g.C + grp * g.Cg + c) * g.HW;
+      for (int64_t kh = 0; kh < g.KH; kh++)
+        for (int64_t kw = 0; kw < g.KW; kw++) {
+          const T* src = cols + (c * g.KK + kh * g.KW + kw) * L + nl * g.OHW;
+          int64_t offW = kw * g.dW - g.pW, lo, hi;
+          validRange(offW, g.sW, g.W, g.OW, lo, hi);
+          for (int64_t oh = 0; oh < g.OH; oh++, src += g.OW) {
+            int64_t ih = oh * g.sH - g.pH + kh * g.dH;
+            if (ih < 0 || ih >= g.H) continue;
+            T* row = plane + ih * g.W + offW;
+            if (g.sW == 1) for (int64_t ow = lo; ow < hi; ow++) row[ow] += src[ow];
+            else for (int64_t ow = lo; ow < hi; ow++) row[ow * g.sW] += src[ow];
+          }
+        }
+    }
+  });
+}
+
+// t[oc][nl*OHW + s] <-> y[n0+nl][oc][s]
+template <class T>
+void nchwToCn(const Geom& g, const T* y, int64_t n0, int64_t nb, T* t) {
+  parallel_for(g.OC * nb, std::max<int64_t>(1, kParallelMin / std::max<int64_t>(g.OHW, 1)), [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; i++) {
+      int64_t oc = i / nb, nl = i % nb;
+      std::memcpy(t + oc * nb * g.OHW + nl * g.OHW, y + ((n0 + nl) * g.OC + oc) * g.OHW, sizeof(T) * g.OHW);
+    }
+  });
+}
+template <class T>
+void cnToNchw(const Geom& g, const T* t, int64_t n0, int64_t nb, T* y) {
+  parallel_for(g.OC * nb, std::max<int64_t>(1, kParallelMin / std::max<int64_t>(g.OHW, 1)), [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; i++) {
+      int64_t oc = i / nb, nl = i % nb;
+      std::memcpy(y + ((n0 + nl) * g.OC + oc) * g.OHW, t + oc * nb * g.OHW + nl * g.OHW, sizeof(T) * g.OHW);
+    }
+  });
+}
+
+inline bool isPointwise(const Geom& g) {
+  return g.KH == 1 && g.KW == 1 && g.sH == 1 && g.sW == 1 && g.pH == 0 && g.pW == 0;
+}
+
+template <class T>
+void convForward(const Geom& g, const T* x, const T* w, T* y) {
+  if (g.N == 0) return;
+  if (isPointwise(g)) {
+    for (int64_t n = 0; n < g.N; n++)
+      for (int64_t grp = 0; grp < g.G; grp++)
+        gemmCore(false, false, g.OCg, g.HW, g.Cg, T(1), w + grp * g.OCg * g.Cg, g.Cg, x + (n * g.C + grp * g.Cg) * g.HW, g.HW, T(0),
+                 y + (n * g.OC + grp * g.OCg) * g.HW, g.HW);
+    return;
+  }
+  const int64_t nbMax = chunkSize<T>(g);
+  std::vector<T> cols(static_cast<size_t>(g.CgKK * nbMax * g.OHW));
+  std::vector<T> tbuf(nbMax > 1 ? static_cast<size_t>(g.OC * nbMax * g.OHW) : 0);
+  for (int64_t n0 = 0; n0 < g.N; n0 += nbMax) {
+    int64_t nb = std::min(nbMax, g.N - n0), L = nb * g.OHW;
+    for (int64_t grp = 0; grp < g.G; grp++) {
+      im2col(g, x, n0, nb, grp, cols.data());
+      T* dst = nb > 1 ? tbuf.data() + grp * g.OCg * L : y + (n0 * g.OC + grp * g.OCg) * g.OHW;
+      gemmCore(false, false, g.OCg, L, g.CgKK, T(1), w + grp * g.OCg * g.CgKK, g.CgKK, cols.data(), L, T(0), dst, L);
+    }
+    if (nb > 1) cnToNchw(g, tbuf.data(), n0, nb, y);
+  }
+}
+
+template <class T>
+void convBackwardInput(const Geom& g, const T* dy, const T* w, T* dx) {
+  std::fill(dx, dx + g.xN, T(0));
+  if (g.N == 0) return;
+  if (isPointwise(g)) {
+    for (int64_t n = 0; n < g.N; n++)
+      for (int64_t grp = 0; grp < g.G; grp++)
+        gemmCore(true, false, g.Cg, g.HW, g.OCg, T(1), w + grp * g.OCg * g.Cg, g.Cg, dy + (n * g.OC + grp * g.OCg) * g.HW, g.HW, T(0),
+                 dx + (n * g.C + grp * g.Cg) * g.HW, g.HW);
+    return;
+  }
+  const int64_t nbMax = chunkSize<T>(g);
+  std::vector<T> cols(static_cast<size_t>(g.CgKK * nbMax * g.OHW));
+  std::vector<T> tbuf(nbMax > 1 ? static_cast<size_t>(g.OC * nbMax * g.OHW) : 0);
+  for (int64_t n0 = 0; n0 < g.N; n0 += nbMax) {
+    int64_t nb = std::min(nbMax, g.N - n0), L = nb * g.OHW;
+    if (nb > 1) nchwToCn(g, dy, n0, nb, tbuf.data());
+    for (int64_t grp = 0; grp < g.G; grp++) {
+      const T* src = nb > 1 ? tbuf.data() + grp * g.OCg * L : dy + (n0 * g.OC + grp * g.OCg) * g.OHW;
+      gemmCore(true, false, g.CgKK, L, g.OCg, T(1), w + grp * g.OCg * g.CgKK, g.CgKK, src, L, T(0), cols.data(), L);
+      col2im(g, cols.data(), n0, nb, grp, dx);
+    }
+  }
+}
+
+template <class T>
+void convBackwardWeight(const Geom& g, const T* x, const T* dy, T* dw) {
+  if (g.N == 0) {
+    std::fill(dw, dw + g.wN, T(0));
+    return;
+  }
+  if (isPointwise(g)) {
+    for (int64_t n = 0; n < g.N; n++)
+      for (int64_t grp = 0; grp < g.G; grp++)
+        gemmCore(false, true, g.OCg, g.Cg, g.HW, T(1), dy + (n * g.OC + grp * g.OCg) * g.HW, g.HW, x + (n * g.C + grp * g.Cg) * g.HW, g.HW,
+                 n == 0 ? T(0) : T(1), dw + grp * g.OCg * g.Cg, g.Cg);
+    return;
+  }
+  const int64_t nbMax = chunkSize<T>(g);
+  std::vector<T> cols(static_cast<size_t>(g.CgKK * nbMax * g.OHW));
+  std::vector<T> tbuf(nbMax > 1 ? static_cast<size_t>(g.OC * nbMax * g.OHW) : 0);
+  for (int64_t n0 = 0; n0 < g.N; n0 += nbMax) {
+    int64_t nb = std::min(nbMax, g.N - n0), L = nb * g.OHW;
+    if (nb > 1) nchwToCn(g, dy, n0, nb, tbuf.data());
+    for (int64_t grp = 0; grp < g.G; grp++) {
+      im2col(g, x, n0, nb, grp, cols.data());
+      const T* src = nb > 1 ? tbuf.data() + grp * g.OCg * L : dy + (n0 * g.OC + grp * g.OCg) * g.OHW;
+      gemmCore(false, true, g.OCg, g.CgKK, L, T(1), src, L, cols.data(), L, n0 == 0 ? T(0) : T(1), dw + grp * g.OCg * g.CgKK, g.CgKK);
+    }
+  }
+}
+
+}  // namespace
+
+// conv2d(x, w, out, p)
+Napi::Value Conv2d(const Napi::CallbackInfo& info) {
+  static const char* const names[] = {"x", "w", "out", "p"};
+  const char* K = "conv2d";
+  Args args(info, K, 4, names);
+  Geom g = parseGeom(K, args, 3);
+  Buf x = args.buf(0, M_FLOAT), w = args.buf(1, M_FLOAT), y = args.buf(2, M_FLOAT);
+  requireSameDtype(K, "x", x, "w", w);
+  requireSameDtype(K, "x", x, "out", y);
+  requireLen(K, "x", x, g.xN, false, geomStr("x", g));
+  requireLen(K, "w", w, g.wN, false, geomStr("w", g));
+  requireLen(K, "out", y, g.yN, true, geomStr("y", g));
+  if (x.dtype == DType::F32) convForward(g, x.as<float>(), w.as<float>(), y.as<float>());
+  else convForward(g, x.as<double>(), w.as<double>(), y.as<double>());
+  return info.Env().Undefined();
+}
+
+// conv2dBackwardInput(dy, w, dx, p)
+Napi::Value Conv2dBackwardInput(const Napi::CallbackInfo& info) {
+  static const char* const names[] = {"dy", "w", "dx", "p"};
+  const char* K = "conv2dBackwardInput";
+  Args args(info, K, 4, names);
+  Geom g = parseGeom(K, args, 3);
+  Buf dy = args.buf(0, M_FLOAT), w = args.buf(1, M_FLOAT), dx = args.buf(2, M_FLOAT);
+  requireSameDtype(K, "dy", dy, "w", w);
+  requireSameDtype(K, "dy", dy, "dx", dx);
+  requireLen(K, "dy", dy, g.yN, false, geomStr("y", g));
+  requireLen(K, "w", w, g.wN, false, geomStr("w", g));
+  requireLen(K, "dx", dx, g.xN, true, geomStr("x", g));
+  if (dy.dtype == DType::F32) convBackwardInput(g, dy.as<float>(), w.as<float>(), dx.as<float>());
+  else convBackwardInput(g, dy.as<double>(), w.as<double>(), dx.as<double>());
+  return info.Env().Undefined();
+}
+
+// conv2dBackwardWeight(x, dy, dw, p)
+Napi::Value Conv2dBackwardWeight(const Napi::CallbackInfo& info) {
+  static const char* const names[] = {"x", "dy", "dw", "p"};
+  const char* K = "conv2dBackwardWeight";
+  Args args(info, K, 4, names);
+  Geom g = parseGeom(K, args, 3);
+  Buf x = args.buf(0, M_FLOAT), dy = args.buf(1, M_FLOAT), dw = args.buf(2, M_FLOAT);
+  requireSameDtype(K, "x", x, "dy", dy);
+  requireSameDtype(K, "x", x, "dw", dw);
+  requireLen(K, "x", x, g.xN, false, geomStr("x", g));
+  requireLen(K, "dy", dy, g.yN, false, geomStr("y", g));
+  requireLen(K, "dw", dw, g.wN, true, geomStr("w", g));
+  if (x.dtype == DType::F32) convBackwardWeight(g, x.as<float>(), dy.as<float>(), dw.as<float>());
+  else convBackwardWeight(g, x.as<double>(), dy.as<double>(), dw.as<double>());
+  return info.Env().Undefined();
+}
+
+}  // namespace gradlab

@@ -1,0 +1,250 @@
+#include "gemm.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "args.h"
+#include "threadpool.h"
+
+#ifdef GRADLAB_OPENBLAS
+#include <cblas.h>
+#endif
+
+namespace gradlab {
+
+namespace {
+
+// ---- Portable GEMM: packed panels, an MR x NR register tile the compiler vectorises. ----
+
+template <class T> struct Tile;
+template <> struct Tile<float> { static constexpr int MR = 4, NR = 16, KC = 256, MC = 128, NC = 4096; };
+template <> struct Tile<double> { static constexpr int MR = 4, NR = 8, KC = 256, MC = 96, NC = 2048; };
+
+// Packs rows [i0, i0+mc) x cols [k0, k0+kc) of op(A) into MR-row panels, k-major.
+template <class T>
+void packA(bool ta, const T* A, int64_t lda, int64_t i0, int64_t mc, int64_t k0, int64_t kc, T* dst) {
+  constexpr int MR = Tile<T>::MR;
+  for (int64_t ip = 0; ip < mc; ip += MR) {
+    int64_t rows = std::min<int64_t>(MR, mc - ip);
+    for (int64_t k = 0; k < kc; k++) {
+      for (int64_t r = 0; r < MR; r++) {
+        T v = 0;
+        if (r < rows) {
+          int64_t i = i0 + ip + r, kk = k0 + k;
+          v = ta ? A[kk * lda + i] : A[i * lda + kk];
+        }
+        *dst++ = v;
+      }
+    }
+  }
+}
+
+// Packs rows [k0, k0+kc) x cols [j0, j0+nc) of op(B) into NR-column panels, k-major.
+template <class T>
+void packBPanel(bool tb, const T* B, int64_t ldb, int64_t k0, int64_t kc, int64_t j, int64_t cols, T* dst) {
+  constexpr int NR = Tile<T>::NR;
+  for (int64_t k = 0; k < kc; k++) {
+    int64_t kk = k0 + k;
+    if (!tb && cols == NR) {
+      std::memcpy(dst, B + kk * ldb + j, sizeof(T) * NR);
+      dst += NR;
+      continue;
+    }
+    for (int64_t c = 0; c < NR; c++) *dst++ = c < cols ? (tb ? B[(j + c) * ldb + kk] : B[kk * ldb + j + c]) : T(0);
+  }
+}
+
+template <class T>
+inline void microKernel(int64_t kc, const T* __restrict a, const T* __restrict b, T* __restrict C, int64_t ldc, int64_t rows,
+                        int64_t cols, T alpha) {
+  constexpr int MR = Tile<T>::MR, NR = Tile<T>::NR;
+  T acc[MR][NR];
+  for (int r = 0; r < MR; r++)
+    for (int c = 0; c < NR; c++) acc[r][c] = 0;
+  for (int64_t k = 0; k < kc; k++) {
+    for (int r = 0; r < MR; r++) {
+      T av = a[r];
+      for (int c = 0; c < NR; c++) acc[r][c] += av * b[c];
+    }
+    a += MR;
+    b += NR;
+  }
+  if (rows == MR && cols == NR) {
+    for (int r = 0; r < MR; r++)
+      for (int c = 0; c < NR; c++) C[r * ldc + c] += alpha * acc[r][c];
+  } else {
+    for (int64_t r = 0; r < rows; r++)
+      for (int64_t c = 0; c < cols; c++) C[r * ldc + c] += alpha * acc[r][c];
+  }
+}
+
+// C[mc x nc] += alpha * Ap * Bp for one packed block.
+template <class T>
+void macroKernel(int64_t mc, int64_t nc, int64_t kc, const T* Ap, const T* Bp, T* C, int64_t ldc, T alpha) {
+  constexpr int MR = Tile<T>::MR, NR = Tile<T>::NR;
+  for (int64_t jp = 0; jp < nc; jp += NR) {
+    int64_t cols = std::min<int64_t>(NR, nc - jp);
+    const T* b = Bp + (jp / NR) * kc * NR;
+    for (int64_t ip = 0; ip < mc; ip += MR) {
+      int64_t rows = std::min<int64_t>(MR, mc - ip);
+      microKernel<T>(kc, Ap + (ip / MR) * kc * MR, b, C + ip * ldc + jp, ldc, rows, cols, alpha);
+    }
+  }
+}
+
+__attribute__((target_clones("arch=x86-64-v3", "default")))
+void macroKernelF(int64_t mc, int64_t nc, int64_t kc, const float* Ap, const float* Bp, float* C, int64_t ldc, float alpha) {
+  macroKernel<float>(mc, nc, kc, Ap, Bp, C, ldc, alpha);
+}
+__attribute__((target_clones("arch=x86-64-v3", "default")))
+void macroKernelD(int64_t mc, int64_t nc, int64_t kc, const double* Ap, const double* Bp, double* C, int64_t ldc, double alpha) {
+  macroKernel<double>(mc, nc, kc, Ap, Bp, C, ldc, alpha);
+}
+inline void macro(int64_t mc, int64_t nc, int64_t kc, const float* Ap, const float* Bp, float* C, int64_t ldc, float alpha) {
+  macroKernelF(mc, nc, kc, Ap, Bp, C, ldc, alpha);
+}
+inline void macro(int64_t mc, int64_t nc, int64_t kc, const double* Ap, const double* Bp, double* C, int64_t ldc, double alpha) {
+  macroKernelD(mc, nc, kc, Ap, Bp, C, ldc, alpha);
+}
+
+template <class T>
+void scaleC(int64_t M, int64_t N, T beta, T* C, int64_t ldc) {
+  if (beta == T(1)) return;
+  for (int64_t i = 0; i < M; i++) {
+    T* c = C + i * ldc;
+    if (beta == T(0)) std::fill(c, c + N, T(0));
+    else for (int64_t j = 0; j < N; j++) c[j] *= beta;
+  }
+}
+
+template <class T>
+void portableGemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda, const T* B, int64_t ldb, T beta,
+                  T* C, int64_t ldc, bool threaded) {
+  constexpr int MR = Tile<T>::MR, NR = Tile<T>::NR, KC = Tile<T>::KC, NC = Tile<T>::NC;
+  if (M == 0 || N == 0) return;
+  scaleC(M, N, beta, C, ldc);
+  if (K == 0 || alpha == T(0)) return;
+  int nt = threaded ? numThreads() : 1;
+  int64_t MC = Tile<T>::MC;
+  if (nt > 1 && M < MC * nt) MC = std::max<int64_t>(MR, ((M + nt - 1) / nt + MR - 1) / MR * MR);
+  std::vector<T> Bp(static_cast<size_t>(KC) * ((std::min<int64_t>(NC, N) + NR - 1) / NR) * NR);
+  for (int64_t jc = 0; jc < N; jc += NC) {
+    int64_t nc = std::min<int64_t>(NC, N - jc);
+    int64_t npanels = (nc + NR - 1) / NR;
+    for (int64_t pc = 0; pc < K; pc += KC) {
+      int64_t kc = std::min<int64_t>(KC, K - pc);
+      auto packB = [&](int64_t b, int64_t e) {
+        for (int64_t p = b; p < e; p++)
+          packBPanel(tb, B, ldb, pc, kc, jc + p * NR, std::min<int64_t>(NR, nc - p * NR), Bp.data() + p * kc * NR);
+      };
+      if (threaded) parallel_for(npanels, 16, packB);
+      else packB(0, npanels);
+      int64_t mblocks = (M + MC - 1) / MC;
+      auto body = [&](int64_t b, int64_t e) {
+        std::vector<T> Ap(static_cast<size_t>(MC + MR) * kc);
+        for (int64_t ib = b; ib < e; ib++) {
+          int64_t i0 = ib * MC, mc = std::min<int64_t>(MC, M - i0);
+          packA(ta, A, lda, i0, mc, pc, kc, Ap.data());
+          macro(mc, nc, kc, Ap.data(), Bp.data(), C + i0 * ldc + jc, ldc, alpha);
+        }
+      };
+      if (threaded) parallel_for(mblocks, 1, body);
+      else body(0, mblocks);
+    }
+  }
+}
+
+}  // namespace
+
+#ifdef GRADLAB_OPENBLAS
+const char* blasName() { return "openblas 0.3.21"; }
+void blasSetThreads(int n) { openblas_set_num_threads(n); }
+#else
+const char* blasName() { return "portable"; }
+void blasSetThreads(int) {}
+#endif
+
+void gemmCore(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
+              float beta, float* C, int64_t ldc, bool threaded) {
+  if (M == 0 || N == 0) return;
+#ifdef GRADLAB_OPENBLAS
+  if (threaded && K > 0 && !inParallelRegion()) {
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (blasint)M, (blasint)N, (blasint)K, alpha, A,
+                (blasint)std::max<int64_t>(1, lda), B, (blasint)std::max<int64_t>(1, ldb), beta, C, (blasint)std::max<int64_t>(1, ldc));
+    return;
+  }
+#endif
+  portableGemm<float>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, threaded);
+}
+
+void gemmCore(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t lda, const double* B, int64_t ldb,
+              double beta, double* C, int64_t ldc, bool threaded) {
+  if (M == 0 || N == 0) return;
+#ifdef GRADLAB_OPENBLAS
+  if (threaded && K > 0 && !inParallelRegion()) {
+    cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (blasint)M, (blasint)N, (blasint)K, alpha, A,
+                (blasint)std::max<int64_t>(1, lda), B, (blasint)std::max<int64_t>(1, ldb), beta, C, (blasint)std::max<int64_t>(1, ldc));
+    return;
+  }
+#endif
+  portableGemm<double>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, threaded);
+}
+
+namespace {
+
+template <class T>
+void batchedGemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const T* A, const T* B, T* C, int64_t batch, int64_t sA, int64_t sB,
+                 int64_t sC, bool acc) {
+  const int64_t lda = ta ? M : K, ldb = tb ? K : N, ldc = N;
+  const T beta = acc ? T(1) : T(0);
+  const int64_t work = M * N * std::max<int64_t>(K, 1);
+  // Many small independent products: one per task on the pool, each single-threaded.
+  if (batch > 1 && sC >= M * N && work <= (int64_t(1) << 18) && numThreads() > 1) {
+    parallel_for(batch, std::max<int64_t>(1, (int64_t(1) << 16) / work), [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; i++) gemmCore(ta, tb, M, N, K, T(1), A + i * sA, lda, B + i * sB, ldb, beta, C + i * sC, ldc, false);
+    });
+    return;
+  }
+  for (int64_t i = 0; i < batch; i++) gemmCore(ta, tb, M, N, K, T(1), A + i * sA, lda, B + i * sB, ldb, beta, C + i * sC, ldc, true);
+}
+
+std::string dims(const char* a, int64_t x, const char* b, int64_t y) {
+  return std::string(a) + "=" + std::to_string(x) + ", " + b + "=" + std::to_string(y);
+}
+
+void checkOperand(const char* name, const Buf& buf, int64_t batch, int64_t stride, int64_t r, const char* rn, int64_t c, const char* cn,
+                  const char* strideName) {
+  int64_t mat = mulChecked("gemm", name, {r, c});
+  if (batch == 0 || mat == 0) return;
+  int64_t need = (batch - 1) * stride + mat;  // < 2^31 * 2^31 + 2^31: no overflow in int64
+  std::string why = batch == 1 ? dims(rn, r, cn, c)
+                               : "batch " + std::to_string(batch) + " with " + strideName + " " + std::to_string(stride) + " and " + dims(rn, r, cn, c);
+  requireLen("gemm", name, buf, need, false, why);
+}
+
+}  // namespace
+
+// gemm(transA, transB, M, N, K, A, B, C, batch, strideA, strideB, strideC, accumulate)
+Napi::Value Gemm(const Napi::CallbackInfo& info) {
+  static const char* const names[] = {"transA", "transB", "M", "N", "K", "A", "B", "C", "batch", "strideA", "strideB", "strideC", "accumulate"};
+  const char* Kn = "gemm";
+  Args args(info, Kn, 13, names);
+  bool ta = args.boolean(0), tb = args.boolean(1);
+  int64_t M = args.size(2), N = args.size(3), K = args.size(4);
+  int64_t batch = args.size(8), sA = args.size(9), sB = args.size(10), sC = args.size(11);
+  bool acc = args.boolean(12);
+  Buf A = args.buf(5, M_FLOAT), B = args.buf(6, M_FLOAT), C = args.buf(7, M_FLOAT);
+  requireSameDtype(Kn, "A", A, "B", B);
+  requireSameDtype(Kn, "A", A, "C", C);
+  checkOperand("A", A, batch, sA, ta ? K : M, ta ? "K" : "M", ta ? M : K, ta ? "M" : "K", "strideA");
+  checkOperand("B", B, batch, sB, tb ? N : K, tb ? "N" : "K", tb ? K : N, tb ? "K" : "N", "strideB");
+  checkOperand("C", C, batch, sC, M, "M", N, "N", "strideC");
+  if (batch == 0 || M == 0 || N == 0) return info.Env().Undefined();
+  if (A.dtype == DType::F32) batchedGemm(ta, tb, M, N, K, A.as<float>(), B.as<float>(), C.as<float>(), batch, sA, sB, sC, acc);
+  else batchedGemm(ta, tb, M, N, K, A.as<double>(), B.as<double>(), C.as<double>(), batch, sA, sB, sC, acc);
+  return info.Env().Undefined();
+}
+
+}  // namespace gradlab

@@ -1,0 +1,232 @@
+#include "pool.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "args.h"
+#include "threadpool.h"
+
+namespace gradlab {
+
+namespace {
+
+struct PGeom {
+  int64_t N, C, H, W, OH, OW, KH, KW, sH, sW, pH, pW, dH, dW;
+  int64_t planes, HW, OHW, xN, yN;
+};
+
+std::string s(int64_t v) { return std::to_string(v); }
+
+// Accepts OH from PyTorch's floor formula or from its ceil_mode formula.
+void checkOut(const char* K, const char* nm, int64_t O, int64_t I, int64_t k, int64_t st, int64_t p, int64_t d) {
+  int64_t eff = d * (k - 1) + 1;
+  int64_t span = I + 2 * p - eff;
+  if (span < 0) rangeError(K, std::string("p: the window (") + s(eff) + " with dilation) does not fit in the padded input (" + s(I + 2 * p) + ")");
+  int64_t fl = span / st + 1;
+  int64_t ce = (span + st - 1) / st + 1;
+  if (ce > fl && (ce - 1) * st >= I + p) ce--;  // the last window must start inside the input or left padding
+  if (O != fl && O != ce)
+    rangeError(K, std::string("p: ") + nm + "=" + s(O) + " is inconsistent with input " + s(I) + ", kernel " + s(k) + ", stride " + s(st) + ", padding " +
+                      s(p) + ", dilation " + s(d) + " (expected " + s(fl) + (ce != fl ? " or " + s(ce) : std::string()) + ")");
+}
+
+PGeom parse(const char* K, const Args& args, size_t i, bool avg) {
+  std::vector<int64_t> p = args.intArray(i, 14, 0, kMaxElems);
+  PGeom g{p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], 0, 0, 0, 0, 0};
+  auto pos = [&](int64_t v, const char* what) {
+    if (v < 1) rangeError(K, std::string("p: ") + what + " must be at least 1, got " + s(v));
+  };
+  pos(g.H, "height H"); pos(g.W, "width W"); pos(g.KH, "kernel height KH"); pos(g.KW, "kernel width KW");
+  pos(g.sH, "strideH"); pos(g.sW, "strideW"); pos(g.dH, "dilationH"); pos(g.dW, "dilationW");
+  if (avg && (g.dH != 1 || g.dW != 1)) rangeError(K, "p: average pooling has no dilation (dilationH and dilationW must be 1)");
+  if (2 * g.pH > g.dH * (g.KH - 1) + 1 || 2 * g.pW > g.dW * (g.KW - 1) + 1)
+    rangeError(K, "p: padding (" + s(g.pH) + ", " + s(g.pW) + ") must be at most half the window (" + s(g.KH) + ", " + s(g.KW) + ")");
+  checkOut(K, "OH", g.OH, g.H, g.KH, g.sH, g.pH, g.dH);
+  checkOut(K, "OW", g.OW, g.W, g.KW, g.sW, g.pW, g.dW);
+  g.planes = mulChecked(K, "N*C", {g.N, g.C});
+  g.xN = mulChecked(K, "x (N*C*H*W)", {g.N, g.C, g.H, g.W});
+  g.yN = mulChecked(K, "the output (N*C*OH*OW)", {g.N, g.C, g.OH, g.OW});
+  g.HW = g.H * g.W;
+  g.OHW = g.OH * g.OW;
+  return g;
+}
+
+std::string xWhy(const PGeom& g) { return "N*C*H*W = " + s(g.N) + "*" + s(g.C) + "*" + s(g.H) + "*" + s(g.W); }
+std::string yWhy(const PGeom& g) { return "N*C*OH*OW = " + s(g.N) + "*" + s(g.C) + "*" + s(g.OH) + "*" + s(g.OW); }
+
+int64_t planeGrain(const PGeom& g, int64_t work) { return std::max<int64_t>(1, kParallelMin / std::max<int64_t>(work, 1)); }
+
+template <class T>
+void maxPool(const PGeom& g, const T* x, T* y, int32_t* am) {
+  parallel_for(g.planes, planeGrain(g, g.OHW * g.KH * g.KW), [&](int64_t b, int64_t e) {
+    for (int64_t pl = b; pl < e; pl++) {
+      const T* xp = x + pl * g.HW;
+      T* yp = y + pl * g.OHW;
+      int32_t* ap = am + pl * g.OHW;
+      for (int64_t oh = 0; oh < g.OH; oh++) {
+        int64_t h0 = oh * g.sH - g.pH;
+        for (int64_t ow = 0; ow < g.OW; ow++) {
+          int64_t w0 = ow * g.sW - g.pW;
+          T best = -INFINITY;
+          int64_t bi = -1;
+          for (int64_t kh = 0; kh < g.KH; kh++) {
+            int64_t ih = h0 + kh * g.dH;
+            if (ih < 0 || ih >= g.H) continue;
+            bool stop = false;
+            for (int64_t kw = 0; kw < g.KW; kw++) {
+              int64_t iw = w0 + kw * g.dW;
+              if (iw < 0 || iw >= g.W) continue;
+              T v = xp[ih * g.W + iw];
+              if (v > best || bi < 0 || v != v) {
+                best = v;
+                bi = ih * g.W + iw;
+                if (v != v) { stop = true; break; }
+              }
+            }
+            if (stop) break;
+          }
+          yp[oh * g.OW + ow] = best;
+          ap[oh * g.OW + ow] = static_cast<int32_t>(bi);
+        }
+      }
+    }
+  });
+}
+
+template <class T>
+void maxPoolBackward(const PGeom& g, const T* dy, const int32_t* am, T* dx) {
+  parallel_for(g.planes, planeGrain(g, g.HW + g.OHW), [&](int64_t b, int64_t e) {
+    for (int64_t pl = b; pl < e; pl++) {
+      T* dp = dx + pl * g.HW;
+      std::fill(dp, dp + g.HW, T(0));
+      const T* gp = dy + pl * g.OHW;
+      const int32_t* ap = am + pl * g.OHW;
+      for (int64_t i = 0; i < g.OHW; i++)
+        if (ap[i] >= 0) dp[ap[i]] += gp[i];
+    }
+  });
+}
+
+// PyTorch's divisor: the window clipped to the padded input, or to the input itself.
+inline int64_t divisor(const PGeom& g, int64_t h0, int64_t w0, bool cip) {
+  int64_t hEnd = std::min(h0 + g.KH, g.H + g.pH), wEnd = std::min(w0 + g.KW, g.W + g.pW);
+  if (cip) return (hEnd - h0) * (wEnd - w0);
+  return (std::min(hEnd, g.H) - std::max<int64_t>(h0, 0)) * (std::min(wEnd, g.W) - std::max<int64_t>(w0, 0));
+}
+
+template <class T>
+void avgPool(const PGeom& g, const T* x, T* y, bool cip) {
+  parallel_for(g.planes, planeGrain(g, g.OHW * g.KH * g.KW), [&](int64_t b, int64_t e) {
+    for (int64_t pl = b; pl < e; pl++) {
+      const T* xp = x + pl * g.HW;
+      T* yp = y + pl * g.OHW;
+      for (int64_t oh = 0; oh < g.OH; oh++) {
+        int64_t h0 = oh * g.sH - g.pH, ha = std::max<int64_t>(h0, 0), hb = std::min(h0 + g.KH, g.H);
+        for (int64_t ow = 0; ow < g.OW; ow++) {
+          int64_t w0 = ow * g.sW - g.pW, wa = std::max<int64_t>(w0, 0), wb = std::min(w0 + g.KW, g.W);
+          double sum = 0;
+          for (int64_t ih = ha; ih < hb; ih++)
+            for (int64_t iw = wa; iw < wb; iw++) sum += static_cast<double>(xp[ih * g.W + iw]);
+          int64_t d = divisor(g, h0, w0, cip);
+          yp[oh * g.OW + ow] = static_cast<T>(d > 0 ? sum / static_cast<double>(d) : 0.0);
+        }
+      }
+    }
+  });
+}
+
+template <class T>
+void avgPoolBackward(const PGeom& g, const T* dy, T* dx, bool cip) {
+  parallel_for(g.planes, planeGrain(g, g.OHW * g.KH * g.KW), [&](int64_t b, int64_t e) {
+    for (int64_t pl = b; pl < e; pl++) {
+      T* dp = dx + pl * g.HW;
+      std::fill(dp, dp + g.HW, T(0));
+      const T* gp = dy + pl * g.OHW;
+      for (int64_t oh = 0; oh < g.OH; oh++) {
+        int64_t h0 = oh * g.sH - g.pH, ha = std::max<int64_t>(h0, 0), hb = std::min(h0 + g.KH, g.H);
+        for (int64_t ow = 0; ow < g.OW; ow++) {
+          int64_t w0 = ow * g.sW - g.pW, wa = std::max<int64_t>(w0, 0), wb = std::min(w0 + g.KW, g.W);
+          int64_t d = divisor(g, h0, w0, cip);
+          if (d <= 0) continue;
+          T share = static_cast<T>(static_cast<double>(gp[oh * g.OW + ow]) / static_cast<double>(d));
+          for (int64_t ih = ha; ih < hb; ih++)
+            for (int64_t iw = wa; iw < wb; iw++) dp[ih * g.W + iw] += share;
+        }
+      }
+    }
+  });
+}
+
+}  // namespace
+
+// maxPool2d(x, out, argmax, p)
+Napi::Value MaxPool2d(const Napi::CallbackInfo& info) {
+  static const char* const names[] = {"x", "out", "argmax", "p"};
+  const char* K = "maxPool2d";
+  Args args(info, K, 4, names);
+  PGeom g = parse(K, args, 3, false);
+  Buf x = args.buf(0, M_FLOAT), y = args.buf(1, M_FLOAT), am = args.buf(2, M_I32);
+  requireSameDtype(K, "x", x, "out", y);
+  requireLen(K, "x", x, g.xN, false, xWhy(g));
+  requireLen(K, "out", y, g.yN, true, yWhy(g));
+  requireLen(K, "argmax", am, g.yN, true, yWhy(g));
+  if (x.dtype == DType::F32) maxPool(g, x.as<float>(), y.as<float>(), am.as<int32_t>());
+  else maxPool(g, x.as<double>(), y.as<double>(), am.as<int32_t>());
+  return info.Env().Undefined();
+}
+
+// maxPool2dBackward(dy, argmax, dx, p)
+Napi::Value MaxPool2dBackward(const Napi::CallbackInfo& info) {
+  static const char* const names[] = {"dy", "argmax", "dx", "p"};
+  const char* K = "maxPool2dBackward";
+  Args args(info, K, 4, names);
+  PGeom g = parse(K, args, 3, false);
+  Buf dy = args.buf(0, M_FLOAT), am = args.buf(1, M_I32), dx = args.buf(2, M_FLOAT);
+  requireSameDtype(K, "dy", dy, "dx", dx);
+  requireLen(K, "dy", dy, g.yN, false, yWhy(g));
+  requireLen(K, "argmax", am, g.yN, false, yWhy(g));
+  requireLen(K, "dx", dx, g.xN, true, xWhy(g));
+  const int32_t* a = am.as<int32_t>();
+  for (int64_t i = 0; i < g.yN; i++)
+    if (a[i] < -1 || a[i] >= g.HW)
+      rangeError(K, "argmax[" + s(i) + "] = " + s(a[i]) + " is out of range for a " + s(g.H) + "x" + s(g.W) + " plane");
+  if (dy.dtype == DType::F32) maxPoolBackward(g, dy.as<float>(), a, dx.as<float>());
+  else maxPoolBackward(g, dy.as<double>(), a, dx.as<double>());
+  return info.Env().Undefined();
+}
+
+// avgPool2d(x, out, p, countIncludePad)
+Napi::Value AvgPool2d(const Napi::CallbackInfo& info) {
+  static const char* const names[] = {"x", "out", "p", "countIncludePad"};
+  const char* K = "avgPool2d";
+  Args args(info, K, 4, names);
+  PGeom g = parse(K, args, 2, true);
+  bool cip = args.boolean(3);
+  Buf x = args.buf(0, M_FLOAT), y = args.buf(1, M_FLOAT);
+  requireSameDtype(K, "x", x, "out", y);
+  requireLen(K, "x", x, g.xN, false, xWhy(g));
+  requireLen(K, "out", y, g.yN, true, yWhy(g));
+  if (x.dtype == DType::F32) avgPool(g, x.as<float>(), y.as<float>(), cip);
+  else avgPool(g, x.as<double>(), y.as<double>(), cip);
+  return info.Env().Undefined();
+}
+
+// avgPool2dBackward(dy, dx, p, countIncludePad)
+Napi::Value AvgPool2dBackward(const Napi::CallbackInfo& info) {
+  static const char* const names[] = {"dy", "dx", "p", "countIncludePad"};
+  const char* K = "avgPool2dBackward";
+  Args args(info, K, 4, names);
+  PGeom g = parse(K, args, 2, true);
+  bool cip = args.boolean(3);
+  Buf dy = args.buf(0, M_FLOAT), dx = args.buf(1, M_FLOAT);
+  requireSameDtype(K, "dy", dy, "dx", dx);
+  requireLen(K, "dy", dy, g.yN, false, yWhy(g));
+  requireLen(K, "dx", dx, g.xN, true, xWhy(g));
+  if (dy.dtype == DType::F32) avgPoolBackward(g, dy.as<float>(), dx.as<float>(), cip);
+  else avgPoolBackward(g, dy.as<double>(), dx.as<double>(), cip);
+  return info.Env().Undefined();
+}
+
+}  // namespace gradlab
