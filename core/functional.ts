@@ -5,3 +5,7 @@ export {
 } from "./ops/activation";
 export { conv2d, type Conv2dOptions } from "./ops/conv";
 export { maxPool2d, avgPool2d, sumPool2d, type Pool2dOptions, type AvgPool2dOptions } from "./ops/pooling";
+export { linear } from "./ops/linalg";
+export { batchNorm, dropout, type BatchNormOptions, type DropoutOptions } from "./ops/normalization";
+export { crossEntropy, nllLoss, mseLoss, l1Loss, binaryCrossEntropy, bceWithLogits, multiMarginLoss, svmLoss, l1, l2, elasticNet,
+  type Reduction, type CrossEntropyOptions, type NllOptions } from "./ops/loss";

@@ -19,3 +19,6 @@ export { gradcheck, relativeError, type GradcheckResult, type GradcheckOptions }
 export { backend, setBackend, availableBackends, setNumThreads, type BackendInfo } from "./backend";
 export { ShapeError, DTypeError, ValueError } from "./errors";
 export * as F from "./functional";
+export * as nn from "./nn";
+export * as init from "./init";
+export * as optim from "./optim";

@@ -63,6 +63,8 @@ const WORK: Partial<Record<keyof Kernels, (...args: any[]) => number>> = {
   fill: (dst) => dst.length,
   nonzero: (mask) => mask.length,
   countNonFinite: (x) => x.length,
+  sgdStep: (p) => p.length,
+  adamStep: (p) => p.length,
 };
 
 /** Calls below this much work take the TypeScript kernel (0 sends everything to C++). */
@@ -80,8 +82,12 @@ function makeNativeBackend(): Backend | null {
   if (!addon) return null;
   const k = {} as Record<string, unknown>;
   for (const name of Object.keys(jsKernels) as (keyof Kernels)[]) {
-    const native = (addon[name] as (...a: unknown[]) => unknown).bind(addon);
     const js = jsKernels[name] as (...a: unknown[]) => unknown;
+    if (typeof addon[name] !== "function") {
+      k[name] = js; // an addon built from older sources lacks this kernel: the reference runs it
+      continue;
+    }
+    const native = (addon[name] as (...a: unknown[]) => unknown).bind(addon);
     const work = WORK[name];
     k[name] = work ? (...args: unknown[]) => (work(...args) < smallWork ? js(...args) : native(...args)) : native;
   }

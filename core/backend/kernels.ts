@@ -110,4 +110,20 @@ export interface Kernels {
   nonzero(mask: Uint8Array): Int32Array;
   /** How many elements are NaN or ±Inf (0 for int and bool buffers). */
   countNonFinite(x: Buffer): number;
+  /**
+   * One SGD step in place, PyTorch's rule: g = grad + weightDecay·param; with momentum,
+   * buf = g on the first step (first = true), else buf = momentum·buf + (1 − dampening)·g, and
+   * g = nesterov ? g + momentum·buf : buf; then param −= lr·g. buf may be empty when momentum is 0.
+   * All buffers share a float dtype and param's length.
+   */
+  sgdStep(param: FloatBuffer, grad: FloatBuffer, buf: FloatBuffer, lr: number, momentum: number, dampening: number,
+    weightDecay: number, nesterov: boolean, first: boolean): void;
+  /**
+   * One Adam step in place (step counts from 1), PyTorch's rule with bias correction:
+   * AdamW (decoupled) first scales param by (1 − lr·weightDecay), Adam adds weightDecay·param to g;
+   * m = β1·m + (1 − β1)·g; v = β2·v + (1 − β2)·g²; with amsgrad vmax = max(vmax, v) replaces v below;
+   * param −= lr/(1 − β1^step) · m / (√v/√(1 − β2^step) + eps). maxExpAvgSq may be empty without amsgrad.
+   */
+  adamStep(param: FloatBuffer, grad: FloatBuffer, expAvg: FloatBuffer, expAvgSq: FloatBuffer, maxExpAvgSq: FloatBuffer,
+    step: number, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, amsgrad: boolean): void;
 }

@@ -128,7 +128,7 @@ export function full(shape: number | number[], value: number, opts: TensorOption
   if (typeof value !== "number" && typeof value !== "boolean") throw new ValueError(`full: the fill value must be a number, got ${String(value)}`);
   if (dtype === "int32" && !Number.isFinite(value)) throw new ValueError(`full: cannot fill an int32 tensor with ${value}`);
   const data = allocBuffer(dtype, numel(s));
-  kernels().fill(data, dtype === "int32" ? Math.trunc(value) : +value);
+  kernels().fill(data, dtype === "int32" ? Math.trunc(+value) : dtype === "bool" ? (value ? 1 : 0) : +value);
   return finish(fromBuffer(data, s), opts, "full");
 }
 

@@ -93,3 +93,32 @@ export function dot(a: Tensor, b: Tensor): Tensor {
   }
   return matmul(a, b);
 }
+
+/**
+ * x·Wᵀ + b, the affine map of nn.Linear, with W stored (out, in) as PyTorch does. The
+ * transpose is a GEMM flag, and the bias is written into the output before the GEMM
+ * accumulates onto it, so the whole layer is one pass over memory.
+ * Shapes: x (..., in), weight (out, in), bias (out) → (..., out).
+ */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  checkOperands(x, weight);
+  if (weight.ndim !== 2) throw new ShapeError(`linear: weight must be 2-D (out, in), got ${fmtShape(weight.shape)}`);
+  const [O, I] = weight.shape;
+  const inF = x.shape[x.ndim - 1];
+  if (inF !== I) {
+    throw new ShapeError(`linear: input ${fmtShape(x.shape)} has ${inF} features but the weight ${fmtShape(weight.shape)} expects ${I}`);
+  }
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== O)) throw new ShapeError(`linear: bias must have shape [${O}], got ${fmtShape(bias.shape)}`);
+  if (bias && bias.dtype !== x.dtype) throw new DTypeError(`linear: bias is ${bias.dtype} but the input is ${x.dtype}`);
+  const rows = x.numel / I;
+  const shape = [...x.shape.slice(0, -1), O];
+  const out = fromBuffer(allocBuffer(x.dtype, rows * O), shape);
+  if (bias) kernels().stridedCopy(bias.data, 0, [0, 1], [rows, O], out.data);
+  kernels().gemm(false, true, rows, O, I, x.data as FloatBuffer, weight.data as FloatBuffer, out.data as FloatBuffer, 1, 0, 0, 0, !!bias);
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  return record("linear", inputs, out, (g) => [
+    x.requiresGrad ? gemm(g, weight, false, false, rows, I, O, 1, true, true, x.shape.slice()) : null,
+    weight.requiresGrad ? gemm(g, x, true, false, O, I, rows, 1, true, true, [O, I]) : null,
+    bias?.requiresGrad ? g.reshape([rows, O]).sum(0) : null,
+  ]);
+}

@@ -107,6 +107,9 @@ export function unary(op: number, x: Buffer, out: Buffer, a: number, b: number):
     case "neg":
       for (let i = 0; i < n; i++) out[i] = -x[i];
       return;
+    case "square":
+      // int32 squares wrap modulo 2^32, as C++ does; a double product would lose the low bits first.
+      if (out instanceof Int32Array) { for (let i = 0; i < n; i++) out[i] = Math.imul(x[i], x[i]); return; }
   }
   for (let i = 0; i < n; i++) out[i] = f(x[i], a, b);
 }

@@ -1,0 +1,100 @@
+// The optimiser base, in PyTorch's manner: parameter groups with their own
+// hyper-parameters, per-parameter state created lazily, zeroGrad, and a state dict.
+import { Tensor } from "../tensor";
+import { ValueError, DTypeError } from "../errors";
+import { isFloat } from "../dtype";
+
+export interface ParamGroup<O> {
+  params: Tensor[];
+  options: O;
+}
+
+export type Params<O> = Iterable<Tensor> | { params: Iterable<Tensor>; options?: Partial<O> }[];
+
+export abstract class Optimizer<O extends { lr: number }> {
+  readonly paramGroups: ParamGroup<O>[];
+  /** Per-parameter state (momentum buffers, moment estimates, step counts), created on first use. */
+  readonly state = new Map<Tensor, Record<string, any>>();
+
+  constructor(params: Params<O>, readonly defaults: O) {
+    const list = [...(params as Iterable<any>)];
+    if (list.length === 0) throw new ValueError(`${new.target.name}: got an empty parameter list (did the model build its layers?)`);
+    const groups: { params: Iterable<Tensor>; options?: Partial<O> }[] =
+      list[0] instanceof Tensor ? [{ params: list as Tensor[] }] : (list as { params: Iterable<Tensor>; options?: Partial<O> }[]);
+    this.paramGroups = groups.map((g, gi) => {
+      const ps = [...g.params];
+      ps.forEach((p, i) => {
+        if (!(p instanceof Tensor)) throw new ValueError(`${new.target.name}: parameter ${i} of group ${gi} is not a tensor`);
+        if (!isFloat(p.dtype)) throw new DTypeError(`${new.target.name}: parameter ${i} is ${p.dtype}; only floating-point tensors can be optimised`);
+        if (!p.isLeaf) throw new ValueError(`${new.target.name}: parameter ${i} is not a leaf tensor (it was computed by ${p.gradFn!.op}); optimise the tensors you created`);
+      });
+      const options = { ...defaults, ...(g.options ?? {}) } as O;
+      this.validate(options);
+      return { params: ps, options };
+    });
+  }
+
+  /** Checks hyper-parameters when the optimiser is made, so a typo fails at once, not mid-training. */
+  protected abstract validate(o: O): void;
+
+  /** Applies one update to every parameter that has a gradient. */
+  abstract step(closure?: () => Tensor): Tensor | undefined;
+
+  /** Clears every parameter's gradient (sets it to null, as PyTorch's set_to_none). */
+  zeroGrad(): void {
+    for (const g of this.paramGroups) for (const p of g.params) p.grad = null;
+  }
+
+  /** The learning rate of the first group (what schedulers and progress bars show). */
+  get lr(): number {
+    return this.paramGroups[0].options.lr;
+  }
+
+  protected stateOf(p: Tensor): Record<string, any> {
+    let s = this.state.get(p);
+    if (!s) {
+      s = {};
+      this.state.set(p, s);
+    }
+    return s;
+  }
+
+  /** The hyper-parameters of every group and the state by parameter index, to save and restore training. */
+  stateDict(): { paramGroups: { options: O; params: number[] }[]; state: Record<number, Record<string, any>> } {
+    let index = 0;
+    const state: Record<number, Record<string, any>> = {};
+    const paramGroups = this.paramGroups.map((g) => ({
+      options: { ...g.options },
+      params: g.params.map((p) => {
+        const s = this.state.get(p);
+        if (s) state[index] = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v instanceof Tensor ? v.clone().detach() : v]));
+        return index++;
+      }),
+    }));
+    return { paramGroups, state };
+  }
+
+  loadStateDict(sd: ReturnType<Optimizer<O>["stateDict"]>): void {
+    if (!sd || !Array.isArray(sd.paramGroups) || sd.paramGroups.length !== this.paramGroups.length) {
+      throw new ValueError("loadStateDict: the state dict has a different number of parameter groups");
+    }
+    const params = this.paramGroups.flatMap((g) => g.params);
+    sd.paramGroups.forEach((g, i) => {
+      if (g.params.length !== this.paramGroups[i].params.length) throw new ValueError(`loadStateDict: group ${i} has a different number of parameters`);
+      this.paramGroups[i].options = { ...g.options };
+    });
+    this.state.clear();
+    for (const [k, s] of Object.entries(sd.state)) {
+      const p = params[Number(k)];
+      if (p) this.state.set(p, Object.fromEntries(Object.entries(s).map(([n, v]) => [n, v instanceof Tensor ? v.clone().detach() : v])));
+    }
+  }
+}
+
+/** Throws unless v is a finite number ≥ min (the usual hyper-parameter check). */
+export function checkNumber(opt: string, name: string, v: unknown, min = 0, max = Infinity): void {
+  if (typeof v !== "number" || !Number.isFinite(v) || v < min || v > max) {
+    const range = max === Infinity ? `≥ ${min}` : `in [${min}, ${max}]`;
+    throw new ValueError(`${opt}: ${name} must be a finite number ${range}, got ${String(v)}`);
+  }
+}

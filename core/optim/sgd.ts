@@ -1,0 +1,58 @@
+import { Tensor } from "../tensor";
+import { kernels } from "../backend";
+import type { FloatBuffer } from "../backend/kernels";
+import { noGrad } from "../autograd";
+import { zerosLike } from "../ops/creation";
+import { Optimizer, checkNumber, type Params } from "./optimizer";
+import { ValueError } from "../errors";
+
+export interface SGDOptions {
+  lr: number;
+  /** μ: the course tries 0.5, 0.9 and 0.99. */
+  momentum?: number;
+  dampening?: number;
+  /** L2 penalty added to the gradient (λ·w). */
+  weightDecay?: number;
+  nesterov?: boolean;
+}
+
+/**
+ * Stochastic gradient descent, with momentum and Nesterov's variant, as PyTorch:
+ *
+ *   g ← ∇f(θ) + λθ
+ *   b ← g (first step), else μ·b + (1 − τ)·g      (with momentum μ, dampening τ)
+ *   g ← g + μ·b (Nesterov) or b
+ *   θ ← θ − lr·g
+ */
+export class SGD extends Optimizer<Required<SGDOptions>> {
+  constructor(params: Params<SGDOptions>, opts: SGDOptions) {
+    super(params as any, { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, ...opts });
+  }
+
+  protected validate(o: Required<SGDOptions>): void {
+    checkNumber("SGD", "lr", o.lr);
+    checkNumber("SGD", "momentum", o.momentum);
+    checkNumber("SGD", "dampening", o.dampening);
+    checkNumber("SGD", "weightDecay", o.weightDecay);
+    if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0)) throw new ValueError("SGD: Nesterov momentum needs momentum > 0 and dampening 0");
+  }
+
+  step(closure?: () => Tensor): Tensor | undefined {
+    const loss = closure?.();
+    noGrad(() => {
+      for (const { params, options: o } of this.paramGroups) {
+        for (const p of params) {
+          if (!p.grad) continue;
+          const s = this.stateOf(p);
+          const first = o.momentum !== 0 && !s.momentumBuffer;
+          if (first) s.momentumBuffer = zerosLike(p);
+          const buf: FloatBuffer = s.momentumBuffer ? s.momentumBuffer.data : EMPTY[p.dtype as "float32" | "float64"];
+          kernels().sgdStep(p.data as FloatBuffer, p.grad.data as FloatBuffer, buf, o.lr, o.momentum, o.dampening, o.weightDecay, o.nesterov, first);
+        }
+      }
+    });
+    return loss;
+  }
+}
+
+export const EMPTY = { float32: new Float32Array(0), float64: new Float64Array(0) };
