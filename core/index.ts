@@ -22,3 +22,9 @@ export * as F from "./functional";
 export * as nn from "./nn";
 export * as init from "./init";
 export * as optim from "./optim";
+export * as data from "./data";
+export { fit, evaluate, predict, requestStop, History, EarlyStopping, LRSchedulerCallback, ProgressLogger,
+  type Callback, type FitOptions } from "./train";
+export * as metrics from "./train/metrics";
+export * as classical from "./classical";
+export { save, load, serialize, deserialize } from "./io/safetensors";

@@ -100,6 +100,10 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   const ls = opts.labelSmoothing ?? 0;
   if (!(ls >= 0 && ls <= 1)) throw new ValueError(`${op}: labelSmoothing must be in [0, 1], got ${ls}`);
   if (target instanceof Tensor && isFloat(target.dtype)) {
+    if (target.ndim === input.ndim - 1) {
+      throw new DTypeError(`${op}: the target must hold class indices as int32, got ${target.dtype} (convert with .int(); ` +
+        `probabilities would need the input's shape ${fmtShape(input.shape)})`);
+    }
     if (target.ndim !== input.ndim || target.shape.some((d, i) => d !== input.shape[i])) {
       throw new ShapeError(`${op}: probability targets must have the input's shape ${fmtShape(input.shape)}, got ${fmtShape(target.shape)}`);
     }

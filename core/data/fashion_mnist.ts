@@ -1,0 +1,66 @@
+// Fashion-MNIST (Zalando): 28×28 grey images of 10 kinds of clothing, 60,000 for training
+// and 10,000 for testing — MNIST's format and sizes (COURSE.md topic 14). Debian ships
+// it in the package dataset-fashion-mnist.
+import * as fs from "fs";
+import * as path from "path";
+import { Tensor } from "../tensor";
+import { readIdx } from "./idx";
+import { ValueError, ShapeError } from "../errors";
+
+export const FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
+
+export const FASHION_MNIST_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+
+export interface FashionMnistOptions {
+  /** Where the four IDX files are (default: Debian's /usr/share/datasets/fashion-mnist, or $FASHION_MNIST_DIR). */
+  dir?: string;
+  /** "train" (60,000) or "test" (10,000). */
+  split?: "train" | "test";
+  /** Keep only the first n samples (a small "CI size"). */
+  limit?: number;
+  /** "image": (N, 1, 28, 28); "flat": (N, 784). */
+  shape?: "image" | "flat";
+  /** Scale pixels to [0, 1] (default true); false keeps 0–255. */
+  normalize?: boolean;
+}
+
+export interface LabelledData {
+  /** float32 images. */
+  x: Tensor;
+  /** int32 labels 0–9. */
+  y: Tensor;
+  classes: string[];
+}
+
+function find(dir: string, stem: string): string {
+  for (const name of [`${stem}.gz`, stem]) {
+    const p = path.join(dir, name);
+    if (fs.existsSync(p)) return p;
+  }
+  const onDebian = dir === FASHION_MNIST_DIR;
+  throw new ValueError(`fashionMnist: ${path.join(dir, stem)}(.gz) is missing` +
+    (onDebian ? "; install it with: apt-get install dataset-fashion-mnist" : "; pass { dir } pointing at the folder with the four IDX files"));
+}
+
+/** Loads Fashion-MNIST's training or test split as float32 images in [0, 1] and int32 labels. */
+export function fashionMnist(opts: FashionMnistOptions = {}): LabelledData {
+  const dir = opts.dir ?? process.env.FASHION_MNIST_DIR ?? FASHION_MNIST_DIR;
+  const prefix = (opts.split ?? "train") === "train" ? "train" : "t10k";
+  if (opts.split && opts.split !== "train" && opts.split !== "test") throw new ValueError(`fashionMnist: split must be "train" or "test", got ${JSON.stringify(opts.split)}`);
+  let x = readIdx(find(dir, `${prefix}-images-idx3-ubyte`), { asFloat: true });
+  let y = readIdx(find(dir, `${prefix}-labels-idx1-ubyte`));
+  if (x.ndim !== 3 || y.ndim !== 1 || x.shape[0] !== y.shape[0]) {
+    throw new ShapeError(`fashionMnist: the files in ${dir} do not pair up: images [${x.shape}] and labels [${y.shape}]`);
+  }
+  const n = Math.min(opts.limit ?? x.shape[0], x.shape[0]);
+  if (n < x.shape[0]) {
+    x = new Tensor(x.data.slice(0, n * 784), [n, ...x.shape.slice(1)], x.dtype);
+    y = new Tensor(y.data.slice(0, n), [n], "int32");
+  }
+  if (opts.normalize ?? true) {
+    const d = x.data;
+    for (let i = 0; i < d.length; i++) d[i] /= 255;
+  }
+  x = (opts.shape ?? "image") === "image" ? x.reshape([n, 1, x.shape[1], x.shape[2]]) : x.reshape([n, -1]);
+  return { x: x.detach(), y, classes: FASHION_MNIST_CLASSES };
+}

@@ -1,0 +1,223 @@
+// fit, evaluate and predict: the training loop in Keras' manner for gradlab models.
+// fit yields to the event loop between batches, so a notebook stays responsive and a
+// stop request (requestStop(), an AbortSignal, the kernel's stop button) ends it after
+// the current batch with the model intact and the history complete.
+import { Tensor } from "../tensor";
+import { noGrad } from "../autograd";
+import { kernels } from "../backend";
+import { Module } from "../nn/module";
+import { Optimizer } from "../optim/optimizer";
+import { Adam } from "../optim/adam";
+import { TensorDataset, DataLoader } from "../data/dataset";
+import { cat } from "../ops/movement";
+import * as L from "../ops/loss";
+import { accuracy } from "./metrics";
+import { History, type Logs, type StopKind } from "./history";
+import type { Callback, TrainContext } from "./callbacks";
+import { ValueError } from "../errors";
+
+export type LossFn = (output: Tensor, target: Tensor) => Tensor;
+export type LossSpec = LossFn | Module | "crossEntropy" | "nll" | "mse" | "l1" | "bce" | "bceWithLogits" | "svm" | "multiMargin";
+export type MetricFn = (output: Tensor, target: Tensor) => number;
+export type MetricSpec = "accuracy" | { name: string; fn: MetricFn };
+export type DataSpec = TensorDataset | DataLoader | [Tensor, Tensor];
+
+const LOSSES: Record<string, LossFn> = {
+  crossEntropy: (o, t) => L.crossEntropy(o, t),
+  nll: (o, t) => L.nllLoss(o, t),
+  mse: (o, t) => L.mseLoss(o, t),
+  l1: (o, t) => L.l1Loss(o, t),
+  bce: (o, t) => L.binaryCrossEntropy(o, t),
+  bceWithLogits: (o, t) => L.bceWithLogits(o, t),
+  svm: (o, t) => L.svmLoss(o, t),
+  multiMargin: (o, t) => L.multiMarginLoss(o, t),
+};
+
+function lossFn(spec: LossSpec | undefined): LossFn {
+  if (spec === undefined) return LOSSES.crossEntropy;
+  if (typeof spec === "function") return spec;
+  if (spec instanceof Module) return (o, t) => spec.forward(o, t);
+  const f = LOSSES[spec];
+  if (!f) throw new ValueError(`fit: unknown loss ${JSON.stringify(spec)} (one of ${Object.keys(LOSSES).join(", ")}, a function, or a loss module)`);
+  return f;
+}
+
+function metricFns(specs: MetricSpec[] = []): { name: string; fn: MetricFn }[] {
+  return specs.map((m) => {
+    if (m === "accuracy") return { name: "accuracy", fn: accuracy };
+    if (m && typeof m === "object" && typeof m.fn === "function") return m;
+    throw new ValueError(`fit: unknown metric ${JSON.stringify(m)} (use "accuracy" or { name, fn })`);
+  });
+}
+
+function asLoader(data: DataSpec, batchSize: number, shuffle: boolean, what: string): DataLoader {
+  if (data instanceof DataLoader) return data;
+  if (data instanceof TensorDataset) return new DataLoader(data, { batchSize, shuffle });
+  if (Array.isArray(data) && data.length === 2 && data[0] instanceof Tensor && data[1] instanceof Tensor) {
+    return new DataLoader(new TensorDataset(data[0], data[1]), { batchSize, shuffle });
+  }
+  throw new ValueError(`${what}: expected [x, y] tensors, a TensorDataset or a DataLoader`);
+}
+
+// Stop requests: requestStop() ends every fit running when it is called.
+let stopGeneration = 0;
+/** Asks every running fit() to end after its current batch (the notebook's stop button calls this). */
+export function requestStop(): void {
+  stopGeneration++;
+}
+
+const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export interface FitOptions {
+  epochs?: number;
+  batchSize?: number;
+  shuffle?: boolean;
+  /** Defaults to Adam with lr 1e-3 over model.parameters(). */
+  optimizer?: Optimizer<any>;
+  /** Defaults to cross-entropy. */
+  loss?: LossSpec;
+  metrics?: MetricSpec[];
+  validationData?: DataSpec;
+  callbacks?: Callback[];
+  /** Ends training after the current batch when aborted. */
+  signal?: AbortSignal;
+  /** Stop when the loss becomes NaN or ±Inf, saying where and why (default true). */
+  stopOnNonFinite?: boolean;
+}
+
+/** Explains a non-finite loss in the user's terms. */
+function diagnoseNonFinite(loss: number, epoch: number, batch: number, x: Tensor, optimizer: Optimizer<any>, model: Module): string {
+  const what = Number.isNaN(loss) ? "NaN" : loss > 0 ? "inf" : "-inf";
+  const where = `loss became ${what} at epoch ${epoch}, batch ${batch + 1}`;
+  const badInputs = kernels().countNonFinite(x.data);
+  if (badInputs > 0) return `${where}: the input batch holds ${badInputs} NaN or infinite values (check the data and its preprocessing)`;
+  const badWeights = model.parameters().filter((p) => kernels().countNonFinite(p.data) > 0).length;
+  const lr = optimizer.lr;
+  if (badWeights > 0 || lr >= 0.1) return `${where}: the learning rate ${lr} is probably too large (try 10× smaller)`;
+  return `${where}: the learning rate ${lr} may be too large, or the loss takes the log of 0 (use crossEntropy on raw scores, not log of softmax)`;
+}
+
+/**
+ * Trains model on data for some epochs and returns the History. Between batches it yields
+ * to the event loop; a stop request, an aborted signal, a callback or a non-finite loss
+ * end it after the current batch, and history.stopped says why.
+ */
+export async function fit(model: Module, data: DataSpec, opts: FitOptions = {}): Promise<History> {
+  if (!(model instanceof Module)) throw new ValueError("fit: the model must be an nn.Module");
+  const epochs = opts.epochs ?? 1;
+  if (!Number.isInteger(epochs) || epochs < 1) throw new ValueError(`fit: epochs must be a positive integer, got ${opts.epochs}`);
+  const loader = asLoader(data, opts.batchSize ?? 32, opts.shuffle ?? true, "fit");
+  const optimizer = opts.optimizer ?? new Adam(model.parameters(), { lr: 1e-3 });
+  const loss = lossFn(opts.loss);
+  const metrics = metricFns(opts.metrics);
+  const callbacks = opts.callbacks ?? [];
+  const history = new History();
+  const startGeneration = stopGeneration;
+  let stopping: { kind: StopKind; message: string } | null = null;
+  let current = { epoch: 0, batch: 0 };
+  const ctx: TrainContext = {
+    model, optimizer, history, epochs, batchesPerEpoch: loader.length,
+    stop: (kind, message) => { stopping ??= { kind, message }; },
+  };
+  const checkRequests = () => {
+    if (stopGeneration !== startGeneration) ctx.stop("requested", `training stopped by request at epoch ${current.epoch}, batch ${current.batch + 1}`);
+    if (opts.signal?.aborted) ctx.stop("requested", `training aborted at epoch ${current.epoch}, batch ${current.batch + 1}`);
+  };
+
+  for (const c of callbacks) await c.onTrainBegin?.(ctx);
+  for (let epoch = 1; epoch <= epochs && !stopping; epoch++) {
+    model.train();
+    for (const c of callbacks) await c.onEpochBegin?.(epoch, ctx);
+    let seen = 0;
+    let lossSum = 0;
+    const metricSums = metrics.map(() => 0);
+    let batch = 0;
+    for (const [x, y] of loader) {
+      current = { epoch, batch };
+      const out = model.forward(x);
+      const l = loss(out, y);
+      const value = l.item();
+      if (!Number.isFinite(value) && (opts.stopOnNonFinite ?? true)) {
+        // Stop before the update, so the weights stay those of the last finite step.
+        ctx.stop("nonFinite", diagnoseNonFinite(value, epoch, batch, x, optimizer, model));
+        break;
+      }
+      optimizer.zeroGrad();
+      l.backward();
+      optimizer.step();
+      const n = x.shape[0];
+      seen += n;
+      lossSum += value * n;
+      history.batchLoss.push(value);
+      metrics.forEach((m, i) => { metricSums[i] += noGrad(() => m.fn(out, y)) * n; });
+      for (const c of callbacks) await c.onBatchEnd?.(epoch, batch, { loss: value }, ctx);
+      batch++;
+      await nextTick();
+      checkRequests();
+      if (stopping) break;
+    }
+    if (seen === 0) break;
+    const logs: Logs = { loss: lossSum / seen };
+    metrics.forEach((m, i) => { logs[m.name] = metricSums[i] / seen; });
+    if (opts.validationData) {
+      const v = evaluate(model, opts.validationData, { loss: opts.loss, metrics: opts.metrics, batchSize: opts.batchSize });
+      for (const [k, val] of Object.entries(v)) logs[`val${k[0].toUpperCase()}${k.slice(1)}`] = val;
+    }
+    logs.lr = optimizer.lr;
+    // An epoch cut short by a stop request is still recorded: the history is complete up to it.
+    history.record(epoch, logs);
+    for (const c of callbacks) await c.onEpochEnd?.(epoch, logs, ctx);
+  }
+  if (stopping) {
+    const s = stopping as { kind: StopKind; message: string };
+    history.stopped = { ...s, epoch: current.epoch, batch: current.batch + 1 };
+    if (s.kind === "nonFinite") process.stderr.write(`gradlab: ${s.message}\n`);
+  }
+  model.train();
+  for (const c of callbacks) await c.onTrainEnd?.(ctx);
+  return history;
+}
+
+/** Mean loss and metrics of model on data, in evaluation mode, without gradients. */
+export function evaluate(model: Module, data: DataSpec, opts: { loss?: LossSpec; metrics?: MetricSpec[]; batchSize?: number } = {}): Logs {
+  const loader = asLoader(data, opts.batchSize ?? 256, false, "evaluate");
+  const loss = lossFn(opts.loss);
+  const metrics = metricFns(opts.metrics);
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    return noGrad(() => {
+      let seen = 0;
+      let lossSum = 0;
+      const sums = metrics.map(() => 0);
+      for (const [x, y] of loader) {
+        const out = model.forward(x);
+        const n = x.shape[0];
+        lossSum += loss(out, y).item() * n;
+        metrics.forEach((m, i) => { sums[i] += m.fn(out, y) * n; });
+        seen += n;
+      }
+      const logs: Logs = { loss: lossSum / seen };
+      metrics.forEach((m, i) => { logs[m.name] = sums[i] / seen; });
+      return logs;
+    });
+  } finally {
+    model.train(wasTraining);
+  }
+}
+
+/** The model's outputs for x, in evaluation mode, computed in batches. */
+export function predict(model: Module, x: Tensor, opts: { batchSize?: number } = {}): Tensor {
+  const bs = opts.batchSize ?? 256;
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    return noGrad(() => {
+      const outs: Tensor[] = [];
+      for (let i = 0; i < x.shape[0]; i += bs) outs.push(model.forward(x.slice(0, i, i + bs)));
+      return outs.length === 1 ? outs[0] : cat(outs, 0);
+    });
+  } finally {
+    model.train(wasTraining);
+  }
+}
