@@ -8,8 +8,8 @@ const { spawnSync } = require("child_process");
 const NEEDS = {
   // OpenBLAS makes the native addon fast; without it the addon uses its portable GEMM.
   build: ["libopenblas-dev"],
-  test: ["libopenblas-dev"],
-  bench: ["libopenblas-dev", "python3-torch"],
+  test: ["libopenblas-dev", "dataset-fashion-mnist"],
+  bench: ["libopenblas-dev", "python3-torch", "dataset-fashion-mnist"],
   fixtures: ["python3-torch"],
 };
 
