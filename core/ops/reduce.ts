@@ -42,14 +42,22 @@ function keptShape(shape: number[], dims: number[]): number[] {
   return shape.map((d, i) => (dims.includes(i) ? 1 : d));
 }
 
+/**
+ * Reduces x over dims with a sum or product kernel (bool becomes int32 first), keeping
+ * the reduced dims as size 1 when keepdim; returns the result and the input it used.
+ */
+function reduceDims(x: Tensor, dims: number[], op: "sum" | "prod", keepdim: boolean): [Tensor, Tensor] {
+  const input = x.dtype === "bool" ? cast(x, "int32") : x;
+  let out = input;
+  for (const [from, to] of runs(dims).reverse()) out = reduceRun(out, from, to, op, input.dtype);
+  if (out === input) out = fromBuffer(input.data.slice(), input.shape.slice());
+  return [out.reshape(keepdim ? keptShape(x.shape, dims) : dropDims(x.shape, dims)), input];
+}
+
 /** Sum over dims (all when omitted). Sums of bool and int32 are int32. */
 export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   const dims = normDims(dim, x.ndim, "sum");
-  const input = x.dtype === "bool" ? cast(x, "int32") : x;
-  let out = input;
-  for (const [from, to] of runs(dims).reverse()) out = reduceRun(out, from, to, "sum", input.dtype);
-  if (out === input) out = fromBuffer(input.data.slice(), input.shape.slice());
-  out = out.reshape(keepdim ? keptShape(x.shape, dims) : dropDims(x.shape, dims));
+  const [out, input] = reduceDims(x, dims, "sum", keepdim);
   if (!isFloat(out.dtype)) return out;
   return record("sum", [input], out, (g) => [g.reshape(keptShape(x.shape, dims)).expand(x.shape)]);
 }
@@ -74,11 +82,7 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
 
 function product(x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
   const dims = normDims(dim, x.ndim, "prod");
-  const input = x.dtype === "bool" ? cast(x, "int32") : x;
-  let out = input;
-  for (const [from, to] of runs(dims).reverse()) out = reduceRun(out, from, to, "prod", input.dtype);
-  if (out === input) out = fromBuffer(input.data.slice(), input.shape.slice());
-  out = out.reshape(keepdim ? keptShape(x.shape, dims) : dropDims(x.shape, dims));
+  const [out, input] = reduceDims(x, dims, "prod", keepdim);
   if (!isFloat(out.dtype)) return out;
   // d prod / dx_i = prod / x_i (exact where no x_i is zero, which is the common case).
   return record("prod", [input], out, (g) => {

@@ -1,5 +1,4 @@
 import { Tensor } from "../tensor";
-import { noGrad } from "../autograd";
 import { fullLike } from "../ops/creation";
 import { Optimizer, checkNumber, type Params } from "./optimizer";
 
@@ -30,26 +29,15 @@ export class Adagrad extends Optimizer<Required<AdagradOptions>> {
     checkNumber("Adagrad", "eps", o.eps);
   }
 
-  step(closure?: () => Tensor): Tensor | undefined {
-    const loss = closure?.();
-    noGrad(() => {
-      for (const { params, options: o } of this.paramGroups) {
-        for (const p of params) {
-          if (!p.grad) continue;
-          const s = this.stateOf(p);
-          if (!s.sum) {
-            s.step = 0;
-            s.sum = fullLike(p, o.initialAccumulatorValue);
-          }
-          s.step += 1;
-          let g = p.grad;
-          if (o.weightDecay !== 0) g = g.add(p.mul(o.weightDecay));
-          const clr = o.lr / (1 + (s.step - 1) * o.lrDecay);
-          s.sum.add_(g.square());
-          p.sub_(g.div(s.sum.sqrt().add(o.eps)).mul(clr));
-        }
-      }
-    });
-    return loss;
+  protected update(p: Tensor, grad: Tensor, s: Record<string, any>, o: Required<AdagradOptions>): void {
+    if (!s.sum) {
+      s.step = 0;
+      s.sum = fullLike(p, o.initialAccumulatorValue);
+    }
+    s.step += 1;
+    const g = o.weightDecay !== 0 ? grad.add(p.mul(o.weightDecay)) : grad;
+    const clr = o.lr / (1 + (s.step - 1) * o.lrDecay);
+    s.sum.add_(g.square());
+    p.sub_(g.div(s.sum.sqrt().add(o.eps)).mul(clr));
   }
 }

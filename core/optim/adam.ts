@@ -1,7 +1,6 @@
 import { Tensor } from "../tensor";
 import { kernels } from "../backend";
 import type { FloatBuffer } from "../backend/kernels";
-import { noGrad } from "../autograd";
 import { zerosLike } from "../ops/creation";
 import { Optimizer, checkNumber, type Params } from "./optimizer";
 import { EMPTY } from "./sgd";
@@ -37,27 +36,17 @@ export class Adam extends Optimizer<Required<AdamOptions>> {
     checkNumber(name, "weightDecay", o.weightDecay);
   }
 
-  step(closure?: () => Tensor): Tensor | undefined {
-    const loss = closure?.();
-    noGrad(() => {
-      for (const { params, options: o } of this.paramGroups) {
-        for (const p of params) {
-          if (!p.grad) continue;
-          const s = this.stateOf(p);
-          if (!s.expAvg) {
-            s.step = 0;
-            s.expAvg = zerosLike(p);
-            s.expAvgSq = zerosLike(p);
-            if (o.amsgrad) s.maxExpAvgSq = zerosLike(p);
-          }
-          s.step += 1;
-          kernels().adamStep(p.data as FloatBuffer, p.grad.data as FloatBuffer, s.expAvg.data, s.expAvgSq.data,
-            s.maxExpAvgSq ? s.maxExpAvgSq.data : EMPTY[p.dtype as "float32" | "float64"],
-            s.step, o.lr, o.betas[0], o.betas[1], o.eps, o.weightDecay, this.decoupled, o.amsgrad);
-        }
-      }
-    });
-    return loss;
+  protected update(p: Tensor, grad: Tensor, s: Record<string, any>, o: Required<AdamOptions>): void {
+    if (!s.expAvg) {
+      s.step = 0;
+      s.expAvg = zerosLike(p);
+      s.expAvgSq = zerosLike(p);
+      if (o.amsgrad) s.maxExpAvgSq = zerosLike(p);
+    }
+    s.step += 1;
+    kernels().adamStep(p.data as FloatBuffer, grad.data as FloatBuffer, s.expAvg.data, s.expAvgSq.data,
+      s.maxExpAvgSq ? s.maxExpAvgSq.data : EMPTY[p.dtype as "float32" | "float64"],
+      s.step, o.lr, o.betas[0], o.betas[1], o.eps, o.weightDecay, this.decoupled, o.amsgrad);
   }
 }
 

@@ -73,7 +73,12 @@ export class LBFGS extends Optimizer<Required<LBFGSOptions>> {
     }
   }
 
-  step(closure?: () => Tensor): Tensor | undefined {
+  /** Not used: LBFGS updates all parameters together in step(). */
+  protected update(): void {
+    throw new ValueError("LBFGS updates all parameters at once; call step(closure)");
+  }
+
+  override step(closure?: () => Tensor): Tensor | undefined {
     if (!closure) throw new ValueError("LBFGS.step needs a closure that zeroes the gradients, computes the loss, calls backward() and returns the loss");
     const o = this.paramGroups[0].options;
     const st = this.stateOf(this.params[0]);

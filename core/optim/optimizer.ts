@@ -1,6 +1,7 @@
 // The optimiser base, in PyTorch's manner: parameter groups with their own
 // hyper-parameters, per-parameter state created lazily, zeroGrad, and a state dict.
 import { Tensor } from "../tensor";
+import { noGrad } from "../autograd";
 import { ValueError, DTypeError } from "../errors";
 import { isFloat } from "../dtype";
 
@@ -37,8 +38,19 @@ export abstract class Optimizer<O extends { lr: number }> {
   /** Checks hyper-parameters when the optimiser is made, so a typo fails at once, not mid-training. */
   protected abstract validate(o: O): void;
 
-  /** Applies one update to every parameter that has a gradient. */
-  abstract step(closure?: () => Tensor): Tensor | undefined;
+  /** The update rule for one parameter (outside autograd); its state persists between steps. */
+  protected abstract update(p: Tensor, grad: Tensor, state: Record<string, any>, options: O): void;
+
+  /** Applies one update to every parameter that has a gradient; closure (optional) re-evaluates the loss first. */
+  step(closure?: () => Tensor): Tensor | undefined {
+    const loss = closure?.();
+    noGrad(() => {
+      for (const { params, options } of this.paramGroups) {
+        for (const p of params) if (p.grad) this.update(p, p.grad, this.stateOf(p), options);
+      }
+    });
+    return loss;
+  }
 
   /** Clears every parameter's gradient (sets it to null, as PyTorch's set_to_none). */
   zeroGrad(): void {

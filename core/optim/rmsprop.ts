@@ -1,5 +1,4 @@
 import { Tensor } from "../tensor";
-import { noGrad } from "../autograd";
 import { zerosLike } from "../ops/creation";
 import { Optimizer, checkNumber, type Params } from "./optimizer";
 
@@ -34,39 +33,28 @@ export class RMSprop extends Optimizer<Required<RMSpropOptions>> {
     checkNumber("RMSprop", "momentum", o.momentum);
   }
 
-  step(closure?: () => Tensor): Tensor | undefined {
-    const loss = closure?.();
-    noGrad(() => {
-      for (const { params, options: o } of this.paramGroups) {
-        for (const p of params) {
-          if (!p.grad) continue;
-          const s = this.stateOf(p);
-          if (!s.squareAvg) {
-            s.step = 0;
-            s.squareAvg = zerosLike(p);
-            if (o.momentum > 0) s.momentumBuffer = zerosLike(p);
-            if (o.centered) s.gradAvg = zerosLike(p);
-          }
-          s.step += 1;
-          let g = p.grad;
-          if (o.weightDecay !== 0) g = g.add(p.mul(o.weightDecay));
-          s.squareAvg.mul_(o.alpha).add_(g.square().mul(1 - o.alpha));
-          let avg: Tensor;
-          if (o.centered) {
-            s.gradAvg.mul_(o.alpha).add_(g.mul(1 - o.alpha));
-            avg = s.squareAvg.sub(s.gradAvg.square()).sqrt().add(o.eps);
-          } else {
-            avg = s.squareAvg.sqrt().add(o.eps);
-          }
-          if (o.momentum > 0) {
-            s.momentumBuffer.mul_(o.momentum).add_(g.div(avg));
-            p.sub_(s.momentumBuffer.mul(o.lr));
-          } else {
-            p.sub_(g.div(avg).mul(o.lr));
-          }
-        }
-      }
-    });
-    return loss;
+  protected update(p: Tensor, grad: Tensor, s: Record<string, any>, o: Required<RMSpropOptions>): void {
+    if (!s.squareAvg) {
+      s.step = 0;
+      s.squareAvg = zerosLike(p);
+      if (o.momentum > 0) s.momentumBuffer = zerosLike(p);
+      if (o.centered) s.gradAvg = zerosLike(p);
+    }
+    s.step += 1;
+    const g = o.weightDecay !== 0 ? grad.add(p.mul(o.weightDecay)) : grad;
+    s.squareAvg.mul_(o.alpha).add_(g.square().mul(1 - o.alpha));
+    let avg: Tensor;
+    if (o.centered) {
+      s.gradAvg.mul_(o.alpha).add_(g.mul(1 - o.alpha));
+      avg = s.squareAvg.sub(s.gradAvg.square()).sqrt().add(o.eps);
+    } else {
+      avg = s.squareAvg.sqrt().add(o.eps);
+    }
+    if (o.momentum > 0) {
+      s.momentumBuffer.mul_(o.momentum).add_(g.div(avg));
+      p.sub_(s.momentumBuffer.mul(o.lr));
+    } else {
+      p.sub_(g.div(avg).mul(o.lr));
+    }
   }
 }

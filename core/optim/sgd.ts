@@ -1,7 +1,6 @@
 import { Tensor } from "../tensor";
 import { kernels } from "../backend";
 import type { FloatBuffer } from "../backend/kernels";
-import { noGrad } from "../autograd";
 import { zerosLike } from "../ops/creation";
 import { Optimizer, checkNumber, type Params } from "./optimizer";
 import { ValueError } from "../errors";
@@ -37,21 +36,11 @@ export class SGD extends Optimizer<Required<SGDOptions>> {
     if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0)) throw new ValueError("SGD: Nesterov momentum needs momentum > 0 and dampening 0");
   }
 
-  step(closure?: () => Tensor): Tensor | undefined {
-    const loss = closure?.();
-    noGrad(() => {
-      for (const { params, options: o } of this.paramGroups) {
-        for (const p of params) {
-          if (!p.grad) continue;
-          const s = this.stateOf(p);
-          const first = o.momentum !== 0 && !s.momentumBuffer;
-          if (first) s.momentumBuffer = zerosLike(p);
-          const buf: FloatBuffer = s.momentumBuffer ? s.momentumBuffer.data : EMPTY[p.dtype as "float32" | "float64"];
-          kernels().sgdStep(p.data as FloatBuffer, p.grad.data as FloatBuffer, buf, o.lr, o.momentum, o.dampening, o.weightDecay, o.nesterov, first);
-        }
-      }
-    });
-    return loss;
+  protected update(p: Tensor, grad: Tensor, s: Record<string, any>, o: Required<SGDOptions>): void {
+    const first = o.momentum !== 0 && !s.momentumBuffer;
+    if (first) s.momentumBuffer = zerosLike(p);
+    const buf: FloatBuffer = s.momentumBuffer ? s.momentumBuffer.data : EMPTY[p.dtype as "float32" | "float64"];
+    kernels().sgdStep(p.data as FloatBuffer, grad.data as FloatBuffer, buf, o.lr, o.momentum, o.dampening, o.weightDecay, o.nesterov, first);
   }
 }
 
