@@ -14,7 +14,8 @@
         "src/gemm.cc",
         "src/conv.cc",
         "src/pool.cc",
-        "src/indexing.cc"
+        "src/indexing.cc",
+        "src/optim.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

@@ -9,6 +9,7 @@
 #include "elementwise.h"
 #include "gemm.h"
 #include "indexing.h"
+#include "optim.h"
 #include "pool.h"
 #include "reduce.h"
 #include "threadpool.h"
@@ -89,6 +90,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add("fill", wrap<Fill>);
   add("nonzero", wrap<Nonzero>);
   add("countNonFinite", wrap<CountNonFinite>);
+  add("sgdStep", wrap<SgdStep>);
+  add("adamStep", wrap<AdamStep>);
   add("info", wrap<Info>);
   add("setNumThreads", wrap<SetNumThreads>);
   return exports;

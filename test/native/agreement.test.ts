@@ -188,4 +188,17 @@ describe("native agrees with the TypeScript reference", function () {
     y[7] = NaN; y[99_999] = Infinity; y[500] = -Infinity;
     agree("countNonFinite", () => [y], []);
   });
+
+  it("fused SGD (momentum, nesterov, weight decay) and Adam/AdamW/AMSGrad steps, float32 and float64", () => {
+    for (const rand of [randomF32, randomF64]) {
+      const n = 100_003;
+      for (const [momentum, nesterov, first] of [[0, false, true], [0.9, false, true], [0.9, true, false]] as const) {
+        agree("sgdStep", () => [rand(n), rand(n), rand(n), 0.05, momentum, 0.1, 1e-2, nesterov, first], [0, 2], 1e-6, 1e-7);
+      }
+      for (const [decoupled, amsgrad] of [[false, false], [true, false], [false, true]] as const) {
+        const sq = () => rand(n).map(Math.abs);
+        agree("adamStep", () => [rand(n), rand(n), rand(n), sq(), sq(), 7, 1e-3, 0.9, 0.999, 1e-8, 0.01, decoupled, amsgrad], [0, 2, 3, 4], 1e-6, 1e-7);
+      }
+    }
+  });
 });

@@ -64,6 +64,11 @@ const templates: Template[] = [
   { name: "fill", kinds: ["anybuf", "num"], make: () => [new Float32Array(5), 1.5] },
   { name: "nonzero", kinds: ["ubuf"], make: () => [new Uint8Array([0, 1, 1, 0])] },
   { name: "countNonFinite", kinds: ["anybuf"], make: () => [f32(5)] },
+  { name: "sgdStep", kinds: ["buf", "buf", "buf", "num", "num", "num", "num", "bool", "bool"], make: () => [f32(10), f32(10), f32(10), 0.1, 0.9, 0, 0.01, true, false] },
+  {
+    name: "adamStep", kinds: ["buf", "buf", "buf", "buf", "buf", "num", "num", "num", "num", "num", "num", "bool", "bool"],
+    make: () => [f32(10), f32(10), f32(10), f32(10).map(Math.abs), f32(10).map(Math.abs), 3, 1e-3, 0.9, 0.999, 1e-8, 0.01, true, true],
+  },
   { name: "setNumThreads", kinds: ["threads"], make: () => [2] },
 ];
 

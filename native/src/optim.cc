@@ -1,0 +1,99 @@
+// Fused optimiser steps, the rules of core/backend/kernels.ts (PyTorch's). Arithmetic is
+// in double, as in the TypeScript reference, so both backends round identically.
+#include "optim.h"
+
+#include <cmath>
+
+#include "args.h"
+#include "threadpool.h"
+
+namespace gradlab {
+namespace {
+
+struct SgdParams { double lr, momentum, dampening, weightDecay; bool nesterov, first; };
+
+template <class T>
+void sgd(T* p, const T* g, T* buf, int64_t n, const SgdParams& o) {
+  parallel_for(n, kParallelMin, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; i++) {
+      double gi = g[i];
+      if (o.weightDecay != 0) gi += o.weightDecay * p[i];
+      if (o.momentum != 0) {
+        double bi = o.first ? gi : o.momentum * buf[i] + (1 - o.dampening) * gi;
+        buf[i] = static_cast<T>(bi);
+        gi = o.nesterov ? gi + o.momentum * bi : bi;
+      }
+      p[i] = static_cast<T>(p[i] - o.lr * gi);
+    }
+  });
+}
+
+struct AdamParams { double lr, beta1, beta2, eps, weightDecay; bool decoupled, amsgrad; double stepSize, bc2Sqrt, shrink; };
+
+template <class T>
+void adam(T* p, const T* g, T* m, T* v, T* vmax, int64_t n, const AdamParams& o) {
+  parallel_for(n, kParallelMin, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; i++) {
+      double pi = p[i], gi = g[i];
+      if (o.decoupled) pi *= o.shrink;
+      else if (o.weightDecay != 0) gi += o.weightDecay * pi;
+      double mi = o.beta1 * m[i] + (1 - o.beta1) * gi;
+      double vi = o.beta2 * v[i] + (1 - o.beta2) * gi * gi;
+      m[i] = static_cast<T>(mi);
+      v[i] = static_cast<T>(vi);
+      if (o.amsgrad) {
+        vi = std::max(static_cast<double>(vmax[i]), vi);
+        vmax[i] = static_cast<T>(vi);
+      }
+      p[i] = static_cast<T>(pi - (o.stepSize * mi) / (std::sqrt(vi) / o.bc2Sqrt + o.eps));
+    }
+  });
+}
+
+}  // namespace
+
+// sgdStep(param, grad, buf, lr, momentum, dampening, weightDecay, nesterov, first)
+Napi::Value SgdStep(const Napi::CallbackInfo& info) {
+  static const char* const names[] = {"param", "grad", "buf", "lr", "momentum", "dampening", "weightDecay", "nesterov", "first"};
+  Args args(info, "sgdStep", 9, names);
+  SgdParams o{args.number(3), args.number(4), args.number(5), args.number(6), args.boolean(7), args.boolean(8)};
+  Buf p = args.buf(0, M_FLOAT), g = args.buf(1, M_FLOAT), buf = args.buf(2, M_FLOAT);
+  requireSameDtype("sgdStep", "grad", g, "param", p);
+  requireLen("sgdStep", "grad", g, p.len, true, "param");
+  if (o.momentum != 0) {
+    requireSameDtype("sgdStep", "buf", buf, "param", p);
+    requireLen("sgdStep", "buf", buf, p.len, true, "param (momentum is on)");
+  }
+  if (p.dtype == DType::F32) sgd(p.as<float>(), g.as<float>(), buf.as<float>(), p.len, o);
+  else sgd(p.as<double>(), g.as<double>(), buf.as<double>(), p.len, o);
+  return info.Env().Undefined();
+}
+
+// adamStep(param, grad, expAvg, expAvgSq, maxExpAvgSq, step, lr, beta1, beta2, eps, weightDecay, decoupled, amsgrad)
+Napi::Value AdamStep(const Napi::CallbackInfo& info) {
+  static const char* const names[] = {"param", "grad", "expAvg", "expAvgSq", "maxExpAvgSq", "step", "lr",
+                                      "beta1", "beta2", "eps", "weightDecay", "decoupled", "amsgrad"};
+  Args args(info, "adamStep", 13, names);
+  int64_t step = args.integer(5, 1, int64_t(1) << 53);
+  AdamParams o{args.number(6), args.number(7), args.number(8), args.number(9), args.number(10), args.boolean(11), args.boolean(12), 0, 0, 0};
+  o.stepSize = o.lr / (1 - std::pow(o.beta1, static_cast<double>(step)));
+  o.bc2Sqrt = std::sqrt(1 - std::pow(o.beta2, static_cast<double>(step)));
+  o.shrink = o.decoupled ? 1 - o.lr * o.weightDecay : 1;
+  Buf p = args.buf(0, M_FLOAT), g = args.buf(1, M_FLOAT), m = args.buf(2, M_FLOAT), v = args.buf(3, M_FLOAT),
+      vmax = args.buf(4, M_FLOAT);
+  const Buf* state[] = {&g, &m, &v};
+  const char* stateNames[] = {"grad", "expAvg", "expAvgSq"};
+  for (int i = 0; i < 3; i++) {
+    requireSameDtype("adamStep", stateNames[i], *state[i], "param", p);
+    requireLen("adamStep", stateNames[i], *state[i], p.len, true, "param");
+  }
+  if (o.amsgrad) {
+    requireSameDtype("adamStep", "maxExpAvgSq", vmax, "param", p);
+    requireLen("adamStep", "maxExpAvgSq", vmax, p.len, true, "param (amsgrad is on)");
+  }
+  if (p.dtype == DType::F32) adam(p.as<float>(), g.as<float>(), m.as<float>(), v.as<float>(), vmax.as<float>(), p.len, o);
+  else adam(p.as<double>(), g.as<double>(), m.as<double>(), v.as<double>(), vmax.as<double>(), p.len, o);
+  return info.Env().Undefined();
+}
+
+}  // namespace gradlab
