@@ -15,7 +15,8 @@
         "src/conv.cc",
         "src/pool.cc",
         "src/indexing.cc",
-        "src/optim.cc"
+        "src/optim.cc",
+        "src/scratch.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

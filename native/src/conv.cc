@@ -2,18 +2,20 @@
 
 #include <algorithm>
 #include <cstring>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "args.h"
 #include "gemm.h"
+#include "scratch.h"
 #include "threadpool.h"
 
 namespace gradlab {
 
 namespace {
 
-constexpr int64_t kColBudgetBytes = 64ll << 20;   // column buffer per chunk of the batch
+static int64_t kColBudgetBytes = getenv("GL_COLB") ? atoll(getenv("GL_COLB")) << 10 : (64ll << 20);
 constexpr int64_t kMaxColsPerImage = 1ll << 28;   // refuse convolutions whose one-image column buffer is larger
 
 struct Geom {
@@ -170,8 +172,8 @@ void convForward(const Geom& g, const T* x, const T* w, T* y) {
     return;
   }
   const int64_t nbMax = chunkSize<T>(g);
-  std::vector<T> cols(static_cast<size_t>(g.CgKK * nbMax * g.OHW));
-  std::vector<T> tbuf(nbMax > 1 ? static_cast<size_t>(g.OC * nbMax * g.OHW) : 0);
+  Scratch<T> cols(0, g.CgKK * nbMax * g.OHW);
+  Scratch<T> tbuf(1, nbMax > 1 ? g.OC * nbMax * g.OHW : 0);
   for (int64_t n0 = 0; n0 < g.N; n0 += nbMax) {
     int64_t nb = std::min(nbMax, g.N - n0), L = nb * g.OHW;
     for (int64_t grp = 0; grp < g.G; grp++) {
@@ -195,8 +197,8 @@ void convBackwardInput(const Geom& g, const T* dy, const T* w, T* dx) {
     return;
   }
   const int64_t nbMax = chunkSize<T>(g);
-  std::vector<T> cols(static_cast<size_t>(g.CgKK * nbMax * g.OHW));
-  std::vector<T> tbuf(nbMax > 1 ? static_cast<size_t>(g.OC * nbMax * g.OHW) : 0);
+  Scratch<T> cols(0, g.CgKK * nbMax * g.OHW);
+  Scratch<T> tbuf(1, nbMax > 1 ? g.OC * nbMax * g.OHW : 0);
   for (int64_t n0 = 0; n0 < g.N; n0 += nbMax) {
     int64_t nb = std::min(nbMax, g.N - n0), L = nb * g.OHW;
     if (nb > 1) nchwToCn(g, dy, n0, nb, tbuf.data());
@@ -222,8 +224,8 @@ void convBackwardWeight(const Geom& g, const T* x, const T* dy, T* dw) {
     return;
   }
   const int64_t nbMax = chunkSize<T>(g);
-  std::vector<T> cols(static_cast<size_t>(g.CgKK * nbMax * g.OHW));
-  std::vector<T> tbuf(nbMax > 1 ? static_cast<size_t>(g.OC * nbMax * g.OHW) : 0);
+  Scratch<T> cols(0, g.CgKK * nbMax * g.OHW);
+  Scratch<T> tbuf(1, nbMax > 1 ? g.OC * nbMax * g.OHW : 0);
   for (int64_t n0 = 0; n0 < g.N; n0 += nbMax) {
     int64_t nb = std::min(nbMax, g.N - n0), L = nb * g.OHW;
     if (nb > 1) nchwToCn(g, dy, n0, nb, tbuf.data());

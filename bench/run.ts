@@ -1,0 +1,72 @@
+// The side-by-side benchmark: gradlab (native) vs PyTorch CPU (2 threads) vs
+// TensorFlow.js (wasm) in one run, printed as tables with ratios.
+//
+//   node dist/bench/run.js [ops] [train] [--quick] [--epochs N] [--limit N] [--no-tfjs]
+//
+// `ops` times matmul, elementwise/reduction ops, conv2d and pooling (issue table 1);
+// `train` trains the Fashion-MNIST MLP and CNN for one epoch each (issue table 2).
+// With neither, both run. Ratios are gradlab's time over the other's: below 1 is faster.
+import { backend } from "../core";
+import { hasTorch, printTable, ratio, runPython } from "./util";
+import { timeGradlab, matmulSizes } from "./ops_gradlab";
+import { timeTfjs, missing } from "./ops_tfjs";
+import { trainGradlab, type ModelName, type TrainResult } from "./train_gradlab";
+import { trainTfjs } from "./train_tfjs";
+
+const argv = process.argv.slice(2);
+const flag = (f: string) => argv.includes(f);
+const option = (f: string) => (argv.includes(f) ? Number(argv[argv.indexOf(f) + 1]) : undefined);
+const quick = flag("--quick");
+const withTfjs = !flag("--no-tfjs");
+const torch = hasTorch();
+
+async function ops(): Promise<void> {
+  console.log(`\n## Ops (median ms per call; ${quick ? "quick" : "full"} sizes)\n`);
+  const g = timeGradlab(quick);
+  const t = torch ? (runPython("ops_torch.py", quick ? ["--quick"] : []) as Record<string, number>) : {};
+  const w = withTfjs ? await timeTfjs(quick) : {};
+  const rows: (string | number)[][] = [["case", "gradlab ms", "torch ms", "tfjs-wasm ms", "gradlab/torch", "gradlab/tfjs"]];
+  for (const name of Object.keys(g)) rows.push([name, g[name], t[name] ?? NaN, w[name] ?? NaN, ratio(g[name], t[name]), ratio(g[name], w[name])]);
+  printTable(rows);
+  for (const m of missing) console.log(`tfjs-wasm cannot run ${m}`);
+  console.log("\nsgemm GFLOP/s:");
+  const gf = (ms: number | undefined, n: number) => (ms ? (2 * n ** 3) / ms / 1e6 : NaN);
+  printTable([["n", "gradlab", "torch", "tfjs-wasm", "gradlab/torch (throughput)"],
+    ...matmulSizes(quick).map((n) => [String(n), gf(g[`matmul ${n}`], n), gf(t[`matmul ${n}`], n), gf(w[`matmul ${n}`], n),
+      ratio(gf(g[`matmul ${n}`], n), gf(t[`matmul ${n}`], n))])]);
+}
+
+async function train(): Promise<void> {
+  const epochs = option("--epochs") ?? 1;
+  const limit = option("--limit") ?? (quick ? 6400 : undefined);
+  console.log(`\n## Fashion-MNIST training: Adam 1e-3, batch 64, ${epochs} epoch(s) on ${limit ?? 60000} samples; seconds = fastest epoch\n`);
+  const rows: (string | number)[][] = [["model", "side", "s/epoch", "samples/s", "test acc", "time vs torch"]];
+  for (const model of ["mlp", "cnn"] as ModelName[]) {
+    const results: [string, TrainResult | null][] = [["gradlab", await trainGradlab(model, epochs, limit)]];
+    if (torch) results.push(["torch", runPython("torch_train.py", [model, String(epochs), ...(limit ? [String(limit)] : [])]) as TrainResult]);
+    // tfjs-wasm has no Conv2DBackpropFilter kernel, so it cannot train the CNN at all.
+    if (withTfjs && model === "cnn") console.log("tfjs-wasm: cannot train the CNN (no Conv2DBackpropFilter kernel in the wasm backend)");
+    if (withTfjs && model === "mlp") {
+      results.push(["tfjs-wasm", await trainTfjs(model, epochs, limit)]);
+    }
+    const torchSec = results.find(([s]) => s === "torch")?.[1]?.seconds;
+    for (const [side, r] of results) {
+      const sec = Math.min(...r!.seconds);
+      rows.push([model, side, sec, r!.samplesPerSec, r!.testAcc.toFixed(4), torchSec ? ratio(sec, Math.min(...torchSec)) : "—"]);
+    }
+  }
+  printTable(rows);
+}
+
+async function main(): Promise<void> {
+  const b = backend();
+  console.log(`gradlab backend: ${b.name} (${b.blas}, ${b.threads} threads); PyTorch: ${torch ? "python3-torch, 2 threads" : "not installed (npm run bench installs python3-torch as root)"}`);
+  const which = argv.filter((a) => !a.startsWith("--") && Number.isNaN(Number(a)));
+  if (which.length === 0 || which.includes("ops")) await ops();
+  if (which.length === 0 || which.includes("train")) await train();
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,55 @@
+// Shared helpers for the side-by-side benchmarks: timing, the Python (PyTorch) side,
+// and the table every benchmark prints.
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+
+/** Median wall time in ms of `fn` over `reps` runs after `warmup` runs; repeats until `minMs` total. */
+export function timeMs(fn: () => void, { warmup = 2, reps = 5, minMs = 200 } = {}): number {
+  for (let i = 0; i < warmup; i++) fn();
+  const times: number[] = [];
+  let total = 0;
+  while (times.length < reps || total < minMs) {
+    const t0 = process.hrtime.bigint();
+    fn();
+    const dt = Number(process.hrtime.bigint() - t0) / 1e6;
+    times.push(dt);
+    total += dt;
+    if (times.length > 10_000) break;
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+/** Runs a benchmark script of the PyTorch side (Debian's python3-torch), returning its JSON. */
+export function runPython(script: string, args: string[]): unknown {
+  const file = path.join(__dirname, "..", "..", "bench", script);
+  const r = spawnSync("/usr/bin/python3", [file, ...args], { encoding: "utf8", maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`${script} failed (is python3-torch installed? npm run bench installs it as root):\n${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split("\n").pop()!);
+}
+
+export function hasTorch(): boolean {
+  return spawnSync("/usr/bin/python3", ["-c", "import torch"], { encoding: "utf8" }).status === 0;
+}
+
+/** Prints rows as an aligned text table (first row = header). */
+export function printTable(rows: (string | number)[][]): void {
+  const cells = rows.map((r) => r.map((c) => (typeof c === "number" ? fmt(c) : c)));
+  const widths = cells[0].map((_, j) => Math.max(...cells.map((r) => (r[j] ?? "").length)));
+  for (const [i, r] of cells.entries()) {
+    console.log(r.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join("  "));
+    if (i === 0) console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  }
+}
+
+export function fmt(x: number): string {
+  if (!Number.isFinite(x)) return "—";
+  if (x === 0) return "0";
+  const a = Math.abs(x);
+  return a >= 100 ? x.toFixed(0) : a >= 10 ? x.toFixed(1) : a >= 1 ? x.toFixed(2) : x.toPrecision(2);
+}
+
+/** "0.83×" style ratio of a to b (how many times b's time a takes). */
+export function ratio(a: number, b: number): string {
+  return Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : "—";
+}
