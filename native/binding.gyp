@@ -30,7 +30,7 @@
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],
       "cflags": ["-O3"],
       "cflags_cc": ["-O3", "-std=c++17", "-fexceptions", "-march=x86-64-v2", "-mtune=generic",
-                    "-fno-math-errno", "-Wall", "-Wno-unused-parameter"],
+                    "-fno-math-errno", "-fno-trapping-math", "-Wall", "-Wno-unused-parameter"],
       "ldflags": ["-pthread"],
       "conditions": [
         ["use_openblas==1", {

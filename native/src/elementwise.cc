@@ -10,6 +10,7 @@
 #include "args.h"
 #include "opcodes.h"
 #include "threadpool.h"
+#include "vecmath.h"
 
 namespace gradlab {
 
@@ -53,8 +54,23 @@ void mapInto(const T* x, T* out, int64_t n, F f) {
   });
 }
 
+// float32 fast paths: exp and sigmoid in float arithmetic on expFast, vectorised.
+inline bool unaryFast(int op, const float* x, float* o, int64_t n) {
+  auto run = [&](auto f) {
+    parallel_for(n, kParallelMin, [&](int64_t s, int64_t e) { for (int64_t i = s; i < e; i++) o[i] = f(x[i]); });
+    return true;
+  };
+  switch (op) {
+    case U_EXP: return run([](float v) { return expFast(v); });
+    case U_SIGMOID: return run([](float v) { return 1.0f / (1.0f + expFast(-v)); });
+  }
+  return false;
+}
+inline bool unaryFast(int, const double*, double*, int64_t) { return false; }
+
 template <class T>
 void unaryFloat(int op, const T* x, T* o, int64_t n, double a, double b) {
+  if (unaryFast(op, x, o, n)) return;
   switch (op) {
     case U_NEG: parallel_for(n, kParallelMin, [&](int64_t s, int64_t e) { for (int64_t i = s; i < e; i++) o[i] = -x[i]; }); return;
     case U_ABS: parallel_for(n, kParallelMin, [&](int64_t s, int64_t e) { for (int64_t i = s; i < e; i++) o[i] = std::fabs(x[i]); }); return;

@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "args.h"
 #include "opcodes.h"
 #include "threadpool.h"
+#include "vecmath.h"
 
 namespace gradlab {
 
@@ -31,9 +34,45 @@ inline uint8_t storeAcc<uint8_t>(double v) {
   return static_cast<uint8_t>(m);
 }
 
+// A contiguous sum in double over 16 independent lanes: no loop-carried dependency, so
+// the compiler vectorises it, and the order is fixed, so the result is reproducible.
+template <class T>
+double sumContiguous(const T* p, int64_t n) {
+  constexpr int L = 16;
+  double lane[L] = {};
+  int64_t i = 0;
+  for (; i + L <= n; i += L)
+    for (int j = 0; j < L; j++) lane[j] += static_cast<double>(p[i + j]);
+  double s = 0;
+  for (; i < n; i++) s += static_cast<double>(p[i]);
+  for (int w = L / 2; w >= 1; w /= 2)
+    for (int j = 0; j < w; j++) lane[j] += lane[j + w];
+  return lane[0] + s;
+}
+
+// Long rows are cut into fixed chunks summed in parallel, then added in chunk order:
+// the result does not depend on the number of threads.
+constexpr int64_t kSumChunk = 16384;
+
 // Sum or product: parallel over (outer, inner-block) tiles, double accumulators.
 template <class T, bool PROD>
 void sumProd(const T* x, T* out, int64_t outer, int64_t n, int64_t inner) {
+  if (inner == 1 && !PROD && n >= 4 * kSumChunk && outer < 2 * numThreads()) {
+    const int64_t chunks = (n + kSumChunk - 1) / kSumChunk;
+    std::vector<double> part(static_cast<size_t>(outer * chunks));
+    parallel_for(outer * chunks, 1, [&](int64_t b, int64_t e) {
+      for (int64_t t = b; t < e; t++) {
+        int64_t o = t / chunks, c = t % chunks, i0 = c * kSumChunk;
+        part[t] = sumContiguous(x + o * n + i0, std::min(kSumChunk, n - i0));
+      }
+    });
+    for (int64_t o = 0; o < outer; o++) {
+      double s = 0;
+      for (int64_t c = 0; c < chunks; c++) s += part[o * chunks + c];
+      out[o] = storeAcc<T>(s);
+    }
+    return;
+  }
   if (inner == 1) {
     parallel_for(outer, std::max<int64_t>(1, kParallelMin / std::max<int64_t>(n, 1)), [&](int64_t b, int64_t e) {
       for (int64_t o = b; o < e; o++) {
@@ -43,16 +82,7 @@ void sumProd(const T* x, T* out, int64_t outer, int64_t n, int64_t inner) {
           for (int64_t i = 0; i < n; i++) s *= static_cast<double>(p[i]);
           out[o] = storeAcc<T>(s);
         } else {
-          double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-          int64_t i = 0;
-          for (; i + 4 <= n; i += 4) {
-            s0 += static_cast<double>(p[i]);
-            s1 += static_cast<double>(p[i + 1]);
-            s2 += static_cast<double>(p[i + 2]);
-            s3 += static_cast<double>(p[i + 3]);
-          }
-          for (; i < n; i++) s0 += static_cast<double>(p[i]);
-          out[o] = storeAcc<T>((s0 + s1) + (s2 + s3));
+          out[o] = storeAcc<T>(sumContiguous(p, n));
         }
       }
     });
@@ -77,9 +107,78 @@ void sumProd(const T* x, T* out, int64_t outer, int64_t n, int64_t inner) {
   });
 }
 
+// The extreme of a contiguous run and the index of its first occurrence (the first NaN
+// if there is one). A lane pass finds the value, vectorised; a plain scan finds the index.
+template <class T, bool MAX>
+std::pair<T, int64_t> extremeContiguous(const T* p, int64_t n) {
+  constexpr int L = 16;
+  T lane[L];
+  bool nan = false;
+  int64_t i = 0;
+  if (n >= L) {
+    for (int j = 0; j < L; j++) lane[j] = p[j];
+    unsigned char bad[L] = {};
+    for (i = L; i + L <= n; i += L)
+      for (int j = 0; j < L; j++) {
+        T v = p[i + j];
+        bad[j] |= v != v;
+        lane[j] = (MAX ? v > lane[j] : v < lane[j]) ? v : lane[j];
+      }
+    for (int j = 0; j < L; j++) nan |= bad[j] || lane[j] != lane[j];
+  }
+  if (!nan) {
+    T best = n >= L ? lane[0] : p[0];
+    for (int j = 1; j < L && n >= L; j++) best = (MAX ? lane[j] > best : lane[j] < best) ? lane[j] : best;
+    for (int64_t k = i; k < n; k++) {
+      if (p[k] != p[k]) { nan = true; break; }
+      if (MAX ? p[k] > best : p[k] < best) best = p[k];
+    }
+    if (!nan) {
+      for (int64_t k = 0; k < n; k++) if (p[k] == best) return {best, k};
+    }
+  }
+  for (int64_t k = 0; k < n; k++) if (p[k] != p[k]) return {p[k], k};
+  return {p[0], 0};  // unreachable: a NaN was seen
+}
+
+template <class T, bool MAX, bool ARG>
+void store(void* outv, int64_t o, std::pair<T, int64_t> r) {
+  if (ARG) static_cast<int32_t*>(outv)[o] = static_cast<int32_t>(r.second);
+  else static_cast<T*>(outv)[o] = r.first;
+}
+
+// Rows of a [outer, n] layout (inner == 1); long rows in fixed chunks, combined in order.
+template <class T, bool MAX, bool ARG>
+void extremeRows(const T* x, void* outv, int64_t outer, int64_t n) {
+  if (n >= 4 * kSumChunk && outer < 2 * numThreads()) {
+    const int64_t chunks = (n + kSumChunk - 1) / kSumChunk;
+    std::vector<std::pair<T, int64_t>> part(static_cast<size_t>(outer * chunks));
+    parallel_for(outer * chunks, 1, [&](int64_t b, int64_t e) {
+      for (int64_t t = b; t < e; t++) {
+        int64_t o = t / chunks, i0 = (t % chunks) * kSumChunk;
+        auto r = extremeContiguous<T, MAX>(x + o * n + i0, std::min(kSumChunk, n - i0));
+        part[t] = {r.first, r.second + i0};
+      }
+    });
+    for (int64_t o = 0; o < outer; o++) {
+      auto best = part[o * chunks];
+      for (int64_t c = 1; c < chunks && best.first == best.first; c++) {
+        auto r = part[o * chunks + c];
+        if (r.first != r.first || (MAX ? r.first > best.first : r.first < best.first)) best = r;
+      }
+      store<T, MAX, ARG>(outv, o, best);
+    }
+    return;
+  }
+  parallel_for(outer, std::max<int64_t>(1, kParallelMin / std::max<int64_t>(n, 1)), [&](int64_t b, int64_t e) {
+    for (int64_t o = b; o < e; o++) store<T, MAX, ARG>(outv, o, extremeContiguous<T, MAX>(x + o * n, n));
+  });
+}
+
 // max/min/argmax/argmin. First occurrence wins; a NaN beats everything (and stops the scan).
 template <class T, bool MAX, bool ARG>
 void extreme(const T* x, void* outv, int64_t outer, int64_t n, int64_t inner) {
+  if (inner == 1 && n > 0) return extremeRows<T, MAX, ARG>(x, outv, outer, n);
   const int64_t blocks = (inner + kBlock - 1) / kBlock;
   const int64_t tiles = outer * blocks;
   parallel_for(tiles, std::max<int64_t>(1, kParallelMin / std::max<int64_t>(n * std::min(inner, kBlock), 1)), [&](int64_t tb, int64_t te) {
@@ -135,8 +234,66 @@ void reduceT(int op, const T* x, void* out, int64_t outer, int64_t n, int64_t in
 // Softmax over [outer, n, inner], a tile of up to kSmBlock inner columns at a time.
 constexpr int64_t kSmBlock = 64;
 
+// Softmax of one contiguous float row with expFast: max, exp and sum, scale; each pass
+// over 16 independent lanes so that it vectorises.
+template <bool LOG>
+void softmaxRowF(const float* x, float* o, int64_t n) {
+  constexpr int L = 16;
+  float m[L];
+  int bad[L] = {};
+  for (int j = 0; j < L; j++) m[j] = -INFINITY;
+  int64_t i = 0;
+  for (; i + L <= n; i += L)
+    for (int j = 0; j < L; j++) {
+      float v = x[i + j];
+      bad[j] |= v != v;
+      m[j] = v > m[j] ? v : m[j];
+    }
+  float mx = -INFINITY;
+  bool nan = false;
+  for (int j = 0; j < L; j++) {
+    mx = m[j] > mx ? m[j] : mx;
+    nan |= bad[j] != 0;
+  }
+  for (; i < n; i++) {
+    nan |= x[i] != x[i];
+    mx = x[i] > mx ? x[i] : mx;
+  }
+  if (nan) mx = NAN;  // as the reference: a NaN in the row makes the whole row NaN
+  if (mx == -INFINITY) mx = 0;
+  float acc[L] = {};
+  for (i = 0; i + L <= n; i += L)
+    for (int j = 0; j < L; j++) {
+      float e = expFast(x[i + j] - mx);
+      if (!LOG) o[i + j] = e;
+      acc[j] += e;
+    }
+  double sum = 0;
+  for (; i < n; i++) {
+    float e = expFast(x[i] - mx);
+    if (!LOG) o[i] = e;
+    sum += e;
+  }
+  for (int j = 0; j < L; j++) sum += acc[j];
+  if (LOG) {
+    const float shift = static_cast<float>(mx + std::log(sum));
+    for (i = 0; i < n; i++) o[i] = x[i] - shift;
+  } else {
+    const float inv = static_cast<float>(1.0 / sum);
+    for (i = 0; i < n; i++) o[i] *= inv;
+  }
+}
+
 template <class T>
 void softmaxT(const T* x, T* out, int64_t outer, int64_t n, int64_t inner, bool log) {
+  if constexpr (std::is_same<T, float>::value) {
+    if (inner == 1) {
+      parallel_for(outer, std::max<int64_t>(1, kParallelMin / std::max<int64_t>(n, 1)), [&](int64_t b, int64_t e) {
+        for (int64_t o = b; o < e; o++) (log ? softmaxRowF<true> : softmaxRowF<false>)(x + o * n, out + o * n, n);
+      });
+      return;
+    }
+  }
   const int64_t bw = inner == 1 ? 1 : kSmBlock;
   const int64_t blocks = (inner + bw - 1) / bw;
   parallel_for(outer * blocks, std::max<int64_t>(1, kParallelMin / std::max<int64_t>(n * std::min(inner, bw), 1)), [&](int64_t tb, int64_t te) {

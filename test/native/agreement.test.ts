@@ -201,4 +201,36 @@ describe("native agrees with the TypeScript reference", function () {
       }
     }
   });
+
+  it("long rows reduce in fixed chunks: sum, max/argmax with ties and a late NaN, the same on every thread count", () => {
+    const n = 300_007;
+    const x = randomF32(n);
+    x[123_456] = 5; x[200_000] = 5; // a tie: the first occurrence wins
+    for (const op of [0, 2, 3, 4, 5]) {
+      const out = () => (op >= 4 ? new Int32Array(2) : new Float32Array(2));
+      agree("reduce", () => [op, Float32Array.from([...x.subarray(0, 150_000), ...x.subarray(0, 150_000)]), 2, 150_000, 1, out()], [5], 1e-6, 1e-6);
+      agree("reduce", () => [op, x, 1, n, 1, op >= 4 ? new Int32Array(1) : new Float32Array(1)], [5], 1e-6, 1e-6);
+    }
+    const y = x.slice();
+    y[250_000] = NaN;
+    for (const op of [0, 2, 3, 4, 5]) agree("reduce", () => [op, y, 1, n, 1, op >= 4 ? new Int32Array(1) : new Float32Array(1)], [5]);
+    const threads = addon!.info().threads;
+    const sums = [1, 2].map((t) => { addon!.setNumThreads(t); const o = new Float32Array(1); addon!.reduce(0, x, 1, n, 1, o); return o[0]; });
+    addon!.setNumThreads(threads);
+    assert.equal(sums[0], sums[1], "the sum does not depend on the number of threads");
+  });
+
+  it("float32 exp, sigmoid and softmax (vectorised) agree at the edges: NaN, ±Inf, overflow, denormals", () => {
+    const edge = [NaN, Infinity, -Infinity, 0, -0, 88.7, 88.73, 89, -87.5, -100, -104, 1e-8, -1e-8, 20, -20];
+    const x = Float32Array.from([...edge, ...randomF32(50_000, 30)]);
+    for (const op of ["exp", "sigmoid"] as const) {
+      const code = UNARY.indexOf(op);
+      agree("unary", () => [code, x, new Float32Array(x.length), 0, 0], [2], 3e-7, 1e-30);
+    }
+    const rows = randomF32(64 * 1000, 20);
+    rows[5] = NaN;           // row 0: all NaN
+    for (let i = 1000; i < 2000; i++) rows[i] = -Infinity; // row 1: all -Inf
+    rows[2000] = Infinity;   // row 2: +Inf
+    for (const log of [false, true]) agree("softmax", () => [rows, new Float32Array(rows.length), 64, 1000, 1, log], [1], 2e-6, 1e-7);
+  });
 });
