@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -15,7 +14,7 @@ namespace gradlab {
 
 namespace {
 
-static int64_t kColBudgetBytes = getenv("GL_COLB") ? atoll(getenv("GL_COLB")) << 10 : (64ll << 20);
+constexpr int64_t kColBudgetBytes = 64ll << 20;   // column buffer per piece of a batch run as one threaded gemm
 constexpr int64_t kMaxColsPerImage = 1ll << 28;   // refuse convolutions whose one-image column buffer is larger
 
 struct Geom {
@@ -161,6 +160,45 @@ inline bool isPointwise(const Geom& g) {
   return g.KH == 1 && g.KW == 1 && g.sH == 1 && g.sW == 1 && g.pH == 0 && g.pW == 0;
 }
 
+// Large batches are cut into chunks of a few images whose column buffer stays in cache
+// (kChunkBytes), and the chunks run in parallel, each with a single-threaded gemm: no
+// fork and join per gemm, and im2col's output is read back while still in cache. Small
+// batches (fewer than two chunks) run as one threaded gemm over the whole batch instead.
+constexpr int64_t kChunkBytes = 512ll << 10;
+
+template <class T>
+int64_t imagesPerChunk(const Geom& g) {
+  int64_t per = std::max(g.CgKK, g.OC) * g.OHW * static_cast<int64_t>(sizeof(T));
+  return std::max<int64_t>(1, std::min<int64_t>(g.N, kChunkBytes / std::max<int64_t>(per, 1)));
+}
+
+// Runs task(n0, nb, serial) over chunks of the batch: in parallel with serial BLAS when
+// there are enough chunks, else over the whole batch (in kColBudgetBytes pieces) threaded.
+struct NoPrepare { void operator()(bool) const {} };
+
+template <class T, class Task, class Prepare = NoPrepare>
+void overChunks(const Geom& g, Task task, Prepare prepare = {}) {
+  const int64_t nb = imagesPerChunk<T>(g), chunks = (g.N + nb - 1) / nb;
+  const bool parallel = chunks >= 2 && numThreads() > 1;
+  prepare(parallel);
+  if (parallel) {
+    SerialBlasScope serial;
+    parallel_for(chunks, 1, [&](int64_t b, int64_t e) {
+      for (int64_t c = b; c < e; c++) task(c, c * nb, std::min(nb, g.N - c * nb), true);
+    });
+    return;
+  }
+  const int64_t big = chunkSize<T>(g);
+  for (int64_t n0 = 0, c = 0; n0 < g.N; n0 += big, c++) task(c, n0, std::min(big, g.N - n0), false);
+}
+
+template <class T>
+void gemmAny(bool serial, bool ta, bool tb, int64_t M, int64_t N, int64_t K, const T* A, int64_t lda, const T* B, int64_t ldb, T beta, T* C,
+             int64_t ldc) {
+  if (serial) gemmSerial(ta, tb, M, N, K, T(1), A, lda, B, ldb, beta, C, ldc);
+  else gemmCore(ta, tb, M, N, K, T(1), A, lda, B, ldb, beta, C, ldc);
+}
+
 template <class T>
 void convForward(const Geom& g, const T* x, const T* w, T* y) {
   if (g.N == 0) return;
@@ -171,18 +209,17 @@ void convForward(const Geom& g, const T* x, const T* w, T* y) {
                  y + (n * g.OC + grp * g.OCg) * g.HW, g.HW);
     return;
   }
-  const int64_t nbMax = chunkSize<T>(g);
-  Scratch<T> cols(0, g.CgKK * nbMax * g.OHW);
-  Scratch<T> tbuf(1, nbMax > 1 ? g.OC * nbMax * g.OHW : 0);
-  for (int64_t n0 = 0; n0 < g.N; n0 += nbMax) {
-    int64_t nb = std::min(nbMax, g.N - n0), L = nb * g.OHW;
+  overChunks<T>(g, [&](int64_t, int64_t n0, int64_t nb, bool serial) {
+    const int64_t L = nb * g.OHW;
+    Scratch<T> cols(0, g.CgKK * L);
+    Scratch<T> tbuf(1, nb > 1 ? g.OC * L : 0);
     for (int64_t grp = 0; grp < g.G; grp++) {
       im2col(g, x, n0, nb, grp, cols.data());
       T* dst = nb > 1 ? tbuf.data() + grp * g.OCg * L : y + (n0 * g.OC + grp * g.OCg) * g.OHW;
-      gemmCore(false, false, g.OCg, L, g.CgKK, T(1), w + grp * g.OCg * g.CgKK, g.CgKK, cols.data(), L, T(0), dst, L);
+      gemmAny(serial, false, false, g.OCg, L, g.CgKK, w + grp * g.OCg * g.CgKK, g.CgKK, cols.data(), L, T(0), dst, L);
     }
     if (nb > 1) cnToNchw(g, tbuf.data(), n0, nb, y);
-  }
+  });
 }
 
 template <class T>
@@ -196,18 +233,17 @@ void convBackwardInput(const Geom& g, const T* dy, const T* w, T* dx) {
                  dx + (n * g.C + grp * g.Cg) * g.HW, g.HW);
     return;
   }
-  const int64_t nbMax = chunkSize<T>(g);
-  Scratch<T> cols(0, g.CgKK * nbMax * g.OHW);
-  Scratch<T> tbuf(1, nbMax > 1 ? g.OC * nbMax * g.OHW : 0);
-  for (int64_t n0 = 0; n0 < g.N; n0 += nbMax) {
-    int64_t nb = std::min(nbMax, g.N - n0), L = nb * g.OHW;
+  overChunks<T>(g, [&](int64_t, int64_t n0, int64_t nb, bool serial) {
+    const int64_t L = nb * g.OHW;
+    Scratch<T> cols(0, g.CgKK * L);
+    Scratch<T> tbuf(1, nb > 1 ? g.OC * L : 0);
     if (nb > 1) nchwToCn(g, dy, n0, nb, tbuf.data());
     for (int64_t grp = 0; grp < g.G; grp++) {
       const T* src = nb > 1 ? tbuf.data() + grp * g.OCg * L : dy + (n0 * g.OC + grp * g.OCg) * g.OHW;
-      gemmCore(true, false, g.CgKK, L, g.OCg, T(1), w + grp * g.OCg * g.CgKK, g.CgKK, src, L, T(0), cols.data(), L);
+      gemmAny(serial, true, false, g.CgKK, L, g.OCg, w + grp * g.OCg * g.CgKK, g.CgKK, src, L, T(0), cols.data(), L);
       col2im(g, cols.data(), n0, nb, grp, dx);
     }
-  }
+  });
 }
 
 template <class T>
@@ -223,18 +259,34 @@ void convBackwardWeight(const Geom& g, const T* x, const T* dy, T* dw) {
                  n == 0 ? T(0) : T(1), dw + grp * g.OCg * g.Cg, g.Cg);
     return;
   }
-  const int64_t nbMax = chunkSize<T>(g);
-  Scratch<T> cols(0, g.CgKK * nbMax * g.OHW);
-  Scratch<T> tbuf(1, nbMax > 1 ? g.OC * nbMax * g.OHW : 0);
-  for (int64_t n0 = 0; n0 < g.N; n0 += nbMax) {
-    int64_t nb = std::min(nbMax, g.N - n0), L = nb * g.OHW;
-    if (nb > 1) nchwToCn(g, dy, n0, nb, tbuf.data());
-    for (int64_t grp = 0; grp < g.G; grp++) {
-      im2col(g, x, n0, nb, grp, cols.data());
-      const T* src = nb > 1 ? tbuf.data() + grp * g.OCg * L : dy + (n0 * g.OC + grp * g.OCg) * g.OHW;
-      gemmCore(false, true, g.OCg, g.CgKK, L, T(1), src, L, cols.data(), L, n0 == 0 ? T(0) : T(1), dw + grp * g.OCg * g.CgKK, g.CgKK);
+  // Each chunk writes its own partial dW; they are added in chunk order, so the result
+  // does not depend on which thread ran which chunk.
+  const int64_t nb = imagesPerChunk<T>(g), chunks = (g.N + nb - 1) / nb;
+  std::vector<T> partial;
+  overChunks<T>(g, [&](int64_t c, int64_t n0, int64_t nbc, bool serial) {
+    T* out = dw;
+    if (serial) {
+      out = partial.data() + c * g.wN;
     }
-  }
+    const int64_t L = nbc * g.OHW;
+    Scratch<T> cols(0, g.CgKK * L);
+    Scratch<T> tbuf(1, nbc > 1 ? g.OC * L : 0);
+    if (nbc > 1) nchwToCn(g, dy, n0, nbc, tbuf.data());
+    for (int64_t grp = 0; grp < g.G; grp++) {
+      im2col(g, x, n0, nbc, grp, cols.data());
+      const T* src = nbc > 1 ? tbuf.data() + grp * g.OCg * L : dy + (n0 * g.OC + grp * g.OCg) * g.OHW;
+      T beta = serial || n0 == 0 ? T(0) : T(1);
+      gemmAny(serial, false, true, g.OCg, g.CgKK, L, src, L, cols.data(), L, beta, out + grp * g.OCg * g.CgKK, g.CgKK);
+    }
+  }, [&](bool parallel) { if (parallel) partial.resize(static_cast<size_t>(chunks * g.wN)); });
+  if (partial.empty()) return;
+  parallel_for(g.wN, kParallelMin, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; i++) {
+      T s = 0;
+      for (int64_t c = 0; c < chunks; c++) s += partial[c * g.wN + i];
+      dw[i] = s;
+    }
+  });
 }
 
 }  // namespace

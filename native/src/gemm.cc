@@ -161,10 +161,37 @@ void portableGemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, co
 #ifdef GRADLAB_OPENBLAS
 const char* blasName() { return "openblas 0.3.21"; }
 void blasSetThreads(int n) { openblas_set_num_threads(n); }
+SerialBlasScope::SerialBlasScope() { openblas_set_num_threads(1); }
+SerialBlasScope::~SerialBlasScope() { openblas_set_num_threads(numThreads()); }
 #else
 const char* blasName() { return "portable"; }
 void blasSetThreads(int) {}
+SerialBlasScope::SerialBlasScope() {}
+SerialBlasScope::~SerialBlasScope() {}
 #endif
+
+void gemmSerial(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
+                float beta, float* C, int64_t ldc) {
+#ifdef GRADLAB_OPENBLAS
+  if (M > 0 && N > 0 && K > 0) {
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (blasint)M, (blasint)N, (blasint)K, alpha, A,
+                (blasint)std::max<int64_t>(1, lda), B, (blasint)std::max<int64_t>(1, ldb), beta, C, (blasint)std::max<int64_t>(1, ldc));
+    return;
+  }
+#endif
+  portableGemm<float>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, false);
+}
+void gemmSerial(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t lda, const double* B,
+                int64_t ldb, double beta, double* C, int64_t ldc) {
+#ifdef GRADLAB_OPENBLAS
+  if (M > 0 && N > 0 && K > 0) {
+    cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (blasint)M, (blasint)N, (blasint)K, alpha, A,
+                (blasint)std::max<int64_t>(1, lda), B, (blasint)std::max<int64_t>(1, ldb), beta, C, (blasint)std::max<int64_t>(1, ldc));
+    return;
+  }
+#endif
+  portableGemm<double>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, false);
+}
 
 void gemmCore(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
               float beta, float* C, int64_t ldc, bool threaded) {
