@@ -58,8 +58,46 @@ std::string yWhy(const PGeom& g) { return "N*C*OH*OW = " + s(g.N) + "*" + s(g.C)
 
 int64_t planeGrain(const PGeom& g, int64_t work) { return std::max<int64_t>(1, kParallelMin / std::max<int64_t>(work, 1)); }
 
+// The CNN's usual pooling, 2×2 windows at stride 2 inside the input: four loads, no
+// bounds checks. Ties keep the first in scan order and a NaN wins, as in the general loop.
+template <class T>
+bool maxPool2x2(const PGeom& g, const T* x, T* y, int32_t* am) {
+  if (g.KH != 2 || g.KW != 2 || g.sH != 2 || g.sW != 2 || g.pH || g.pW || g.dH != 1 || g.dW != 1 || 2 * g.OH > g.H || 2 * g.OW > g.W) return false;
+  parallel_for(g.planes, planeGrain(g, g.OHW * 4), [&](int64_t b, int64_t e) {
+    for (int64_t pl = b; pl < e; pl++) {
+      const T* xp = x + pl * g.HW;
+      T* yp = y + pl * g.OHW;
+      int32_t* ap = am + pl * g.OHW;
+      for (int64_t oh = 0; oh < g.OH; oh++) {
+        const T* r0 = xp + 2 * oh * g.W;
+        const T* r1 = r0 + g.W;
+        const int32_t base = static_cast<int32_t>(2 * oh * g.W), W = static_cast<int32_t>(g.W);
+        for (int64_t ow = 0; ow < g.OW; ow++) {
+          const int32_t c = static_cast<int32_t>(2 * ow);
+          T v[4] = {r0[c], r0[c + 1], r1[c], r1[c + 1]};
+          int32_t idx[4] = {base + c, base + c + 1, base + W + c, base + W + c + 1};
+          int k = 0;
+          if (v[0] != v[0]) k = 0;
+          else if (v[1] != v[1]) k = 1;
+          else if (v[2] != v[2]) k = 2;
+          else if (v[3] != v[3]) k = 3;
+          else {
+            k = v[1] > v[0] ? 1 : 0;
+            k = v[2] > v[k] ? 2 : k;
+            k = v[3] > v[k] ? 3 : k;
+          }
+          yp[oh * g.OW + ow] = v[k];
+          ap[oh * g.OW + ow] = idx[k];
+        }
+      }
+    }
+  });
+  return true;
+}
+
 template <class T>
 void maxPool(const PGeom& g, const T* x, T* y, int32_t* am) {
+  if (maxPool2x2(g, x, y, am)) return;
   parallel_for(g.planes, planeGrain(g, g.OHW * g.KH * g.KW), [&](int64_t b, int64_t e) {
     for (int64_t pl = b; pl < e; pl++) {
       const T* xp = x + pl * g.HW;

@@ -233,4 +233,14 @@ describe("native agrees with the TypeScript reference", function () {
     rows[2000] = Infinity;   // row 2: +Inf
     for (const log of [false, true]) agree("softmax", () => [rows, new Float32Array(rows.length), 64, 1000, 1, log], [1], 2e-6, 1e-7);
   });
+
+  it("2×2 stride-2 max pooling (the fast path) keeps the first of ties and the first NaN, with odd sizes", () => {
+    for (const [H, W] of [[28, 28], [7, 9]]) {
+      const OH = Math.floor(H / 2), OW = Math.floor(W / 2);
+      const x = Float32Array.from(randomF32(8 * 3 * H * W), (v) => Math.round(v * 2) / 2); // many ties
+      x[5] = NaN; x[H * W + 2 * W + 1] = NaN; x[H * W + 2 * W] = NaN;
+      const p = [8, 3, H, W, OH, OW, 2, 2, 2, 2, 0, 0, 1, 1];
+      agree("maxPool2d", () => [x, new Float32Array(8 * 3 * OH * OW), new Int32Array(8 * 3 * OH * OW), p], [1, 2]);
+    }
+  });
 });
