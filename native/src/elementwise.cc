@@ -173,15 +173,36 @@ inline double derivative(int op, double x, double y, double a, double b) {
   return 0;
 }
 
-template <class T>
-void unaryBackwardT(int op, const T* x, const T* y, const T* dy, T* dx, int64_t n, double a, double b) {
+// OP < 0: the op is read at run time; otherwise it is a constant, the switch in
+// derivative() folds away and the loop vectorises (the activations of a training step).
+template <int OP, class T>
+void unaryBackwardLoop(int op, const T* x, const T* y, const T* dy, T* dx, int64_t n, double a, double b) {
   parallel_for(n, kParallelMin / 4, [&](int64_t s, int64_t e) {
     for (int64_t i = s; i < e; i++) {
-      double fp = derivative(op, static_cast<double>(x[i]), static_cast<double>(y[i]), a, b);
+      double fp = derivative(OP < 0 ? op : OP, static_cast<double>(x[i]), static_cast<double>(y[i]), a, b);
       // A zero derivative kills the gradient even where dy is inf (as PyTorch's masks do).
       dx[i] = fp == 0 ? T(0) : static_cast<T>(static_cast<double>(dy[i]) * fp);
     }
   });
+}
+
+template <class T>
+void unaryBackwardT(int op, const T* x, const T* y, const T* dy, T* dx, int64_t n, double a, double b) {
+  switch (op) {
+    case U_RELU:  // a select, not a multiply: branch-free and exact
+      parallel_for(n, kParallelMin / 4, [&](int64_t s, int64_t e) {
+        for (int64_t i = s; i < e; i++) {
+          const T d = dy[i];  // loaded unconditionally so that the select vectorises
+          dx[i] = x[i] > T(0) ? d : T(0);
+        }
+      });
+      return;
+    case U_LEAKY_RELU: return unaryBackwardLoop<U_LEAKY_RELU>(op, x, y, dy, dx, n, a, b);
+    case U_TANH: return unaryBackwardLoop<U_TANH>(op, x, y, dy, dx, n, a, b);
+    case U_SIGMOID: return unaryBackwardLoop<U_SIGMOID>(op, x, y, dy, dx, n, a, b);
+    case U_EXP: return unaryBackwardLoop<U_EXP>(op, x, y, dy, dx, n, a, b);
+    default: return unaryBackwardLoop<-1>(op, x, y, dy, dx, n, a, b);
+  }
 }
 
 // ---- Broadcasting -------------------------------------------------------------------
