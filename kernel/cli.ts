@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The `gradlab` command. For now: `doctor` (what gradlab runs on) and `tour`.
-// The Jupyter commands (install, kernel, run, assign, grade) arrive with the kernel.
+// The `gradlab` command: kernel, install, uninstall, run, doctor, tour.
+import * as fs from "node:fs";
 import * as os from "os";
+import * as path from "node:path";
 import { backend, availableBackends } from "../core";
 import { loadAddon } from "../core/backend/addon";
 
@@ -25,23 +26,92 @@ function doctor(): number {
   return 0;
 }
 
-function main(argv: string[]): number {
-  const [cmd] = argv;
+const USAGE = `usage:
+  gradlab install [--user | --sys-prefix [--python P] | --prefix P]   kernelspec + JupyterLab extension
+  gradlab uninstall [--user | --sys-prefix | --prefix P]
+  gradlab kernel -f CONNECTION_FILE                                  what the kernelspec runs
+  gradlab run NOTEBOOK [--out OUT.ipynb] [--html OUT.html] [--timeout S] [--allow-errors]
+  gradlab doctor                                                     backend, BLAS, threads, Jupyter paths
+  gradlab tour                                                       a first look, no Jupyter needed`;
+
+/** --flag VALUE or --flag=VALUE; `true` for a bare flag. */
+function options(args: string[]): { rest: string[]; opts: Record<string, string | true> } {
+  const opts: Record<string, string | true> = {}, rest: string[] = [];
+  const takesValue = new Set(["--prefix", "--python", "--out", "--html", "--timeout", "-f"]);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const eq = a.indexOf("=");
+    if (a.startsWith("-") && eq > 0) opts[a.slice(0, eq)] = a.slice(eq + 1);
+    else if (takesValue.has(a)) {
+      if (i + 1 >= args.length) throw new Error(`${a} needs a value`);
+      opts[a] = args[++i];
+    } else if (a.startsWith("-")) opts[a] = true;
+    else rest.push(a);
+  }
+  return { rest, opts };
+}
+
+function where(opts: Record<string, string | true>) {
+  const str = (k: string) => (typeof opts[k] === "string" ? (opts[k] as string) : undefined);
+  return { user: !!opts["--user"], sysPrefix: !!opts["--sys-prefix"], prefix: str("--prefix"), python: str("--python") };
+}
+
+async function run(file: string, opts: Record<string, string | true>): Promise<number> {
+  const { readNotebook, runNotebook, notebookDir } = await import("./run");
+  const { notebookHtml } = await import("./html");
+  const nb = readNotebook(file);
+  const timeout = opts["--timeout"] ? Number(opts["--timeout"]) : undefined;
+  if (timeout !== undefined && !(timeout > 0)) throw new Error(`--timeout must be a positive number of seconds, got ${opts["--timeout"]}`);
+  const cwd = process.cwd();
+  process.chdir(notebookDir(file)); // a notebook runs in its own directory, as under Jupyter
+  const r = await runNotebook(nb, process.cwd(), { timeout, allowErrors: !!opts["--allow-errors"] });
+  process.chdir(cwd);
+  const out = typeof opts["--out"] === "string" ? opts["--out"] : undefined;
+  if (out) fs.writeFileSync(out, JSON.stringify(r.notebook, null, 1) + "\n");
+  if (typeof opts["--html"] === "string") fs.writeFileSync(opts["--html"], notebookHtml(r.notebook, path.basename(file)));
+  process.stderr.write(`gradlab run: ${file}: ${r.cells} code cells, ${r.errors} error(s)${out ? `, written to ${out}` : ""}\n`);
+  return r.errors > 0 && !opts["--allow-errors"] ? 1 : 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...args] = argv;
+  const { rest, opts } = options(args);
   switch (cmd) {
     case "doctor":
       return doctor();
     case "tour":
       require("./tour");
       return 0;
+    case "kernel": {
+      const file = typeof opts["-f"] === "string" ? opts["-f"] : rest[0];
+      if (!file) throw new Error("gradlab kernel needs a connection file: gradlab kernel -f FILE");
+      await (await import("./kernel")).runKernel(file);
+      return 0;
+    }
+    case "install":
+    case "uninstall": {
+      const m = await import("./install");
+      for (const line of (cmd === "install" ? m.install : m.uninstall)(where(opts))) console.log(line);
+      return 0;
+    }
+    case "run":
+      if (!rest[0]) throw new Error("gradlab run needs a notebook: gradlab run NOTEBOOK.ipynb [--out OUT.ipynb] [--html OUT.html]");
+      return run(rest[0], opts);
     case undefined:
     case "help":
     case "--help":
-      console.log("usage: gradlab doctor | tour");
+      console.log(USAGE);
       return 0;
     default:
-      console.error(`gradlab: unknown command "${cmd}" (try: gradlab doctor, gradlab tour)`);
+      console.error(`gradlab: unknown command "${cmd}"\n${USAGE}`);
       return 2;
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (e) => {
+    console.error(`gradlab: ${e instanceof Error ? e.message : e}`);
+    process.exitCode = 1;
+  },
+);

@@ -8,7 +8,8 @@ const { spawnSync } = require("child_process");
 const NEEDS = {
   // OpenBLAS makes the native addon fast; without it the addon uses its portable GEMM.
   build: ["libopenblas-dev"],
-  test: ["libopenblas-dev", "dataset-fashion-mnist"],
+  // The kernel tests drive the installed kernel through Jupyter's own client and nbconvert.
+  test: ["libopenblas-dev", "dataset-fashion-mnist", "jupyter-client", "python3-nbclient", "jupyter-nbconvert"],
   bench: ["libopenblas-dev", "python3-torch", "dataset-fashion-mnist"],
   fixtures: ["python3-torch"],
 };

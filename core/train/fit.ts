@@ -66,6 +66,12 @@ export function requestStop(): void {
   stopGeneration++;
 }
 
+let running = 0;
+/** How many fit() calls are running now (the kernel waits for them to end on an interrupt). */
+export function fitsRunning(): number {
+  return running;
+}
+
 const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface FitOptions {
@@ -103,6 +109,15 @@ function diagnoseNonFinite(loss: number, epoch: number, batch: number, x: Tensor
  * end it after the current batch, and history.stopped says why.
  */
 export async function fit(model: Module, data: DataSpec, opts: FitOptions = {}): Promise<History> {
+  running++;
+  try {
+    return await fitLoop(model, data, opts);
+  } finally {
+    running--;
+  }
+}
+
+async function fitLoop(model: Module, data: DataSpec, opts: FitOptions): Promise<History> {
   if (!(model instanceof Module)) throw new ValueError("fit: the model must be an nn.Module");
   const epochs = opts.epochs ?? 1;
   if (!Number.isInteger(epochs) || epochs < 1) throw new ValueError(`fit: epochs must be a positive integer, got ${opts.epochs}`);

@@ -1,0 +1,24 @@
+// kernel_info_reply's content, with the versions actually running.
+import * as ts from "@tslab/typescript-for-tslab";
+import { PROTOCOL_VERSION } from "./protocol/wire";
+import { backend } from "../core";
+
+export function kernelInfo(): Record<string, unknown> {
+  const version: string = require("../../package.json").version;
+  const b = backend();
+  return {
+    status: "ok",
+    protocol_version: PROTOCOL_VERSION,
+    implementation: "gradlab",
+    implementation_version: version,
+    language_info: {
+      name: "typescript",
+      version: ts.version,
+      mimetype: "text/typescript",
+      file_extension: ".ts",
+      codemirror_mode: { name: "javascript", typescript: true },
+    },
+    banner: `gradlab ${version} — TypeScript ${ts.version} on Node ${process.versions.node}; backend ${b.name} (${b.blas}, ${b.threads} threads)`,
+    help_links: [],
+  };
+}

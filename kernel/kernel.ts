@@ -1,0 +1,167 @@
+// `gradlab kernel -f CONNECTION`: the Jupyter kernel. Shell, iopub and stdin live on the
+// main thread; control and heartbeat on a worker (control.ts). Executions run one at a
+// time in order; every other shell request (completion, inspection, comms such as the
+// notebook's stop button) is answered at once, even while a cell is awaiting.
+import * as path from "node:path";
+import { Worker } from "node:worker_threads";
+import * as zmq from "zeromq";
+import { readConnection, address, type ConnectionInfo } from "./protocol/connection";
+import { decode, encode, reply, Signer, PROTOCOL_VERSION, type Message } from "./protocol/wire";
+import { Session, type Sink } from "./session";
+import type { Bundle } from "./display";
+import { fitsRunning, requestStop } from "../core";
+import { kernelInfo } from "./info";
+
+/** One socket's sends in order: zeromq.js refuses a send while the previous one is pending. */
+class Outbox {
+  private chain: Promise<void> = Promise.resolve();
+  constructor(private readonly sock: zmq.Writable, private readonly signer: Signer) {}
+  send(msg: Message): Promise<void> {
+    this.chain = this.chain.then(() => this.sock.send(encode(msg, this.signer))).catch(() => undefined);
+    return this.chain;
+  }
+}
+
+export async function runKernel(connectionFile: string): Promise<void> {
+  const c: ConnectionInfo = readConnection(connectionFile);
+  const signer = new Signer(c.key, c.signature_scheme);
+  const session = `gradlab-${process.pid}-${Date.now()}`;
+  const shell = new zmq.Router(), iopub = new zmq.Publisher(), stdin = new zmq.Router();
+  await shell.bind(address(c, c.shell_port));
+  await iopub.bind(address(c, c.iopub_port));
+  await stdin.bind(address(c, c.stdin_port));
+  const shellOut = new Outbox(shell, signer), iopubOut = new Outbox(iopub, signer), stdinOut = new Outbox(stdin, signer);
+  const info = kernelInfo();
+  const control = new Worker(path.join(__dirname, "control.js"), { workerData: { connection: c, session, kernelInfo: info } });
+
+  const state = new Session(process.cwd());
+  state.captureOutput();
+  process.on("SIGINT", () => state.interrupt());
+  const publish = (parent: Message | null, type: string, content: unknown) => iopubOut.send({ ...reply(parent, type, content, session, [Buffer.from(type)]) });
+  const status = (parent: Message | null, s: string) => publish(parent, "status", { execution_state: s });
+  await state.preload();
+  await status(null, "starting");
+
+  const shutdown = async (restart: boolean) => {
+    control.postMessage({ type: "close" });
+    state.close();
+    shell.close(); iopub.close(); stdin.close();
+    await control.terminate();
+    process.exit(0); // a restart is the client's to do: it starts a fresh kernel
+  };
+  control.on("message", (m) => {
+    if (m?.type === "shutdown") void shutdown(!!m.restart);
+    if (m?.type === "error") process.stderr.write(`gradlab kernel: control thread: ${m.message}\n`);
+  });
+
+  // stdin: replies to our input_request, matched in order.
+  const pendingInput: ((v: string) => void)[] = [];
+  (async () => {
+    for await (const frames of stdin) {
+      const { msg } = decode(frames, signer);
+      if (msg?.header.msg_type === "input_reply") pendingInput.shift()?.(String(msg.content.value ?? ""));
+    }
+  })().catch(() => undefined);
+
+  let count = 0;
+  let executing: Message | null = null;
+  const comms = new Map<string, string>();
+  let queue: Promise<void> = Promise.resolve();
+
+  const execute = async (msg: Message) => {
+    const { code = "", silent = false, store_history = true, allow_stdin = false } = msg.content ?? {};
+    if (!silent && store_history) count++;
+    executing = msg;
+    await status(msg, "busy");
+    await publish(msg, "execute_input", { code, execution_count: count });
+    const sink: Sink = {
+      stream: (name, text) => { if (!silent) void publish(msg, "stream", { name, text }); },
+      display: (b: Bundle, id, update) => {
+        void publish(msg, update ? "update_display_data" : "display_data", { data: b.data, metadata: b.metadata, transient: id ? { display_id: id } : {} });
+      },
+      result: (b: Bundle) => { if (!silent) void publish(msg, "execute_result", { execution_count: count, data: b.data, metadata: b.metadata }); },
+    };
+    state.inputHandler = (prompt, password) => {
+      if (!allow_stdin) return Promise.reject(new Error("input: this front end does not accept input (allow_stdin is false)"));
+      return new Promise((resolve) => {
+        pendingInput.push(resolve);
+        void stdinOut.send(reply(msg, "input_request", { prompt, password }, session, msg.identities));
+      });
+    };
+    const r = await state.execute(String(code), sink, `cell[${count}]`);
+    if (r.status === "error") await publish(msg, "error", { ename: r.ename, evalue: r.evalue, traceback: r.traceback });
+    const content = r.status === "ok"
+      ? { status: "ok", execution_count: count, user_expressions: {}, payload: [] }
+      : { status: "error", execution_count: count, ename: r.ename, evalue: r.evalue, traceback: r.traceback };
+    await shellOut.send(reply(msg, "execute_reply", content, session));
+    executing = null;
+    await status(msg, "idle");
+  };
+
+  const handle = async (msg: Message) => {
+    const type = msg.header.msg_type;
+    const answer = (t: string, content: unknown) => shellOut.send(reply(msg, t, content, session));
+    if (type === "execute_request") {
+      queue = queue.then(() => execute(msg)).catch((e) => { process.stderr.write(`gradlab kernel: ${e?.stack ?? e}\n`); });
+      return;
+    }
+    await status(msg, "busy");
+    try {
+      switch (type) {
+        case "kernel_info_request": await answer("kernel_info_reply", info); break;
+        case "is_complete_request": await answer("is_complete_reply", state.isComplete(String(msg.content.code ?? ""))); break;
+        case "complete_request": {
+          const code = String(msg.content.code ?? ""), pos = Number(msg.content.cursor_pos ?? code.length);
+          const r = state.complete(code, pos);
+          await answer("complete_reply", { status: "ok", matches: r.candidates, cursor_start: r.start, cursor_end: r.end, metadata: {} });
+          break;
+        }
+        case "inspect_request": {
+          const code = String(msg.content.code ?? ""), pos = Number(msg.content.cursor_pos ?? code.length);
+          const q = state.inspect(code, pos);
+          const text = q ? [q.displayParts?.map((p) => p.text).join("") ?? "", q.documentation?.map((p) => p.text).join("") ?? ""].filter(Boolean).join("\n\n") : "";
+          await answer("inspect_reply", { status: "ok", found: !!text, data: text ? { "text/plain": text } : {}, metadata: {} });
+          break;
+        }
+        case "comm_info_request": {
+          const target = msg.content.target_name;
+          const list = Object.fromEntries([...comms].filter(([, t]) => !target || t === target).map(([id, t]) => [id, { target_name: t }]));
+          await answer("comm_info_reply", { status: "ok", comms: list });
+          break;
+        }
+        case "comm_open":
+          if (msg.content.target_name === "gradlab.control") comms.set(String(msg.content.comm_id), "gradlab.control");
+          else await publish(msg, "comm_close", { comm_id: msg.content.comm_id, data: {} });
+          break;
+        case "comm_msg":
+          if (comms.get(String(msg.content.comm_id)) === "gradlab.control" && msg.content.data?.action === "stop") {
+            const running = fitsRunning();
+            requestStop();
+            await publish(msg, "comm_msg", { comm_id: msg.content.comm_id, data: { stopping: running } });
+          }
+          break;
+        case "comm_close": comms.delete(String(msg.content.comm_id)); break;
+        case "history_request": await answer("history_reply", { status: "ok", history: [] }); break;
+        case "shutdown_request":
+          await answer("shutdown_reply", { status: "ok", restart: !!msg.content.restart });
+          await shutdown(!!msg.content.restart);
+          break;
+        default:
+          if (type.endsWith("_request")) await answer(type.replace(/_request$/, "_reply"), { status: "error", ename: "NotImplemented", evalue: `gradlab does not handle ${type}`, traceback: [] });
+      }
+    } finally {
+      await status(msg, executing ? "busy" : "idle");
+    }
+  };
+
+  for await (const frames of shell) {
+    const { msg, error } = decode(frames, signer);
+    if (!msg) {
+      process.stderr.write(`gradlab kernel: ignored a shell message: ${error}\n`);
+      continue;
+    }
+    void handle(msg).catch((e) => process.stderr.write(`gradlab kernel: ${e?.stack ?? e}\n`));
+  }
+}
+
+export { PROTOCOL_VERSION };

@@ -1,0 +1,106 @@
+// `gradlab run NOTEBOOK`: executes a notebook headless, in this process, with the
+// kernel's own Session, and writes its outputs as a Jupyter client (nbclient) would:
+// streams merged, display updates applied to the output with that display_id (so the
+// saved notebook holds the final state once), errors as error outputs.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Worker } from "node:worker_threads";
+import { Session, type Sink } from "./session";
+import type { Bundle } from "./display";
+
+export interface RunOptions { timeout?: number; allowErrors?: boolean }
+export interface RunResult { notebook: any; errors: number; cells: number }
+
+type Output = Record<string, any>;
+
+/** A watchdog thread: SIGINT to this process when a cell runs past its time (a timer on the main thread could not fire). */
+function watchdog(): { arm(ms: number): void; disarm(): void; close(): Promise<number> } {
+  const w = new Worker(
+    `const { parentPort } = require("node:worker_threads"); let t = null;
+     parentPort.on("message", (m) => { clearTimeout(t); if (m > 0) t = setTimeout(() => { parentPort.postMessage("fired"); process.kill(process.pid, "SIGINT"); }, m); });`,
+    { eval: true });
+  w.unref();
+  return { arm: (ms) => w.postMessage(ms), disarm: () => w.postMessage(0), close: () => w.terminate() };
+}
+
+function source(cell: any): string {
+  return Array.isArray(cell.source) ? cell.source.join("") : String(cell.source ?? "");
+}
+
+/** Splits text into notebook lines, as nbformat stores them. */
+function lines(text: string): string[] {
+  return text.split(/(?<=\n)/);
+}
+
+function fromBundle(b: Bundle): { data: Record<string, unknown>; metadata: Record<string, unknown> } {
+  const data: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(b.data)) data[k] = typeof v === "string" && !/json$/.test(k) ? lines(v) : v;
+  return { data, metadata: b.metadata };
+}
+
+export async function runNotebook(nb: any, cwd: string, opts: RunOptions = {}): Promise<RunResult> {
+  const session = new Session(cwd);
+  session.captureOutput();
+  const onSigint = () => session.interrupt();
+  process.on("SIGINT", onSigint);
+  const dog = watchdog();
+  let errors = 0, count = 0, cells = 0;
+  const displays = new Map<string, Output[]>();
+  try {
+    await session.preload();
+    for (const cell of nb.cells ?? []) {
+      if (cell.cell_type !== "code") continue;
+      cells++;
+      const outputs: Output[] = [];
+      cell.outputs = outputs;
+      count++;
+      const sink: Sink = {
+        stream: (name, text) => {
+          const last = outputs.at(-1);
+          if (last?.output_type === "stream" && last.name === name) last.text = lines(last.text.join("") + text);
+          else outputs.push({ output_type: "stream", name, text: lines(text) });
+        },
+        display: (b, id, update) => {
+          const o = fromBundle(b);
+          if (update) {
+            for (const out of (id && displays.get(id)) || []) Object.assign(out, o);
+            return;
+          }
+          const out: Output = { output_type: "display_data", ...o };
+          outputs.push(out);
+          if (id) displays.set(id, [...(displays.get(id) ?? []), out]);
+        },
+        result: (b) => outputs.push({ output_type: "execute_result", execution_count: count, ...fromBundle(b) }),
+      };
+      if (opts.timeout) dog.arm(opts.timeout * 1000);
+      const r = await session.execute(source(cell), sink, `cell[${count}]`);
+      dog.disarm();
+      cell.execution_count = count;
+      if (r.status === "error") {
+        errors++;
+        outputs.push({ output_type: "error", ename: r.ename, evalue: r.evalue, traceback: r.traceback });
+        if (!opts.allowErrors) break;
+      }
+    }
+  } finally {
+    process.off("SIGINT", onSigint);
+    await dog.close();
+    session.close();
+  }
+  return { notebook: nb, errors, cells };
+}
+
+export function readNotebook(file: string): any {
+  let nb: any;
+  try {
+    nb = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new Error(`gradlab run: ${file} is not a notebook (${(e as Error).message})`);
+  }
+  if (!nb || !Array.isArray(nb.cells) || nb.nbformat !== 4) throw new Error(`gradlab run: ${file} is not an nbformat 4 notebook`);
+  return nb;
+}
+
+export function notebookDir(file: string): string {
+  return path.dirname(path.resolve(file));
+}

@@ -1,0 +1,114 @@
+"""Drives the installed gradlab kernel through Jupyter's own client (Debian's
+jupyter-client) and prints what it observed as one JSON object; kernel.test.ts checks it.
+JUPYTER_PATH must point at the data directory where `gradlab install --prefix` put the spec."""
+import json
+import sys
+import threading
+import time
+
+from jupyter_client.manager import start_new_kernel
+
+obs = {}
+t0 = time.time()
+km, kc = start_new_kernel(kernel_name="gradlab", startup_timeout=60)
+obs["startup_seconds"] = time.time() - t0
+
+
+def run(code, timeout=60, allow_stdin=False, on_msg=None):
+    """Executes code; returns (reply content, [(msg_type, content, transient)] of its iopub messages)."""
+    msg_id = kc.execute(code, allow_stdin=allow_stdin)
+    outs = []
+    while True:
+        m = kc.get_iopub_msg(timeout=timeout)
+        if m["parent_header"].get("msg_id") != msg_id:
+            continue
+        t = m["msg_type"]
+        if t == "status" and m["content"]["execution_state"] == "idle":
+            break
+        if t in ("execute_result", "display_data", "update_display_data", "stream", "error"):
+            outs.append([t, m["content"]])
+            if on_msg:
+                on_msg(t, m["content"])
+    while True:
+        r = kc.get_shell_msg(timeout=timeout)
+        if r["parent_header"].get("msg_id") == msg_id:
+            return r["content"], outs
+
+
+def interrupt_after(seconds):
+    threading.Timer(seconds, km.interrupt_kernel).start()
+
+
+try:
+    info = kc.kernel_info(reply=True, timeout=30)["content"]
+    obs["kernel_info"] = info
+
+    obs["value"] = run("const x = tensor([[1, 2], [3, 4]]);\nx.matmul(x)")
+    obs["rich"] = run(
+        'const rich = { [Symbol.for("Jupyter.display")]() { return { data: { "text/html": "<b>bold</b>", '
+        '"application/vnd.gradlab.chart+json": { version: 1 } }, metadata: { isolated: true } }; } };\nrich')
+    obs["type_error"] = run("const n: number = 'a';")
+    obs["runtime_error"] = run("function boom(): number {\n  const a = 1;\n  throw new RangeError('too far');\n}\nboom();")
+
+    interrupt_after(1.5)
+    obs["loop_interrupted"] = run("let spins = 0;\nwhile (true) { spins++; }")
+    obs["after_loop"] = run("x.sum().item()")
+
+    interrupt_after(2.0)
+    obs["fit_interrupted"] = run(
+        "manualSeed(0);\nconst X = randn([512, 4]), Y = randint(0, 3, [512]);\n"
+        "const model = new nn.Sequential(new nn.Linear(4, 16), new nn.ReLU(), new nn.Linear(16, 3));\n"
+        "const h = await fit(model, [X, Y], { epochs: 100000, batchSize: 8 });\n'fit returned'")
+    obs["after_fit"] = run("[h.stopped?.kind, h.history.loss.length > 0, model.forward(X).shape.join('x')].join(' ')")
+
+    obs["live"] = run(
+        'await display(tensor([0]), { displayId: "live" });\n'
+        'for (let i = 1; i <= 3; i++) { await new Promise((r) => setTimeout(r, 50)); await updateDisplay("live", tensor([i])); }')
+
+    run("const abcdefg = 1;")
+    obs["complete"] = kc.complete("abcd", 4, reply=True, timeout=30)["content"]
+    obs["inspect"] = kc.inspect("tensor", 3, reply=True, timeout=30)["content"]
+
+
+    def shell_reply(msg_id, timeout=30):
+        while True:
+            r = kc.get_shell_msg(timeout=timeout)
+            if r["parent_header"].get("msg_id") == msg_id:
+                return r["content"]
+
+
+    obs["is_complete"] = [shell_reply(kc.is_complete(c))["status"] for c in ["for (let i = 0; i < 3; i++) {", "1 + 1"]]
+
+    def stdin_thread():
+        m = kc.get_stdin_msg(timeout=30)
+        obs["input_request"] = m["content"]
+        kc.input("ada")
+
+
+    th = threading.Thread(target=stdin_thread)
+    th.start()
+    obs["stdin"] = run('const who = await input("name? ");\nwho.toUpperCase()', allow_stdin=True)
+    th.join()
+
+    # The stop button: a comm to gradlab.control, opened and used while fit runs.
+    def stop_soon():
+        time.sleep(1.5)
+        comm_id = "stop-test"
+        kc.shell_channel.send(kc.session.msg("comm_open", {"comm_id": comm_id, "target_name": "gradlab.control", "data": {}}))
+        time.sleep(0.2)
+        kc.shell_channel.send(kc.session.msg("comm_msg", {"comm_id": comm_id, "data": {"action": "stop"}}))
+
+
+    threading.Thread(target=stop_soon).start()
+    obs["comm_stop"] = run("const h2 = await fit(model, [X, Y], { epochs: 100000, batchSize: 8 });\nh2.stopped?.kind")
+
+    km.restart_kernel(now=False)
+    kc.wait_for_ready(timeout=60)
+    obs["after_restart"] = run("typeof (globalThis as any).__gradlab_session__?.exports?.x + ' ' + tensor([5]).item()")
+
+    kc.stop_channels()
+    km.shutdown_kernel(now=False)
+except Exception as e:  # report what was seen so far, and where it stopped
+    obs["failure"] = repr(e)
+    km.shutdown_kernel(now=True)
+json.dump(obs, sys.stdout)
