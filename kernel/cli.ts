@@ -20,7 +20,14 @@ function doctor(): number {
     ["addon", load.path ?? `not loaded: ${load.failures.join("; ")}`],
   ];
   if (load.addon) lines.push(["SIMD", load.addon.info().simd]);
-  lines.push(["GPU", "none (the CUDA backend is not built in this version)"]);
+  lines.push(["GPU", "none used (the CUDA backend is not built in this version)"]);
+  const { dataDir } = require("./install") as typeof import("./install");
+  const user = dataDir({ user: true });
+  const spec = path.join(user, "kernels", "gradlab", "kernel.json");
+  lines.push(["Jupyter data", `${user} (kernelspec ${fs.existsSync(spec) ? "installed" : "not installed: run gradlab install"})`]);
+  const jv = require("node:child_process").spawnSync("jupyter", ["--version"], { encoding: "utf8" });
+  lines.push(["Jupyter", jv.status === 0 ? jv.stdout.trim().split("\n").filter((l: string) => /lab|notebook|client|server|nbconvert/.test(l)).join("; ") || "found" : "not found"]);
+  lines.push(["TypeScript", require("@tslab/typescript-for-tslab").version + " (tslab " + require("tslab/package.json").version + ")"]);
   const w = Math.max(...lines.map(([k]) => k.length));
   for (const [k, v] of lines) console.log(`${k.padEnd(w)}  ${v}`);
   return 0;
@@ -32,7 +39,8 @@ const USAGE = `usage:
   gradlab kernel -f CONNECTION_FILE                                  what the kernelspec runs
   gradlab run NOTEBOOK [--out OUT.ipynb] [--html OUT.html] [--timeout S] [--allow-errors]
   gradlab doctor                                                     backend, BLAS, threads, Jupyter paths
-  gradlab tour                                                       a first look, no Jupyter needed`;
+  gradlab tour                                                       a first look, no Jupyter needed
+  gradlab start                                                      what npm start runs: install, then open the notebooks`;
 
 /** --flag VALUE or --flag=VALUE; `true` for a bare flag. */
 function options(args: string[]): { rest: string[]; opts: Record<string, string | true> } {
@@ -82,6 +90,8 @@ async function main(argv: string[]): Promise<number> {
     case "tour":
       require("./tour");
       return 0;
+    case "start":
+      return (await import("./start")).start();
     case "kernel": {
       const file = typeof opts["-f"] === "string" ? opts["-f"] : rest[0];
       if (!file) throw new Error("gradlab kernel needs a connection file: gradlab kernel -f FILE");
