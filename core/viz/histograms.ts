@@ -1,0 +1,54 @@
+// Histogram small multiples (layers × runs) for activations, weights and gradients,
+// on shared axes; the SVG fallback puts runs in rows and layers in columns.
+import { VizObject } from "./base";
+import { MIME, type HistogramPanel, type HistogramsPayload } from "./schema";
+import { Svg, axes, bars, PALETTE } from "./svg";
+
+const PW = 150, PH = 110;
+
+export class HistogramsViz extends VizObject<HistogramsPayload> {
+  readonly mime = MIME.histograms;
+  /** @internal the raw values behind each panel (run/layer), so compare() can re-bin on shared axes. */
+  readonly raw: Map<string, ArrayLike<number>>;
+  constructor(private readonly p: HistogramsPayload, raw = new Map<string, ArrayLike<number>>()) { super(); this.raw = raw; }
+  payload(): HistogramsPayload { return this.p; }
+
+  fallback(): [string, string] {
+    const p = this.p;
+    const runs = p.runs.length ? p.runs : [""];
+    // One run: wrap its layers over rows of at most 5; several: one row per run.
+    const cols = runs.length === 1 ? Math.min(5, p.layers.length) : p.layers.length;
+    const rowsPerRun = Math.ceil(p.layers.length / Math.max(1, cols));
+    const left = runs.length > 1 ? 90 : 50;
+    const cellW = PW + 30, cellH = PH + 75;
+    const svg = new Svg(left + cols * cellW + 10, 34 + runs.length * rowsPerRun * cellH);
+    svg.text(10, 18, p.title ?? `${p.quantity} per layer`, { "font-weight": "bold", "font-size": 13 });
+    const yMax = p.sharedAxes ? Math.max(1, ...p.panels.map((q) => Math.max(...q.histogram.counts))) : 0;
+    runs.forEach((run, ri) => {
+      if (runs.length > 1) svg.text(8, 34 + ri * rowsPerRun * cellH + cellH / 2, run, { "font-weight": "bold", fill: PALETTE[ri % 10] });
+      p.layers.forEach((layer, li) => {
+        const panel = p.panels.find((q) => q.layer === layer && (q.run ?? "") === (runs.length > 1 ? run : q.run ?? ""));
+        if (!panel) return;
+        const x = left + (li % cols) * cellW, y = 34 + (ri * rowsPerRun + Math.floor(li / cols)) * cellH + 22;
+        drawPanel(svg, panel, { x, y, w: PW, h: PH }, yMax, PALETTE[ri % 10]);
+      });
+    });
+    return ["image/svg+xml", svg.toString()];
+  }
+
+  text(): string {
+    const p = this.p;
+    const rows = p.panels.map((q) => `${q.run ? q.run + " " : ""}${q.layer}: mean ${q.stats.mean.toPrecision(3)}, std ${q.stats.std.toPrecision(3)}, ` +
+      `zeros ${q.zeroPercent.toFixed(1)}%, saturated ${q.saturatedPercent.toFixed(1)}%`);
+    return [`${p.title ?? p.quantity + " per layer"} (${p.layers.length} layers${p.runs.length > 1 ? ", runs " + p.runs.join(" vs ") : ""})`, ...rows].join("\n");
+  }
+}
+
+function drawPanel(svg: Svg, q: HistogramPanel, f: { x: number; y: number; w: number; h: number }, yMax: number, colour: string): void {
+  const h = q.histogram;
+  const top = yMax || Math.max(1, ...h.counts);
+  const sc = axes(svg, f, [h.edges[0], h.edges[h.edges.length - 1]], [0, top], { title: q.layer, yTicks: 2, xTicks: 3 });
+  bars(svg, sc, h.edges, h.counts, colour);
+  svg.text(f.x, f.y + f.h + 30, `μ ${q.stats.mean.toPrecision(2)} σ ${q.stats.std.toPrecision(2)}`, { "font-size": 10 });
+  svg.text(f.x, f.y + f.h + 43, `0s ${q.zeroPercent.toFixed(1)}% sat ${q.saturatedPercent.toFixed(1)}%`, { "font-size": 10 });
+}
