@@ -167,7 +167,9 @@ function drawGrid(p: Grid): string {
       const t = p.kind === "confusion" ? (rowSum[i] ? v / rowSum[i] : 0) : 0.5 + v / (2 * zmax);
       const fill = p.kind === "confusion" ? css([Math.round(255 - 200 * t), Math.round(255 - 150 * t), 255 - Math.round(60 * t)]) : css(diverging(t));
       svg.rect(left + j * cell, top + i * cell, cell, cell, { fill, stroke: "#fff", "stroke-width": 0.5 });
-      if (cell >= 22) svg.text(left + j * cell + cell / 2, top + i * cell + cell / 2 + 4, fmt(v), { "text-anchor": "middle", "font-size": 10, fill: t > 0.6 ? "#fff" : "#000" });
+      const dark = p.kind === "confusion" ? t > 0.6 : Math.abs(t - 0.5) > 0.3;
+      const label = p.kind === "confusion" ? fmt(v) : Number(v.toPrecision(2)).toString();
+      if (cell >= 6 * label.length + 4) svg.text(left + j * cell + cell / 2, top + i * cell + cell / 2 + 4, label, { "text-anchor": "middle", "font-size": 10, fill: dark ? "#fff" : "#000" });
     }
   }
   const step = Math.ceil(11 / cell);

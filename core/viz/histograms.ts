@@ -20,11 +20,13 @@ export class HistogramsViz extends VizObject<HistogramsPayload> {
     const cols = runs.length === 1 ? Math.min(5, p.layers.length) : p.layers.length;
     const rowsPerRun = Math.ceil(p.layers.length / Math.max(1, cols));
     const left = runs.length > 1 ? 90 : 50;
-    const cellW = PW + 30, cellH = PH + 75;
+    const cellW = PW + 50, cellH = PH + 75;
     const svg = new Svg(left + cols * cellW + 10, 34 + runs.length * rowsPerRun * cellH);
     svg.text(10, 18, p.title ?? `${p.quantity} per layer`, { "font-weight": "bold", "font-size": 13 });
-    const yMax = p.sharedAxes ? Math.max(1, ...p.panels.map((q) => Math.max(...q.histogram.counts))) : 0;
     runs.forEach((run, ri) => {
+      // Counts share one axis per run (row); the x axis is shared by all panels.
+      const mine = p.panels.filter((q) => runs.length === 1 || q.run === run);
+      const yMax = p.sharedAxes ? Math.max(1, ...mine.map(countTop)) : 0;
       if (runs.length > 1) svg.text(8, 34 + ri * rowsPerRun * cellH + cellH / 2, run, { "font-weight": "bold", fill: PALETTE[ri % 10] });
       p.layers.forEach((layer, li) => {
         const panel = p.panels.find((q) => q.layer === layer && (q.run ?? "") === (runs.length > 1 ? run : q.run ?? ""));
@@ -44,11 +46,22 @@ export class HistogramsViz extends VizObject<HistogramsPayload> {
   }
 }
 
+/**
+ * The tallest bar not counting exact zeros: half a ReLU layer is often exactly 0, and
+ * that spike would flatten everything else (its share is printed under the panel).
+ */
+function countTop(q: HistogramPanel): number {
+  const e = q.histogram.edges;
+  return Math.max(1, ...q.histogram.counts.map((c, i) => (e[i] <= 0 && 0 <= e[i + 1] ? c - q.stats.zeros : c)));
+}
+
 function drawPanel(svg: Svg, q: HistogramPanel, f: { x: number; y: number; w: number; h: number }, yMax: number, colour: string): void {
   const h = q.histogram;
-  const top = yMax || Math.max(1, ...h.counts);
+  const top = yMax || countTop(q);
   const sc = axes(svg, f, [h.edges[0], h.edges[h.edges.length - 1]], [0, top], { title: q.layer, yTicks: 2, xTicks: 3 });
-  bars(svg, sc, h.edges, h.counts, colour);
+  // Bars taller than the axis (the zero spike) are cut at the frame and marked with an arrow.
+  bars(svg, sc, h.edges, h.counts.map((c) => Math.min(c, top)), colour);
+  h.counts.forEach((c, i) => { if (c > top) svg.text(sc.sx((h.edges[i] + h.edges[i + 1]) / 2), f.y - 1, "▲", { "text-anchor": "middle", "font-size": 8, fill: colour }); });
   svg.text(f.x, f.y + f.h + 30, `μ ${q.stats.mean.toPrecision(2)} σ ${q.stats.std.toPrecision(2)}`, { "font-size": 10 });
-  svg.text(f.x, f.y + f.h + 43, `0s ${q.zeroPercent.toFixed(1)}% sat ${q.saturatedPercent.toFixed(1)}%`, { "font-size": 10 });
+  svg.text(f.x, f.y + f.h + 43, `zeros ${q.zeroPercent.toFixed(1)}%  saturated ${q.saturatedPercent.toFixed(1)}%`, { "font-size": 10 });
 }

@@ -55,8 +55,8 @@ export class ImagesViz extends VizObject<ImagesPayload> {
   /** The PNG bytes of the fallback. */
   png(): Buffer {
     const img = renderImages(this.p);
-    // About 600 px across, at most 12× (a 3×3 filter becomes a readable 36 px block).
-    const k = Math.max(1, Math.min(12, Math.floor(600 / Math.max(img.width, img.height / 2))));
+    // About 600–900 px across, at most 12× (a 3×3 filter becomes a readable 36 px block).
+    const k = Math.max(1, Math.min(12, Math.round(720 / Math.max(img.width, img.height))));
     const big = upscale(img, k);
     return encodePNG(big.width, big.height, big.rgb);
   }

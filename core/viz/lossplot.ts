@@ -131,7 +131,8 @@ export class LossPlot extends VizObject<LossPlotPayload> implements Callback {
     const series: (Series & { smoothed?: number[] })[] = [...this.tracks.values()].map((t) => {
       const p = t.ds.points();
       const s: Series & { smoothed?: number[] } = { name: t.name, group: t.group, steps: p.steps, values: p.values.map(r4) };
-      if (this.o.smoothing > 0 && t.group === "train") s.smoothed = p.smoothed.map(r4);
+      // A sparse series (one value per epoch) is shown as it is: an EMA over few points only lags.
+      if (this.o.smoothing > 0 && t.group === "train" && t.n >= 30) s.smoothed = p.smoothed.map(r4);
       return s;
     });
     const out: LossPlotPayload = {

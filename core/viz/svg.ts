@@ -39,7 +39,12 @@ const round = (v: number) => Math.round(v * 100) / 100;
 
 export class Svg {
   private readonly parts: string[] = [];
-  constructor(readonly width: number, readonly height: number) {}
+  readonly width: number;
+  readonly height: number;
+  constructor(width: number, height: number) {
+    this.width = Math.ceil(width);
+    this.height = Math.ceil(height);
+  }
   rect(x: number, y: number, w: number, h: number, a: Attrs = {}): this {
     this.parts.push(`<rect${attrs({ x, y, width: Math.max(0, w), height: Math.max(0, h), ...a })}/>`);
     return this;

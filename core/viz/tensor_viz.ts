@@ -55,14 +55,14 @@ export class TensorViz extends VizObject<TensorPayload> {
 
   fallback(): [string, string] {
     const p = this.payload(), s = p.stats;
-    const svg = new Svg(460, 250);
+    const svg = new Svg(480, 250);
     const head = `${p.name ? p.name + ": " : ""}${p.dtype} [${p.shape.join(", ")}]`;
     svg.text(10, 18, head, { "font-weight": "bold", "font-size": 12 });
     const lines = [`min ${fmt(s.min)}`, `max ${fmt(s.max)}`, `mean ${fmt(s.mean)}`, `std ${fmt(s.std)}`,
       `zeros ${s.zeros}`, `NaN ${s.nan}`, `+Inf ${s.posInf}`, `-Inf ${s.negInf}`, `count ${s.count}`];
-    lines.forEach((l, i) => svg.text(350, 50 + i * 17, l));
+    lines.forEach((l, i) => svg.text(370, 50 + i * 17, l));
     const h = p.histogram;
-    const sc = axes(svg, { x: 50, y: 40, w: 280, h: 170 }, [h.edges[0], h.edges[h.edges.length - 1]], [0, Math.max(1, ...h.counts)], { xLabel: "value", yLabel: "count", yTicks: 4 });
+    const sc = axes(svg, { x: 70, y: 40, w: 280, h: 170 }, [h.edges[0], h.edges[h.edges.length - 1]], [0, Math.max(1, ...h.counts)], { xLabel: "value", yLabel: "count", yTicks: 4 });
     bars(svg, sc, h.edges, h.counts);
     return ["image/svg+xml", svg.toString()];
   }
