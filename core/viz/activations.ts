@@ -113,7 +113,7 @@ export function buildHistograms(runs: { run: string; layers: Layer[] }[], quanti
       const name = label(l);
       if (!layers.includes(name)) layers.push(name);
       const sat = saturation(l.module);
-      const panel: HistogramPanel & { saturation?: string } = {
+      const panel: HistogramPanel = {
         layer: name, run: r.run, histogram: histogram(l.values, bins, shared), stats: jsonStats(computeStats(l.values)),
         zeroPercent: percent(l.values, (v) => v === 0), saturatedPercent: sat ? percent(l.values, sat.test) : 0,
       };

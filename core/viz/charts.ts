@@ -130,14 +130,17 @@ function drawChart(p: ChartPayload): string {
   if (p.kind === "line" || p.kind === "scatter") {
     const svg = new Svg(520, 340);
     const xs = p.series.flatMap((s) => s.x), ys = p.series.flatMap((s) => s.y.filter((v) => Number.isFinite(v) && (!p.logY || v > 0)));
-    const sc = axes(svg, { x: 70, y: 36, w: 420, h: 230 }, finiteRange(xs), finiteRange(ys), { title: p.title, xLabel: p.xLabel, yLabel: p.yLabel, logY: p.logY });
+    // A margin of 4 % keeps points off the frame (not on a log axis, whose range must stay positive).
+    const pad = (r: [number, number], k: number): [number, number] => [r[0] - k * (r[1] - r[0]), r[1] + k * (r[1] - r[0])];
+    const xd = pad(finiteRange(xs), p.kind === "scatter" ? 0.04 : 0), yd = p.logY ? finiteRange(ys) : pad(finiteRange(ys), 0.04);
+    const sc = axes(svg, { x: 70, y: 36, w: 420, h: 230 }, xd, yd, { title: p.title, xLabel: p.xLabel, yLabel: p.yLabel, logY: p.logY });
     p.series.forEach((s, i) => {
       const c = PALETTE[i % 10];
       const py = s.y.map((v) => (Number.isFinite(v) && (!p.logY || v > 0) ? sc.sy(v) : NaN));
       if (p.kind === "line") svg.polyline(s.x.map(sc.sx), py, { stroke: c });
       else s.x.forEach((x, j) => { if (Number.isFinite(py[j])) svg.circle(sc.sx(x), py[j], 2.5, { fill: c, "fill-opacity": 0.7 }); });
     });
-    legend(svg, 70, 325, p.series.map((s, i) => ({ name: s.name, color: PALETTE[i % 10] })));
+    if (p.series.length > 1 || p.series[0]?.name !== "y") legend(svg, 70, 325, p.series.map((s, i) => ({ name: s.name, color: PALETTE[i % 10] })));
     return svg.toString();
   }
   if (p.kind === "histogram") {

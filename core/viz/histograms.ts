@@ -58,7 +58,7 @@ function countTop(q: HistogramPanel): number {
 function drawPanel(svg: Svg, q: HistogramPanel, f: { x: number; y: number; w: number; h: number }, yMax: number, colour: string): void {
   const h = q.histogram;
   const top = yMax || countTop(q);
-  const sc = axes(svg, f, [h.edges[0], h.edges[h.edges.length - 1]], [0, top], { title: q.layer, yTicks: 2, xTicks: 3 });
+  const sc = axes(svg, f, [h.edges[0], h.edges[h.edges.length - 1]], [0, top], { title: q.layer, yTicks: 2, xTicks: 4 });
   // Bars taller than the axis (the zero spike) are cut at the frame and marked with an arrow.
   bars(svg, sc, h.edges, h.counts.map((c) => Math.min(c, top)), colour);
   h.counts.forEach((c, i) => { if (c > top) svg.text(sc.sx((h.edges[i] + h.edges[i + 1]) / 2), f.y - 1, "▲", { "text-anchor": "middle", "font-size": 8, fill: colour }); });

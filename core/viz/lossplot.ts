@@ -6,7 +6,7 @@ import { ValueError } from "../errors";
 import type { Callback, TrainContext } from "../train/callbacks";
 import type { Logs } from "../train/history";
 import { VizObject, r4 } from "./base";
-import { MIME, type LossPlotPayload, type Series } from "./schema";
+import { MIME, type LossPlotPayload, type MimeBundle, type Series } from "./schema";
 import { Downsampler } from "./downsample";
 import { getDisplayTransport, newDisplayId } from "./display";
 import { Svg, axes, legend, PALETTE, fmt } from "./svg";
@@ -128,9 +128,9 @@ export class LossPlot extends VizObject<LossPlotPayload> implements Callback {
   }
 
   payload(): LossPlotPayload {
-    const series: (Series & { smoothed?: number[] })[] = [...this.tracks.values()].map((t) => {
+    const series: Series[] = [...this.tracks.values()].map((t) => {
       const p = t.ds.points();
-      const s: Series & { smoothed?: number[] } = { name: t.name, group: t.group, steps: p.steps, values: p.values.map(r4) };
+      const s: Series = { name: t.name, group: t.group, steps: p.steps, values: p.values.map(r4) };
       // A sparse series (one value per epoch) is shown as it is: an EMA over few points only lags.
       if (this.o.smoothing > 0 && t.group === "train" && t.n >= 30) s.smoothed = p.smoothed.map(r4);
       return s;
@@ -155,8 +155,17 @@ export class LossPlot extends VizObject<LossPlotPayload> implements Callback {
     return ["image/svg+xml", drawLossPlot(this.payload())];
   }
 
-  text(): string {
+  /** One payload for all three parts: building it is most of a send's cost. */
+  override bundle(): MimeBundle {
     const p = this.payload();
+    return { [this.mime]: p, "image/svg+xml": drawLossPlot(p), "text/plain": this.textOf(p) };
+  }
+
+  text(): string {
+    return this.textOf(this.payload());
+  }
+
+  private textOf(p: LossPlotPayload): string {
     const last = p.series.map((s) => `${s.name} ${s.values.length ? fmt(s.values[s.values.length - 1]) : "–"}`).join(", ");
     return `${p.title ?? "training"}: step ${this.lastStep}${this.o.totalSteps ? "/" + this.o.totalSteps : ""}, ${p.epochs.length} epochs${last ? ", " + last : ""}` +
       (p.done ? " (done)" : p.eta !== undefined ? `, ETA ${fmtDuration(p.eta)}` : "");
@@ -216,7 +225,7 @@ export function drawLossPlot(p: LossPlotPayload): string {
       const colour = s.group === "validation" ? PALETTE[1] : PALETTE[k === 0 ? 0 : (k + 1) % 10];
       const xs = s.steps.map(sc.sx);
       const ys = (vs: number[]) => vs.map((v) => (ok(v) ? sc.sy(v) : NaN));
-      const smoothed = (s as Series & { smoothed?: number[] }).smoothed;
+      const smoothed = s.smoothed;
       if (smoothed) {
         svg.polyline(xs, ys(s.values), { stroke: colour, "stroke-opacity": 0.3, "stroke-width": 1 });
         svg.polyline(xs, ys(smoothed), { stroke: colour, "stroke-width": 2 });
