@@ -9,7 +9,7 @@ import { ValueError } from "../errors";
 import { crossEntropy, mseLoss } from "../functional";
 import type { HistogramPanel, HistogramsPayload } from "./schema";
 import { computeStats, histogram, jsonStats, percent, finiteRange } from "./stats";
-import { HistogramsViz } from "./histograms";
+import { HistogramsViz, type LayerValues } from "./histograms";
 
 export type Quantity = "activations" | "weights" | "gradients";
 export interface ActivationsOptions {
@@ -34,7 +34,7 @@ function saturation(m: Module | null): { rule: string; test: (v: number) => bool
   return null;
 }
 
-interface Layer { name: string; module: Module | null; values: ArrayLike<number> }
+type Layer = LayerValues;
 
 /** "1 Tanh" — or just "1" when runs differ in that layer's type, so their panels still line up. */
 function labeller(runs: { layers: Layer[] }[]): (l: Layer) => string {
@@ -67,15 +67,22 @@ function collectActivations(model: Module, input: Tensor, names?: string[]): Lay
     const original = m.forward;
     (m as any).forward = (...args: Tensor[]) => {
       const y = original.apply(m, args);
-      out.push({ name, module: m, values: Float32Array.from(y.data as ArrayLike<number>) });
+      const values = Float32Array.from(y.data as ArrayLike<number>);
+      // A module called twice (shared weights) gets one panel over all its outputs.
+      const seen = out.find((l) => l.module === m);
+      if (seen) { const both = new Float32Array(seen.values.length + values.length); both.set(seen.values as Float32Array); both.set(values, seen.values.length); seen.values = both; }
+      else out.push({ name, module: m, values });
       return y;
     };
     restore.push(() => { if (own) (m as any).forward = original; else delete (m as any).forward; });
   }
+  // Looking must not train: batch norm's running statistics are put back after this forward.
+  const buffers = model.buffers().map((b) => [b, (b.data as Float32Array).slice()] as const);
   try {
     noGrad(() => model.forward(input));
   } finally {
     restore.forEach((r) => r());
+    for (const [b, copy] of buffers) (b.data as Float32Array).set(copy);
   }
   return out;
 }
@@ -106,7 +113,6 @@ export function buildHistograms(runs: { run: string; layers: Layer[] }[], quanti
   const shared: [number, number] = lo < hi ? [lo, hi] : [0, 1];
   const panels: HistogramPanel[] = [];
   const layers: string[] = [];
-  const raw = new Map<string, ArrayLike<number>>();
   const label = labeller(runs);
   for (const r of runs) {
     for (const l of r.layers) {
@@ -119,13 +125,10 @@ export function buildHistograms(runs: { run: string; layers: Layer[] }[], quanti
       };
       if (sat) panel.saturation = sat.rule;
       panels.push(panel);
-      raw.set(`${r.run}\u0000${name}`, l.values);
     }
   }
   const payload: HistogramsPayload = { version: 1, title: title ?? `${quantity} per layer`, quantity, runs: runs.map((r) => r.run), layers, sharedAxes: true, panels };
-  const viz = new HistogramsViz(payload, raw);
-  (viz as any).layerData = runs;
-  return viz;
+  return new HistogramsViz(payload, runs);
 }
 
 function layersOf(model: Module, input: Tensor, o: ActivationsOptions): Layer[] {
@@ -153,17 +156,28 @@ export function activations(model: Module, input: Tensor, opts: ActivationsOptio
  * Several runs side by side, layer by layer, on shared axes: compare({ xavier: netA, he: netB }, x).
  * A run may be a model (run on input) or the result of an earlier viz.activations.
  */
-export function compare(runs: Record<string, Module | HistogramsViz>, input?: Tensor, opts: ActivationsOptions = {}): HistogramsViz {
+export function compare(runs: Record<string, Module | HistogramsViz | HistogramsPayload>, input?: Tensor, opts: ActivationsOptions = {}): HistogramsViz {
   const names = Object.keys(runs);
   if (names.length === 0) throw new ValueError("viz.compare: give at least one run, e.g. { xavier: modelA, he: modelB }");
   const q = opts.quantity ?? "activations";
   const collected = names.map((run) => {
     const r = runs[run];
+    if (isPayload(r)) return { run, payload: r };
     if (r instanceof HistogramsViz) {
-      const data = (r as any).layerData as { layers: Layer[] }[];
-      return { run, layers: data.flatMap((d) => d.layers) };
+      return { run, layers: r.sources.flatMap((d) => d.layers) };
     }
     return { run, layers: layersOf(r, input as Tensor, opts) };
   });
-  return buildHistograms(collected, q, opts.bins ?? 50, opts.title ?? `${q}: ${names.join(" vs ")}`);
+  const title = opts.title ?? `${q}: ${names.join(" vs ")}`;
+  if (collected.every((c) => !("payload" in c))) return buildHistograms(collected as { run: string; layers: Layer[] }[], q, opts.bins ?? 50, title);
+  // Saved payloads carry counts, not values: their bins stay as they were, so the axes are shared only if all edges agree.
+  const parts = collected.map((c) => ("payload" in c ? c.payload : buildHistograms([c as { run: string; layers: Layer[] }], q, opts.bins ?? 50).payload()));
+  const panels = collected.flatMap((c, i) => parts[i]!.panels.map((p) => ({ ...p, run: c.run })));
+  const layers = [...new Set(panels.map((p) => p.layer))];
+  const edges = JSON.stringify(panels[0]?.histogram.edges);
+  return new HistogramsViz({ version: 1, title, quantity: q, runs: names, layers, sharedAxes: panels.every((p) => JSON.stringify(p.histogram.edges) === edges), panels });
+}
+
+function isPayload(r: unknown): r is HistogramsPayload {
+  return !!r && typeof r === "object" && !(r instanceof Module) && !(r instanceof HistogramsViz) && Array.isArray((r as HistogramsPayload).panels);
 }

@@ -1,16 +1,20 @@
 // Histogram small multiples (layers × runs) for activations, weights and gradients,
 // on shared axes; the SVG fallback puts runs in rows and layers in columns.
 import { VizObject } from "./base";
+import type { Module } from "../nn/module";
 import { MIME, type HistogramPanel, type HistogramsPayload } from "./schema";
 import { Svg, axes, bars, PALETTE } from "./svg";
 
 const PW = 150, PH = 110;
 
+/** One layer's values; module (when there is one) decides the label and how it saturates. */
+export interface LayerValues { name: string; module: Module | null; values: ArrayLike<number> }
+
 export class HistogramsViz extends VizObject<HistogramsPayload> {
   readonly mime = MIME.histograms;
-  /** @internal the raw values behind each panel (run/layer), so compare() can re-bin on shared axes. */
-  readonly raw: Map<string, ArrayLike<number>>;
-  constructor(private readonly p: HistogramsPayload, raw = new Map<string, ArrayLike<number>>()) { super(); this.raw = raw; }
+  /** @internal the values behind the panels, per run, so compare() can re-bin them on shared axes. */
+  readonly sources: { run: string; layers: LayerValues[] }[];
+  constructor(private readonly p: HistogramsPayload, sources: { run: string; layers: LayerValues[] }[] = []) { super(); this.sources = sources; }
   payload(): HistogramsPayload { return this.p; }
 
   fallback(): [string, string] {

@@ -92,4 +92,28 @@ describe("viz statistics and activation histograms", () => {
     assert.throws(() => viz.activations(model, x, { quantity: "gradients" }), /gradients need a loss/);
     assert.throws(() => viz.activations(model, x, { layers: ["9"] }), /no layer named 9/);
   });
+
+  it("compares earlier results and saved payloads too, re-binning values where it has them", () => {
+    manualSeed(10);
+    const x = randn([32, 8]);
+    const a = viz.activations(new nn.Sequential(new nn.Linear(8, 8), new nn.Tanh()), x);
+    const b = new nn.Sequential(new nn.Linear(8, 8), new nn.Tanh());
+    const both = viz.compare({ a, b }, x).payload();
+    assert.deepEqual(both.runs, ["a", "b"]);
+    assert.equal(JSON.stringify(both.panels[0].histogram.edges), JSON.stringify(both.panels[1].histogram.edges));
+    assert.equal(both.panels[0].histogram.counts.reduce((s, c) => s + c, 0), 32 * 8);
+    const saved = JSON.parse(JSON.stringify(a.payload()));
+    const mixed = viz.compare({ saved, b }, x).payload();
+    assert.deepEqual(mixed.runs, ["saved", "b"]);
+    assert.deepEqual(mixed.panels[0].histogram, a.payload().panels[0].histogram, "a saved payload's counts are kept as they were");
+    assert.throws(() => viz.compare({}), /at least one run/);
+  });
+
+  it("leaves batch norm's running statistics as they were", () => {
+    manualSeed(11);
+    const model = new nn.Sequential(new nn.Linear(4, 6), new nn.BatchNorm1d(6), new nn.ReLU());
+    const before = model.stateDict()["1.running_mean"].toArray();
+    viz.activations(model, randn([16, 4]).mul(5).add(3));
+    assert.deepEqual(model.stateDict()["1.running_mean"].toArray(), before);
+  });
 });

@@ -112,4 +112,14 @@ describe("viz.lossPlot", () => {
     assert.ok(rec.calls.some((c) => typeof payloadOf(c.bundle).eta === "number"), "an ETA while running");
     assert.equal(rec.calls.filter((c) => c.kind === "display").length, 1);
   });
+
+  it("draws a log scale with power-of-ten ticks, leaving out values ≤ 0", () => {
+    viz.setDisplayTransport(null);
+    const plot = viz.lossPlot({ logScale: true });
+    [10, 1, 0.1, 0, 0.01].forEach((v, i) => plot.update(i, { loss: v }));
+    const svg = plot.bundle()["image/svg+xml"] as string;
+    for (const t of ["0.01", "0.1", "1", "10"]) assert.ok(svg.includes(`>${t}</text>`), `tick ${t}`);
+    assert.ok(!svg.includes("NaN"), "no NaN coordinates");
+    assert.equal(plot.payload().logScale, true);
+  });
 });
