@@ -45,6 +45,7 @@ export class LossPlot extends VizObject<LossPlotPayload> implements Callback {
   private shown = false;
   private lastSent = -Infinity;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private gap = 0;
   /** How many bundles went to the transport (display + updates). */
   sent = 0;
 
@@ -55,6 +56,7 @@ export class LossPlot extends VizObject<LossPlotPayload> implements Callback {
     const maxPoints = opts.maxPoints ?? 1000;
     if (!(Number.isInteger(maxPoints) && maxPoints >= 2)) throw new ValueError(`viz.lossPlot: maxPoints must be an integer ≥ 2, got ${opts.maxPoints}`);
     this.o = { logScale: false, xLabel: "step", throttleMs: 250, ...opts, smoothing, maxPoints };
+    this.gap = this.o.throttleMs;
   }
 
   /** Records values at a step (keys starting with "val" are validation); sends an update when one is due. */
@@ -111,7 +113,7 @@ export class LossPlot extends VizObject<LossPlotPayload> implements Callback {
 
   private schedule(): void {
     if (!getDisplayTransport() || this.timer) return;
-    const wait = this.lastSent + this.o.throttleMs - Date.now();
+    const wait = this.lastSent + this.gap - Date.now();
     if (!this.shown || wait <= 0) { this.send(); return; }
     // A trailing update, so the last values show even if no update follows.
     this.timer = setTimeout(() => { this.timer = null; this.send(); }, wait);
@@ -121,10 +123,13 @@ export class LossPlot extends VizObject<LossPlotPayload> implements Callback {
   private send(): void {
     const t = getDisplayTransport();
     if (!t) return;
-    this.lastSent = Date.now();
+    const start = Date.now();
     this.sent++;
     if (this.shown) t.update(this.bundle(), this.displayId);
     else { this.shown = true; t.display(this.bundle(), this.displayId); }
+    this.lastSent = Date.now();
+    // Sending stays under 1 % of the time: a send that took d ms waits at least 100·d before the next.
+    this.gap = Math.max(this.o.throttleMs, 100 * (this.lastSent - start));
   }
 
   payload(): LossPlotPayload {

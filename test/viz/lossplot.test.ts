@@ -47,7 +47,8 @@ describe("viz.lossPlot", () => {
     plot.update(1, { loss: 1 });
     plot.update(2, { loss: 0.5 });
     assert.equal(rec.calls.length, 1);
-    await new Promise((r) => setTimeout(r, 120));
+    // The gap is at least 30 ms, and 100× the last send's duration: poll rather than guess it.
+    for (let i = 0; i < 200 && rec.calls.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(rec.calls.length, 2);
     assert.equal(payloadOf(rec.calls[1].bundle).series[0].values.length, 2);
   });
