@@ -75,6 +75,8 @@ export class TensorViz extends VizObject<TensorPayload> {
 
 /** Shows a tensor: statistics, histogram and values (sampled when large). */
 export function tensorView(t: Tensor, opts: { name?: string } = {}): TensorViz {
-  if (!(t instanceof Tensor)) throw new ValueError(`viz.tensor: expected a Tensor, got ${t === null ? "null" : typeof t}`);
+  if (!(t instanceof Tensor)) {
+    throw new ValueError(`viz.tensor: expected a Tensor, got ${Array.isArray(t) ? "an array (make it one with tensor([...]))" : t === null ? "null" : typeof t}`);
+  }
   return new TensorViz(t, opts.name);
 }
