@@ -103,14 +103,18 @@ describe("viz.lossPlot", () => {
     const y = tensor(Array.from({ length: 256 }, (_, i) => (x.data[i * 10] > 0 ? 1 : 0)), { dtype: "int32" });
     const model = new nn.Sequential(new nn.Linear(10, 16), new nn.ReLU(), new nn.Linear(16, 2));
     const plot = viz.lossPlot({ throttleMs: 0 });
-    await fit(model, [x, y], { epochs: 3, batchSize: 32, metrics: ["accuracy"], validationData: [x, y], callbacks: [plot] });
+    const etas: (number | undefined)[] = [];
+    const probe = { onBatchEnd: () => { etas.push(plot.payload().eta); } };
+    await fit(model, [x, y], { epochs: 3, batchSize: 32, metrics: ["accuracy"], validationData: [x, y], callbacks: [plot, probe] });
     const last = payloadOf(rec.calls[rec.calls.length - 1].bundle);
     assert.equal(last.done, true);
     assert.deepEqual(last.epochs, [8, 16, 24]);
     const names = last.series.map((s) => s.name).sort();
     assert.ok(names.includes("loss") && names.includes("valLoss"), names.join());
     assert.equal(last.series.find((s) => s.name === "loss")!.steps.length, 24);
-    assert.ok(rec.calls.some((c) => typeof payloadOf(c.bundle).eta === "number"), "an ETA while running");
+    assert.equal(etas[0], undefined, "no ETA from a single step");
+    assert.ok(etas.slice(1).every((e) => typeof e === "number" && e >= 0), "an ETA while running");
+    assert.equal(last.eta, undefined, "none once done");
     assert.equal(rec.calls.filter((c) => c.kind === "display").length, 1);
   });
 
