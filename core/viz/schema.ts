@@ -72,6 +72,8 @@ export interface HistogramPanel {
   /** percent of exact zeros (dead ReLUs) and of saturated values (|tanh|>0.99, sigmoid<0.01 or >0.99). */
   zeroPercent: number;
   saturatedPercent: number;
+  /** the rule saturatedPercent counts by ("|y| > 0.99"), absent where the layer cannot saturate. */
+  saturation?: string;
 }
 
 /** application/vnd.gradlab.histograms+json: layers × runs, on shared axes when `sharedAxes`. */
@@ -85,7 +87,11 @@ export interface HistogramsPayload {
   panels: HistogramPanel[];
 }
 
-export interface Series { name: string; group: "train" | "validation" | string; steps: number[]; values: number[] }
+export interface Series {
+  name: string; group: "train" | "validation" | string; steps: number[]; values: number[];
+  /** the EMA-smoothed curve at the same steps (computed on every raw point before downsampling); train series with ≥ 30 points when smoothing > 0. */
+  smoothed?: number[];
+}
 
 /**
  * application/vnd.gradlab.lossplot+json. Every update is a full, downsampled state

@@ -1,0 +1,190 @@
+// Generic charts: line, scatter, histogram, heatmap, confusion matrix (and imshow,
+// which is an image grid of one). Long series are thinned kernel-side.
+import { Tensor } from "../tensor";
+import { ShapeError, ValueError, fmtShape } from "../errors";
+import { confusionMatrix as confusionCounts } from "../train/metrics";
+import { VizObject, r4 } from "./base";
+import { MIME, type ChartPayload } from "./schema";
+import { computeStats, histogram as hist, jsonStats, finiteRange, type Numbers } from "./stats";
+import { Svg, axes, bars, legend, PALETTE, fmt } from "./svg";
+import { diverging, css } from "./colormap";
+import { ImagesViz } from "./images";
+import type { ImagesPayload } from "./schema";
+
+type Grid = Extract<ChartPayload, { rows: number }>;
+
+export interface ChartOptions { title?: string; xLabel?: string; yLabel?: string; logY?: boolean; maxPoints?: number }
+type XY = { name?: string; x?: Numbers | Tensor; y: Numbers | Tensor };
+
+function nums(v: Numbers | Tensor, op: string): ArrayLike<number> {
+  if (v instanceof Tensor) return v.data as ArrayLike<number>;
+  if (v && typeof (v as ArrayLike<number>).length === "number") return v;
+  throw new ValueError(`${op}: expected numbers (an array or a tensor), got ${v === null ? "null" : typeof v}`);
+}
+
+/** Keeps every k-th point so at most max remain (always keeping the last). */
+function thin(x: ArrayLike<number>, y: ArrayLike<number>, max: number): { x: number[]; y: number[] } {
+  const k = Math.max(1, Math.ceil(x.length / max));
+  const ox: number[] = [], oy: number[] = [];
+  for (let i = 0; i < x.length; i += k) { ox.push(r4(x[i])); oy.push(r4(y[i])); }
+  if (k > 1 && (x.length - 1) % k !== 0) { ox.push(r4(x[x.length - 1])); oy.push(r4(y[y.length - 1])); }
+  return { x: ox, y: oy };
+}
+
+class ChartViz extends VizObject<ChartPayload> {
+  readonly mime = MIME.chart;
+  constructor(private readonly p: ChartPayload) { super(); }
+  payload(): ChartPayload { return this.p; }
+  fallback(): [string, string] { return ["image/svg+xml", drawChart(this.p)]; }
+  text(): string {
+    const p = this.p;
+    const head = `${p.kind}${p.title ? ": " + p.title : ""}`;
+    if (p.kind === "line" || p.kind === "scatter") return `${head} (${p.series.map((s) => `${s.name}: ${s.x.length} points`).join(", ")})`;
+    if (p.kind === "histogram") return `${head} (${p.stats.count} values, mean ${fmt(p.stats.mean)}, std ${fmt(p.stats.std)})`;
+    if (p.kind === "confusion") {
+      const g = p as Grid;
+      const w = Math.max(...g.z.map((v) => String(v).length), ...(g.yTicks ?? []).map((t) => t.length));
+      const rows = Array.from({ length: g.rows }, (_, i) => `${(g.yTicks?.[i] ?? String(i)).padStart(w)} ` +
+        Array.from({ length: g.cols }, (_, j) => String(g.z[i * g.cols + j]).padStart(w)).join(" "));
+      return [head, ...rows].join("\n");
+    }
+    return `${head} (${(p as Grid).rows}×${(p as Grid).cols})`;
+  }
+}
+
+function xyChart(kind: "line" | "scatter", data: XY | XY[] | Numbers | Tensor, o: ChartOptions): ChartViz {
+  const op = `viz.${kind}`;
+  const list: XY[] = Array.isArray(data) && data.length && typeof data[0] === "object" ? (data as XY[]) :
+    data instanceof Tensor || Array.isArray(data) || ArrayBuffer.isView(data) ? [{ y: data as Numbers }] : [data as XY];
+  const series = list.map((s, i) => {
+    const y = nums(s.y, op);
+    const x = s.x === undefined ? Array.from({ length: y.length }, (_, k) => k) : nums(s.x, op);
+    if (x.length !== y.length) throw new ShapeError(`${op}: series ${s.name ?? i} has ${x.length} x values but ${y.length} y values`);
+    return { name: s.name ?? (list.length > 1 ? `series ${i}` : "y"), ...thin(x, y, o.maxPoints ?? 2000) };
+  });
+  return new ChartViz({ version: 1, kind, title: o.title, xLabel: o.xLabel, yLabel: o.yLabel, logY: o.logY, series });
+}
+
+/** A line chart: line([1, 2, 3]), line({ x, y, name }), or several series in an array. */
+export const line = (data: XY | XY[] | Numbers | Tensor, opts: ChartOptions = {}) => xyChart("line", data, opts);
+/** A scatter plot, with line's arguments. */
+export const scatter = (data: XY | XY[] | Numbers | Tensor, opts: ChartOptions = {}) => xyChart("scatter", data, opts);
+
+/** A histogram of values (binned here: the bundle holds counts, not values). */
+export function histogram(values: Numbers | Tensor, opts: { bins?: number; range?: [number, number]; title?: string; xLabel?: string } = {}): ChartViz {
+  const d = nums(values, "viz.histogram");
+  return new ChartViz({ version: 1, kind: "histogram", title: opts.title, xLabel: opts.xLabel, histogram: hist(d, opts.bins ?? 50, opts.range), stats: jsonStats(computeStats(d)) });
+}
+
+function matrix(m: Tensor | number[][], op: string): { rows: number; cols: number; z: number[] } {
+  if (m instanceof Tensor) {
+    if (m.ndim !== 2) throw new ShapeError(`${op}: expected a 2-D tensor, got ${fmtShape(m.shape)}`);
+    return { rows: m.shape[0], cols: m.shape[1], z: Array.from(m.data as ArrayLike<number>, r4) };
+  }
+  if (!Array.isArray(m) || !m.every((r) => Array.isArray(r) && r.length === m[0].length)) throw new ShapeError(`${op}: expected a 2-D tensor or equal-length rows of numbers`);
+  return { rows: m.length, cols: m[0]?.length ?? 0, z: m.flat().map(r4) };
+}
+
+/** A heatmap of a 2-D tensor (diverging colours centred at zero). */
+export function heatmap(m: Tensor | number[][], opts: ChartOptions & { xTicks?: string[]; yTicks?: string[] } = {}): ChartViz {
+  const { rows, cols, z } = matrix(m, "viz.heatmap");
+  if (rows * cols > 250_000) throw new ValueError(`viz.heatmap: ${rows}×${cols} is too large to draw; use viz.imshow for images`);
+  return new ChartViz({ version: 1, kind: "heatmap", title: opts.title, xLabel: opts.xLabel, yLabel: opts.yLabel, rows, cols, z, xTicks: opts.xTicks, yTicks: opts.yTicks });
+}
+
+/** A confusion matrix, from predictions (scores or labels) and targets, or from counts already made. */
+export function confusionMatrix(predOrCounts: Tensor, target?: Tensor, opts: { classNames?: string[]; title?: string; numClasses?: number } = {}): ChartViz {
+  const counts = target ? confusionCounts(predOrCounts, target, opts.numClasses ?? opts.classNames?.length) : predOrCounts;
+  const { rows, cols, z } = matrix(counts, "viz.confusionMatrix");
+  if (rows !== cols) throw new ShapeError(`viz.confusionMatrix: counts must be square (C, C), got ${rows}×${cols}`);
+  const ticks = opts.classNames ?? Array.from({ length: rows }, (_, i) => String(i));
+  return new ChartViz({ version: 1, kind: "confusion", title: opts.title ?? "confusion matrix", xLabel: "predicted", yLabel: "true", rows, cols, z, xTicks: ticks, yTicks: ticks });
+}
+
+/** One image: (H, W) on a grey (or, with diverging, blue–red) scale, (3, H, W) or (H, W, 3) as RGB in [0, 1]. */
+export function imshow(t: Tensor, opts: { title?: string; colormap?: "gray" | "diverging"; valueRange?: [number, number] } = {}): ImagesViz {
+  if (!(t instanceof Tensor)) throw new ValueError("viz.imshow: expected a Tensor");
+  const s = t.shape.filter((d, i) => !(d === 1 && t.ndim > 2 && i === 0));
+  const d = t.data as ArrayLike<number>;
+  let tile: ImagesPayload["tiles"][number];
+  const range = finiteRange(d) as [number, number];
+  if (s.length === 2) {
+    tile = { height: s[0], width: s[1], channels: 1, data: Array.from(d, r4), range };
+  } else if (s.length === 3 && (s[0] === 3 || s[2] === 3)) {
+    const [h, w] = s[0] === 3 ? [s[1], s[2]] : [s[0], s[1]];
+    const data = new Array<number>(h * w * 3);
+    for (let p = 0; p < h * w; p++) for (let c = 0; c < 3; c++) data[p * 3 + c] = r4(s[0] === 3 ? d[c * h * w + p] : d[p * 3 + c]);
+    tile = { height: h, width: w, channels: 3, data, range };
+  } else {
+    throw new ShapeError(`viz.imshow: expected an image (H, W), (1, H, W), (3, H, W) or (H, W, 3), got ${fmtShape(t.shape)}`);
+  }
+  const colormap = opts.colormap ?? "gray";
+  const vr = opts.valueRange ?? (colormap === "diverging" ? [-Math.max(...range.map(Math.abs)), Math.max(...range.map(Math.abs))] as [number, number] : range);
+  return new ImagesViz({ version: 1, title: opts.title, nrow: 1, padding: 0, padValue: 0, colormap, valueRange: vr, scaleEach: false, tiles: [tile] });
+}
+
+// ---- SVG fallbacks ------------------------------------------------------------------
+
+function drawChart(p: ChartPayload): string {
+  if (p.kind === "heatmap" || p.kind === "confusion") return drawGrid(p as Grid);
+  if (p.kind === "line" || p.kind === "scatter") {
+    const svg = new Svg(520, 340);
+    const xs = p.series.flatMap((s) => s.x), ys = p.series.flatMap((s) => s.y.filter((v) => Number.isFinite(v) && (!p.logY || v > 0)));
+    // A margin of 4 % keeps points off the frame (not on a log axis, whose range must stay positive).
+    const pad = (r: [number, number], k: number): [number, number] => [r[0] - k * (r[1] - r[0]), r[1] + k * (r[1] - r[0])];
+    const xd = pad(finiteRange(xs), p.kind === "scatter" ? 0.04 : 0), yd = p.logY ? finiteRange(ys) : pad(finiteRange(ys), 0.04);
+    const sc = axes(svg, { x: 70, y: 36, w: 420, h: 230 }, xd, yd, { title: p.title, xLabel: p.xLabel, yLabel: p.yLabel, logY: p.logY });
+    p.series.forEach((s, i) => {
+      const c = PALETTE[i % 10];
+      const py = s.y.map((v) => (Number.isFinite(v) && (!p.logY || v > 0) ? sc.sy(v) : NaN));
+      if (p.kind === "line") svg.polyline(s.x.map(sc.sx), py, { stroke: c });
+      else s.x.forEach((x, j) => { if (Number.isFinite(py[j])) svg.circle(sc.sx(x), py[j], 2.5, { fill: c, "fill-opacity": 0.7 }); });
+    });
+    if (p.series.length > 1 || p.series[0]?.name !== "y") legend(svg, 70, 325, p.series.map((s, i) => ({ name: s.name, color: PALETTE[i % 10] })));
+    return svg.toString();
+  }
+  if (p.kind === "histogram") {
+    const svg = new Svg(520, 320);
+    const h = p.histogram;
+    const sc = axes(svg, { x: 70, y: 36, w: 420, h: 220 }, [h.edges[0], h.edges[h.edges.length - 1]], [0, Math.max(1, ...h.counts)], { title: p.title, xLabel: p.xLabel, yLabel: "count" });
+    bars(svg, sc, h.edges, h.counts);
+    svg.text(70, 310, `n ${p.stats.count}   mean ${fmt(p.stats.mean)}   std ${fmt(p.stats.std)}   min ${fmt(p.stats.min)}   max ${fmt(p.stats.max)}`);
+    return svg.toString();
+  }
+  return "";
+}
+
+function drawGrid(p: Grid): string {
+  // heatmap / confusion: cells coloured (confusion: white→blue by count; heatmap: diverging at 0).
+  const cell = Math.max(6, Math.min(44, Math.floor(440 / Math.max(p.rows, p.cols))));
+  const labelW = Math.min(120, 8 + 6.5 * Math.max(0, ...(p.yTicks ?? []).map((t) => t.length)));
+  const left = 40 + labelW, top = 40;
+  const svg = new Svg(left + p.cols * cell + 70, top + p.rows * cell + 60 + (p.xTicks ? 6.5 * Math.min(20, Math.max(0, ...p.xTicks.map((t) => t.length))) : 0));
+  if (p.title) svg.text(left + (p.cols * cell) / 2, 22, p.title, { "text-anchor": "middle", "font-weight": "bold", "font-size": 12 });
+  const zmax = Math.max(...p.z.map(Math.abs).filter(Number.isFinite), 1e-12);
+  const rowSum = Array.from({ length: p.rows }, (_, i) => p.z.slice(i * p.cols, (i + 1) * p.cols).reduce((a, b) => a + b, 0));
+  for (let i = 0; i < p.rows; i++) {
+    for (let j = 0; j < p.cols; j++) {
+      const v = p.z[i * p.cols + j];
+      // Confusion cells shade by the fraction of their true class, so rare classes still read.
+      const t = p.kind === "confusion" ? (rowSum[i] ? v / rowSum[i] : 0) : 0.5 + v / (2 * zmax);
+      const fill = p.kind === "confusion" ? css([Math.round(255 - 200 * t), Math.round(255 - 150 * t), 255 - Math.round(60 * t)]) : css(diverging(t));
+      svg.rect(left + j * cell, top + i * cell, cell, cell, { fill, stroke: "#fff", "stroke-width": 0.5 });
+      const dark = p.kind === "confusion" ? t > 0.6 : Math.abs(t - 0.5) > 0.3;
+      const label = p.kind === "confusion" ? fmt(v) : Number(v.toPrecision(2)).toString();
+      if (cell >= 6 * label.length + 4) svg.text(left + j * cell + cell / 2, top + i * cell + cell / 2 + 4, label, { "text-anchor": "middle", "font-size": 10, fill: dark ? "#fff" : "#000" });
+    }
+  }
+  const step = Math.ceil(11 / cell);
+  p.yTicks?.forEach((t, i) => { if (i % step === 0) svg.text(left - 4, top + i * cell + cell / 2 + 4, t, { "text-anchor": "end" }); });
+  p.xTicks?.forEach((t, j) => {
+    if (j % step) return;
+    const x = left + j * cell + cell / 2 + 4, y = top + p.rows * cell + 6;
+    svg.text(x, y, t, { "text-anchor": "end", transform: `rotate(-60 ${x} ${y})` });
+  });
+  if (p.yLabel) svg.text(12, top + (p.rows * cell) / 2, p.yLabel, { transform: `rotate(-90 12 ${top + (p.rows * cell) / 2})`, "text-anchor": "middle" });
+  if (p.xLabel) svg.text(left + (p.cols * cell) / 2, svg.height - 8, p.xLabel, { "text-anchor": "middle" });
+  return svg.toString();
+}
+
+
