@@ -7,7 +7,7 @@ import * as path from "node:path";
 import * as vm from "node:vm";
 import Module from "node:module";
 import { createConverter, isCompleteCode, type Converter } from "tslab/dist/converter";
-import { fitsRunning, requestStop } from "../core";
+import { fitsRunning, requestStop, viz } from "../core";
 import { toBundle, type Bundle } from "./display";
 import { mapTraceback } from "./traceback";
 
@@ -185,6 +185,11 @@ export class Session {
       input: (prompt = "", opts) => this.inputHandler(prompt, opts?.password ?? false),
     };
     (globalThis as any).__gradlab_kernel__ = hooks;
+    // Live viz objects (viz.lossPlot) send their updates through the current cell.
+    viz.setDisplayTransport({
+      display: (b, id) => this.sink?.display({ data: b, metadata: {} }, id, false),
+      update: (b, id) => this.sink?.display({ data: b, metadata: {} }, id, true),
+    });
   }
 
   /** Sends text written to stdout/stderr to the current cell's sink. */
