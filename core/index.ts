@@ -28,3 +28,5 @@ export { fit, evaluate, predict, requestStop, fitsRunning, History, EarlyStoppin
 export * as metrics from "./train/metrics";
 export * as classical from "./classical";
 export { save, load, serialize, deserialize } from "./io/safetensors";
+export * as testing from "./testing";
+export { expectClose, expectShape, checkGradient } from "./testing";
