@@ -89,7 +89,7 @@ export class ProcessRunner implements Runner {
     const writer = fs.createWriteStream(input);
     writer.on("error", () => {});
     writer.end(JSON.stringify(marked));
-    let stderr = "", running: number | null = null, peak = 0, stopped: "timeout" | "memory" | null = null;
+    let stderr = "", running = null as number | null, peak = 0, stopped = null as "timeout" | "memory" | null;
     child.stderr!.on("data", (d: Buffer) => {
       stderr += d.toString();
       for (const m of stderr.matchAll(/\u0001gradlab-cell (\d+)\n/g)) running = Number(m[1]);
