@@ -64,7 +64,7 @@ export async function grade(rest: string[], opts: Opts): Promise<number> {
   const parallel = Math.floor(num(opts, "--parallel", os.cpus().length));
   const t0 = Date.now();
   const grades = await gradeAll(source, key, rest, { limits: lim, parallel, runner }, (g: StudentGrade) =>
-    console.log(`${g.student}: ${g.score} / ${g.max_score}${g.tampering.length ? ` (tampered: ${g.tampering.map((t) => `${t.grade_id} ${t.what}`).join(", ")})` : ""} [${g.seconds.toFixed(1)} s]`));
+    console.log(`${g.student}: ${g.score} / ${g.max_score}${g.tampering.length ? ` (tampered: ${g.tampering.map((t) => `${t.grade_id} ${t.what}`).join(", ")})` : ""} [${g.seconds.toFixed(1)} s, peak ${g.peak_rss_mb} MiB]`));
   writeReports(out, key.assignment, grades);
   const wall = (Date.now() - t0) / 1000;
   console.log(`gradlab grade: ${grades.length} submissions in ${wall.toFixed(1)} s (${(wall / grades.length).toFixed(1)} s each, ${parallel} at a time); ${path.join(out, "grades.csv")}`);

@@ -38,12 +38,22 @@ function errorOf(cell: Cell | undefined): string | null {
   return `${err.ename}: ${err.evalue}`.trim();
 }
 
+function sameCells(sent: Notebook, got: Notebook): boolean {
+  return sent.cells.length === got.cells.length && sent.cells.every((c, i) => sourceOf(c) === sourceOf(got.cells[i]));
+}
+
 /** Runs, and where the process was stopped inside a known cell, runs again with that cell replaced by the stop. */
 async function execute(nb: Notebook, opts: GradeOptions, notes: string[]): Promise<{ nb: Notebook | null; out: RunOutcome }> {
   let current = nb;
   const stopped = new Map<number, string>();
   for (let attempt = 0; ; attempt++) {
     const out = await opts.runner.run(current, opts.limits);
+    if (out.notebook && !sameCells(current, out.notebook)) {
+      // The executor's output file is named on its command line: a submission could write a
+      // notebook of its own there and exit. It cannot know the hidden tests, so compare sources.
+      notes.push("the executed notebook came back with cells that were not sent: results discarded");
+      return { nb: null, out: { ...out, notebook: null, status: "crashed", detail: "results discarded (the notebook was altered while running)" } };
+    }
     if (out.notebook) {
       for (const [k, why] of stopped) {
         const c = out.notebook.cells[k];
@@ -52,7 +62,7 @@ async function execute(nb: Notebook, opts: GradeOptions, notes: string[]): Promi
       return { nb: out.notebook, out };
     }
     notes.push(out.detail + (out.runningCell !== null ? ` in cell ${out.runningCell + 1}` : ""));
-    if (out.runningCell === null || attempt >= 2 || out.status === "crashed" && out.runningCell === null) return { nb: null, out };
+    if (out.runningCell === null || attempt >= 2 || out.status === "crashed") return { nb: null, out };
     const k = out.runningCell;
     const why = out.status === "memory" ? `memory limit: ${out.detail}` : `time limit: ${out.detail}`;
     stopped.set(k, why);

@@ -53,12 +53,12 @@ function rssMB(pid: number): number {
   }
 }
 
-/** The processes of a group (node may start helpers; all of them count). */
-function groupPids(pgid: number): number[] {
+
+function childrenOf(pid: number): number[] {
   try {
-    return execFileSync("ps", ["-o", "pid=", "-g", String(pgid)], { encoding: "utf8" }).split("\n").map(Number).filter((n) => n > 0);
+    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {
-    return [pgid];
+    return [];
   }
 }
 
@@ -68,27 +68,30 @@ export class ProcessRunner implements Runner {
 
   async run(nb: Notebook, limits: RunLimits): Promise<RunOutcome> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gradlab-sub-"));
-    const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "gradlab-out-"));
     fs.chmodSync(dir, 0o700);
-    fs.chmodSync(outDir, 0o700);
     const input = path.join(dir, "submission.ipynb");
-    const output = path.join(outDir, "executed.ipynb");
     // A pipe, not a file: once gradlab run has read the notebook (hidden tests included),
     // nothing of it is left on disk for the student's code to read.
     execFileSync("mkfifo", ["-m", "600", input]);
     const marked = { ...nb, cells: nb.cells.flatMap((c, k) => [marker(k), c]) };
     const heap = Math.max(64, Math.floor(limits.memoryMB * 0.75));
     const vmKB = (limits.memoryMB + 4096) * 1024; // address space: V8 and BLAS threads reserve far more than they use
-    const script = `ulimit -v ${vmKB} 2>/dev/null; exec "$0" --max-old-space-size=${heap} "$@"`;
-    const child = spawn("sh", ["-c", script, process.execPath, this.cli, "run", "submission.ipynb", "--out", output,
+    // fd 3 of node is a real pipe (Node's own stdio "pipes" are sockets, which /dev/fd/3 cannot open); cat passes it on.
+    const script = `ulimit -v ${vmKB} 2>/dev/null; "$0" --max-old-space-size=${heap} "$@" 3>&1 1>/dev/null | cat`;
+    // The executed notebook comes back on a pipe (fd 3), never as a file another submission could read.
+    const child = spawn("sh", ["-c", script, process.execPath, this.cli, "run", "submission.ipynb", "--out", "/dev/fd/3",
       "--allow-errors", "--timeout", String(limits.cellTimeout)], {
-      cwd: dir, detached: true, stdio: ["ignore", "ignore", "pipe"],
+      cwd: dir, detached: true, stdio: ["ignore", "pipe", "pipe"],
       env: { PATH: "/usr/local/bin:/usr/bin:/bin", HOME: dir, TMPDIR: dir, LANG: "C.UTF-8", OPENBLAS_NUM_THREADS: "1", GRADLAB_NUM_THREADS: "1" },
     });
     const t0 = Date.now();
     const writer = fs.createWriteStream(input);
     writer.on("error", () => {});
+    // Once written, the pipe's name goes: the reader holds it open, nothing is left to find.
+    writer.on("finish", () => fs.rmSync(input, { force: true }));
     writer.end(JSON.stringify(marked));
+    const chunks: Buffer[] = [];
+    child.stdout!.on("data", (d: Buffer) => chunks.push(d));
     let stderr = "", running = null as number | null, peak = 0, stopped = null as "timeout" | "memory" | null;
     child.stderr!.on("data", (d: Buffer) => {
       stderr += d.toString();
@@ -101,12 +104,12 @@ export class ProcessRunner implements Runner {
       try { process.kill(-child.pid!, "SIGKILL"); } catch { /* already gone */ }
     };
     const poll = setInterval(() => {
-      const rss = groupPids(child.pid!).reduce((s, p) => s + rssMB(p), 0);
+      const rss = [child.pid!, ...childrenOf(child.pid!)].reduce((sum, p) => sum + rssMB(p), 0);
       peak = Math.max(peak, rss);
       if (rss > limits.memoryMB) kill("memory");
     }, 100);
     const timer = setTimeout(() => kill("timeout"), limits.totalTimeout * 1000);
-    const code: number | null = await new Promise((resolve) => child.on("exit", (c, sig) => resolve(sig ? null : c)));
+    const code: number | null = await new Promise((resolve) => child.on("close", (c, sig) => resolve(sig ? null : c)));
     clearInterval(poll);
     clearTimeout(timer);
     if (!writer.writableFinished) {
@@ -116,12 +119,15 @@ export class ProcessRunner implements Runner {
     }
     const seconds = (Date.now() - t0) / 1000;
     let notebook: Notebook | null = null;
-    if (!stopped && fs.existsSync(output)) {
-      notebook = JSON.parse(fs.readFileSync(output, "utf8"));
-      notebook!.cells = notebook!.cells.filter((c) => !c.metadata?.gradlab_marker);
+    if (!stopped && chunks.length) {
+      try {
+        notebook = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+        notebook!.cells = notebook!.cells.filter((c) => !c.metadata?.gradlab_marker);
+      } catch {
+        notebook = null; // not a notebook: whatever wrote it, there are no results
+      }
     }
     fs.rmSync(dir, { recursive: true, force: true });
-    fs.rmSync(outDir, { recursive: true, force: true });
     const oom = /heap out of memory|Allocation failed|Cannot allocate memory|std::bad_alloc/i.test(stderr);
     const status = stopped ?? (notebook ? "ok" : oom ? "memory" : "crashed");
     const detail = status === "ok" ? "" :
