@@ -17,6 +17,8 @@ export const GRADIENT_THRESHOLDS = {
 export interface CheckGradientOptions {
   /** The largest relative error that passes (default 1e-4). */
   threshold?: number;
+  /** Passes anyway when every element agrees to this absolute error (default 1e-8): where both gradients are ~0 the relative error is noise. */
+  atol?: number;
   /** Finite-difference step (default 1e-6). */
   eps?: number;
   message?: string;
@@ -33,7 +35,7 @@ export function gradientVerdict(rel: number): string {
 export function checkGradient(fn: (...xs: Tensor[]) => Tensor | Tensor[], inputs: Tensor[], opts: CheckGradientOptions = {}): GradcheckResult {
   const threshold = opts.threshold ?? GRADIENT_THRESHOLDS.pass;
   const r = gradcheck(fn, inputs, { eps: opts.eps });
-  if (r.maxRelError > threshold) {
+  if (r.maxRelError > threshold && !(r.maxAbsError <= (opts.atol ?? 1e-8))) {
     const w = r.worst;
     throw new AssertionError(`${opts.message ? opts.message + ": " : ""}gradient check failed: max relative error ` +
       `${r.maxRelError.toExponential(2)} > ${threshold} (${gradientVerdict(r.maxRelError)})` +
