@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { readNotebook, writeNotebook, meta, kindOf } from "./notebook";
+import { readNotebook, writeNotebook, meta, kindOf, sourceOf } from "./notebook";
 import { release, assignmentName } from "./author";
 import { gradeAll, checkKey, type StudentGrade } from "./grade";
 import { ProcessRunner, type RunLimits } from "./runner";
@@ -84,6 +84,10 @@ export async function validate(rest: string[], opts: Opts): Promise<number> {
   let failed = 0, total = 0;
   for (const cell of r.notebook.cells) {
     if (kindOf(cell) !== "test") continue;
+    if (!sourceOf(cell).trim()) {
+      console.log(`hidden ${meta(cell)!.grade_id} (${meta(cell)!.points ?? 0} points): runs at grading`);
+      continue;
+    }
     total++;
     const err = cell.outputs?.find((o: any) => o.output_type === "error");
     const id = meta(cell)!.grade_id;
