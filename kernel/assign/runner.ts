@@ -82,7 +82,7 @@ export class ProcessRunner implements Runner {
     const child = spawn("sh", ["-c", script, process.execPath, this.cli, "run", "submission.ipynb", "--out", "/dev/fd/3",
       "--allow-errors", "--timeout", String(limits.cellTimeout)], {
       cwd: dir, detached: true, stdio: ["ignore", "pipe", "pipe"],
-      env: { PATH: "/usr/local/bin:/usr/bin:/bin", HOME: dir, TMPDIR: dir, LANG: "C.UTF-8", OPENBLAS_NUM_THREADS: "1", GRADLAB_NUM_THREADS: "1" },
+      env: { PATH: "/usr/local/bin:/usr/bin:/bin", HOME: dir, TMPDIR: dir, LANG: "C.UTF-8", OPENBLAS_NUM_THREADS: "1" },
     });
     const t0 = Date.now();
     const writer = fs.createWriteStream(input);
