@@ -29,3 +29,5 @@ export * as metrics from "./train/metrics";
 export * as classical from "./classical";
 export { save, load, serialize, deserialize } from "./io/safetensors";
 export * as viz from "./viz";
+export * as testing from "./testing";
+export { expectClose, expectShape, checkGradient } from "./testing";

@@ -5,6 +5,7 @@ import * as os from "os";
 import * as path from "node:path";
 import { backend, availableBackends } from "../core";
 import { loadAddon } from "../core/backend/addon";
+import { assignCommand, ASSIGN_USAGE } from "./assign/commands";
 
 function doctor(): number {
   const b = backend();
@@ -40,12 +41,14 @@ const USAGE = `usage:
   gradlab run NOTEBOOK [--out OUT.ipynb] [--html OUT.html] [--timeout S] [--allow-errors]
   gradlab doctor                                                     backend, BLAS, threads, Jupyter paths
   gradlab tour                                                       a first look, no Jupyter needed
-  gradlab start                                                      what npm start runs: install, then open the notebooks`;
+  gradlab start                                                      what npm start runs: install, then open the notebooks
+${ASSIGN_USAGE}`;
 
 /** --flag VALUE or --flag=VALUE; `true` for a bare flag. */
 function options(args: string[]): { rest: string[]; opts: Record<string, string | true> } {
   const opts: Record<string, string | true> = {}, rest: string[] = [];
-  const takesValue = new Set(["--prefix", "--python", "--out", "--html", "--timeout", "-f"]);
+  const takesValue = new Set(["--prefix", "--python", "--out", "--html", "--timeout", "-f",
+    "--source", "--key", "--total-timeout", "--memory", "--parallel"]);
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const eq = a.indexOf("=");
@@ -84,6 +87,8 @@ async function run(file: string, opts: Record<string, string | true>): Promise<n
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...args] = argv;
   const { rest, opts } = options(args);
+  const assigned = assignCommand(cmd, rest, opts); // assign, grade, validate
+  if (assigned) return assigned;
   switch (cmd) {
     case "doctor":
       return doctor();
