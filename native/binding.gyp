@@ -1,6 +1,7 @@
 {
   "variables": {
-    "use_openblas%": 0
+    "use_openblas%": 0,
+    "march%": "native"
   },
   "targets": [
     {
@@ -29,7 +30,7 @@
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],
       "cflags": ["-O3"],
-      "cflags_cc": ["-O3", "-std=c++17", "-fexceptions", "-march=x86-64-v2", "-mtune=generic",
+      "cflags_cc": ["-O3", "-std=c++17", "-fexceptions", "-march=<(march)", "-ffp-contract=off",
                     "-fno-math-errno", "-fno-trapping-math", "-Wall", "-Wno-unused-parameter"],
       "ldflags": ["-pthread"],
       "conditions": [
@@ -39,7 +40,7 @@
           "libraries": ["-lopenblas"]
         }],
         ["target_arch!='x64'", {
-          "cflags_cc!": ["-march=x86-64-v2", "-mtune=generic"]
+          "cflags_cc!": ["-march=<(march)"]
         }]
       ]
     }

@@ -23,20 +23,17 @@
 namespace gradlab {
 namespace {
 
+// The vector extensions the addon was compiled for (the build targets the CPU it runs
+// on unless GRADLAB_PORTABLE=1), and what the portable GEMM picks at run time.
 const char* simdLevel() {
-#if defined(__x86_64__)
+#if defined(__AVX512F__)
+  return "avx512";
+#elif defined(__AVX2__)
+  return "avx2";
+#elif defined(__x86_64__)
   __builtin_cpu_init();
-  const char* base =
-#if defined(__AVX2__)
-      "avx2";
-#elif defined(__SSE4_2__)
-      "sse4.2";
-#else
-      "sse2";
-#endif
-  // The portable GEMM also carries an AVX2+FMA clone chosen at run time.
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "sse4.2 (x86-64-v2), gemm kernel avx2+fma (x86-64-v3)";
-  return base;
+  return "sse4.2";
 #elif defined(__aarch64__)
   return "neon";
 #else

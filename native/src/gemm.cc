@@ -159,7 +159,16 @@ void portableGemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, co
 }  // namespace
 
 #ifdef GRADLAB_OPENBLAS
-const char* blasName() { return "openblas 0.3.21"; }
+// "openblas 0.3.21 (SkylakeX kernels)": the version from its build config, the kernels it chose at load.
+const char* blasName() {
+  static std::string name = [] {
+    std::string config = openblas_get_config(), version = "openblas";
+    auto at = config.find(' ');
+    if (at != std::string::npos) version += config.substr(at, config.find(' ', at + 1) - at);
+    return version + " (" + openblas_get_corename() + " kernels)";
+  }();
+  return name.c_str();
+}
 void blasSetThreads(int n) { openblas_set_num_threads(n); }
 SerialBlasScope::SerialBlasScope() { openblas_set_num_threads(1); }
 SerialBlasScope::~SerialBlasScope() { openblas_set_num_threads(numThreads()); }
