@@ -4,6 +4,7 @@
 
 #include <malloc.h>
 
+#include <string>
 #include <thread>
 
 #include "args.h"
@@ -44,7 +45,9 @@ const char* simdLevel() {
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);
-  o.Set("blas", blasName());
+  std::string blas = blasName(), sgemm = sgemmName();
+  if (sgemm != "openblas" && blas != "portable") blas += "; float32 gemm: " + sgemm;
+  o.Set("blas", blas);
   o.Set("threads", numThreads());
   o.Set("version", GRADLAB_VERSION);
   o.Set("simd", simdLevel());

@@ -1,9 +1,14 @@
 #include "gemm.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <string>
 #include <vector>
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 #include "args.h"
 #include "threadpool.h"
@@ -19,7 +24,12 @@ namespace {
 // ---- Portable GEMM: packed panels, an MR x NR register tile the compiler vectorises. ----
 
 template <class T> struct Tile;
+#if defined(__AVX512F__)
+// 12 rows x 32 columns: 24 zmm accumulators, two for B and one broadcast of A.
+template <> struct Tile<float> { static constexpr int MR = 12, NR = 32, KC = 256, MC = 144, NC = 4096; };
+#else
 template <> struct Tile<float> { static constexpr int MR = 4, NR = 16, KC = 256, MC = 128, NC = 4096; };
+#endif
 template <> struct Tile<double> { static constexpr int MR = 4, NR = 8, KC = 256, MC = 96, NC = 2048; };
 
 // Packs rows [i0, i0+mc) x cols [k0, k0+kc) of op(A) into MR-row panels, k-major.
@@ -80,6 +90,38 @@ inline void microKernel(int64_t kc, const T* __restrict a, const T* __restrict b
   }
 }
 
+#if defined(__AVX512F__)
+// The float tile in AVX-512 FMAs (2 per broadcast of A). Edge tiles are computed whole
+// (the packed panels are zero-padded) and stored through masks.
+template <>
+inline void microKernel<float>(int64_t kc, const float* __restrict a, const float* __restrict b, float* __restrict C, int64_t ldc,
+                               int64_t rows, int64_t cols, float alpha) {
+  constexpr int MR = Tile<float>::MR;
+  __m512 lo[MR], hi[MR];
+#pragma GCC unroll 12
+  for (int r = 0; r < MR; r++) lo[r] = hi[r] = _mm512_setzero_ps();
+  for (int64_t k = 0; k < kc; k++) {
+    const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+#pragma GCC unroll 12
+    for (int r = 0; r < MR; r++) {
+      const __m512 av = _mm512_set1_ps(a[r]);
+      lo[r] = _mm512_fmadd_ps(av, b0, lo[r]);
+      hi[r] = _mm512_fmadd_ps(av, b1, hi[r]);
+    }
+    a += MR;
+    b += 32;
+  }
+  const __m512 al = _mm512_set1_ps(alpha);
+  const __mmask16 mlo = cols >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << cols) - 1);
+  const __mmask16 mhi = cols >= 32 ? __mmask16(0xFFFF) : cols <= 16 ? __mmask16(0) : __mmask16((1u << (cols - 16)) - 1);
+  for (int64_t r = 0; r < rows; r++) {
+    float* c = C + r * ldc;
+    _mm512_mask_storeu_ps(c, mlo, _mm512_fmadd_ps(al, lo[r], _mm512_maskz_loadu_ps(mlo, c)));
+    _mm512_mask_storeu_ps(c + 16, mhi, _mm512_fmadd_ps(al, hi[r], _mm512_maskz_loadu_ps(mhi, c + 16)));
+  }
+}
+#endif
+
 // C[mc x nc] += alpha * Ap * Bp for one packed block.
 template <class T>
 void macroKernel(int64_t mc, int64_t nc, int64_t kc, const T* Ap, const T* Bp, T* C, int64_t ldc, T alpha) {
@@ -94,11 +136,19 @@ void macroKernel(int64_t mc, int64_t nc, int64_t kc, const T* Ap, const T* Bp, T
   }
 }
 
-__attribute__((target_clones("arch=x86-64-v3", "default")))
+// A portable build carries an AVX2+FMA clone chosen at run time; a build for this CPU
+// (the default) is vectorised for it already.
+#if defined(__AVX2__)
+#define GRADLAB_CLONES
+#else
+#define GRADLAB_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#endif
+
+GRADLAB_CLONES
 void macroKernelF(int64_t mc, int64_t nc, int64_t kc, const float* Ap, const float* Bp, float* C, int64_t ldc, float alpha) {
   macroKernel<float>(mc, nc, kc, Ap, Bp, C, ldc, alpha);
 }
-__attribute__((target_clones("arch=x86-64-v3", "default")))
+GRADLAB_CLONES
 void macroKernelD(int64_t mc, int64_t nc, int64_t kc, const double* Ap, const double* Bp, double* C, int64_t ldc, double alpha) {
   macroKernel<double>(mc, nc, kc, Ap, Bp, C, ldc, alpha);
 }
@@ -179,10 +229,37 @@ SerialBlasScope::SerialBlasScope() {}
 SerialBlasScope::~SerialBlasScope() {}
 #endif
 
+#if defined(GRADLAB_OPENBLAS) && defined(__AVX512F__)
+// OpenBLAS runs AVX2 kernels on an AVX-512 CPU when told to (OPENBLAS_CORETYPE=Haswell)
+// or when it does not know the CPU; gradlab's AVX-512 tile then does float32 products at
+// up to twice their speed. Its AVX-512 kernels (SkylakeX and later) are used as they are.
+bool ownSgemm(int64_t M, int64_t N) {
+  // Thin products (the 10 classes of a last layer) waste most of a 12x32 tile.
+  if (M < 12 || N < 32) return false;
+  static const bool own = [] {
+    std::string core = openblas_get_corename();
+    for (auto& ch : core) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    for (const char* fast : {"skylakex", "cooperlake", "sapphirerapids"})
+      if (core == fast) return false;
+    return true;
+  }();
+  return own;
+}
+#else
+constexpr bool ownSgemm(int64_t, int64_t) { return false; }
+#endif
+
+const char* sgemmName() {
+#ifdef GRADLAB_OPENBLAS
+  if (!ownSgemm(1 << 20, 1 << 20)) return "openblas";
+#endif
+  return Tile<float>::MR == 12 ? "gradlab avx512 (12x32 tile)" : "gradlab portable";
+}
+
 void gemmSerial(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
                 float beta, float* C, int64_t ldc) {
 #ifdef GRADLAB_OPENBLAS
-  if (M > 0 && N > 0 && K > 0) {
+  if (M > 0 && N > 0 && K > 0 && !ownSgemm(M, N)) {
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (blasint)M, (blasint)N, (blasint)K, alpha, A,
                 (blasint)std::max<int64_t>(1, lda), B, (blasint)std::max<int64_t>(1, ldb), beta, C, (blasint)std::max<int64_t>(1, ldc));
     return;
@@ -206,7 +283,7 @@ void gemmCore(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, co
               float beta, float* C, int64_t ldc, bool threaded) {
   if (M == 0 || N == 0) return;
 #ifdef GRADLAB_OPENBLAS
-  if (threaded && K > 0 && !inParallelRegion()) {
+  if (threaded && K > 0 && !inParallelRegion() && !ownSgemm(M, N)) {
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (blasint)M, (blasint)N, (blasint)K, alpha, A,
                 (blasint)std::max<int64_t>(1, lda), B, (blasint)std::max<int64_t>(1, ldb), beta, C, (blasint)std::max<int64_t>(1, ldc));
     return;

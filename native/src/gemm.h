@@ -35,6 +35,8 @@ struct SerialBlasScope {
 
 // What BLAS the addon was built with: "openblas 0.3.21" or "portable".
 const char* blasName();
+// Who does float32 products: "openblas", or gradlab's own tile where it is faster.
+const char* sgemmName();
 void blasSetThreads(int n);
 
 }  // namespace gradlab
