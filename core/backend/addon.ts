@@ -33,30 +33,6 @@ export function packageRoot(): string {
   }
 }
 
-/**
- * OpenBLAS up to 0.3.21 (Debian 12's) takes AMD CPUs with AVX-512 (Zen 4, Zen 5) for
- * Haswell and runs its AVX2 kernels: half the sgemm throughput they can reach (259 vs
- * 473 GFLOP/s on 1024×1024 here). Its SkylakeX kernels are right for them. OpenBLAS reads
- * OPENBLAS_CORETYPE once, when the addon's link to it loads, so this runs before
- * require(); a value the user set is kept.
- */
-export function chooseOpenBlasCore(cpuinfo = readCpuinfo()): string | undefined {
-  if (process.env.OPENBLAS_CORETYPE || !cpuinfo) return undefined;
-  const flags = new Set((/^flags\s*:(.*)$/m.exec(cpuinfo)?.[1] ?? "").trim().split(/\s+/));
-  const avx512 = ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"].every((f) => flags.has(f));
-  if (!/^vendor_id\s*:\s*AuthenticAMD/m.test(cpuinfo) || !avx512) return undefined;
-  process.env.OPENBLAS_CORETYPE = "SKYLAKEX";
-  return "SKYLAKEX";
-}
-
-function readCpuinfo(): string | null {
-  try {
-    return fs.readFileSync("/proc/cpuinfo", "utf8");
-  } catch {
-    return null;
-  }
-}
-
 let cached: AddonLoad | null = null;
 
 export function loadAddon(): AddonLoad {
@@ -68,7 +44,6 @@ export function loadAddon(): AddonLoad {
     path.join(root, "native/build/Debug/gradlab.node"),
   ].filter((p): p is string => !!p);
   const failures: string[] = [];
-  chooseOpenBlasCore();
   for (const p of candidates) {
     if (!fs.existsSync(p)) {
       failures.push(`${p}: not built`);

@@ -99,15 +99,13 @@ void im2col(const Geom& g, const T* x, int64_t n0, int64_t nb, int64_t grp, T* c
           continue;
         }
         const T* src = plane + ih * g.W + offW;
-        // Rows are short (OW is 14 or 28 in the course's nets): plain loops the compiler
-        // vectorises beat a memcpy call per row.
-        for (int64_t ow = 0; ow < lo; ow++) dst[ow] = T(0);
+        std::fill(dst, dst + lo, T(0));
         if (g.sW == 1) {
-          for (int64_t ow = lo; ow < hi; ow++) dst[ow] = src[ow];
+          if (hi > lo) std::memcpy(dst + lo, src + lo, sizeof(T) * (hi - lo));
         } else {
           for (int64_t ow = lo; ow < hi; ow++) dst[ow] = src[ow * g.sW];
         }
-        for (int64_t ow = hi; ow < g.OW; ow++) dst[ow] = T(0);
+        std::fill(dst + hi, dst + g.OW, T(0));
       }
     }
   });
