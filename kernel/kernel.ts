@@ -65,11 +65,21 @@ export async function runKernel(connectionFile: string): Promise<void> {
 
   let count = 0;
   let executing: Message | null = null;
+  // stop_on_error: a failed cell aborts the cells queued behind it (what "Run All" sent),
+  // as ipykernel does; requests that arrive after the failure run again.
+  let received = 0, abortThrough = 0;
   const comms = new Map<string, string>();
   let queue: Promise<void> = Promise.resolve();
 
-  const execute = async (msg: Message) => {
-    const { code = "", silent = false, store_history = true, allow_stdin = false } = msg.content ?? {};
+  const abort = async (msg: Message) => {
+    await status(msg, "busy");
+    await shellOut.send(reply(msg, "execute_reply", { status: "aborted" }, session));
+    await status(msg, "idle");
+  };
+
+  const execute = async (msg: Message, seq: number) => {
+    if (seq <= abortThrough) return abort(msg);
+    const { code = "", silent = false, store_history = true, allow_stdin = false, stop_on_error = true } = msg.content ?? {};
     if (!silent && store_history) count++;
     executing = msg;
     await status(msg, "busy");
@@ -90,6 +100,7 @@ export async function runKernel(connectionFile: string): Promise<void> {
     };
     const r = await state.execute(String(code), sink, `cell[${count}]`);
     if (r.status === "error") await publish(msg, "error", { ename: r.ename, evalue: r.evalue, traceback: r.traceback });
+    if (r.status === "error" && stop_on_error && !silent) abortThrough = received;
     const content = r.status === "ok"
       ? { status: "ok", execution_count: count, user_expressions: {}, payload: [] }
       : { status: "error", execution_count: count, ename: r.ename, evalue: r.evalue, traceback: r.traceback };
@@ -102,7 +113,8 @@ export async function runKernel(connectionFile: string): Promise<void> {
     const type = msg.header.msg_type;
     const answer = (t: string, content: unknown) => shellOut.send(reply(msg, t, content, session));
     if (type === "execute_request") {
-      queue = queue.then(() => execute(msg)).catch((e) => { process.stderr.write(`gradlab kernel: ${e?.stack ?? e}\n`); });
+      const seq = ++received;
+      queue = queue.then(() => execute(msg, seq)).catch((e) => { process.stderr.write(`gradlab kernel: ${e?.stack ?? e}\n`); });
       return;
     }
     await status(msg, "busy");

@@ -50,6 +50,17 @@ try:
     obs["type_error"] = run("const n: number = 'a';")
     obs["runtime_error"] = run("function boom(): number {\n  const a = 1;\n  throw new RangeError('too far');\n}\nboom();")
 
+    # "Run All" after a failing cell: the cells queued behind it are aborted, not run;
+    # a cell sent afterwards runs.
+    ids = [kc.execute(c) for c in ["throw new Error('first');", "(globalThis as any).ranQueued = true;", "2 + 2"]]
+    replies = {}
+    while len(replies) < 3:
+        r = kc.get_shell_msg(timeout=60)
+        if r["parent_header"].get("msg_id") in ids:
+            replies[r["parent_header"]["msg_id"]] = r["content"]["status"]
+    obs["stop_on_error"] = [replies[i] for i in ids]
+    obs["after_abort"] = run("String((globalThis as any).ranQueued) + ' ' + (3 + 3)")
+
     interrupt_after(1.5)
     obs["loop_interrupted"] = run("let spins = 0;\nwhile (true) { spins++; }")
     obs["after_loop"] = run("x.sum().item()")

@@ -109,6 +109,11 @@ describe("the gradlab kernel through Jupyter's client", function () {
     assert.ok(r.traceback.some((l: string) => /line 5: boom\(\)/.test(l)), r.traceback.join("\n"));
   });
 
+  it("a failing cell aborts the cells queued behind it (stop_on_error), and the next cell runs", () => {
+    assert.deepEqual(obs.stop_on_error, ["error", "aborted", "aborted"]);
+    assert.equal(outputs("after_abort")[0][1].data["text/plain"], "'undefined 6'");
+  });
+
   it("an interrupted infinite loop stops, and the next cell still sees the old variables", () => {
     assert.equal(reply("loop_interrupted").ename, "KeyboardInterrupt");
     assert.equal(outputs("after_loop")[0][1].data["text/plain"], "10");
@@ -172,6 +177,29 @@ describe("the gradlab kernel through Jupyter's client", function () {
     const r2 = spawnSync(process.execPath, [CLI, "run", SAMPLE, "--html", own], { encoding: "utf8" });
     assert.equal(r2.status, 0, r2.stderr);
     assert.match(fs.readFileSync(own, "utf8"), /data:image\/svg\+xml;base64,/);
+  });
+
+  it("imports ESM-only npm packages and local .ts modules, from the notebook's directory", () => {
+    // A project folder as a student would have it: an ESM-only package (tslab issue 72)
+    // in node_modules and a helper module written in TypeScript beside the notebook.
+    const dir = path.join(tmp, "project");
+    const pkg = path.join(dir, "node_modules", "esm-only");
+    fs.mkdirSync(pkg, { recursive: true });
+    fs.writeFileSync(path.join(pkg, "package.json"), JSON.stringify({ name: "esm-only", version: "1.0.0", type: "module", exports: "./index.js" }));
+    fs.writeFileSync(path.join(pkg, "index.js"), "export const hello = (n) => `hi ${n}`;\nexport default 42;\n");
+    fs.writeFileSync(path.join(dir, "helper.ts"), "export const twice = (x: number): number => 2 * x;\n");
+    const cells = ['import { hello } from "esm-only";\nhello("esm")', 'import answer from "esm-only";\nanswer',
+      'import { twice } from "./helper";\ntwice(21)', "process.cwd()"];
+    const nb = { cells: cells.map((source) => ({ cell_type: "code", metadata: {}, source, outputs: [], execution_count: null })),
+      metadata: { kernelspec: { name: "gradlab", display_name: "TypeScript (gradlab)", language: "typescript" } }, nbformat: 4, nbformat_minor: 5 };
+    const file = path.join(dir, "imports.ipynb");
+    fs.writeFileSync(file, JSON.stringify(nb));
+    const r = spawnSync(PY, ["-m", "nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=gradlab", file, "--output", "done.ipynb"],
+      { encoding: "utf8", env, cwd: dir });
+    assert.equal(r.status, 0, r.stderr);
+    const done = JSON.parse(fs.readFileSync(path.join(dir, "done.ipynb"), "utf8"));
+    const shown = done.cells.map((c: any) => c.outputs.map((o: any) => join(o.data?.["text/plain"]) ?? `${o.ename}: ${o.evalue}`).join(""));
+    assert.deepEqual(shown, ["'hi esm'", "42", "42", `'${fs.realpathSync(dir)}'`]);
   });
 
   it("gradlab run stops at a failing cell with exit 1, and a time limit interrupts a runaway cell", () => {
