@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstring>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #if defined(__AVX512F__)
@@ -256,53 +257,64 @@ const char* sgemmName() {
   return Tile<float>::MR == 12 ? "gradlab avx512 (12x32 tile)" : "gradlab portable";
 }
 
-void gemmSerial(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
-                float beta, float* C, int64_t ldc) {
+namespace {
+
 #ifdef GRADLAB_OPENBLAS
-  if (M > 0 && N > 0 && K > 0 && !ownSgemm(M, N)) {
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (blasint)M, (blasint)N, (blasint)K, alpha, A,
-                (blasint)std::max<int64_t>(1, lda), B, (blasint)std::max<int64_t>(1, ldb), beta, C, (blasint)std::max<int64_t>(1, ldc));
+void blasGemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
+              float beta, float* C, int64_t ldc) {
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (blasint)M, (blasint)N, (blasint)K, alpha, A,
+              (blasint)std::max<int64_t>(1, lda), B, (blasint)std::max<int64_t>(1, ldb), beta, C, (blasint)std::max<int64_t>(1, ldc));
+}
+void blasGemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t lda, const double* B, int64_t ldb,
+              double beta, double* C, int64_t ldc) {
+  cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (blasint)M, (blasint)N, (blasint)K, alpha, A,
+              (blasint)std::max<int64_t>(1, lda), B, (blasint)std::max<int64_t>(1, ldb), beta, C, (blasint)std::max<int64_t>(1, ldc));
+}
+#endif
+
+template <class T>
+bool useBlas(int64_t M, int64_t N, int64_t K) {
+#ifdef GRADLAB_OPENBLAS
+  return M > 0 && N > 0 && K > 0 && (!std::is_same<T, float>::value || !ownSgemm(M, N));
+#else
+  return false;
+#endif
+}
+
+// OpenBLAS where it is linked and may be called (blasOk), unless gradlab's tile is faster;
+// else the portable GEMM, on the pool when `threaded`.
+template <class T>
+void gemmAt(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda, const T* B, int64_t ldb, T beta, T* C,
+            int64_t ldc, bool threaded, bool blasOk) {
+  if (M == 0 || N == 0) return;
+#ifdef GRADLAB_OPENBLAS
+  if (blasOk && useBlas<T>(M, N, K)) {
+    blasGemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
 #endif
-  portableGemm<float>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, false);
+  portableGemm<T>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, threaded);
+}
+
+}  // namespace
+
+void gemmSerial(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
+                float beta, float* C, int64_t ldc) {
+  gemmAt(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, false, true);  // callers hold a SerialBlasScope
 }
 void gemmSerial(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t lda, const double* B,
                 int64_t ldb, double beta, double* C, int64_t ldc) {
-#ifdef GRADLAB_OPENBLAS
-  if (M > 0 && N > 0 && K > 0) {
-    cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (blasint)M, (blasint)N, (blasint)K, alpha, A,
-                (blasint)std::max<int64_t>(1, lda), B, (blasint)std::max<int64_t>(1, ldb), beta, C, (blasint)std::max<int64_t>(1, ldc));
-    return;
-  }
-#endif
-  portableGemm<double>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, false);
+  gemmAt(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, false, true);  // callers hold a SerialBlasScope
 }
-
 void gemmCore(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
               float beta, float* C, int64_t ldc, bool threaded) {
-  if (M == 0 || N == 0) return;
-#ifdef GRADLAB_OPENBLAS
-  if (threaded && K > 0 && !inParallelRegion() && !ownSgemm(M, N)) {
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (blasint)M, (blasint)N, (blasint)K, alpha, A,
-                (blasint)std::max<int64_t>(1, lda), B, (blasint)std::max<int64_t>(1, ldb), beta, C, (blasint)std::max<int64_t>(1, ldc));
-    return;
-  }
-#endif
-  portableGemm<float>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, threaded);
+  // OpenBLAS threads itself, so it is called only from outside the pool's tasks.
+  gemmAt(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, threaded, threaded && !inParallelRegion());
 }
-
 void gemmCore(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t lda, const double* B, int64_t ldb,
               double beta, double* C, int64_t ldc, bool threaded) {
-  if (M == 0 || N == 0) return;
-#ifdef GRADLAB_OPENBLAS
-  if (threaded && K > 0 && !inParallelRegion()) {
-    cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (blasint)M, (blasint)N, (blasint)K, alpha, A,
-                (blasint)std::max<int64_t>(1, lda), B, (blasint)std::max<int64_t>(1, ldb), beta, C, (blasint)std::max<int64_t>(1, ldc));
-    return;
-  }
-#endif
-  portableGemm<double>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, threaded);
+  // OpenBLAS threads itself, so it is called only from outside the pool's tasks.
+  gemmAt(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, threaded, threaded && !inParallelRegion());
 }
 
 namespace {
