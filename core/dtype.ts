@@ -17,6 +17,35 @@ export function allocBuffer(dtype: DType, size: number): Buffer {
   return new CTORS[dtype](size);
 }
 
+/** Above this many bytes, skipping the zero-fill of a new buffer is worth a call into Node. */
+const UNINIT_MIN_BYTES = 64 << 10;
+
+/**
+ * Storage whose contents are not cleared first, for the outputs of kernels that write
+ * every element (elementwise ops and their gradients): a 4 MB result costs a memset less.
+ * Never for anything a kernel accumulates into.
+ */
+export function allocUninitialized(dtype: DType, size: number): Buffer {
+  const Ctor = CTORS[dtype];
+  const bytes = size * Ctor.BYTES_PER_ELEMENT;
+  if (bytes < UNINIT_MIN_BYTES) return new Ctor(size);
+  const raw = globalThis.Buffer.allocUnsafeSlow(bytes);
+  const out = new Ctor(raw.buffer, raw.byteOffset, size);
+  if (fillUninitialized) out.fill(dtype === "float32" || dtype === "float64" ? NaN : dtype === "int32" ? 0x5a5a5a5a : 0x5a);
+  return out;
+}
+
+// As PyTorch's fill_uninitialized_memory: NaN (or 0x5a bytes) in every such buffer, so that a
+// kernel that leaves an element unwritten shows it. For tests and for hunting such bugs.
+let fillUninitialized = process.env.GRADLAB_FILL_UNINITIALIZED === "1";
+
+/** Fills storage that is not cleared with NaN (or 0x5a bytes for integers) from now on; returns the previous setting. */
+export function setFillUninitialized(on: boolean): boolean {
+  const prev = fillUninitialized;
+  fillUninitialized = on;
+  return prev;
+}
+
 export function dtypeOf(buf: Buffer): DType {
   if (buf instanceof Float32Array) return "float32";
   if (buf instanceof Float64Array) return "float64";

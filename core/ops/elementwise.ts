@@ -3,7 +3,7 @@
 import { Tensor } from "../tensor";
 import { kernels } from "../backend";
 import { unaryCode, binaryCode, UNARY_INT_OK, BINARY_BOOL_OUT, type UnaryOp, type BinaryOp } from "../backend/kernels";
-import { allocBuffer, isFloat, promote, promoteScalar, checkDType, type DType } from "../dtype";
+import { allocUninitialized, isFloat, promote, promoteScalar, checkDType, type DType } from "../dtype";
 import { record } from "../autograd";
 import { broadcastShapes, sameShape } from "../shape";
 import { DTypeError, ValueError } from "../errors";
@@ -12,10 +12,11 @@ import { sumTo } from "./reduce";
 
 export type TensorLike = Tensor | number | boolean;
 
+/** A result every element of which the kernel writes (so its storage is not cleared first). */
 function empty(dtype: DType, shape: number[]): Tensor {
   let n = 1;
   for (const d of shape) n *= d;
-  return fromBuffer(allocBuffer(dtype, n), shape);
+  return fromBuffer(allocUninitialized(dtype, n), shape);
 }
 
 /** x converted to dtype; differentiable between float dtypes. */

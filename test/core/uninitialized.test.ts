@@ -1,0 +1,53 @@
+// Elementwise results are stored in buffers that are not cleared first. With the fill
+// switched on, every such buffer starts as NaN (0x5a for integers), so a kernel that left
+// an element unwritten would change the result: here every elementwise kernel, forward
+// and backward, on tensors large enough to take that path, with and without broadcasting.
+import { strict as assert } from "node:assert";
+import { forEachBackend } from "../helpers";
+import { manualSeed, randn, tensor, where, type Tensor } from "../../core";
+import { UNARY, BINARY } from "../../core/backend/kernels";
+import { allocUninitialized, setFillUninitialized } from "../../core/dtype";
+import { unaryOp, binaryOp, cast } from "../../core/ops/elementwise";
+
+function bits(t: Tensor): number[] {
+  return Array.from(t.dataSync() as ArrayLike<number>, (v) => (Number.isNaN(v) ? -12345.678 : v));
+}
+
+forEachBackend("storage that is not cleared", () => {
+  afterEach(() => setFillUninitialized(false));
+
+  it("every elementwise kernel writes every element of its result and of its gradient", () => {
+    const run = () => {
+      const out: number[][] = [];
+      const x = randn([200, 200]).mul(2).add(0.25).detach().requiresGrad_(true);
+      const row = randn([200]).abs().add(0.5), col = randn([200, 1]);
+      for (const name of UNARY) {
+        const y = unaryOp(name, x, name === "clamp" ? -1 : name === "leakyRelu" || name === "elu" ? 0.1 : name === "softplus" ? 1 : name === "powScalar" ? 3 : name === "heaviside" ? 0.5 : -1,
+          name === "softplus" ? 20 : name === "clamp" || name === "hardtanh" ? 1 : 0);
+        x.grad = null;
+        y.sum().backward();
+        out.push(bits(y), bits(x.grad!));
+      }
+      for (const name of BINARY) {
+        out.push(bits(binaryOp(name, x.detach(), row)), bits(binaryOp(name, col, x.detach())));
+      }
+      out.push(bits(where(x.detach().gt(0), x.detach(), col)), bits(cast(x.detach(), "int32")), bits(cast(x.detach().gt(0), "float64")));
+      return out;
+    };
+    manualSeed(7);
+    const plain = run();
+    setFillUninitialized(true);
+    manualSeed(7);
+    const filled = run();
+    assert.equal(filled.length, plain.length);
+    for (let i = 0; i < plain.length; i++) assert.deepEqual(filled[i], plain[i], `result ${i}`);
+  });
+
+  it("the fill is on when asked for, so the test above can fail", () => {
+    setFillUninitialized(true);
+    const big = tensor(new Array(40000).fill(1)).add(0); // 160 kB: the uncleared path
+    assert.ok(big.dataSync().every((v: number) => v === 1));
+    assert.ok(Number.isNaN(allocUninitialized("float32", 40000)[123]));
+    assert.equal(allocUninitialized("int32", 40000)[5], 0x5a5a5a5a);
+  });
+});
