@@ -17,7 +17,8 @@
         "src/pool.cc",
         "src/indexing.cc",
         "src/optim.cc",
-        "src/scratch.cc"
+        "src/scratch.cc",
+        "src/winograd.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

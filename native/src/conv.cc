@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <cstring>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "args.h"
 #include "gemm.h"
 #include "scratch.h"
 #include "threadpool.h"
+#include "winograd.h"
 
 namespace gradlab {
 
@@ -199,9 +201,20 @@ void gemmAny(bool serial, bool ta, bool tb, int64_t M, int64_t N, int64_t K, con
   else gemmCore(ta, tb, M, N, K, T(1), A, lda, B, ldb, beta, C, ldc);
 }
 
+// 3x3, stride 1, no dilation or groups, float32, with enough channels for the channel
+// products to dominate: Winograd F(2x2, 3x3) (winograd.h). Padding up to 2 keeps the
+// backward pass (a 3x3 convolution padded 2 - p) on the same path.
+inline bool useWinograd(const Geom& g) {
+  return g.KH == 3 && g.KW == 3 && g.sH == 1 && g.sW == 1 && g.dH == 1 && g.dW == 1 && g.G == 1 && g.pH <= 2 && g.pW <= 2 &&
+         g.C >= 16 && g.OC >= 16;
+}
+
 template <class T>
 void convForward(const Geom& g, const T* x, const T* w, T* y) {
   if (g.N == 0) return;
+  if constexpr (std::is_same<T, float>::value) {
+    if (useWinograd(g)) return winogradConv3x3({g.N, g.C, g.H, g.W, g.OC, g.OH, g.OW, g.pH, g.pW}, x, w, y);
+  }
   if (isPointwise(g)) {
     for (int64_t n = 0; n < g.N; n++)
       for (int64_t grp = 0; grp < g.G; grp++)
@@ -224,6 +237,17 @@ void convForward(const Geom& g, const T* x, const T* w, T* y) {
 
 template <class T>
 void convBackwardInput(const Geom& g, const T* dy, const T* w, T* dx) {
+  if constexpr (std::is_same<T, float>::value) {
+    // dx is dy convolved with the filters turned 180 degrees and their channels swapped,
+    // padded 2 - p: the forward Winograd path, from OC channels to C.
+    if (useWinograd(g) && g.N > 0) {
+      std::vector<float> flipped(static_cast<size_t>(g.wN));
+      for (int64_t k = 0; k < g.OC; k++)
+        for (int64_t c = 0; c < g.C; c++)
+          for (int64_t i = 0; i < 9; i++) flipped[(c * g.OC + k) * 9 + i] = w[(k * g.C + c) * 9 + (8 - i)];
+      return winogradConv3x3({g.N, g.OC, g.OH, g.OW, g.C, g.H, g.W, 2 - g.pH, 2 - g.pW}, dy, flipped.data(), dx);
+    }
+  }
   std::fill(dx, dx + g.xN, T(0));
   if (g.N == 0) return;
   if (isPointwise(g)) {

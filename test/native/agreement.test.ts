@@ -121,6 +121,12 @@ describe("native agrees with the TypeScript reference", function () {
     [4, 6, 11, 9, 8, 3, 2, 2, 1, 1, 0, 2, 1, 2],
     [3, 16, 8, 8, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1],
     [2, 8, 9, 9, 8, 3, 3, 2, 2, 1, 1, 1, 1, 8],
+    // float32 3x3 stride 1 with ≥ 16 channels takes Winograd F(2x2, 3x3): odd sizes (clipped
+    // tiles), no padding, padding 2 (its backward is padded 0), a 1x1 image, many chunks.
+    [5, 16, 9, 7, 24, 3, 3, 1, 1, 0, 0, 1, 1, 1],
+    [3, 17, 6, 11, 16, 3, 3, 1, 1, 2, 2, 1, 1, 1],
+    [2, 16, 1, 1, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1],
+    [33, 16, 5, 5, 20, 3, 3, 1, 1, 1, 0, 1, 1, 1],
   ];
   for (const [N, C, H, W, OC, KH, KW, sH, sW, pH, pW, dH, dW, G] of convCases) {
     it(`conv2d forward and both backwards: x (${N},${C},${H},${W}) w (${OC},${C / G},${KH},${KW}) stride ${sH},${sW} groups ${G}`, () => {

@@ -1,0 +1,142 @@
+#include "winograd.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "gemm.h"
+#include "scratch.h"
+#include "threadpool.h"
+
+namespace gradlab {
+
+namespace {
+
+// A chunk of images' transformed inputs and products (16 planes of each): large enough
+// that the 16 channel products are GEMMs worth their packing, small enough for L2/L3,
+// and at least 4 chunks a thread so the threads finish together.
+constexpr int64_t kChunkBytes = 4ll << 20;
+
+// U[xi][k][c] = (G f G^T)[xi] for the filter f = w[k][c], G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1].
+void transformFilters(const WinogradGeom& g, const float* w, float* U) {
+  const int64_t KC = g.K * g.C;
+  parallel_for(KC, 1024, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; i++) {
+      const float* f = w + i * 9;
+      float t[4][3];
+      for (int j = 0; j < 3; j++) {
+        const float f0 = f[j], f1 = f[3 + j], f2 = f[6 + j];
+        t[0][j] = f0;
+        t[1][j] = 0.5f * (f0 + f1 + f2);
+        t[2][j] = 0.5f * (f0 - f1 + f2);
+        t[3][j] = f2;
+      }
+      for (int r = 0; r < 4; r++) {
+        const float a = t[r][0], b1 = t[r][1], c = t[r][2];
+        const float u[4] = {a, 0.5f * (a + b1 + c), 0.5f * (a - b1 + c), c};
+        for (int s = 0; s < 4; s++) U[(r * 4 + s) * KC + i] = u[s];
+      }
+    }
+  });
+}
+
+// V[xi][c][t] = (B^T d B)[xi] for the 4x4 input patch d under tile t of images n0..n0+nb,
+// B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. Outside the image, d is 0 (the padding).
+void transformInput(const WinogradGeom& g, const float* x, int64_t n0, int64_t nb, int64_t TH, int64_t TW, float* V) {
+  const int64_t Pc = nb * TH * TW, CP = g.C * Pc;
+  for (int64_t nl = 0; nl < nb; nl++) {
+    for (int64_t c = 0; c < g.C; c++) {
+      const float* plane = x + ((n0 + nl) * g.C + c) * g.H * g.W;
+      float* v = V + c * Pc + nl * TH * TW;
+      for (int64_t th = 0; th < TH; th++) {
+        const int64_t ih0 = 2 * th - g.pH;
+        for (int64_t tw = 0; tw < TW; tw++) {
+          const int64_t iw0 = 2 * tw - g.pW;
+          float d[4][4];
+          if (ih0 >= 0 && ih0 + 3 < g.H && iw0 >= 0 && iw0 + 3 < g.W) {
+            for (int r = 0; r < 4; r++)
+              for (int s = 0; s < 4; s++) d[r][s] = plane[(ih0 + r) * g.W + iw0 + s];
+          } else {
+            for (int r = 0; r < 4; r++)
+              for (int s = 0; s < 4; s++) {
+                const int64_t ih = ih0 + r, iw = iw0 + s;
+                d[r][s] = ih >= 0 && ih < g.H && iw >= 0 && iw < g.W ? plane[ih * g.W + iw] : 0.0f;
+              }
+          }
+          float t[4][4];
+          for (int s = 0; s < 4; s++) {
+            t[0][s] = d[0][s] - d[2][s];
+            t[1][s] = d[1][s] + d[2][s];
+            t[2][s] = d[2][s] - d[1][s];
+            t[3][s] = d[1][s] - d[3][s];
+          }
+          float* out = v + th * TW + tw;
+          for (int r = 0; r < 4; r++) {
+            out[(r * 4 + 0) * CP] = t[r][0] - t[r][2];
+            out[(r * 4 + 1) * CP] = t[r][1] + t[r][2];
+            out[(r * 4 + 2) * CP] = t[r][2] - t[r][1];
+            out[(r * 4 + 3) * CP] = t[r][1] - t[r][3];
+          }
+        }
+      }
+    }
+  }
+}
+
+// y tile = A^T m A for the 16 products m of tile t, A^T = [1 1 1 0; 0 1 -1 -1]; the tiles
+// cover the output exactly, those on the far edges clipped.
+void transformOutput(const WinogradGeom& g, const float* M, int64_t n0, int64_t nb, int64_t TH, int64_t TW, float* y) {
+  const int64_t Pc = nb * TH * TW, KP = g.K * Pc;
+  for (int64_t nl = 0; nl < nb; nl++) {
+    for (int64_t k = 0; k < g.K; k++) {
+      const float* mk = M + k * Pc + nl * TH * TW;
+      float* plane = y + ((n0 + nl) * g.K + k) * g.OH * g.OW;
+      for (int64_t th = 0; th < TH; th++) {
+        for (int64_t tw = 0; tw < TW; tw++) {
+          const float* m = mk + th * TW + tw;
+          float a[2][4];
+          for (int s = 0; s < 4; s++) {
+            const float m0 = m[(0 * 4 + s) * KP], m1 = m[(1 * 4 + s) * KP], m2 = m[(2 * 4 + s) * KP], m3 = m[(3 * 4 + s) * KP];
+            a[0][s] = m0 + m1 + m2;
+            a[1][s] = m1 - m2 - m3;
+          }
+          for (int r = 0; r < 2; r++) {
+            const int64_t oh = 2 * th + r;
+            if (oh >= g.OH) break;
+            float* row = plane + oh * g.OW + 2 * tw;
+            row[0] = a[r][0] + a[r][1] + a[r][2];
+            if (2 * tw + 1 < g.OW) row[1] = a[r][1] - a[r][2] - a[r][3];
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void winogradConv3x3(const WinogradGeom& g, const float* x, const float* w, float* y) {
+  if (g.N == 0) return;
+  const int64_t TH = (g.OH + 1) / 2, TW = (g.OW + 1) / 2, T = TH * TW;
+  std::vector<float> U(static_cast<size_t>(16 * g.K * g.C));
+  transformFilters(g, w, U.data());
+  const int64_t perImage = 16 * (g.C + g.K) * T * static_cast<int64_t>(sizeof(float));
+  const int64_t fair = (g.N + 4 * numThreads() - 1) / (4 * numThreads());
+  const int64_t nb = std::max<int64_t>(1, std::min({g.N, fair, kChunkBytes / std::max<int64_t>(perImage, 1)}));
+  const int64_t chunks = (g.N + nb - 1) / nb;
+  auto chunk = [&](int64_t c) {
+    const int64_t n0 = c * nb, m = std::min(nb, g.N - n0), Pc = m * T;
+    Scratch<float> V(0, 16 * g.C * Pc), M(1, 16 * g.K * Pc);
+    transformInput(g, x, n0, m, TH, TW, V.data());
+    for (int xi = 0; xi < 16; xi++)
+      gemmSerial(false, false, g.K, Pc, g.C, 1.0f, U.data() + xi * g.K * g.C, g.C, V.data() + xi * g.C * Pc, Pc, 0.0f,
+                 M.data() + xi * g.K * Pc, Pc);
+    transformOutput(g, M.data(), n0, m, TH, TW, y);
+  };
+  // Chunks in parallel, each with a single-threaded GEMM (as the im2col path does).
+  SerialBlasScope serial;
+  parallel_for(chunks, 1, [&](int64_t b, int64_t e) {
+    for (int64_t c = b; c < e; c++) chunk(c);
+  });
+}
+
+}  // namespace gradlab
