@@ -272,6 +272,9 @@ void convBackwardInput(const Geom& g, const T* dy, const T* w, T* dx) {
 
 template <class T>
 void convBackwardWeight(const Geom& g, const T* x, const T* dy, T* dw) {
+  if constexpr (std::is_same<T, float>::value) {
+    if (useWinograd(g)) return winogradWeightGrad3x3({g.N, g.C, g.H, g.W, g.OC, g.OH, g.OW, g.pH, g.pW}, x, dy, dw);
+  }
   if (g.N == 0) {
     std::fill(dw, dw + g.wN, T(0));
     return;

@@ -112,16 +112,105 @@ void transformOutput(const WinogradGeom& g, const float* M, int64_t n0, int64_t 
   }
 }
 
+// The weight gradient is the transpose of the forward map in the filter: per tile,
+// dW += G^T [(A dY A^T) ⊙ (B^T d B)] G, summed over tiles in the transformed domain, where
+// one GEMM per position adds up all tiles. Here: U[xi][k][t] = (A a A^T)[xi] for the 2x2
+// block a of dy under tile t (0 past the edge), A = [1 0; 1 1; 1 -1; 0 -1].
+void transformGrad(const WinogradGeom& g, const float* dy, int64_t n0, int64_t nb, int64_t TH, int64_t TW, float* U) {
+  const int64_t Pc = nb * TH * TW, KP = g.K * Pc;
+  for (int64_t nl = 0; nl < nb; nl++) {
+    for (int64_t k = 0; k < g.K; k++) {
+      const float* plane = dy + ((n0 + nl) * g.K + k) * g.OH * g.OW;
+      float* u = U + k * Pc + nl * TH * TW;
+      for (int64_t th = 0; th < TH; th++) {
+        for (int64_t tw = 0; tw < TW; tw++) {
+          float a[2][2];
+          for (int r = 0; r < 2; r++)
+            for (int s = 0; s < 2; s++) {
+              const int64_t oh = 2 * th + r, ow = 2 * tw + s;
+              a[r][s] = oh < g.OH && ow < g.OW ? plane[oh * g.OW + ow] : 0.0f;
+            }
+          const float rows[4][2] = {{a[0][0], a[0][1]}, {a[0][0] + a[1][0], a[0][1] + a[1][1]},
+                                    {a[0][0] - a[1][0], a[0][1] - a[1][1]}, {-a[1][0], -a[1][1]}};
+          float* out = u + th * TW + tw;
+          for (int r = 0; r < 4; r++) {
+            const float p = rows[r][0], q = rows[r][1];
+            out[(r * 4 + 0) * KP] = p;
+            out[(r * 4 + 1) * KP] = p + q;
+            out[(r * 4 + 2) * KP] = p - q;
+            out[(r * 4 + 3) * KP] = -q;
+          }
+        }
+      }
+    }
+  }
+}
+
+// dw[k][c] = G^T m G for the 16 sums m of (k, c), G^T = [1 .5 .5 0; 0 .5 -.5 0; 0 .5 .5 1].
+void transformWeightGrad(const WinogradGeom& g, const float* M, float* dw) {
+  const int64_t KC = g.K * g.C;
+  for (int64_t i = 0; i < KC; i++) {
+    float t[3][4];
+    for (int s = 0; s < 4; s++) {
+      const float m0 = M[(0 * 4 + s) * KC + i], m1 = M[(1 * 4 + s) * KC + i], m2 = M[(2 * 4 + s) * KC + i], m3 = M[(3 * 4 + s) * KC + i];
+      t[0][s] = m0 + 0.5f * (m1 + m2);
+      t[1][s] = 0.5f * (m1 - m2);
+      t[2][s] = 0.5f * (m1 + m2) + m3;
+    }
+    float* f = dw + i * 9;
+    for (int r = 0; r < 3; r++) {
+      f[r * 3 + 0] = t[r][0] + 0.5f * (t[r][1] + t[r][2]);
+      f[r * 3 + 1] = 0.5f * (t[r][1] - t[r][2]);
+      f[r * 3 + 2] = 0.5f * (t[r][1] + t[r][2]) + t[r][3];
+    }
+  }
+}
+
+// Images per chunk: see kChunkBytes.
+int64_t imagesPerChunk(const WinogradGeom& g, int64_t tiles) {
+  const int64_t perImage = 16 * (g.C + g.K) * tiles * static_cast<int64_t>(sizeof(float));
+  const int64_t fair = (g.N + 4 * numThreads() - 1) / (4 * numThreads());
+  return std::max<int64_t>(1, std::min({g.N, fair, kChunkBytes / std::max<int64_t>(perImage, 1)}));
+}
+
 }  // namespace
+
+void winogradWeightGrad3x3(const WinogradGeom& g, const float* x, const float* dy, float* dw) {
+  const int64_t KC = g.K * g.C;
+  if (g.N == 0) {
+    std::fill(dw, dw + KC * 9, 0.0f);
+    return;
+  }
+  const int64_t TH = (g.OH + 1) / 2, TW = (g.OW + 1) / 2, T = TH * TW;
+  const int64_t nb = imagesPerChunk(g, T), chunks = (g.N + nb - 1) / nb;
+  // Each chunk sums into its own 16 x K x C block; the blocks are added in chunk order, so
+  // the result does not depend on the number of threads.
+  std::vector<float> partial(static_cast<size_t>(chunks * 16 * KC));
+  {
+    SerialBlasScope serial;
+    parallel_for(chunks, 1, [&](int64_t b, int64_t e) {
+      for (int64_t c = b; c < e; c++) {
+        const int64_t n0 = c * nb, m = std::min(nb, g.N - n0), Pc = m * T;
+        Scratch<float> V(0, 16 * g.C * Pc), U(1, 16 * g.K * Pc);
+        transformInput(g, x, n0, m, TH, TW, V.data());
+        transformGrad(g, dy, n0, m, TH, TW, U.data());
+        for (int xi = 0; xi < 16; xi++)
+          gemmSerial(false, true, g.K, g.C, Pc, 1.0f, U.data() + xi * g.K * Pc, Pc, V.data() + xi * g.C * Pc, Pc, 0.0f,
+                     partial.data() + (c * 16 + xi) * KC, g.C);
+      }
+    });
+  }
+  for (int64_t c = 1; c < chunks; c++)
+    for (int64_t i = 0; i < 16 * KC; i++) partial[i] += partial[c * 16 * KC + i];
+  transformWeightGrad(g, partial.data(), dw);
+}
 
 void winogradConv3x3(const WinogradGeom& g, const float* x, const float* w, float* y) {
   if (g.N == 0) return;
   const int64_t TH = (g.OH + 1) / 2, TW = (g.OW + 1) / 2, T = TH * TW;
   std::vector<float> U(static_cast<size_t>(16 * g.K * g.C));
   transformFilters(g, w, U.data());
-  const int64_t perImage = 16 * (g.C + g.K) * T * static_cast<int64_t>(sizeof(float));
-  const int64_t fair = (g.N + 4 * numThreads() - 1) / (4 * numThreads());
-  const int64_t nb = std::max<int64_t>(1, std::min({g.N, fair, kChunkBytes / std::max<int64_t>(perImage, 1)}));
+  const int64_t nb = imagesPerChunk(g, T);
   const int64_t chunks = (g.N + nb - 1) / nb;
   auto chunk = [&](int64_t c) {
     const int64_t n0 = c * nb, m = std::min(nb, g.N - n0), Pc = m * T;

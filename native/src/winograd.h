@@ -1,7 +1,8 @@
 // 3x3 stride-1 convolution by Winograd's minimal filtering F(2x2, 3x3): 16 products of
 // channel matrices per 2x2 output tile instead of 36 multiply-adds per output, 2.25 times
 // less arithmetic than im2col + GEMM (Lavin & Gray, "Fast Algorithms for Convolutional
-// Neural Networks", 2016). Used for float32 convolutions with enough channels.
+// Neural Networks", 2016). Used for float32 convolutions with enough channels, forward
+// and both gradients.
 #pragma once
 #include <cstdint>
 
@@ -15,5 +16,8 @@ struct WinogradGeom {
 
 // y[N,K,OH,OW] = cross-correlation of x[N,C,H,W] with w[K,C,3,3]; every element of y is written.
 void winogradConv3x3(const WinogradGeom& g, const float* x, const float* w, float* y);
+
+// dw[K,C,3,3] = the gradient of that convolution's filters for the output gradient dy[N,K,OH,OW]; dw is overwritten.
+void winogradWeightGrad3x3(const WinogradGeom& g, const float* x, const float* dy, float* dw);
 
 }  // namespace gradlab
