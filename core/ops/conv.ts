@@ -3,7 +3,7 @@
 import { Tensor } from "../tensor";
 import { kernels } from "../backend";
 import type { FloatBuffer } from "../backend/kernels";
-import { allocBuffer, isFloat } from "../dtype";
+import { allocUninitialized, isFloat } from "../dtype";
 import { record } from "../autograd";
 import { numel } from "../shape";
 import { ShapeError, DTypeError, ValueError, fmtShape } from "../errors";
@@ -60,17 +60,17 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts
   }
   const p = [N, C, H, W, OC, KH, KW, OH, OW, sH, sW, pH, pW, dH, dW, groups];
   const shape = [N, OC, OH, OW];
-  const out = fromBuffer(allocBuffer(input.dtype, numel(shape)), shape);
+  const out = fromBuffer(allocUninitialized(input.dtype, numel(shape)), shape);
   kernels().conv2d(input.data as FloatBuffer, weight.data as FloatBuffer, out.data as FloatBuffer, p);
   const y = record(op, [input, weight], out, (g) => {
     let dx: Tensor | null = null;
     let dw: Tensor | null = null;
     if (input.requiresGrad) {
-      dx = fromBuffer(allocBuffer(g.dtype, input.numel), input.shape.slice());
+      dx = fromBuffer(allocUninitialized(g.dtype, input.numel), input.shape.slice());
       kernels().conv2dBackwardInput(g.data as FloatBuffer, weight.data as FloatBuffer, dx.data as FloatBuffer, p);
     }
     if (weight.requiresGrad) {
-      dw = fromBuffer(allocBuffer(g.dtype, weight.numel), weight.shape.slice());
+      dw = fromBuffer(allocUninitialized(g.dtype, weight.numel), weight.shape.slice());
       kernels().conv2dBackwardWeight(input.data as FloatBuffer, g.data as FloatBuffer, dw.data as FloatBuffer, p);
     }
     return [dx, dw];

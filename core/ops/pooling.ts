@@ -2,7 +2,7 @@
 import { Tensor } from "../tensor";
 import { kernels } from "../backend";
 import type { FloatBuffer } from "../backend/kernels";
-import { allocBuffer } from "../dtype";
+import { allocUninitialized } from "../dtype";
 import { record } from "../autograd";
 import { numel } from "../shape";
 import { ShapeError, ValueError, fmtShape } from "../errors";
@@ -45,11 +45,11 @@ function geometry(x: Tensor, o: Pool2dOptions, op: string): { params: number[]; 
 /** The maximum of each window; the gradient goes to each window's winner. */
 export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   const { params, shape } = geometry(x, opts, "maxPool2d");
-  const out = fromBuffer(allocBuffer(x.dtype, numel(shape)), shape);
-  const argmax = new Int32Array(out.numel);
+  const out = fromBuffer(allocUninitialized(x.dtype, numel(shape)), shape);
+  const argmax = allocUninitialized("int32", out.numel) as Int32Array;
   kernels().maxPool2d(x.data as FloatBuffer, out.data as FloatBuffer, argmax, params);
   return record("maxPool2d", [x], out, (g) => {
-    const dx = fromBuffer(allocBuffer(g.dtype, x.numel), x.shape.slice());
+    const dx = fromBuffer(allocUninitialized(g.dtype, x.numel), x.shape.slice());
     kernels().maxPool2dBackward(g.data as FloatBuffer, argmax, dx.data as FloatBuffer, params);
     return [dx];
   });
@@ -60,10 +60,10 @@ export function avgPool2d(x: Tensor, opts: AvgPool2dOptions): Tensor {
   const { params, shape } = geometry(x, opts, "avgPool2d");
   if ((opts.dilation ?? 1) !== 1) throw new ValueError("avgPool2d: dilation is not supported (as in PyTorch)");
   const include = opts.countIncludePad ?? true;
-  const out = fromBuffer(allocBuffer(x.dtype, numel(shape)), shape);
+  const out = fromBuffer(allocUninitialized(x.dtype, numel(shape)), shape);
   kernels().avgPool2d(x.data as FloatBuffer, out.data as FloatBuffer, params, include);
   return record("avgPool2d", [x], out, (g) => {
-    const dx = fromBuffer(allocBuffer(g.dtype, x.numel), x.shape.slice());
+    const dx = fromBuffer(allocUninitialized(g.dtype, x.numel), x.shape.slice());
     kernels().avgPool2dBackward(g.data as FloatBuffer, dx.data as FloatBuffer, params, include);
     return [dx];
   });

@@ -1,10 +1,10 @@
-// Elementwise results are stored in buffers that are not cleared first. With the fill
+// Elementwise, convolution and pooling results are stored in buffers that are not cleared first. With the fill
 // switched on, every such buffer starts as NaN (0x5a for integers), so a kernel that left
 // an element unwritten would change the result: here every elementwise kernel, forward
 // and backward, on tensors large enough to take that path, with and without broadcasting.
 import { strict as assert } from "node:assert";
 import { forEachBackend } from "../helpers";
-import { manualSeed, randn, tensor, where, type Tensor } from "../../core";
+import { F, manualSeed, randn, tensor, where, type Tensor } from "../../core";
 import { UNARY, BINARY } from "../../core/backend/kernels";
 import { allocUninitialized, setFillUninitialized } from "../../core/dtype";
 import { unaryOp, binaryOp, cast } from "../../core/ops/elementwise";
@@ -40,6 +40,40 @@ forEachBackend("storage that is not cleared", () => {
     manualSeed(7);
     const filled = run();
     assert.equal(filled.length, plain.length);
+    for (let i = 0; i < plain.length; i++) assert.deepEqual(filled[i], plain[i], `result ${i}`);
+  });
+
+  it("convolutions (im2col and Winograd paths) and pooling write every element, forward and backward", () => {
+    const run = () => {
+      const out: number[][] = [];
+      const cases: [number[], number[], Record<string, unknown>][] = [
+        // Each result is over 64 kB, so it takes the uncleared path.
+        [[8, 16, 15, 13], [20, 16, 3, 3], { padding: 1 }],           // Winograd, odd sizes
+        [[4, 16, 14, 16], [20, 16, 3, 3], { padding: 1 }],           // Winograd, even sizes
+        [[6, 16, 17, 17], [16, 16, 3, 3], { padding: 0 }],
+        [[6, 6, 40, 40], [8, 3, 3, 2], { stride: [2, 1], groups: 2, padding: [1, 0] }], // im2col
+        [[4, 3, 48, 48], [4, 3, 5, 5], { dilation: 2, padding: 3 }],
+      ];
+      for (const [xs, ws, o] of cases) {
+        const x = randn(xs, { requiresGrad: true }), w = randn(ws, { requiresGrad: true });
+        const y = F.conv2d(x, w, null, o as any);
+        y.mul(y).sum().backward();
+        out.push(bits(y), bits(x.grad!), bits(w.grad!));
+      }
+      const a = randn([8, 16, 30, 30], { requiresGrad: true });
+      for (const y of [F.maxPool2d(a, { kernelSize: 2 }), F.maxPool2d(a, { kernelSize: 3, stride: 2, padding: 1 }),
+        F.avgPool2d(a, { kernelSize: 3, stride: 2, padding: 1 })]) {
+        a.grad = null;
+        y.mul(y).sum().backward();
+        out.push(bits(y), bits(a.grad!));
+      }
+      return out;
+    };
+    manualSeed(3);
+    const plain = run();
+    setFillUninitialized(true);
+    manualSeed(3);
+    const filled = run();
     for (let i = 0; i < plain.length; i++) assert.deepEqual(filled[i], plain[i], `result ${i}`);
   });
 
