@@ -12,6 +12,7 @@
 #endif
 
 #include "args.h"
+#include "scratch.h"
 #include "threadpool.h"
 
 #ifdef GRADLAB_OPENBLAS
@@ -69,7 +70,7 @@ void packBPanel(bool tb, const T* B, int64_t ldb, int64_t k0, int64_t kc, int64_
 
 template <class T>
 inline void microKernel(int64_t kc, const T* __restrict a, const T* __restrict b, T* __restrict C, int64_t ldc, int64_t rows,
-                        int64_t cols, T alpha) {
+                        int64_t cols, T alpha, bool overwrite) {
   constexpr int MR = Tile<T>::MR, NR = Tile<T>::NR;
   T acc[MR][NR];
   for (int r = 0; r < MR; r++)
@@ -82,13 +83,8 @@ inline void microKernel(int64_t kc, const T* __restrict a, const T* __restrict b
     a += MR;
     b += NR;
   }
-  if (rows == MR && cols == NR) {
-    for (int r = 0; r < MR; r++)
-      for (int c = 0; c < NR; c++) C[r * ldc + c] += alpha * acc[r][c];
-  } else {
-    for (int64_t r = 0; r < rows; r++)
-      for (int64_t c = 0; c < cols; c++) C[r * ldc + c] += alpha * acc[r][c];
-  }
+  for (int64_t r = 0; r < rows; r++)
+    for (int64_t c = 0; c < cols; c++) C[r * ldc + c] = (overwrite ? T(0) : C[r * ldc + c]) + alpha * acc[r][c];
 }
 
 #if defined(__AVX512F__)
@@ -96,7 +92,7 @@ inline void microKernel(int64_t kc, const T* __restrict a, const T* __restrict b
 // (the packed panels are zero-padded) and stored through masks.
 template <>
 inline void microKernel<float>(int64_t kc, const float* __restrict a, const float* __restrict b, float* __restrict C, int64_t ldc,
-                               int64_t rows, int64_t cols, float alpha) {
+                               int64_t rows, int64_t cols, float alpha, bool overwrite) {
   constexpr int MR = Tile<float>::MR;
   __m512 lo[MR], hi[MR];
 #pragma GCC unroll 12
@@ -115,24 +111,26 @@ inline void microKernel<float>(int64_t kc, const float* __restrict a, const floa
   const __m512 al = _mm512_set1_ps(alpha);
   const __mmask16 mlo = cols >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << cols) - 1);
   const __mmask16 mhi = cols >= 32 ? __mmask16(0xFFFF) : cols <= 16 ? __mmask16(0) : __mmask16((1u << (cols - 16)) - 1);
+  // With beta = 0 the first block of K overwrites C instead of reading it back.
+  const __mmask16 rlo = overwrite ? __mmask16(0) : mlo, rhi = overwrite ? __mmask16(0) : mhi;
   for (int64_t r = 0; r < rows; r++) {
     float* c = C + r * ldc;
-    _mm512_mask_storeu_ps(c, mlo, _mm512_fmadd_ps(al, lo[r], _mm512_maskz_loadu_ps(mlo, c)));
-    _mm512_mask_storeu_ps(c + 16, mhi, _mm512_fmadd_ps(al, hi[r], _mm512_maskz_loadu_ps(mhi, c + 16)));
+    _mm512_mask_storeu_ps(c, mlo, _mm512_fmadd_ps(al, lo[r], _mm512_maskz_loadu_ps(rlo, c)));
+    _mm512_mask_storeu_ps(c + 16, mhi, _mm512_fmadd_ps(al, hi[r], _mm512_maskz_loadu_ps(rhi, c + 16)));
   }
 }
 #endif
 
 // C[mc x nc] += alpha * Ap * Bp for one packed block.
 template <class T>
-void macroKernel(int64_t mc, int64_t nc, int64_t kc, const T* Ap, const T* Bp, T* C, int64_t ldc, T alpha) {
+void macroKernel(int64_t mc, int64_t nc, int64_t kc, const T* Ap, const T* Bp, T* C, int64_t ldc, T alpha, bool overwrite) {
   constexpr int MR = Tile<T>::MR, NR = Tile<T>::NR;
   for (int64_t jp = 0; jp < nc; jp += NR) {
     int64_t cols = std::min<int64_t>(NR, nc - jp);
     const T* b = Bp + (jp / NR) * kc * NR;
     for (int64_t ip = 0; ip < mc; ip += MR) {
       int64_t rows = std::min<int64_t>(MR, mc - ip);
-      microKernel<T>(kc, Ap + (ip / MR) * kc * MR, b, C + ip * ldc + jp, ldc, rows, cols, alpha);
+      microKernel<T>(kc, Ap + (ip / MR) * kc * MR, b, C + ip * ldc + jp, ldc, rows, cols, alpha, overwrite);
     }
   }
 }
@@ -146,18 +144,18 @@ void macroKernel(int64_t mc, int64_t nc, int64_t kc, const T* Ap, const T* Bp, T
 #endif
 
 GRADLAB_CLONES
-void macroKernelF(int64_t mc, int64_t nc, int64_t kc, const float* Ap, const float* Bp, float* C, int64_t ldc, float alpha) {
-  macroKernel<float>(mc, nc, kc, Ap, Bp, C, ldc, alpha);
+void macroKernelF(int64_t mc, int64_t nc, int64_t kc, const float* Ap, const float* Bp, float* C, int64_t ldc, float alpha, bool overwrite) {
+  macroKernel<float>(mc, nc, kc, Ap, Bp, C, ldc, alpha, overwrite);
 }
 GRADLAB_CLONES
-void macroKernelD(int64_t mc, int64_t nc, int64_t kc, const double* Ap, const double* Bp, double* C, int64_t ldc, double alpha) {
-  macroKernel<double>(mc, nc, kc, Ap, Bp, C, ldc, alpha);
+void macroKernelD(int64_t mc, int64_t nc, int64_t kc, const double* Ap, const double* Bp, double* C, int64_t ldc, double alpha, bool overwrite) {
+  macroKernel<double>(mc, nc, kc, Ap, Bp, C, ldc, alpha, overwrite);
 }
-inline void macro(int64_t mc, int64_t nc, int64_t kc, const float* Ap, const float* Bp, float* C, int64_t ldc, float alpha) {
-  macroKernelF(mc, nc, kc, Ap, Bp, C, ldc, alpha);
+inline void macro(int64_t mc, int64_t nc, int64_t kc, const float* Ap, const float* Bp, float* C, int64_t ldc, float alpha, bool overwrite) {
+  macroKernelF(mc, nc, kc, Ap, Bp, C, ldc, alpha, overwrite);
 }
-inline void macro(int64_t mc, int64_t nc, int64_t kc, const double* Ap, const double* Bp, double* C, int64_t ldc, double alpha) {
-  macroKernelD(mc, nc, kc, Ap, Bp, C, ldc, alpha);
+inline void macro(int64_t mc, int64_t nc, int64_t kc, const double* Ap, const double* Bp, double* C, int64_t ldc, double alpha, bool overwrite) {
+  macroKernelD(mc, nc, kc, Ap, Bp, C, ldc, alpha, overwrite);
 }
 
 template <class T>
@@ -175,12 +173,15 @@ void portableGemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, co
                   T* C, int64_t ldc, bool threaded) {
   constexpr int MR = Tile<T>::MR, NR = Tile<T>::NR, KC = Tile<T>::KC, NC = Tile<T>::NC;
   if (M == 0 || N == 0) return;
-  scaleC(M, N, beta, C, ldc);
-  if (K == 0 || alpha == T(0)) return;
+  if (K == 0 || alpha == T(0)) return scaleC(M, N, beta, C, ldc);
+  // beta = 0: the first block of K writes C without reading it (C may hold anything).
+  const bool overwrite = beta == T(0);
+  if (!overwrite) scaleC(M, N, beta, C, ldc);
   int nt = threaded ? numThreads() : 1;
   int64_t MC = Tile<T>::MC;
   if (nt > 1 && M < MC * nt) MC = std::max<int64_t>(MR, ((M + nt - 1) / nt + MR - 1) / MR * MR);
-  std::vector<T> Bp(static_cast<size_t>(KC) * ((std::min<int64_t>(NC, N) + NR - 1) / NR) * NR);
+  // Packed panels in per-thread scratch: no allocation or zero-fill per call.
+  Scratch<T> Bp(kGemmPackedB, int64_t(KC) * ((std::min<int64_t>(NC, N) + NR - 1) / NR) * NR);
   for (int64_t jc = 0; jc < N; jc += NC) {
     int64_t nc = std::min<int64_t>(NC, N - jc);
     int64_t npanels = (nc + NR - 1) / NR;
@@ -194,11 +195,11 @@ void portableGemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, co
       else packB(0, npanels);
       int64_t mblocks = (M + MC - 1) / MC;
       auto body = [&](int64_t b, int64_t e) {
-        std::vector<T> Ap(static_cast<size_t>(MC + MR) * kc);
+        Scratch<T> Ap(kGemmPackedA, (MC + MR) * kc);
         for (int64_t ib = b; ib < e; ib++) {
           int64_t i0 = ib * MC, mc = std::min<int64_t>(MC, M - i0);
           packA(ta, A, lda, i0, mc, pc, kc, Ap.data());
-          macro(mc, nc, kc, Ap.data(), Bp.data(), C + i0 * ldc + jc, ldc, alpha);
+          macro(mc, nc, kc, Ap.data(), Bp.data(), C + i0 * ldc + jc, ldc, alpha, overwrite && pc == 0);
         }
       };
       if (threaded) parallel_for(mblocks, 1, body);

@@ -23,8 +23,8 @@ void ScratchSlot::release() {
 }
 
 ScratchSlot& scratch(int slot) {
-  thread_local ScratchSlot slots[2];
-  return slots[slot & 1];
+  thread_local ScratchSlot slots[kScratchSlots];
+  return slots[slot & (kScratchSlots - 1)];
 }
 
 }  // namespace gradlab

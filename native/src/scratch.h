@@ -26,7 +26,10 @@ class ScratchSlot {
   size_t cap_ = 0;
 };
 
-// Two independent slots per thread (a kernel may need two buffers at once).
+// Independent slots per thread: 0 and 1 for kernels (a kernel may need two buffers at
+// once), 2 and 3 for the GEMM's packed panels, which such a kernel calls.
+constexpr int kScratchSlots = 4;
+enum : int { kGemmPackedB = 2, kGemmPackedA = 3 };
 ScratchSlot& scratch(int slot);
 
 // Holds `count` elements of T in a scratch slot for the duration of a scope.
