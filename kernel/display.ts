@@ -17,11 +17,12 @@ function isMimeBundle(o: Record<string, unknown>): boolean {
  * nbconvert before 7 passes inline SVG through lxml's clean_html, which strips every
  * element inside <svg> and leaves an empty figure (nbconvert 7 writes this same <img>).
  */
-function addSvgImage(data: Record<string, unknown>): void {
+export function addSvgImage(data: Record<string, unknown>): Record<string, unknown> {
   const svg = data["image/svg+xml"];
-  if (typeof svg !== "string" || "text/html" in data || !Object.keys(data).some((k) => k.startsWith("application/vnd.gradlab."))) return;
+  if (typeof svg !== "string" || "text/html" in data || !Object.keys(data).some((k) => k.startsWith("application/vnd.gradlab."))) return data;
   const alt = String(data["text/plain"] ?? "figure").split("\n")[0].replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   data["text/html"] = `<img alt="${alt}" src="data:image/svg+xml;base64,${Buffer.from(svg).toString("base64")}">`;
+  return data;
 }
 
 export async function toBundle(value: unknown): Promise<Bundle> {

@@ -163,6 +163,9 @@ function drawGrid(p: Grid): string {
   if (p.title) svg.text(left + (p.cols * cell) / 2, 22, p.title, { "text-anchor": "middle", "font-weight": "bold", "font-size": 12 });
   const zmax = Math.max(...p.z.map(Math.abs).filter(Number.isFinite), 1e-12);
   const rowSum = Array.from({ length: p.rows }, (_, i) => p.z.slice(i * p.cols, (i + 1) * p.cols).reduce((a, b) => a + b, 0));
+  const labels = p.z.map((v) => (p.kind === "confusion" ? fmt(v) : Number(v.toPrecision(2)).toString()));
+  // Every cell is labelled or none is: labels only where they happen to be short would draw a stray pattern.
+  const labelled = cell >= 6 * Math.max(0, ...labels.map((l) => l.length)) + 4;
   for (let i = 0; i < p.rows; i++) {
     for (let j = 0; j < p.cols; j++) {
       const v = p.z[i * p.cols + j];
@@ -171,8 +174,7 @@ function drawGrid(p: Grid): string {
       const fill = p.kind === "confusion" ? css([Math.round(255 - 200 * t), Math.round(255 - 150 * t), 255 - Math.round(60 * t)]) : css(diverging(t));
       svg.rect(left + j * cell, top + i * cell, cell, cell, { fill, stroke: "#fff", "stroke-width": 0.5 });
       const dark = p.kind === "confusion" ? t > 0.6 : Math.abs(t - 0.5) > 0.3;
-      const label = p.kind === "confusion" ? fmt(v) : Number(v.toPrecision(2)).toString();
-      if (cell >= 6 * label.length + 4) svg.text(left + j * cell + cell / 2, top + i * cell + cell / 2 + 4, label, { "text-anchor": "middle", "font-size": 10, fill: dark ? "#fff" : "#000" });
+      if (labelled) svg.text(left + j * cell + cell / 2, top + i * cell + cell / 2 + 4, labels[i * p.cols + j], { "text-anchor": "middle", "font-size": 10, fill: dark ? "#fff" : "#000" });
     }
   }
   const step = Math.ceil(11 / cell);
