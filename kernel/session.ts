@@ -10,6 +10,7 @@ import { createConverter, isCompleteCode, type Converter } from "tslab/dist/conv
 import { fitsRunning, requestStop, viz } from "../core";
 import { toBundle, addSvgImage, type Bundle } from "./display";
 import { mapTraceback } from "./traceback";
+import { expandShorthands } from "./shorthand";
 
 export interface Sink {
   stream(name: "stdout" | "stderr", text: string): void;
@@ -99,7 +100,7 @@ export class Session {
 
   async execute(code: string, sink: Sink, cellName = "cell"): Promise<ExecuteOutcome> {
     this.sink = sink;
-    const converted = this.conv.convert(this.prevDecl, code);
+    const converted = this.conv.convert(this.prevDecl, expandShorthands(code));
     for (const o of converted.sideOutputs ?? []) {
       this.sideModules.delete(o.path);
       this.sideOutputs.set(o.path, o.data);
