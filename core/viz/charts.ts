@@ -6,7 +6,7 @@ import { confusionMatrix as confusionCounts } from "../train/metrics";
 import { VizObject, r4 } from "./base";
 import { MIME, type ChartPayload } from "./schema";
 import { computeStats, histogram as hist, jsonStats, finiteRange, type Numbers } from "./stats";
-import { Svg, axes, bars, legend, PALETTE, fmt } from "./svg";
+import { Svg, axes, bars, legend, legendRows, PALETTE, fmt } from "./svg";
 import { diverging, css } from "./colormap";
 import { ImagesViz } from "./images";
 import type { ImagesPayload } from "./schema";
@@ -128,7 +128,9 @@ export function imshow(t: Tensor, opts: { title?: string; colormap?: "gray" | "d
 function drawChart(p: ChartPayload): string {
   if (p.kind === "heatmap" || p.kind === "confusion") return drawGrid(p as Grid);
   if (p.kind === "line" || p.kind === "scatter") {
-    const svg = new Svg(520, 340);
+    const items = p.series.map((s, i) => ({ name: s.name, color: PALETTE[i % 10] }));
+    const showLegend = p.series.length > 1 || p.series[0]?.name !== "y";
+    const svg = new Svg(520, 340 + (showLegend ? 16 * (legendRows(items, 70, 516) - 1) : 0));
     const xs = p.series.flatMap((s) => s.x), ys = p.series.flatMap((s) => s.y.filter((v) => Number.isFinite(v) && (!p.logY || v > 0)));
     // A margin of 4 % keeps points off the frame (not on a log axis, whose range must stay positive).
     const pad = (r: [number, number], k: number): [number, number] => [r[0] - k * (r[1] - r[0]), r[1] + k * (r[1] - r[0])];
@@ -140,7 +142,7 @@ function drawChart(p: ChartPayload): string {
       if (p.kind === "line") svg.polyline(s.x.map(sc.sx), py, { stroke: c });
       else s.x.forEach((x, j) => { if (Number.isFinite(py[j])) svg.circle(sc.sx(x), py[j], 2.5, { fill: c, "fill-opacity": 0.7 }); });
     });
-    if (p.series.length > 1 || p.series[0]?.name !== "y") legend(svg, 70, 325, p.series.map((s, i) => ({ name: s.name, color: PALETTE[i % 10] })));
+    if (showLegend) legend(svg, 70, 325, items, 516);
     return svg.toString();
   }
   if (p.kind === "histogram") {
