@@ -48,6 +48,7 @@ export class Session {
   private readonly sideModules = new Map<string, NodeJS.Module>();
   private sink: Sink | null = null;
   private cancel: ((e: Error) => void) | null = null;
+  private readonly restoreOutput: (() => void)[] = [];
   /** Asks the user for input; the kernel sets it to an input_request over stdin. */
   inputHandler: (prompt: string, password: boolean) => Promise<string> = async () => {
     throw new Error("input: this front end does not accept input (allow_stdin is false)");
@@ -197,6 +198,8 @@ export class Session {
   captureOutput(): void {
     for (const name of ["stdout", "stderr"] as const) {
       const stream = process[name];
+      const original = stream.write;
+      this.restoreOutput.push(() => { stream.write = original; });
       stream.write = ((chunk: string | Uint8Array, enc?: any, cb?: any) => {
         const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString(typeof enc === "string" ? (enc as BufferEncoding) : "utf8");
         if (this.sink) this.sink.stream(name, text);
@@ -207,7 +210,9 @@ export class Session {
     }
   }
 
+  /** Stops capturing (what captureOutput replaced is put back) and closes the converter. */
   close(): void {
+    for (const restore of this.restoreOutput.splice(0)) restore();
     this.conv.close();
   }
 }
