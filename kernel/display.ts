@@ -16,6 +16,8 @@ function isMimeBundle(o: Record<string, unknown>): boolean {
  * Front ends without the gradlab extension show that first, and it survives HTML export:
  * nbconvert before 7 passes inline SVG through lxml's clean_html, which strips every
  * element inside <svg> and leaves an empty figure (nbconvert 7 writes this same <img>).
+ * The gradlab JupyterLab extension's renderers must therefore rank before text/html
+ * (JupyterLab's HTML renderer has rank 50; a mime extension's default is 100).
  */
 export function addSvgImage(data: Record<string, unknown>): Record<string, unknown> {
   const svg = data["image/svg+xml"];
