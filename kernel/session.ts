@@ -8,8 +8,9 @@ import * as vm from "node:vm";
 import Module from "node:module";
 import { createConverter, isCompleteCode, type Converter } from "tslab/dist/converter";
 import { fitsRunning, requestStop, viz } from "../core";
-import { toBundle, type Bundle } from "./display";
+import { toBundle, addSvgImage, type Bundle } from "./display";
 import { mapTraceback } from "./traceback";
+import { expandShorthands } from "./shorthand";
 
 export interface Sink {
   stream(name: "stdout" | "stderr", text: string): void;
@@ -47,6 +48,7 @@ export class Session {
   private readonly sideModules = new Map<string, NodeJS.Module>();
   private sink: Sink | null = null;
   private cancel: ((e: Error) => void) | null = null;
+  private readonly restoreOutput: (() => void)[] = [];
   /** Asks the user for input; the kernel sets it to an input_request over stdin. */
   inputHandler: (prompt: string, password: boolean) => Promise<string> = async () => {
     throw new Error("input: this front end does not accept input (allow_stdin is false)");
@@ -99,7 +101,7 @@ export class Session {
 
   async execute(code: string, sink: Sink, cellName = "cell"): Promise<ExecuteOutcome> {
     this.sink = sink;
-    const converted = this.conv.convert(this.prevDecl, code);
+    const converted = this.conv.convert(this.prevDecl, expandShorthands(code));
     for (const o of converted.sideOutputs ?? []) {
       this.sideModules.delete(o.path);
       this.sideOutputs.set(o.path, o.data);
@@ -187,8 +189,8 @@ export class Session {
     (globalThis as any).__gradlab_kernel__ = hooks;
     // Live viz objects (viz.lossPlot) send their updates through the current cell.
     viz.setDisplayTransport({
-      display: (b, id) => this.sink?.display({ data: b, metadata: {} }, id, false),
-      update: (b, id) => this.sink?.display({ data: b, metadata: {} }, id, true),
+      display: (b, id) => this.sink?.display({ data: addSvgImage({ ...b }), metadata: {} }, id, false),
+      update: (b, id) => this.sink?.display({ data: addSvgImage({ ...b }), metadata: {} }, id, true),
     });
   }
 
@@ -196,6 +198,8 @@ export class Session {
   captureOutput(): void {
     for (const name of ["stdout", "stderr"] as const) {
       const stream = process[name];
+      const original = stream.write;
+      this.restoreOutput.push(() => { stream.write = original; });
       stream.write = ((chunk: string | Uint8Array, enc?: any, cb?: any) => {
         const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString(typeof enc === "string" ? (enc as BufferEncoding) : "utf8");
         if (this.sink) this.sink.stream(name, text);
@@ -206,7 +210,9 @@ export class Session {
     }
   }
 
+  /** Stops capturing (what captureOutput replaced is put back) and closes the converter. */
   close(): void {
+    for (const restore of this.restoreOutput.splice(0)) restore();
     this.conv.close();
   }
 }

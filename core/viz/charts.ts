@@ -6,7 +6,7 @@ import { confusionMatrix as confusionCounts } from "../train/metrics";
 import { VizObject, r4 } from "./base";
 import { MIME, type ChartPayload } from "./schema";
 import { computeStats, histogram as hist, jsonStats, finiteRange, type Numbers } from "./stats";
-import { Svg, axes, bars, legend, PALETTE, fmt } from "./svg";
+import { Svg, axes, bars, legend, legendRows, PALETTE, fmt } from "./svg";
 import { diverging, css } from "./colormap";
 import { ImagesViz } from "./images";
 import type { ImagesPayload } from "./schema";
@@ -128,7 +128,9 @@ export function imshow(t: Tensor, opts: { title?: string; colormap?: "gray" | "d
 function drawChart(p: ChartPayload): string {
   if (p.kind === "heatmap" || p.kind === "confusion") return drawGrid(p as Grid);
   if (p.kind === "line" || p.kind === "scatter") {
-    const svg = new Svg(520, 340);
+    const items = p.series.map((s, i) => ({ name: s.name, color: PALETTE[i % 10] }));
+    const showLegend = p.series.length > 1 || p.series[0]?.name !== "y";
+    const svg = new Svg(520, 340 + (showLegend ? 16 * (legendRows(items, 70, 516) - 1) : 0));
     const xs = p.series.flatMap((s) => s.x), ys = p.series.flatMap((s) => s.y.filter((v) => Number.isFinite(v) && (!p.logY || v > 0)));
     // A margin of 4 % keeps points off the frame (not on a log axis, whose range must stay positive).
     const pad = (r: [number, number], k: number): [number, number] => [r[0] - k * (r[1] - r[0]), r[1] + k * (r[1] - r[0])];
@@ -140,7 +142,7 @@ function drawChart(p: ChartPayload): string {
       if (p.kind === "line") svg.polyline(s.x.map(sc.sx), py, { stroke: c });
       else s.x.forEach((x, j) => { if (Number.isFinite(py[j])) svg.circle(sc.sx(x), py[j], 2.5, { fill: c, "fill-opacity": 0.7 }); });
     });
-    if (p.series.length > 1 || p.series[0]?.name !== "y") legend(svg, 70, 325, p.series.map((s, i) => ({ name: s.name, color: PALETTE[i % 10] })));
+    if (showLegend) legend(svg, 70, 325, items, 516);
     return svg.toString();
   }
   if (p.kind === "histogram") {
@@ -163,6 +165,9 @@ function drawGrid(p: Grid): string {
   if (p.title) svg.text(left + (p.cols * cell) / 2, 22, p.title, { "text-anchor": "middle", "font-weight": "bold", "font-size": 12 });
   const zmax = Math.max(...p.z.map(Math.abs).filter(Number.isFinite), 1e-12);
   const rowSum = Array.from({ length: p.rows }, (_, i) => p.z.slice(i * p.cols, (i + 1) * p.cols).reduce((a, b) => a + b, 0));
+  const labels = p.z.map((v) => (p.kind === "confusion" ? fmt(v) : Number(v.toPrecision(2)).toString()));
+  // Every cell is labelled or none is: labels only where they happen to be short would draw a stray pattern.
+  const labelled = cell >= 6 * Math.max(0, ...labels.map((l) => l.length)) + 4;
   for (let i = 0; i < p.rows; i++) {
     for (let j = 0; j < p.cols; j++) {
       const v = p.z[i * p.cols + j];
@@ -171,8 +176,7 @@ function drawGrid(p: Grid): string {
       const fill = p.kind === "confusion" ? css([Math.round(255 - 200 * t), Math.round(255 - 150 * t), 255 - Math.round(60 * t)]) : css(diverging(t));
       svg.rect(left + j * cell, top + i * cell, cell, cell, { fill, stroke: "#fff", "stroke-width": 0.5 });
       const dark = p.kind === "confusion" ? t > 0.6 : Math.abs(t - 0.5) > 0.3;
-      const label = p.kind === "confusion" ? fmt(v) : Number(v.toPrecision(2)).toString();
-      if (cell >= 6 * label.length + 4) svg.text(left + j * cell + cell / 2, top + i * cell + cell / 2 + 4, label, { "text-anchor": "middle", "font-size": 10, fill: dark ? "#fff" : "#000" });
+      if (labelled) svg.text(left + j * cell + cell / 2, top + i * cell + cell / 2 + 4, labels[i * p.cols + j], { "text-anchor": "middle", "font-size": 10, fill: dark ? "#fff" : "#000" });
     }
   }
   const step = Math.ceil(11 / cell);

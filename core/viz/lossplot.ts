@@ -240,7 +240,7 @@ export function drawLossPlot(p: LossPlotPayload): string {
       if (s.group === "validation" || s.steps.length < 30) xs.forEach((x, j) => { if (ok(s.values[j])) svg.circle(x, sc.sy(s.values[j]), 3, { fill: colour }); });
       items.push({ name: s.name, color: colour });
     });
-    legend(svg, f.x, f.y + f.h + 50, items);
+    legend(svg, f.x, f.y + f.h + 50, items, Infinity);
   });
   return svg.toString();
 }

@@ -129,12 +129,26 @@ export function axes(svg: Svg, f: Frame, xDom: [number, number], yDom: [number, 
 }
 
 /** A legend of coloured swatches in a row starting at (x, y). */
-export function legend(svg: Svg, x: number, y: number, items: { name: string; color: string; dash?: string }[]): void {
-  let cx = x;
+const itemWidth = (name: string) => 30 + Math.min(160, 6.5 * name.length);
+
+/** How many rows legend() needs for these items between x and maxX. */
+export function legendRows(items: { name: string }[], x: number, maxX: number): number {
+  let rows = 1, cx = x;
   for (const it of items) {
-    svg.line(cx, y - 4, cx + 18, y - 4, { stroke: it.color, "stroke-width": 2, "stroke-dasharray": it.dash });
-    svg.text(cx + 22, y, it.name);
-    cx += 30 + Math.min(160, 6.5 * it.name.length);
+    if (cx > x && cx + itemWidth(it.name) > maxX) { rows++; cx = x; }
+    cx += itemWidth(it.name);
+  }
+  return rows;
+}
+
+/** A legend from (x, y), wrapping onto rows 16 px apart before maxX (default: the picture's width). */
+export function legend(svg: Svg, x: number, y: number, items: { name: string; color: string; dash?: string }[], maxX = svg.width - 4): void {
+  let cx = x, cy = y;
+  for (const it of items) {
+    if (cx > x && cx + itemWidth(it.name) > maxX) { cx = x; cy += 16; }
+    svg.line(cx, cy - 4, cx + 18, cy - 4, { stroke: it.color, "stroke-width": 2, "stroke-dasharray": it.dash });
+    svg.text(cx + 22, cy, it.name);
+    cx += itemWidth(it.name);
   }
 }
 
