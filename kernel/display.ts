@@ -11,22 +11,6 @@ function isMimeBundle(o: Record<string, unknown>): boolean {
   return Object.keys(o).every((k) => k.includes("/"));
 }
 
-/**
- * A gradlab figure's SVG fallback also as text/html: an <img> with the SVG as a data URI.
- * Front ends without the gradlab extension show that first, and it survives HTML export:
- * nbconvert before 7 passes inline SVG through lxml's clean_html, which strips every
- * element inside <svg> and leaves an empty figure (nbconvert 7 writes this same <img>).
- * The gradlab JupyterLab extension's renderers must therefore rank before text/html
- * (JupyterLab's HTML renderer has rank 50; a mime extension's default is 100).
- */
-export function addSvgImage(data: Record<string, unknown>): Record<string, unknown> {
-  const svg = data["image/svg+xml"];
-  if (typeof svg !== "string" || "text/html" in data || !Object.keys(data).some((k) => k.startsWith("application/vnd.gradlab."))) return data;
-  const alt = String(data["text/plain"] ?? "figure").split("\n")[0].replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  data["text/html"] = `<img alt="${alt}" src="data:image/svg+xml;base64,${Buffer.from(svg).toString("base64")}">`;
-  return data;
-}
-
 export async function toBundle(value: unknown): Promise<Bundle> {
   const fn = value !== null && (typeof value === "object" || typeof value === "function") ? (value as any)[DISPLAY] : undefined;
   if (typeof fn === "function") {
@@ -40,7 +24,6 @@ export async function toBundle(value: unknown): Promise<Bundle> {
         // JSON mime types travel as objects; everything else must be a string.
         if (!/json$/.test(k) && typeof v !== "string") data[k] = typeof v === "object" ? JSON.stringify(v) : String(v);
       }
-      addSvgImage(data);
       return { data, metadata };
     }
   }

@@ -8,7 +8,7 @@ import * as vm from "node:vm";
 import Module from "node:module";
 import { createConverter, isCompleteCode, type Converter } from "tslab/dist/converter";
 import { fitsRunning, requestStop, viz } from "../core";
-import { toBundle, addSvgImage, type Bundle } from "./display";
+import { toBundle, type Bundle } from "./display";
 import { mapTraceback } from "./traceback";
 import { expandShorthands } from "./shorthand";
 
@@ -189,8 +189,8 @@ export class Session {
     (globalThis as any).__gradlab_kernel__ = hooks;
     // Live viz objects (viz.lossPlot) send their updates through the current cell.
     viz.setDisplayTransport({
-      display: (b, id) => this.sink?.display({ data: addSvgImage({ ...b }), metadata: {} }, id, false),
-      update: (b, id) => this.sink?.display({ data: addSvgImage({ ...b }), metadata: {} }, id, true),
+      display: (b, id) => this.sink?.display({ data: b, metadata: {} }, id, false),
+      update: (b, id) => this.sink?.display({ data: b, metadata: {} }, id, true),
     });
   }
 

@@ -31,7 +31,7 @@ function thin(x: ArrayLike<number>, y: ArrayLike<number>, max: number): { x: num
   return { x: ox, y: oy };
 }
 
-class ChartViz extends VizObject<ChartPayload> {
+export class ChartViz extends VizObject<ChartPayload> {
   readonly mime = MIME.chart;
   constructor(private readonly p: ChartPayload) { super(); }
   payload(): ChartPayload { return this.p; }

@@ -11,7 +11,7 @@ export { ImagesViz } from "./images";
 export { activations, compare, type ActivationsOptions } from "./activations";
 export { HistogramsViz } from "./histograms";
 export { lossPlot, LossPlot, LossPlot as LivePlotCallback, type LossPlotOptions } from "./lossplot";
-export { line, scatter, histogram, heatmap, confusionMatrix, imshow, type ChartOptions } from "./charts";
+export { line, scatter, histogram, heatmap, confusionMatrix, imshow, ChartViz, type ChartOptions } from "./charts";
 export { setDisplayTransport, getDisplayTransport, type DisplayTransport } from "./display";
 export { VizObject } from "./base";
 export { encodePNG, crc32 } from "./png";

@@ -5,7 +5,7 @@
 import { ValueError } from "../errors";
 import type { Callback, TrainContext } from "../train/callbacks";
 import type { Logs } from "../train/history";
-import { VizObject, r4 } from "./base";
+import { VizObject, r4, withSvgImage } from "./base";
 import { MIME, type LossPlotPayload, type MimeBundle, type Series } from "./schema";
 import { Downsampler } from "./downsample";
 import { getDisplayTransport, newDisplayId } from "./display";
@@ -163,7 +163,7 @@ export class LossPlot extends VizObject<LossPlotPayload> implements Callback {
   /** One payload for all three parts: building it is most of a send's cost. */
   override bundle(): MimeBundle {
     const p = this.payload();
-    return { [this.mime]: p, "image/svg+xml": drawLossPlot(p), "text/plain": this.textOf(p) };
+    return withSvgImage({ [this.mime]: p, "image/svg+xml": drawLossPlot(p), "text/plain": this.textOf(p) });
   }
 
   text(): string {

@@ -52,7 +52,7 @@ try:
 
     # "Run All" after a failing cell: the cells queued behind it are aborted, not run;
     # a cell sent afterwards runs.
-    ids = [kc.execute(c) for c in ["throw new Error('first');", "(globalThis as any).ranQueued = true;", "2 + 2"]]
+    ids = [kc.execute(c) for c in ["await new Promise((r) => setTimeout(r, 500));\nthrow new Error('first');", "(globalThis as any).ranQueued = true;", "2 + 2"]]
     replies = {}
     while len(replies) < 3:
         r = kc.get_shell_msg(timeout=60)

@@ -173,7 +173,7 @@ describe("the gradlab kernel through Jupyter's client", function () {
     const html = fs.readFileSync(out, "utf8");
     // The SVG comes as an <img> data URI (inline SVG would lose its drawing to nbconvert 6's clean_html).
     const svgs = [...html.matchAll(/<img[^>]*src="data:image\/svg\+xml;base64,([A-Za-z0-9+/=]+)"/g)].map((m) => Buffer.from(m[1], "base64").toString());
-    assert.ok(svgs.some((s) => /<svg[^>]*width="40"[^>]*>\s*<rect/.test(s)), "the figure's SVG, whole, as an <img> data URI");
+    assert.ok(svgs.some((s) => /^<svg[^>]*>(?=.*<path d="M[\d. L]+"[^>]*stroke="#1f77b4")(?=.*a figure).*<\/svg>$/s.test(s)), "the figure's SVG, whole, as an <img> data URI");
     assert.match(html, /tensor\(\[3\.\]\)/);
     const own = path.join(tmp, "own.html");
     const r2 = spawnSync(process.execPath, [CLI, "run", SAMPLE, "--html", own], { encoding: "utf8" });
