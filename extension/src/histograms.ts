@@ -1,6 +1,7 @@
 // application/vnd.gradlab.histograms+json: small multiples, one row per layer and one
 // column per run (Xavier vs He side by side), on shared axes when the payload says so,
-// each with its mean, std, % zeros and % saturated.
+// each with its mean, std, % zeros and % saturated. Only x is shared: counts are scaled
+// per panel, or a ReLU layer's spike of exact zeros would flatten every other panel.
 import { Widget } from "@lumino/widgets";
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import { MIME, type HistogramsPayload, type HistogramPanel } from "./mime";
@@ -24,30 +25,29 @@ export class HistogramsRenderer extends Widget implements IRenderMime.IRenderer 
     const xRange: [number, number] | undefined = p.sharedAxes && finite.length
       ? [Math.min(...finite.map((q) => q.histogram.edges[0])), Math.max(...finite.map((q) => q.histogram.edges[q.histogram.edges.length - 1]))]
       : undefined;
-    const yMax = p.sharedAxes ? Math.max(1, ...p.panels.flatMap((q) => q.histogram.counts)) : undefined;
     const grid = el("div", "jp-gradlab-hist-grid");
-    grid.style.gridTemplateColumns = `auto repeat(${runs.length}, max-content)`;
+    grid.style.gridTemplateColumns = `max-content repeat(${runs.length}, max-content)`;
     grid.append(el("div"));
     runs.forEach((r) => grid.append(el("div", "jp-gradlab-hist-run", r)));
     for (const layer of p.layers) {
       grid.append(el("div", "jp-gradlab-hist-layer", layer));
       runs.forEach((run, ri) => {
         const panel = p.panels.find((q) => q.layer === layer && (q.run ?? "") === run);
-        grid.append(panel ? this.panel(panel, RUN_COLOURS[ri % RUN_COLOURS.length], xRange, yMax) : el("div"));
+        grid.append(panel ? this.panel(panel, RUN_COLOURS[ri % RUN_COLOURS.length], xRange) : el("div"));
       });
     }
     const parts: HTMLElement[] = [];
     if (p.title) parts.push(el("div", "jp-gradlab-title", p.title));
     parts.push(grid);
-    const axes = xRange ? `shared axes: x ${fmt(xRange[0])} … ${fmt(xRange[1])}, counts up to ${yMax}` : "each panel on its own axes";
+    const axes = xRange ? `shared x axis ${fmt(xRange[0])} … ${fmt(xRange[1])}, counts scaled per panel` : "each panel on its own axes";
     parts.push(el("div", "jp-gradlab-caption", `${p.quantity} per layer; ${axes}`));
     this.node.replaceChildren(...parts);
   }
 
-  private panel(q: HistogramPanel, colour: string, xRange?: [number, number], yMax?: number): HTMLElement {
+  private panel(q: HistogramPanel, colour: string, xRange?: [number, number]): HTMLElement {
     const box = el("div", "jp-gradlab-hist-panel");
     const canvas = el("canvas", "jp-gradlab-hist-canvas");
-    drawHistogram(canvas, q.histogram, { width: 220, height: 80, xRange, yMax, color: colour });
+    drawHistogram(canvas, q.histogram, { width: 220, height: 80, xRange, color: colour });
     const s = q.stats;
     let line = `mean ${fmt(s.mean)}  std ${fmt(s.std)}  zeros ${fmt(q.zeroPercent)}%`;
     if (q.saturation) line += `  saturated ${fmt(q.saturatedPercent)}%`;

@@ -24,8 +24,10 @@ export async function stopTraining(session: ISessionContext, timeoutMs = 5000): 
       comm.onMsg = (msg) => resolve(msg.content.data as { stopping: number });
       setTimeout(() => resolve(null), timeoutMs);
     });
-    await comm.open().done;
-    await comm.send({ action: "stop" }).done;
+    // Not awaiting the futures' `done`: a busy kernel (the point of the button) reports
+    // no idle for these messages until the cell ends. The kernel's comm_msg answers.
+    comm.open();
+    comm.send({ action: "stop" });
     return await answer;
   } finally {
     if (!comm.isDisposed) comm.close();

@@ -1,0 +1,6 @@
+// JupyterLab's own styles, as its examples/notebook loads them, then gradlab's.
+import "@jupyterlab/application/style/index.css";
+import "@jupyterlab/codemirror/style/index.css";
+import "@jupyterlab/notebook/style/index.css";
+import "@jupyterlab/theme-light-extension/style/theme.css";
+import "@gradlab/jupyterlab-extension/style/index.css";
