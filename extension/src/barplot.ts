@@ -20,15 +20,25 @@ export function drawHistogram(canvas: HTMLCanvasElement, h: Histogram, o: BarOpt
   ctx.scale(dpr, dpr);
   const lo = o.xRange?.[0] ?? h.edges[0], hi = o.xRange?.[1] ?? h.edges[h.edges.length - 1];
   const span = hi - lo || 1;
-  const yMax = o.yMax ?? Math.max(1, ...h.counts);
+  // A bin far above all others (a ReLU layer's exact zeros) is clipped, so the rest of
+  // the distribution stays readable; the clipped bar gets a dark cap.
+  const sorted = [...h.counts].sort((a, b) => b - a);
+  const spike = o.yMax === undefined && sorted.length > 1 && sorted[0] > 3 * sorted[1] ? sorted[0] : Infinity;
+  const yMax = o.yMax ?? Math.max(1, spike === Infinity ? sorted[0] : sorted[1] * 1.15);
   const x = (v: number) => ((v - lo) / span) * (w - 2) + 1;
   ctx.fillStyle = "#fafafa";
   ctx.fillRect(0, 0, w, ht);
   ctx.fillStyle = o.color ?? "#1f77b4";
   for (let i = 0; i < h.counts.length; i++) {
     const x0 = x(h.edges[i]), x1 = x(h.edges[i + 1]);
-    const bh = (h.counts[i] / yMax) * (ht - 4);
+    const bh = (Math.min(h.counts[i], yMax) / yMax) * (ht - 4);
     ctx.fillRect(x0, ht - 1 - bh, Math.max(1, x1 - x0 - 0.5), bh);
+    if (h.counts[i] === spike) {
+      ctx.save();
+      ctx.fillStyle = "#222";
+      ctx.fillRect(x0, ht - 1 - bh, Math.max(3, x1 - x0 - 0.5), 3);
+      ctx.restore();
+    }
   }
   if (lo < 0 && hi > 0) {
     ctx.strokeStyle = "#888";

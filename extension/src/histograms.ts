@@ -50,6 +50,8 @@ export class HistogramsRenderer extends Widget implements IRenderMime.IRenderer 
     drawHistogram(canvas, q.histogram, { width: 220, height: 80, xRange, color: colour });
     const s = q.stats;
     let line = `mean ${fmt(s.mean)}  std ${fmt(s.std)}  zeros ${fmt(q.zeroPercent)}%`;
+    const most = Math.max(...q.histogram.counts);
+    if (q.histogram.counts.filter((c) => c * 3 > most).length === 1 && q.histogram.counts.length > 1) canvas.title = `the tallest bar (${most}) is clipped`;
     if (q.saturation) line += `  saturated ${fmt(q.saturatedPercent)}%`;
     box.title = `${q.layer}${q.run ? ` (${q.run})` : ""}: min ${fmt(s.min)}, max ${fmt(s.max)}, ${s.count} values${q.saturation ? `; saturated means ${q.saturation}` : ""}`;
     box.append(canvas, el("div", "jp-gradlab-hist-stats", line));

@@ -83,12 +83,14 @@ function figure(p: LossPlotPayload): { traces: Trace[]; layout: Layout } {
     const m = metricOf(s), colour = COLOURS[metrics.indexOf(m) % COLOURS.length];
     const yaxis = m === primary ? "y" : "y2";
     const val = s.group === "validation";
+    // The learning rate is shown on demand (click its legend entry): it is usually flat.
+    const visible = m === "lr" ? "legendonly" : true;
     if (s.smoothed) {
-      traces.push({ type: "scatter", mode: "lines", x: s.steps, y: s.values, name: plain(`${s.name} (raw)`), yaxis,
+      traces.push({ type: "scatter", mode: "lines", x: s.steps, y: s.values, name: plain(`${s.name} (raw)`), yaxis, visible,
         line: { color: colour, width: 1 }, opacity: 0.3, showlegend: false, hoverinfo: "skip" });
-      traces.push({ type: "scatter", mode: "lines", x: s.steps, y: s.smoothed, name: plain(s.name), yaxis, line: { color: colour, width: 2 } });
+      traces.push({ type: "scatter", mode: "lines", x: s.steps, y: s.smoothed, name: plain(s.name), yaxis, visible, line: { color: colour, width: 2 } });
     } else {
-      traces.push({ type: "scatter", mode: val || s.steps.length < 30 ? "lines+markers" : "lines", x: s.steps, y: s.values, name: plain(s.name), yaxis,
+      traces.push({ type: "scatter", mode: val || s.steps.length < 30 ? "lines+markers" : "lines", x: s.steps, y: s.values, name: plain(s.name), yaxis, visible,
         line: { color: colour, width: 2, dash: val ? "dot" : "solid" }, marker: { size: 5 } });
     }
   }

@@ -5,6 +5,7 @@ import type { ISessionContext } from "@jupyterlab/apputils";
 import { ToolbarButton } from "@jupyterlab/apputils";
 import type { DocumentRegistry } from "@jupyterlab/docregistry";
 import type { INotebookModel, NotebookPanel } from "@jupyterlab/notebook";
+import { stopIcon } from "@jupyterlab/ui-components";
 import type { IDisposable } from "@lumino/disposable";
 
 /** The comm target the gradlab kernel listens on. */
@@ -39,6 +40,7 @@ export class StopTrainingButton implements DocumentRegistry.IWidgetExtension<Not
   createNew(panel: NotebookPanel): IDisposable {
     const button = new ToolbarButton({
       className: "jp-gradlab-stop",
+      icon: stopIcon,
       label: "Stop training",
       tooltip: "End the running fit() after the current batch (gradlab kernel); the model and history are kept",
       onClick: () => {

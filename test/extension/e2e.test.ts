@@ -143,6 +143,25 @@ describe("extension e2e: gradlab renderers in a JupyterLab notebook (chromium + 
     await shot(r.index, "xavier-vs-he");
   });
 
+  it("draws charts: a line plot with plotly and a confusion matrix on a canvas", async () => {
+    const code = [
+      "display(viz.line([1, 4, 9, 16, 25], { title: 'squares', xLabel: 'n' }));",
+      "manualSeed(3);",
+      "viz.confusionMatrix(randint(0, 3, [120]), randint(0, 3, [120]), { classNames: ['cat', 'dog', 'bird'] })",
+    ].join("\n");
+    const r = await run(code);
+    assert.equal(r.status, "ok", r.text);
+    const charts = cell(r.index).locator(".jp-gradlab-chart");
+    assert.equal(await charts.count(), 2, r.text.slice(0, 300));
+    assert.equal(await charts.nth(0).locator(".jp-gradlab-title").textContent(), "squares");
+    assert.equal(await charts.nth(0).locator(".scatterlayer path.js-line").count(), 1, "plotly drew the line");
+    const canvas = charts.nth(1).locator("canvas.jp-gradlab-heatmap-canvas");
+    assert.deepEqual(await canvas.evaluate((c: HTMLCanvasElement) => [c.width, c.height]), [96, 96], "3×3 cells of 32 px");
+    await canvas.hover({ position: { x: 80, y: 10 } });
+    assert.match((await charts.nth(1).locator(".jp-gradlab-readout").textContent())!, /^\[0 cat, 2 bird\] = \d+$/);
+    await shot(r.index, "charts");
+  });
+
   it("updates the live loss plot in place during fit, and Stop training ends fit early", async () => {
     const code = [
       "manualSeed(0);",
