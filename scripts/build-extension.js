@@ -37,6 +37,12 @@ function run(args, what) {
   if (r.status !== 0) fail(`${what} exited with ${r.status ?? r.signal}`);
 }
 
+// An installed gradlab package ships the built extension and no sources: nothing to do.
+if (!fs.existsSync(path.join(ext, "src"))) {
+  if (fs.existsSync(path.join(out, "package.json"))) process.exit(0);
+  fail("extension/src is missing and no prebuilt extension/labextension is shipped");
+}
+
 let tsc, builder;
 try {
   tsc = require.resolve("typescript/bin/tsc", { paths: [root] });

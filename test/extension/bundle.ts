@@ -2,7 +2,7 @@
 // server serves: JupyterLab's widgets and CSS, gradlab's renderers from extension/lib.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { build, type Plugin } from "esbuild";
+import { build, stop, type Plugin } from "esbuild";
 
 export const ROOT = path.resolve(__dirname, "..", "..", "..");
 
@@ -45,6 +45,8 @@ export async function bundlePage(outDir: string): Promise<number> {
     loader: { ".woff": "file", ".woff2": "file", ".ttf": "file", ".eot": "file", ".png": "file", ".gif": "file", ".md": "text", ".raw.css": "text" },
     plugins: [tilde, svg],
   });
+  // esbuild's service process would otherwise keep mocha alive for half a minute.
+  await stop();
   fs.copyFileSync(path.join(ROOT, "test", "extension", "page", "index.html"), path.join(outDir, "index.html"));
   return Date.now() - t0;
 }

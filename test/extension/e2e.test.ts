@@ -58,8 +58,10 @@ describe("extension e2e: gradlab renderers in a JupyterLab notebook (chromium + 
 
   after(async function () {
     if (page && browser) await page.screenshot({ path: path.join(ARTIFACTS, "notebook.png"), fullPage: true }).catch(() => undefined);
+    const t0 = Date.now();
     if (browser) await browser.close();
     if (server) await server.stop();
+    console.log(`      browser and server stopped in ${Date.now() - t0} ms`);
     if (pageDir) fs.rmSync(pageDir, { recursive: true, force: true });
   });
 
@@ -204,7 +206,7 @@ describe("extension e2e: gradlab renderers in a JupyterLab notebook (chromium + 
     await shot(Number(await page.locator(sel).evaluate((el) => el.closest("[data-test-cell]")!.getAttribute("data-test-cell"))), "lossplot-live");
     await page.locator("#main .jp-Toolbar").screenshot({ path: path.join(ARTIFACTS, "toolbar.png") });
     await page.locator('[data-gradlab="stop-training"]').click();
-    const r = await Promise.race([running, new Promise<never>((_, reject) => setTimeout(() => reject(new Error("fit did not end within 30 s of clicking Stop training")), 30000))]);
+    const r = await within(running, 30000, "fit did not end within 30 s of clicking Stop training");
     assert.equal(r.status, "ok", r.text);
     const m = /epochs run: (\d+) of 100000; stopped: (\w+)/.exec(r.text);
     assert.ok(m, `fit returned: ${r.text.slice(-300)}`);
@@ -229,6 +231,16 @@ describe("extension e2e: gradlab renderers in a JupyterLab notebook (chromium + 
     await shot(r.index, "xss-name");
   });
 });
+
+/** p, or an error after ms (the timer cleared either way, so it keeps no process alive). */
+async function within<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(message)), ms); })]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** The fraction of a canvas's pixels that are not white or transparent (something was drawn). */
 async function canvasInk(page: Page, selector: string): Promise<number> {

@@ -27,6 +27,9 @@ function freePort(): Promise<number> {
   });
 }
 
+/** A pause that does not keep the process alive. */
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+
 /** An empty notebook whose kernelspec is gradlab's. */
 const NOTEBOOK = {
   cells: [], nbformat: 4, nbformat_minor: 5,
@@ -80,10 +83,18 @@ export async function startServer(pageDir: string): Promise<Server> {
     async stop() {
       if (proc.exitCode === null) {
         const exited = new Promise((r) => proc.once("exit", r));
-        proc.kill("SIGTERM");
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+        // The server's own shutdown ends its kernels first (a signal could orphan them).
+        await fetch(`${url}/api/shutdown`, { method: "POST", headers: { Authorization: `token ${token}` } }).catch(() => undefined);
+        await Promise.race([exited, sleep(10000)]);
+        if (proc.exitCode === null) {
+          proc.kill("SIGTERM");
+          await Promise.race([exited, sleep(5000)]);
+        }
         if (proc.exitCode === null) proc.kill("SIGKILL");
       }
+      // A kernel that outlived the server would hold these pipes (it inherits them) and this process.
+      proc.stdout!.destroy();
+      proc.stderr!.destroy();
       fs.rmSync(tmp, { recursive: true, force: true });
     },
   };
