@@ -27,10 +27,21 @@ const tilde: Plugin = {
   },
 };
 
-/** Writes index.html, bundle.js and bundle.css into outDir; returns the build's wall time in ms. */
+/** The built labextension, which the page loads from ./lab/. */
+export const LABEXTENSION = path.join(ROOT, "extension", "labextension");
+
+/** The installed version of each package the page shares with the extension (extension/core-meta's singletons). */
+function sharedVersions(): Record<string, string> {
+  const core = JSON.parse(fs.readFileSync(path.join(ROOT, "extension", "core-meta", "package.json"), "utf8")) as { jupyterlab: { singletonPackages: string[] } };
+  return Object.fromEntries(core.jupyterlab.singletonPackages.map((p) => [p, JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules", p, "package.json"), "utf8")).version]));
+}
+
+/** Writes index.html, bundle.js, bundle.css and lab/ (the prebuilt extension) into outDir; returns the bundling's wall time in ms. */
 export async function bundlePage(outDir: string): Promise<number> {
+  if (!fs.existsSync(path.join(LABEXTENSION, "package.json"))) throw new Error(`${LABEXTENSION} is not built: run \`node scripts/build-extension.js\` (npm test does)`);
   const t0 = Date.now();
   fs.mkdirSync(outDir, { recursive: true });
+  fs.cpSync(LABEXTENSION, path.join(outDir, "lab"), { recursive: true });
   await build({
     entryPoints: [path.join(ROOT, "test", "extension", "page", "index.ts")],
     bundle: true,
@@ -41,7 +52,7 @@ export async function bundlePage(outDir: string): Promise<number> {
     sourcemap: false,
     logLevel: "error",
     tsconfig: path.join(ROOT, "test", "extension", "page", "tsconfig.json"),
-    define: { "process.env.NODE_ENV": '"production"', "process.env": "{}", global: "globalThis" },
+    define: { "process.env.NODE_ENV": '"production"', "process.env": "{}", global: "globalThis", SHARED_VERSIONS: JSON.stringify(sharedVersions()) },
     loader: { ".woff": "file", ".woff2": "file", ".ttf": "file", ".eot": "file", ".png": "file", ".gif": "file", ".md": "text", ".raw.css": "text" },
     plugins: [tilde, svg],
   });

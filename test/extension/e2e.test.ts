@@ -41,7 +41,6 @@ describe("extension e2e: gradlab renderers in a JupyterLab notebook (chromium + 
       console.log(`      skipped: ${why}`);
       this.skip();
     }
-    if (!fs.existsSync(path.join(ROOT, "extension", "lib", "index.js"))) throw new Error("extension/lib is not built: run `node scripts/build-extension.js` (npm test does)");
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     pageDir = fs.mkdtempSync(path.join(os.tmpdir(), "gradlab-page-"));
     const ms = await bundlePage(pageDir);
@@ -52,6 +51,7 @@ describe("extension e2e: gradlab renderers in a JupyterLab notebook (chromium + 
     page.on("dialog", (d) => { dialogs.push(d.message()); void d.dismiss(); });
     page.on("pageerror", (e) => { pageErrors.push(String(e)); });
     await page.goto(`${server.url}/static/index.html?token=${server.token}&path=gradlab.ipynb`);
+    await page.waitForFunction(() => "gradlabPage" in window, undefined, { timeout: 30000 });
     const kernel = await page.evaluate(() => (window as unknown as { gradlabPage: { ready: Promise<string> } }).gradlabPage.ready);
     assert.match(kernel, /^gradlab: /, `the notebook should run the gradlab kernel, got ${kernel}`);
   });

@@ -1,7 +1,7 @@
 // The e2e test's page: a notebook made of JupyterLab's own widgets (after JupyterLab's
-// examples/notebook) with gradlab's renderers and Stop training button, connected to
-// the jupyter server given in the query string (?token=…). The test drives it through
-// window.gradlabPage.
+// examples/notebook) with gradlab's renderers and Stop training button, taken from the
+// prebuilt labextension as JupyterLab loads it, connected to the jupyter server that
+// serves the page (?token=…). The test drives it through window.gradlabPage.
 import "./style";
 import type { IYText } from "@jupyter/ydoc";
 import { CodeCell } from "@jupyterlab/cells";
@@ -14,7 +14,8 @@ import { NotebookModelFactory, NotebookPanel, NotebookWidgetFactory, StaticNoteb
 import { RenderMimeRegistry, standardRendererFactories } from "@jupyterlab/rendermime";
 import { ServerConnection, ServiceManager } from "@jupyterlab/services";
 import { BoxPanel, Widget } from "@lumino/widgets";
-import gradlabRenderers, { StopTrainingButton } from "@gradlab/jupyterlab-extension";
+import type { JupyterFrontEnd } from "@jupyterlab/application";
+import { loadPrebuilt } from "./prebuilt";
 
 /** What a run of a cell reports back to the test. */
 export interface RunResult { index: number; status: string; outputs: number; text: string }
@@ -43,14 +44,15 @@ function editorFactory(languages: EditorLanguageRegistry): CodeMirrorEditorFacto
   return new CodeMirrorEditorFactory({ extensions, languages });
 }
 
-function main(): void {
+async function main(): Promise<void> {
+  const gradlab = await loadPrebuilt("lab");
   const query = new URLSearchParams(location.search);
   const serverSettings = ServerConnection.makeSettings({ baseUrl: `${location.origin}/`, token: query.get("token") ?? "" });
   const manager = new ServiceManager({ serverSettings });
 
   const rendermime = new RenderMimeRegistry({ initialFactories: standardRendererFactories });
   // gradlab's mime extensions, registered as JupyterLab registers a mimeExtension.
-  for (const ext of gradlabRenderers) rendermime.addFactory(ext.rendererFactory, ext.rank ?? 0);
+  for (const ext of gradlab.mimeExtensions) rendermime.addFactory(ext.rendererFactory, ext.rank ?? 0);
 
   const languages = new EditorLanguageRegistry();
   EditorLanguageRegistry.getDefaultLanguages().filter((l) => l.name.toLowerCase() === "typescript" || l.name.toLowerCase() === "javascript").forEach((l) => languages.addLanguage(l));
@@ -66,8 +68,8 @@ function main(): void {
     // Every cell stays in the DOM, so the test sees (and screenshots) all outputs.
     notebookConfig: { ...StaticNotebook.defaultNotebookConfig, windowingMode: "none" },
   }));
-  // The extension's notebook plugin adds the button the same way in JupyterLab.
-  registry.addWidgetExtension("Notebook", new StopTrainingButton());
+  // The extension's notebook plugin, activated with the one part of the app it uses.
+  void gradlab.plugin.activate({ docRegistry: registry } as unknown as JupyterFrontEnd);
 
   const panel = docManager.open(query.get("path") ?? "gradlab.ipynb") as NotebookPanel;
   const box = new BoxPanel();
@@ -103,4 +105,10 @@ function main(): void {
   (window as unknown as { gradlabPage: GradlabPage }).gradlabPage = api;
 }
 
-window.addEventListener("load", main);
+window.addEventListener("load", () => {
+  main().catch((e) => {
+    // The test reads this instead of waiting for a page that will never be ready.
+    (window as unknown as { gradlabPage: { ready: Promise<string> } }).gradlabPage = { ready: Promise.reject(e) } as never;
+    document.body.textContent = `gradlab test page failed: ${e?.stack ?? e}`;
+  });
+});
