@@ -75,6 +75,8 @@ function figure(p: Extract<ChartPayload, { kind: "line" | "scatter" | "histogram
     type: "scatter", mode: p.kind === "scatter" ? "markers" : "lines", x: s.x, y: s.y, name: plain(s.name),
     line: { color: COLOURS[i % COLOURS.length] }, marker: { color: COLOURS[i % COLOURS.length], size: 5 },
   }));
+  // plotly hides the legend of a single trace; a named series still says what it is.
+  layout.showlegend = p.series.length > 1 || p.series.some((s) => !!s.name);
   return { traces, layout };
 }
 

@@ -104,7 +104,7 @@ function figure(p: LossPlotPayload): { traces: Trace[]; layout: Layout } {
     // The same uirevision keeps the user's zoom and legend toggles across updates.
     uirevision: "gradlab-lossplot",
   };
-  if (metrics.length > 1) layout.yaxis2 = { title: { text: plain(metrics.filter((m) => m !== primary).join(", ")) }, overlaying: "y", side: "right" };
+  if (metrics.length > 1) layout.yaxis2 = { title: { text: plain(metrics.filter((m) => m !== primary).join(", ")) }, overlaying: "y", side: "right", showgrid: false, zeroline: false };
   return { traces, layout };
 }
 

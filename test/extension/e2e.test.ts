@@ -48,6 +48,7 @@ describe("extension e2e: gradlab renderers in a JupyterLab notebook (chromium + 
     server = await startServer(pageDir);
     browser = await launch();
     page = await browser.context.newPage();
+    page.setDefaultTimeout(15000);
     page.on("dialog", (d) => { dialogs.push(d.message()); void d.dismiss(); });
     page.on("pageerror", (e) => { pageErrors.push(String(e)); });
     await page.goto(`${server.url}/static/index.html?token=${server.token}&path=gradlab.ipynb`);
@@ -219,12 +220,14 @@ describe("extension e2e: gradlab renderers in a JupyterLab notebook (chromium + 
     await shot(r.index, "lossplot-stopped");
   });
 
-  it("shows a tensor named <img src=x onerror=alert(1)> as text, never as HTML", async () => {
+  it("shows a tensor named <img src=x onerror=alert(1)> as text, never as HTML (and a plot legend too)", async () => {
     const name = "<img src=x onerror=alert(1)>";
-    const r = await run(`viz.tensor(tensor([1, 2, 3]), { name: ${JSON.stringify(name)} })`);
+    const r = await run(`display(viz.tensor(tensor([1, 2, 3]), { name: ${JSON.stringify(name)} }));\nviz.line({ name: ${JSON.stringify(name)}, y: [1, 2, 3] }, { title: ${JSON.stringify(name)} })`);
     assert.equal(r.status, "ok", r.text);
     const out = cell(r.index).locator(".jp-gradlab-tensor");
     assert.equal(await out.locator(".jp-gradlab-name").textContent(), name);
+    assert.equal(await cell(r.index).locator(".jp-gradlab-chart .jp-gradlab-title").textContent(), name);
+    assert.equal(await cell(r.index).locator(".jp-gradlab-chart .legendtext").textContent(), name, "plotly shows the series name as plain text");
     assert.equal(await cell(r.index).locator(".jp-OutputArea img").count(), 0, "no img element in the output");
     await page.waitForTimeout(500);
     assert.deepEqual(dialogs, [], "no dialog opened");
