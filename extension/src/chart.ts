@@ -2,6 +2,7 @@
 // plotly; heatmaps and confusion matrices on a canvas (plotly's basic bundle has no
 // heatmap, and a canvas shows the value under the cursor just as well).
 import { Widget } from "@lumino/widgets";
+import type { Message } from "@lumino/messaging";
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import { MIME, type ChartPayload } from "./mime";
 import { el, fmt, refusal } from "./dom";
@@ -48,6 +49,12 @@ export class ChartRenderer extends Widget implements IRenderMime.IRenderer {
     } else {
       await Plotly.react(this.plot, traces, layout, CONFIG);
     }
+  }
+
+  // Drawn before it was attached, plotly took its default width; fit the output's.
+  protected override onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    if (this.plot) void Plotly.Plots.resize(this.plot);
   }
 
   override dispose(): void {

@@ -23,8 +23,13 @@ export class Heatmap {
   private cell = 1;
   private state: { values: number[]; rows: number; cols: number; o: HeatmapOptions } | null = null;
 
+  private readonly grid = el("div", "jp-gradlab-heatmap-grid");
+  private readonly colLabels = el("div", "jp-gradlab-heatmap-cols");
+  private readonly rowLabels = el("div", "jp-gradlab-heatmap-rows");
+
   constructor() {
-    this.node.append(this.canvas, this.caption, this.readout);
+    this.grid.append(el("div"), this.colLabels, this.rowLabels, this.canvas);
+    this.node.append(this.grid, this.caption, this.readout);
     this.canvas.addEventListener("mousemove", (e) => this.hover(e));
     this.canvas.addEventListener("mouseleave", () => { this.readout.textContent = "\u00a0"; });
   }
@@ -63,7 +68,23 @@ export class Heatmap {
         ctx.fillText(fmt(v), (c + 0.5) * cs, (r + 0.5) * cs);
       }
     }
+    this.labels(o, rows, cols, cs);
     this.caption.textContent = `${rows}×${cols}, colour range ${fmt(o.lo)} … ${fmt(o.hi)}`;
+  }
+
+  /** Class names along the axes, when there are labels and cells tall enough to read them. */
+  private labels(o: HeatmapOptions, rows: number, cols: number, cs: number): void {
+    const put = (box: HTMLElement, names: string[] | undefined, n: number) => {
+      const show = !!names && names.length === n && cs >= 12;
+      box.replaceChildren(...(show ? names!.map((t) => {
+        const l = el("div", "jp-gradlab-heatmap-label", t);
+        l.style.flexBasis = `${cs}px`;
+        l.title = t;
+        return l;
+      }) : []));
+    };
+    put(this.colLabels, o.colLabels, cols);
+    put(this.rowLabels, o.rowLabels, rows);
   }
 
   private hover(e: MouseEvent): void {
