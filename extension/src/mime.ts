@@ -4,7 +4,7 @@ export type {
   TensorPayload, ImagesPayload, ImageTile, HistogramsPayload, HistogramPanel,
   LossPlotPayload, Series, ChartPayload, Stats, Histogram,
 } from "../../core/viz/schema";
-import type { GradlabMime } from "../../core/viz/schema";
+import type { MIME as CORE_MIME } from "../../core/viz/schema";
 
 /** The gradlab mime types, one renderer each (the same strings as core/viz/schema.ts MIME). */
 export const MIME = {
@@ -13,4 +13,4 @@ export const MIME = {
   histograms: "application/vnd.gradlab.histograms+json",
   lossplot: "application/vnd.gradlab.lossplot+json",
   chart: "application/vnd.gradlab.chart+json",
-} as const satisfies Record<string, GradlabMime>;
+} as const satisfies typeof CORE_MIME;

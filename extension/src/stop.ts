@@ -45,7 +45,13 @@ export class StopTrainingButton implements DocumentRegistry.IWidgetExtension<Not
       tooltip: "End the running fit() after the current batch (gradlab kernel); the model and history are kept",
       onClick: () => {
         button.enabled = false;
-        void stopTraining(panel.sessionContext).finally(() => { button.enabled = true; });
+        void stopTraining(panel.sessionContext)
+          .then((answer) => {
+            // Says what happened where the user looks: the button's tooltip.
+            button.node.title = answer === null ? "The kernel did not answer (is it a gradlab kernel?)"
+              : answer.stopping > 0 ? `Stopping: training ends after the current batch` : "No training was running";
+          })
+          .finally(() => { button.enabled = true; });
       },
     });
     button.node.dataset.gradlab = "stop-training";

@@ -213,6 +213,7 @@ describe("extension e2e: gradlab renderers in a JupyterLab notebook (chromium + 
     assert.ok(m, `fit returned: ${r.text.slice(-300)}`);
     assert.ok(Number(m![1]) < 100000, `fit ended early (${m![1]} epochs)`);
     assert.equal(m![2], "requested", "stopped by the button's request");
+    assert.match((await page.locator('[data-gradlab="stop-training"]').getAttribute("title"))!, /^Stopping/, "the kernel answered that a fit was running");
     const end = await points();
     assert.equal(end.mark, "the first plot element", "the final state is drawn on the same element");
     assert.equal(await page.locator(".jp-gradlab-lossplot").getAttribute("data-done"), "true", "the final update says done");
