@@ -83,6 +83,14 @@ describe("extension e2e: gradlab renderers in a JupyterLab notebook (chromium + 
     await shot(r.index, "tensor-small");
   });
 
+  it("shows NaN and Infinity values by name and flags them in the statistics", async () => {
+    const r = await run("viz.tensor(tensor([1, NaN, Infinity, 0]))");
+    assert.equal(r.status, "ok", r.text);
+    const out = cell(r.index).locator(".jp-gradlab-tensor");
+    assert.deepEqual(await out.locator("tbody td").allTextContents(), ["1", "NaN", "Infinity", "0"]);
+    assert.deepEqual(await out.locator(".jp-gradlab-warn").allTextContents(), ["NaN 1", "±Inf 1"]);
+  });
+
   it("shows a 3-D tensor as a heatmap with a slice selector that redraws the slice", async () => {
     const r = await run('viz.tensor(randn([2, 24, 40]), { name: "volume" })');
     assert.equal(r.status, "ok", r.text);
