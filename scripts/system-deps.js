@@ -8,8 +8,9 @@ const { spawnSync } = require("child_process");
 const NEEDS = {
   // OpenBLAS makes the native addon fast; without it the addon uses its portable GEMM.
   build: ["libopenblas-dev"],
-  // The kernel tests drive the installed kernel through Jupyter's own client and nbconvert.
-  test: ["libopenblas-dev", "dataset-fashion-mnist", "jupyter-client", "python3-nbclient", "jupyter-nbconvert"],
+  // The kernel tests drive the installed kernel through Jupyter's own client and nbconvert;
+  // the extension test drives Chromium against a real jupyter server.
+  test: ["libopenblas-dev", "dataset-fashion-mnist", "jupyter-client", "python3-nbclient", "jupyter-nbconvert", "chromium", "jupyter-server"],
   bench: ["libopenblas-dev", "python3-torch", "dataset-fashion-mnist"],
   fixtures: ["python3-torch"],
 };

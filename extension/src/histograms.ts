@@ -1,0 +1,75 @@
+// application/vnd.gradlab.histograms+json: small multiples, one row per layer and one
+// column per run (Xavier vs He side by side), on shared axes when the payload says so,
+// each with its mean, std, % zeros and % saturated. Only x is shared: counts are scaled
+// per panel, or a ReLU layer's spike of exact zeros would flatten every other panel.
+import { Widget } from "@lumino/widgets";
+import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
+import { MIME, type HistogramsPayload, type HistogramPanel } from "./mime";
+import { el, fmt, refusal } from "./dom";
+import { drawHistogram } from "./barplot";
+
+const RUN_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"];
+
+/** Renders one histogram small-multiples payload. */
+export class HistogramsRenderer extends Widget implements IRenderMime.IRenderer {
+  constructor(readonly options: IRenderMime.IRendererOptions) {
+    super();
+    this.addClass("jp-gradlab-histograms");
+  }
+
+  async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
+    const p = model.data[MIME.histograms] as unknown as HistogramsPayload;
+    if (p?.version !== 1) return refusal(this.node, "histogram set", p?.version);
+    const runs = p.runs.length ? p.runs : [""];
+    const finite = p.panels.filter((q) => q.histogram.edges.length > 1);
+    const xRange: [number, number] | undefined = p.sharedAxes && finite.length
+      ? [Math.min(...finite.map((q) => q.histogram.edges[0])), Math.max(...finite.map((q) => q.histogram.edges[q.histogram.edges.length - 1]))]
+      : undefined;
+    const grid = el("div", "jp-gradlab-hist-grid");
+    grid.style.gridTemplateColumns = `max-content repeat(${runs.length}, max-content)`;
+    grid.append(el("div"));
+    runs.forEach((r) => grid.append(el("div", "jp-gradlab-hist-run", r)));
+    for (const layer of p.layers) {
+      grid.append(el("div", "jp-gradlab-hist-layer", layer));
+      runs.forEach((run, ri) => {
+        const panel = p.panels.find((q) => q.layer === layer && (q.run ?? "") === run);
+        grid.append(panel ? this.panel(panel, RUN_COLOURS[ri % RUN_COLOURS.length], xRange) : el("div"));
+      });
+    }
+    const parts: HTMLElement[] = [];
+    if (p.title) parts.push(el("div", "jp-gradlab-title", p.title));
+    parts.push(grid);
+    const axes = xRange ? `shared x axis ${fmt(xRange[0])} … ${fmt(xRange[1])}, counts scaled per panel` : "each panel on its own axes";
+    parts.push(el("div", "jp-gradlab-caption", `${p.quantity} per layer; ${axes}`));
+    this.node.replaceChildren(...parts);
+  }
+
+  private panel(q: HistogramPanel, colour: string, xRange?: [number, number]): HTMLElement {
+    const box = el("div", "jp-gradlab-hist-panel");
+    const canvas = el("canvas", "jp-gradlab-hist-canvas");
+    drawHistogram(canvas, q.histogram, { width: 220, height: 80, xRange, color: colour });
+    const s = q.stats;
+    let line = `mean ${fmt(s.mean)}  std ${fmt(s.std)}  zeros ${fmt(q.zeroPercent)}%`;
+    const most = Math.max(...q.histogram.counts);
+    if (q.histogram.counts.filter((c) => c * 3 > most).length === 1 && q.histogram.counts.length > 1) canvas.title = `the tallest bar (${most}) is clipped`;
+    if (q.saturation) line += `  saturated ${fmt(q.saturatedPercent)}%`;
+    box.title = `${q.layer}${q.run ? ` (${q.run})` : ""}: min ${fmt(s.min)}, max ${fmt(s.max)}, ${s.count} values${q.saturation ? `; saturated means ${q.saturation}` : ""}`;
+    box.append(canvas, el("div", "jp-gradlab-hist-stats", line));
+    return box;
+  }
+}
+
+/** The factory JupyterLab asks for histogram renderers. */
+export const histogramsRendererFactory: IRenderMime.IRendererFactory = {
+  safe: true,
+  mimeTypes: [MIME.histograms],
+  createRenderer: (options) => new HistogramsRenderer(options),
+};
+
+/** The histograms mime extension. */
+export const histogramsExtension: IRenderMime.IExtension = {
+  id: "@gradlab/jupyterlab-extension:histograms",
+  rendererFactory: histogramsRendererFactory,
+  rank: 0,
+  dataType: "json",
+};
