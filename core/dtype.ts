@@ -22,8 +22,8 @@ const UNINIT_MIN_BYTES = 64 << 10;
 
 /**
  * Storage whose contents are not cleared first, for the outputs of kernels that write
- * every element (elementwise ops, convolution, pooling, and their gradients): a 4 MB
- * result costs a memset less.
+ * every element (elementwise ops, matrix products, convolution, pooling, and their
+ * gradients): a 4 MB result costs a memset less.
  * Never for anything a kernel accumulates into.
  */
 export function allocUninitialized(dtype: DType, size: number): Buffer {

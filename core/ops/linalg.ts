@@ -4,7 +4,7 @@
 import { Tensor } from "../tensor";
 import { kernels } from "../backend";
 import type { FloatBuffer } from "../backend/kernels";
-import { allocBuffer, isFloat } from "../dtype";
+import { allocUninitialized, isFloat } from "../dtype";
 import { record } from "../autograd";
 import { numel, sameShape, broadcastShapes } from "../shape";
 import { ShapeError, DTypeError, fmtShape } from "../errors";
@@ -17,7 +17,7 @@ import { sumTo } from "./reduce";
  */
 function gemm(a: Tensor, b: Tensor, transA: boolean, transB: boolean, M: number, N: number, K: number,
   batch: number, aBatched: boolean, bBatched: boolean, outShape: number[]): Tensor {
-  const out = fromBuffer(allocBuffer(a.dtype, numel(outShape)), outShape);
+  const out = fromBuffer(allocUninitialized(a.dtype, numel(outShape)), outShape);
   kernels().gemm(transA, transB, M, N, K, a.data as FloatBuffer, b.data as FloatBuffer, out.data as FloatBuffer,
     batch, aBatched ? M * K : 0, bBatched ? K * N : 0, M * N, false);
   return out;
@@ -112,7 +112,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   if (bias && bias.dtype !== x.dtype) throw new DTypeError(`linear: bias is ${bias.dtype} but the input is ${x.dtype}`);
   const rows = x.numel / I;
   const shape = [...x.shape.slice(0, -1), O];
-  const out = fromBuffer(allocBuffer(x.dtype, rows * O), shape);
+  const out = fromBuffer(allocUninitialized(x.dtype, rows * O), shape);
   if (bias) kernels().stridedCopy(bias.data, 0, [0, 1], [rows, O], out.data);
   kernels().gemm(false, true, rows, O, I, x.data as FloatBuffer, weight.data as FloatBuffer, out.data as FloatBuffer, 1, 0, 0, 0, !!bias);
   const inputs = bias ? [x, weight, bias] : [x, weight];

@@ -4,7 +4,7 @@
 // and backward, on tensors large enough to take that path, with and without broadcasting.
 import { strict as assert } from "node:assert";
 import { forEachBackend } from "../helpers";
-import { F, manualSeed, randn, tensor, where, type Tensor } from "../../core";
+import { F, nn, manualSeed, randn, tensor, where, type Tensor } from "../../core";
 import { UNARY, BINARY } from "../../core/backend/kernels";
 import { allocUninitialized, setFillUninitialized } from "../../core/dtype";
 import { unaryOp, binaryOp, cast } from "../../core/ops/elementwise";
@@ -73,6 +73,33 @@ forEachBackend("storage that is not cleared", () => {
     const plain = run();
     setFillUninitialized(true);
     manualSeed(3);
+    const filled = run();
+    for (let i = 0; i < plain.length; i++) assert.deepEqual(filled[i], plain[i], `result ${i}`);
+  });
+
+  it("matrix products and linear layers write every element, forward and backward", () => {
+    const run = () => {
+      const out: number[][] = [];
+      const pairs: [number[], number[]][] = [[[150, 130], [130, 140]], [[3, 70, 33], [33, 90]], [[4, 1, 60, 20], [3, 20, 70]], [[20000], [20000, 3]]];
+      for (const [as, bs] of pairs) {
+        const a = randn(as, { requiresGrad: true }), b = randn(bs, { requiresGrad: true });
+        const y = a.matmul(b);
+        y.mul(y).sum().backward();
+        out.push(bits(y), bits(a.grad!), bits(b.grad!));
+      }
+      for (const bias of [true, false]) {
+        const lin = new nn.Linear(300, 200, { bias });
+        const x = randn([100, 300], { requiresGrad: true });
+        const y = lin.forward(x);
+        y.mul(y).sum().backward();
+        out.push(bits(y), bits(x.grad!), bits(lin.weight.grad!));
+      }
+      return out;
+    };
+    manualSeed(5);
+    const plain = run();
+    setFillUninitialized(true);
+    manualSeed(5);
     const filled = run();
     for (let i = 0; i < plain.length; i++) assert.deepEqual(filled[i], plain[i], `result ${i}`);
   });
