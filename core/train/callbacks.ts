@@ -72,6 +72,12 @@ export class EarlyStopping implements Callback {
         (this.bestState ? " (best weights restored)" : ""));
     }
   }
+
+  onTrainEnd(ctx: TrainContext): void {
+    // Training that ran out of epochs (or was stopped another way) after the best epoch
+    // ends with the best weights too, as the option promises.
+    if (this.bestState && this.wait > 0) ctx.model.loadStateDict(this.bestState);
+  }
 }
 
 /** Steps a learning-rate schedule after each epoch (ReduceLROnPlateau gets the monitored value). */

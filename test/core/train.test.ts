@@ -99,6 +99,20 @@ forEachBackend("training", () => {
     assert.deepEqual(h.history.lr.slice(0, 3), [0.1, 0.05, 0.025], "lr logged before the schedule steps");
   });
 
+  it("EarlyStopping puts back the best weights when the epochs run out after the best one", async () => {
+    const [x, y] = blobs();
+    manualSeed(0);
+    const model = mlp();
+    let afterFirst: Record<string, Tensor> = {};
+    const snapshot = { onEpochEnd: (epoch: number) => { if (epoch === 1) afterFirst = Object.fromEntries(Object.entries(model.stateDict()).map(([k, t]) => [k, t.clone()])); } };
+    // The training loss falls, so with mode "max" the best epoch is the first, and patience 100 never stops.
+    const h = await fit(model, [x, y], { epochs: 4, batchSize: 32, optimizer: new optim.Adam(model.parameters(), { lr: 0.05 }),
+      callbacks: [snapshot, new EarlyStopping({ monitor: "loss", mode: "max", patience: 100, restoreBestWeights: true })] });
+    assert.equal(h.stopped, null);
+    assert.ok(h.history.loss[3] < h.history.loss[0]);
+    for (const [k, t] of Object.entries(model.stateDict())) assert.deepEqual(Array.from(t.data), Array.from(afterFirst[k].data), k);
+  });
+
   it("metrics: accuracy, top-k, confusion matrix, per-class accuracy", () => {
     const scores = tensor([[0.1, 0.7, 0.2], [0.8, 0.15, 0.05], [0.3, 0.3, 0.4], [0.5, 0.1, 0.4]]);
     const y = tensor([1, 0, 0, 2], { dtype: "int32" });
