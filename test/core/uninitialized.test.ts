@@ -13,6 +13,17 @@ function bits(t: Tensor): number[] {
   return Array.from(t.dataSync() as ArrayLike<number>, (v) => (Number.isNaN(v) ? -12345.678 : v));
 }
 
+/** Runs `run` twice from the same seed, without and with the fill, and requires the same bits. */
+function sameWithFill(seed: number, run: () => number[][]): void {
+  manualSeed(seed);
+  const plain = run();
+  setFillUninitialized(true);
+  manualSeed(seed);
+  const filled = run();
+  assert.equal(filled.length, plain.length);
+  for (let i = 0; i < plain.length; i++) assert.deepEqual(filled[i], plain[i], `result ${i}`);
+}
+
 forEachBackend("storage that is not cleared", () => {
   afterEach(() => setFillUninitialized(false));
 
@@ -34,13 +45,7 @@ forEachBackend("storage that is not cleared", () => {
       out.push(bits(where(x.detach().gt(0), x.detach(), col)), bits(cast(x.detach(), "int32")), bits(cast(x.detach().gt(0), "float64")));
       return out;
     };
-    manualSeed(7);
-    const plain = run();
-    setFillUninitialized(true);
-    manualSeed(7);
-    const filled = run();
-    assert.equal(filled.length, plain.length);
-    for (let i = 0; i < plain.length; i++) assert.deepEqual(filled[i], plain[i], `result ${i}`);
+    sameWithFill(7, run);
   });
 
   it("convolutions (im2col and Winograd paths) and pooling write every element, forward and backward", () => {
@@ -69,12 +74,7 @@ forEachBackend("storage that is not cleared", () => {
       }
       return out;
     };
-    manualSeed(3);
-    const plain = run();
-    setFillUninitialized(true);
-    manualSeed(3);
-    const filled = run();
-    for (let i = 0; i < plain.length; i++) assert.deepEqual(filled[i], plain[i], `result ${i}`);
+    sameWithFill(3, run);
   });
 
   it("matrix products and linear layers write every element, forward and backward", () => {
@@ -96,12 +96,7 @@ forEachBackend("storage that is not cleared", () => {
       }
       return out;
     };
-    manualSeed(5);
-    const plain = run();
-    setFillUninitialized(true);
-    manualSeed(5);
-    const filled = run();
-    for (let i = 0; i < plain.length; i++) assert.deepEqual(filled[i], plain[i], `result ${i}`);
+    sameWithFill(5, run);
   });
 
   it("the fill is on when asked for, so the test above can fail", () => {
