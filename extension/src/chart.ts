@@ -7,7 +7,7 @@ import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import { MIME, type ChartPayload } from "./mime";
 import { el, fmt, refusal } from "./dom";
 import { Heatmap } from "./heatmap";
-import { Plotly, CONFIG, COLOURS, plain, type PlotElement, type Trace, type Layout } from "./plotly";
+import { Plotly, CONFIG, COLOURS, fitWhenShown, plain, type PlotElement, type Trace, type Layout } from "./plotly";
 
 /** Renders one chart payload; a re-render of the same kind updates the plot in place. */
 export class ChartRenderer extends Widget implements IRenderMime.IRenderer {
@@ -54,7 +54,7 @@ export class ChartRenderer extends Widget implements IRenderMime.IRenderer {
   // Drawn before it was attached, plotly took its default width; fit the output's.
   protected override onAfterAttach(msg: Message): void {
     super.onAfterAttach(msg);
-    if (this.plot) void Plotly.Plots.resize(this.plot);
+    if (this.plot) fitWhenShown(this.plot);
   }
 
   override dispose(): void {

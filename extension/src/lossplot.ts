@@ -7,7 +7,7 @@ import type { Message } from "@lumino/messaging";
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import { MIME, type LossPlotPayload, type Series } from "./mime";
 import { el, fmt, refusal } from "./dom";
-import { Plotly, CONFIG, COLOURS, plain, type PlotElement, type Trace, type Layout } from "./plotly";
+import { Plotly, CONFIG, COLOURS, fitWhenShown, plain, type PlotElement, type Trace, type Layout } from "./plotly";
 
 /** The metric a series plots: valLoss and loss share "loss" (and a colour). */
 const metricOf = (s: Series) => s.group === "validation" ? (s.name.replace(/^val_?/, "").replace(/^./, (c) => c.toLowerCase()) || "val") : s.name;
@@ -56,7 +56,7 @@ export class LossPlotRenderer extends Widget implements IRenderMime.IRenderer {
 
   protected override onAfterAttach(msg: Message): void {
     super.onAfterAttach(msg);
-    if (this.drawn) void this.queue.then(() => Plotly.Plots.resize(this.plot));
+    if (this.drawn) void this.queue.then(() => fitWhenShown(this.plot));
   }
 
   override dispose(): void {

@@ -30,3 +30,19 @@ export function plain(s: string): string {
 
 /** The colour of the i-th metric (plotly's default cycle). */
 export const COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"];
+
+/**
+ * Fits a plot to its element once the element is on screen. A notebook opened with its
+ * outputs attaches them before it shows them, and plotly refuses to resize a hidden
+ * element (with a rejected promise, which would surface as a page error).
+ */
+export function fitWhenShown(el: HTMLElement): void {
+  const fit = (): boolean => {
+    if (!el.isConnected || el.offsetParent === null) return false;
+    void Promise.resolve(Plotly.Plots.resize(el)).catch(() => undefined);
+    return true;
+  };
+  if (fit()) return;
+  const watch = new ResizeObserver(() => { if (fit()) watch.disconnect(); });
+  watch.observe(el);
+}
