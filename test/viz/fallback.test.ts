@@ -23,7 +23,7 @@ describe("viz bundles and their fallbacks", () => {
     ["tensor", () => viz.tensor(randn([50, 40])), viz.MIME.tensor, "image/svg+xml"],
     ["weights", () => viz.weights(new nn.Linear(784, 10)), viz.MIME.images, "image/png"],
     ["activations", () => viz.activations(new nn.Sequential(new nn.Linear(8, 8), new nn.Tanh(), new nn.Linear(8, 4), new nn.ReLU()), randn([16, 8])), viz.MIME.histograms, "image/svg+xml"],
-    ["lossPlot", () => viz.lossPlot().update(1, { loss: 2 }).update(2, { loss: 1, valLoss: 1.5 }), viz.MIME.lossplot, "image/svg+xml"],
+    ["lossPlot", () => viz.lossPlot().update(1, { loss: 2 }).update(2, { loss: 1, valLoss: 1.5 }).done(), viz.MIME.lossplot, "image/svg+xml"],
     ["line", () => viz.line([1, 3, 2]), viz.MIME.chart, "image/svg+xml"],
     ["scatter", () => viz.scatter({ x: randn([30]), y: randn([30]) }), viz.MIME.chart, "image/svg+xml"],
     ["histogram", () => viz.histogram(randn([500])), viz.MIME.chart, "image/svg+xml"],
@@ -54,6 +54,12 @@ describe("viz bundles and their fallbacks", () => {
       }
     });
   }
+
+  it("a live loss plot's updates carry the SVG, and only its final state the <img> copy too", () => {
+    const plot = viz.lossPlot().update(1, { loss: 2 });
+    assert.deepEqual(Object.keys(bundleOf(plot)).sort(), [viz.MIME.lossplot, "image/svg+xml", "text/plain"].sort());
+    assert.ok("text/html" in bundleOf(plot.done()));
+  });
 
   it("the PNG of a weight grid has make_grid's size (times an integer zoom) and the diverging colours", () => {
     const w = tensor([[-1, 0, 0, 1], [1, 1, 1, 1]]); // two 2×2 templates
