@@ -1,9 +1,13 @@
 // A small SVG writer for the static fallbacks: frames with ticks and labels, and text
 // that is always escaped (names come from users: `<img src=x onerror=alert(1)>` stays text).
 
+const NEEDS_ESCAPE = /[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
+
 /** Escapes text for XML content and attribute values. */
 export function esc(s: unknown): string {
-  return String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!)
+  const t = String(s);
+  if (!NEEDS_ESCAPE.test(t)) return t;  // most strings (numbers, path data) need nothing
+  return t.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!)
     // XML 1.0 forbids most control characters even when escaped.
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, "");
 }
@@ -33,9 +37,21 @@ export const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "
 
 type Attrs = Record<string, string | number | undefined>;
 function attrs(a: Attrs): string {
-  return Object.entries(a).filter(([, v]) => v !== undefined).map(([k, v]) => ` ${k}="${esc(typeof v === "number" ? round(v) : v)}"`).join("");
+  let out = "";
+  for (const k in a) {
+    const v = a[k];
+    if (v !== undefined) out += ` ${k}="${typeof v === "number" ? round(v) : esc(v)}"`;
+  }
+  return out;
 }
 const round = (v: number) => Math.round(v * 100) / 100;
+
+/** A coordinate to 0.1 px, written from two integers: a float's toString is most of a long path's cost. */
+function tenths(v: number): string {
+  const t = Math.round(v * 10), a = t < 0 ? -t : t, frac = a % 10;
+  const s = frac ? `${(a - frac) / 10}.${frac}` : `${a / 10}`;
+  return t < 0 ? `-${s}` : s;
+}
 
 export class Svg {
   private readonly parts: string[] = [];
@@ -63,7 +79,7 @@ export class Svg {
     let pen = false;
     for (let i = 0; i < xs.length; i++) {
       if (!Number.isFinite(xs[i]) || !Number.isFinite(ys[i])) { pen = false; continue; }
-      d += `${pen ? "L" : "M"}${round(xs[i])} ${round(ys[i])}`;
+      d += `${pen ? "L" : "M"}${tenths(xs[i])} ${tenths(ys[i])}`;
       pen = true;
     }
     if (d) this.parts.push(`<path${attrs({ d, fill: "none", "stroke-width": 1.5, ...a })}/>`);

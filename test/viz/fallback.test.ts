@@ -1,5 +1,6 @@
 // Every viz object's bundle: its gradlab mime type, a static fallback that parses (SVG
 // as XML, PNG chunk by chunk), a text/plain, escaped user text, and a small size.
+import { Svg } from "../../core/viz/svg";
 import { strict as assert } from "node:assert";
 import * as fs from "fs";
 import { viz, randn, randint, manualSeed, nn, tensor } from "../../core";
@@ -54,6 +55,11 @@ describe("viz bundles and their fallbacks", () => {
       }
     });
   }
+
+  it("writes path coordinates to 0.1 px, signs and all", () => {
+    const svg = new Svg(10, 10).polyline([0, 1.25, -3.04, 2.96, -1.26, NaN, 4], [0.04, -0.05, 10, 7.999, 2, 1, 5]).toString();
+    assert.match(svg, /<path d="M0 0L1\.3 0L-3 10L3 8L-1\.3 2M4 5"/);
+  });
 
   it("a live loss plot's updates carry the SVG, and only its final state the <img> copy too", () => {
     const plot = viz.lossPlot().update(1, { loss: 2 });
