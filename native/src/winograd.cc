@@ -39,42 +39,43 @@ void transformFilters(const WinogradGeom& g, const float* w, float* U) {
   });
 }
 
+// The image plane copied into a zeroed (2*TH + 2) x (2*TW + 2) frame at (pH, pW), so every
+// 4x4 patch lies inside it and the transform runs branch-free along a row of tiles.
+void padPlane(const float* plane, int64_t H, int64_t W, int64_t pH, int64_t pW, int64_t Hp, int64_t Wp, float* frame) {
+  std::fill(frame, frame + Hp * Wp, 0.0f);
+  for (int64_t h = 0; h < H && h + pH < Hp; h++)
+    std::copy(plane + h * W, plane + h * W + std::min(W, Wp - pW), frame + (h + pH) * Wp + pW);
+}
+
 // V[xi][c][t] = (B^T d B)[xi] for the 4x4 input patch d under tile t of images n0..n0+nb,
 // B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. Outside the image, d is 0 (the padding).
 void transformInput(const WinogradGeom& g, const float* x, int64_t n0, int64_t nb, int64_t TH, int64_t TW, float* V) {
-  const int64_t Pc = nb * TH * TW, CP = g.C * Pc;
+  const int64_t Pc = nb * TH * TW, CP = g.C * Pc, Hp = 2 * TH + 2, Wp = 2 * TW + 2;
+  std::vector<float> frame(static_cast<size_t>(Hp * Wp));
   for (int64_t nl = 0; nl < nb; nl++) {
     for (int64_t c = 0; c < g.C; c++) {
-      const float* plane = x + ((n0 + nl) * g.C + c) * g.H * g.W;
+      padPlane(x + ((n0 + nl) * g.C + c) * g.H * g.W, g.H, g.W, g.pH, g.pW, Hp, Wp, frame.data());
       float* v = V + c * Pc + nl * TH * TW;
       for (int64_t th = 0; th < TH; th++) {
-        const int64_t ih0 = 2 * th - g.pH;
+        const float* __restrict r0 = frame.data() + (2 * th) * Wp;
+        const float* __restrict r1 = r0 + Wp;
+        const float* __restrict r2 = r1 + Wp;
+        const float* __restrict r3 = r2 + Wp;
+        float* __restrict out = v + th * TW;
         for (int64_t tw = 0; tw < TW; tw++) {
-          const int64_t iw0 = 2 * tw - g.pW;
-          float d[4][4];
-          if (ih0 >= 0 && ih0 + 3 < g.H && iw0 >= 0 && iw0 + 3 < g.W) {
-            for (int r = 0; r < 4; r++)
-              for (int s = 0; s < 4; s++) d[r][s] = plane[(ih0 + r) * g.W + iw0 + s];
-          } else {
-            for (int r = 0; r < 4; r++)
-              for (int s = 0; s < 4; s++) {
-                const int64_t ih = ih0 + r, iw = iw0 + s;
-                d[r][s] = ih >= 0 && ih < g.H && iw >= 0 && iw < g.W ? plane[ih * g.W + iw] : 0.0f;
-              }
-          }
+          const int64_t j = 2 * tw;
           float t[4][4];
           for (int s = 0; s < 4; s++) {
-            t[0][s] = d[0][s] - d[2][s];
-            t[1][s] = d[1][s] + d[2][s];
-            t[2][s] = d[2][s] - d[1][s];
-            t[3][s] = d[1][s] - d[3][s];
+            t[0][s] = r0[j + s] - r2[j + s];
+            t[1][s] = r1[j + s] + r2[j + s];
+            t[2][s] = r2[j + s] - r1[j + s];
+            t[3][s] = r1[j + s] - r3[j + s];
           }
-          float* out = v + th * TW + tw;
           for (int r = 0; r < 4; r++) {
-            out[(r * 4 + 0) * CP] = t[r][0] - t[r][2];
-            out[(r * 4 + 1) * CP] = t[r][1] + t[r][2];
-            out[(r * 4 + 2) * CP] = t[r][2] - t[r][1];
-            out[(r * 4 + 3) * CP] = t[r][1] - t[r][3];
+            out[(r * 4 + 0) * CP + tw] = t[r][0] - t[r][2];
+            out[(r * 4 + 1) * CP + tw] = t[r][1] + t[r][2];
+            out[(r * 4 + 2) * CP + tw] = t[r][2] - t[r][1];
+            out[(r * 4 + 3) * CP + tw] = t[r][1] - t[r][3];
           }
         }
       }
@@ -117,28 +118,25 @@ void transformOutput(const WinogradGeom& g, const float* M, int64_t n0, int64_t 
 // one GEMM per position adds up all tiles. Here: U[xi][k][t] = (A a A^T)[xi] for the 2x2
 // block a of dy under tile t (0 past the edge), A = [1 0; 1 1; 1 -1; 0 -1].
 void transformGrad(const WinogradGeom& g, const float* dy, int64_t n0, int64_t nb, int64_t TH, int64_t TW, float* U) {
-  const int64_t Pc = nb * TH * TW, KP = g.K * Pc;
+  const int64_t Pc = nb * TH * TW, KP = g.K * Pc, Hp = 2 * TH, Wp = 2 * TW;
+  std::vector<float> frame(static_cast<size_t>(Hp * Wp));
   for (int64_t nl = 0; nl < nb; nl++) {
     for (int64_t k = 0; k < g.K; k++) {
-      const float* plane = dy + ((n0 + nl) * g.K + k) * g.OH * g.OW;
+      padPlane(dy + ((n0 + nl) * g.K + k) * g.OH * g.OW, g.OH, g.OW, 0, 0, Hp, Wp, frame.data());
       float* u = U + k * Pc + nl * TH * TW;
       for (int64_t th = 0; th < TH; th++) {
+        const float* __restrict a0 = frame.data() + (2 * th) * Wp;
+        const float* __restrict a1 = a0 + Wp;
+        float* __restrict out = u + th * TW;
         for (int64_t tw = 0; tw < TW; tw++) {
-          float a[2][2];
-          for (int r = 0; r < 2; r++)
-            for (int s = 0; s < 2; s++) {
-              const int64_t oh = 2 * th + r, ow = 2 * tw + s;
-              a[r][s] = oh < g.OH && ow < g.OW ? plane[oh * g.OW + ow] : 0.0f;
-            }
-          const float rows[4][2] = {{a[0][0], a[0][1]}, {a[0][0] + a[1][0], a[0][1] + a[1][1]},
-                                    {a[0][0] - a[1][0], a[0][1] - a[1][1]}, {-a[1][0], -a[1][1]}};
-          float* out = u + th * TW + tw;
+          const float p0 = a0[2 * tw], q0 = a0[2 * tw + 1], p1 = a1[2 * tw], q1 = a1[2 * tw + 1];
+          const float rows[4][2] = {{p0, q0}, {p0 + p1, q0 + q1}, {p0 - p1, q0 - q1}, {-p1, -q1}};
           for (int r = 0; r < 4; r++) {
             const float p = rows[r][0], q = rows[r][1];
-            out[(r * 4 + 0) * KP] = p;
-            out[(r * 4 + 1) * KP] = p + q;
-            out[(r * 4 + 2) * KP] = p - q;
-            out[(r * 4 + 3) * KP] = -q;
+            out[(r * 4 + 0) * KP + tw] = p;
+            out[(r * 4 + 1) * KP + tw] = p + q;
+            out[(r * 4 + 2) * KP + tw] = p - q;
+            out[(r * 4 + 3) * KP + tw] = -q;
           }
         }
       }
