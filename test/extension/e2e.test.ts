@@ -5,12 +5,10 @@
 // go to dist/test-artifacts/extension/.
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import type { BrowserContext, Page } from "playwright-core";
-import { bundlePage, ROOT } from "./bundle";
-import { chromiumMissing, launch } from "./browser";
-import { serverMissing, startServer, type Server } from "./server";
+import type { Page } from "playwright-core";
+import { ROOT } from "./bundle";
+import { browserTestsMissing, openBrowserSession, type BrowserSession } from "./session";
 
 const ARTIFACTS = path.join(ROOT, "dist", "test-artifacts", "extension");
 
@@ -18,12 +16,10 @@ interface RunResult { index: number; status: string; outputs: number; text: stri
 
 describe("extension e2e: gradlab renderers in a JupyterLab notebook (chromium + jupyter server)", function () {
   this.timeout(120000);
-  let server: Server | undefined;
-  let browser: { context: BrowserContext; close(): Promise<void> } | undefined;
+  let session: BrowserSession | undefined;
   let page: Page;
-  let pageDir = "";
   const dialogs: string[] = [];
-  const pageErrors: string[] = [];
+  const pageErrors = (): string[] => session?.pageErrors ?? [];
 
   /** Runs code in a new cell; resolves with the kernel's reply status and the output's text. */
   const run = (code: string): Promise<RunResult> =>
@@ -36,38 +32,28 @@ describe("extension e2e: gradlab renderers in a JupyterLab notebook (chromium + 
   };
 
   before(async function () {
-    const why = chromiumMissing() ?? serverMissing();
+    const why = browserTestsMissing();
     if (why) {
       console.log(`      skipped: ${why}`);
       this.skip();
     }
     fs.mkdirSync(ARTIFACTS, { recursive: true });
-    pageDir = fs.mkdtempSync(path.join(os.tmpdir(), "gradlab-page-"));
-    const ms = await bundlePage(pageDir);
-    console.log(`      test page bundled in ${ms} ms`);
-    server = await startServer(pageDir);
-    browser = await launch();
-    page = await browser.context.newPage();
-    page.setDefaultTimeout(15000);
+    session = await openBrowserSession(15000);
+    page = session.page;
     page.on("dialog", (d) => { dialogs.push(d.message()); void d.dismiss(); });
-    page.on("pageerror", (e) => { pageErrors.push(String(e)); });
-    await page.goto(`${server.url}/static/index.html?token=${server.token}&path=gradlab.ipynb`);
+    await page.goto(session.urlOf("gradlab.ipynb"));
     await page.waitForFunction(() => "gradlabPage" in window, undefined, { timeout: 30000 });
     const kernel = await page.evaluate(() => (window as unknown as { gradlabPage: { ready: Promise<string> } }).gradlabPage.ready);
     assert.match(kernel, /^gradlab: /, `the notebook should run the gradlab kernel, got ${kernel}`);
   });
 
   after(async function () {
-    if (page && browser) await page.screenshot({ path: path.join(ARTIFACTS, "notebook.png"), fullPage: true }).catch(() => undefined);
-    const t0 = Date.now();
-    if (browser) await browser.close();
-    if (server) await server.stop();
-    console.log(`      browser and server stopped in ${Date.now() - t0} ms`);
-    if (pageDir) fs.rmSync(pageDir, { recursive: true, force: true });
+    if (session) await page.screenshot({ path: path.join(ARTIFACTS, "notebook.png"), fullPage: true }).catch(() => undefined);
+    await session?.close();
   });
 
   afterEach(function () {
-    assert.deepEqual(pageErrors, [], `the page threw: ${pageErrors.join("\n")}`);
+    assert.deepEqual(pageErrors(), [], `the page threw: ${pageErrors().join("\n")}`);
   });
 
   it("shows a small tensor as a table with its statistics and histogram", async () => {

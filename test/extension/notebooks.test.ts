@@ -6,12 +6,9 @@
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import type { BrowserContext, Page } from "playwright-core";
-import { bundlePage, ROOT } from "./bundle";
-import { chromiumMissing, launch } from "./browser";
-import { serverMissing, startServer, type Server } from "./server";
+import { ROOT } from "./bundle";
+import { browserTestsMissing, openBrowserSession, type BrowserSession } from "./session";
 
 const ARTIFACTS = path.join(ROOT, "dist", "test-artifacts", "extension");
 const CLI = path.join(ROOT, "dist", "kernel", "cli.js");
@@ -27,43 +24,30 @@ function gradlabOutputs(file: string): number {
 
 describe("course notebooks in the JupyterLab test page (chromium + jupyter server)", function () {
   this.timeout(600000);
-  let server: Server | undefined;
-  let browser: { context: BrowserContext; close(): Promise<void> } | undefined;
-  let page: Page;
-  let pageDir = "";
-  const pageErrors: string[] = [];
+  let session: BrowserSession | undefined;
 
   before(async function () {
-    const why = chromiumMissing() ?? serverMissing();
+    const why = browserTestsMissing();
     if (why) {
       console.log(`      skipped: ${why}`);
       this.skip();
     }
     fs.mkdirSync(ARTIFACTS, { recursive: true });
-    pageDir = fs.mkdtempSync(path.join(os.tmpdir(), "gradlab-nbpage-"));
-    await bundlePage(pageDir);
-    server = await startServer(pageDir);
-    browser = await launch();
-    page = await browser.context.newPage();
-    page.setDefaultTimeout(30000);
-    page.on("pageerror", (e) => { pageErrors.push(String(e)); });
+    session = await openBrowserSession(30000);
   });
 
-  after(async function () {
-    if (browser) await browser.close();
-    if (server) await server.stop();
-    if (pageDir) fs.rmSync(pageDir, { recursive: true, force: true });
-  });
+  after(async () => { await session?.close(); });
 
   for (const name of NOTEBOOKS) {
     it(`${name}: every gradlab figure is drawn by its renderer`, async () => {
-      const out = path.join(server!.dir, `${name}.ipynb`);
+      const { server, page, pageErrors } = session!;
+      const out = path.join(server.dir, `${name}.ipynb`);
       const r = spawnSync(process.execPath, [CLI, "run", path.join(ROOT, "notebooks", `${name}.ipynb`), "--out", out],
         { encoding: "utf8", env: { ...process.env, GRADLAB_CI: "1" }, timeout: 300000 });
       assert.equal(r.status, 0, r.stderr);
       const expected = gradlabOutputs(out);
       assert.ok(expected >= 3, `${name} should show several gradlab figures, has ${expected}`);
-      await page.goto(`${server!.url}/static/index.html?token=${server!.token}&path=${name}.ipynb`);
+      await page.goto(session!.urlOf(`${name}.ipynb`));
       await page.waitForFunction(() => "gradlabPage" in window, undefined, { timeout: 60000 });
       await page.evaluate(() => (window as unknown as { gradlabPage: { ready: Promise<string> } }).gradlabPage.ready);
       await page.waitForFunction(([sel, n]) => document.querySelectorAll(sel as string).length >= (n as number), [RENDERERS, expected] as const);
