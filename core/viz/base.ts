@@ -1,6 +1,7 @@
 // What every viz object shares: a gradlab payload, a static fallback drawn here
 // (SVG or PNG), and a short text/plain, returned together as one mime bundle.
 import { DISPLAY, type MimeBundle } from "./schema";
+import { esc } from "./svg";
 
 export abstract class VizObject<P> {
   abstract readonly mime: string;
@@ -37,7 +38,7 @@ export abstract class VizObject<P> {
 export function withSvgImage(bundle: MimeBundle): MimeBundle {
   const svg = bundle["image/svg+xml"];
   if (typeof svg !== "string" || "text/html" in bundle) return bundle;
-  const alt = String(bundle["text/plain"] ?? "figure").split("\n")[0].replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const alt = esc(String(bundle["text/plain"] ?? "figure").split("\n")[0]);
   bundle["text/html"] = `<img alt="${alt}" src="data:image/svg+xml;base64,${Buffer.from(svg).toString("base64")}">`;
   return bundle;
 }
