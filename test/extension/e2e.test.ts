@@ -4,13 +4,11 @@
 // that Stop training ends fit() early, and that data never becomes HTML. Screenshots
 // go to dist/test-artifacts/extension/.
 import { strict as assert } from "node:assert";
-import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Page } from "playwright-core";
 import { ROOT } from "./bundle";
-import { browserTestsMissing, openBrowserSession, type BrowserSession } from "./session";
+import { ARTIFACTS, openBrowserSession, skipWithoutBrowser, type BrowserSession } from "./session";
 
-const ARTIFACTS = path.join(ROOT, "dist", "test-artifacts", "extension");
 
 interface RunResult { index: number; status: string; outputs: number; text: string }
 
@@ -32,12 +30,7 @@ describe("extension e2e: gradlab renderers in a JupyterLab notebook (chromium + 
   };
 
   before(async function () {
-    const why = browserTestsMissing();
-    if (why) {
-      console.log(`      skipped: ${why}`);
-      this.skip();
-    }
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    skipWithoutBrowser(this);
     session = await openBrowserSession(15000);
     page = session.page;
     page.on("dialog", (d) => { dialogs.push(d.message()); void d.dismiss(); });

@@ -8,9 +8,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ROOT } from "./bundle";
-import { browserTestsMissing, openBrowserSession, type BrowserSession } from "./session";
+import { ARTIFACTS, openBrowserSession, skipWithoutBrowser, type BrowserSession } from "./session";
 
-const ARTIFACTS = path.join(ROOT, "dist", "test-artifacts", "extension");
 const CLI = path.join(ROOT, "dist", "kernel", "cli.js");
 const NOTEBOOKS = ["01-tour", "07-initialisation", "12-cnn"];
 const RENDERERS = ".jp-gradlab-tensor, .jp-gradlab-images, .jp-gradlab-histograms, .jp-gradlab-lossplot, .jp-gradlab-chart";
@@ -27,12 +26,7 @@ describe("course notebooks in the JupyterLab test page (chromium + jupyter serve
   let session: BrowserSession | undefined;
 
   before(async function () {
-    const why = browserTestsMissing();
-    if (why) {
-      console.log(`      skipped: ${why}`);
-      this.skip();
-    }
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    skipWithoutBrowser(this);
     session = await openBrowserSession(30000);
   });
 

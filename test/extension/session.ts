@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { Page } from "playwright-core";
-import { bundlePage } from "./bundle";
+import { bundlePage, ROOT } from "./bundle";
 import { chromiumMissing, launch } from "./browser";
 import { serverMissing, startServer, type Server } from "./server";
 
@@ -18,12 +18,19 @@ export interface BrowserSession {
   close(): Promise<void>;
 }
 
-/** Why the browser tests cannot run here, or null when they can. */
-export function browserTestsMissing(): string | null {
-  return chromiumMissing() ?? serverMissing();
+/** Where the browser tests save their screenshots. */
+export const ARTIFACTS = path.join(ROOT, "dist", "test-artifacts", "extension");
+
+/** Skips the suite, saying why, where chromium or jupyter server is not installed. */
+export function skipWithoutBrowser(ctx: Mocha.Context): void {
+  const why = chromiumMissing() ?? serverMissing();
+  if (!why) return;
+  console.log(`      skipped: ${why}`);
+  ctx.skip();
 }
 
 export async function openBrowserSession(timeoutMs: number): Promise<BrowserSession> {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
   const pageDir = fs.mkdtempSync(path.join(os.tmpdir(), "gradlab-page-"));
   const ms = await bundlePage(pageDir);
   console.log(`      test page bundled in ${ms} ms`);
