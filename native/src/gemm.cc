@@ -40,6 +40,10 @@ void packA(bool ta, const T* A, int64_t lda, int64_t i0, int64_t mc, int64_t k0,
   constexpr int MR = Tile<T>::MR;
   for (int64_t ip = 0; ip < mc; ip += MR) {
     int64_t rows = std::min<int64_t>(MR, mc - ip);
+    if (ta && rows == MR) {  // op(A) = A^T: each k's MR values are contiguous
+      for (int64_t k = 0; k < kc; k++, dst += MR) std::memcpy(dst, A + (k0 + k) * lda + i0 + ip, sizeof(T) * MR);
+      continue;
+    }
     for (int64_t k = 0; k < kc; k++) {
       for (int64_t r = 0; r < MR; r++) {
         T v = 0;
@@ -88,19 +92,19 @@ inline void microKernel(int64_t kc, const T* __restrict a, const T* __restrict b
 }
 
 #if defined(__AVX512F__)
-// The float tile in AVX-512 FMAs (2 per broadcast of A). Edge tiles are computed whole
-// (the packed panels are zero-padded) and stored through masks.
-template <>
-inline void microKernel<float>(int64_t kc, const float* __restrict a, const float* __restrict b, float* __restrict C, int64_t ldc,
-                               int64_t rows, int64_t cols, float alpha, bool overwrite) {
+// The float tile in AVX-512 FMAs (2 per broadcast of A), for the first R rows of a panel.
+// Edge tiles are computed over the zero-padded packed panels and stored through masks.
+template <int R>
+inline void floatTile(int64_t kc, const float* __restrict a, const float* __restrict b, float* __restrict C, int64_t ldc, int64_t rows,
+                      int64_t cols, float alpha, bool overwrite) {
   constexpr int MR = Tile<float>::MR;
-  __m512 lo[MR], hi[MR];
+  __m512 lo[R], hi[R];
 #pragma GCC unroll 12
-  for (int r = 0; r < MR; r++) lo[r] = hi[r] = _mm512_setzero_ps();
+  for (int r = 0; r < R; r++) lo[r] = hi[r] = _mm512_setzero_ps();
   for (int64_t k = 0; k < kc; k++) {
     const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
 #pragma GCC unroll 12
-    for (int r = 0; r < MR; r++) {
+    for (int r = 0; r < R; r++) {
       const __m512 av = _mm512_set1_ps(a[r]);
       lo[r] = _mm512_fmadd_ps(av, b0, lo[r]);
       hi[r] = _mm512_fmadd_ps(av, b1, hi[r]);
@@ -113,11 +117,23 @@ inline void microKernel<float>(int64_t kc, const float* __restrict a, const floa
   const __mmask16 mhi = cols >= 32 ? __mmask16(0xFFFF) : cols <= 16 ? __mmask16(0) : __mmask16((1u << (cols - 16)) - 1);
   // With beta = 0 the first block of K overwrites C instead of reading it back.
   const __mmask16 rlo = overwrite ? __mmask16(0) : mlo, rhi = overwrite ? __mmask16(0) : mhi;
-  for (int64_t r = 0; r < rows; r++) {
+#pragma GCC unroll 12
+  for (int r = 0; r < R; r++) {
+    if (r >= rows) break;
     float* c = C + r * ldc;
     _mm512_mask_storeu_ps(c, mlo, _mm512_fmadd_ps(al, lo[r], _mm512_maskz_loadu_ps(rlo, c)));
     _mm512_mask_storeu_ps(c + 16, mhi, _mm512_fmadd_ps(al, hi[r], _mm512_maskz_loadu_ps(rhi, c + 16)));
   }
+}
+
+// A panel's last rows (M not a multiple of 12: 64 output channels are 5 panels and 4
+// rows) run a tile of 4 or 8 rows rather than all 12.
+template <>
+inline void microKernel<float>(int64_t kc, const float* __restrict a, const float* __restrict b, float* __restrict C, int64_t ldc,
+                               int64_t rows, int64_t cols, float alpha, bool overwrite) {
+  if (rows > 8) floatTile<12>(kc, a, b, C, ldc, rows, cols, alpha, overwrite);
+  else if (rows > 4) floatTile<8>(kc, a, b, C, ldc, rows, cols, alpha, overwrite);
+  else floatTile<4>(kc, a, b, C, ldc, rows, cols, alpha, overwrite);
 }
 #endif
 

@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <vector>
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 #include "gemm.h"
 #include "scratch.h"
 #include "threadpool.h"
@@ -11,16 +15,81 @@ namespace gradlab {
 
 namespace {
 
-// A chunk of images' transformed inputs and products (16 planes of each): large enough
-// that the 16 channel products are GEMMs worth their packing, small enough for L2/L3,
-// and at least 4 chunks a thread so the threads finish together.
-constexpr int64_t kChunkBytes = 4ll << 20;
+// The batch's 2x2 output tiles are numbered across images (tile th, tw of image n is
+// n*T + th*TW + tw) and cut into chunks of consecutive tiles. A chunk's transformed
+// inputs and products (16 planes of each) stay in one core's L2 cache from the transform
+// through the 16 products to the inverse transform; a chunk of whole images would not.
+constexpr int64_t kChunkBytes = 640ll << 10;
 
-// U[xi][k][c] = (G f G^T)[xi] for the filter f = w[k][c], G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1].
+// Slack after a frame: a run of 16 tiles reads 34 floats of each of its rows, past the
+// end of the last row; the lanes that read there are masked off when stored.
+constexpr int64_t kFrameSlack = 48;
+
+struct Tiling {
+  int64_t TH, TW, T, total;
+  Tiling(const WinogradGeom& g, int64_t N) : TH((g.OH + 1) / 2), TW((g.OW + 1) / 2), T(TH * TW), total(N * TH * TW) {}
+  // A padded frame of one plane's rows, as large as the input transforms need.
+  int64_t frameFloats() const { return (2 * TH + 2) * (2 * TW + 2) + kFrameSlack; }
+};
+
+// Tiles per chunk for `floatsPerTile` floats of transformed data a tile: a multiple of the
+// GEMM tile's 32 columns, at least 32.
+int64_t chunkTiles(int64_t floatsPerTile) {
+  const int64_t p = kChunkBytes / (floatsPerTile * static_cast<int64_t>(sizeof(float)));
+  return std::max<int64_t>(32, p / 32 * 32);
+}
+
+// Distance between two of the 16 planes of a chunk holding `floats` each: one cache line
+// more, so that the 16 streams a transform reads or writes at once do not all fall in the
+// same L1 set (the planes' sizes are multiples of 4 KiB more often than not).
+inline int64_t planeStride(int64_t floats) { return floats + 16; }
+
+// Calls fn(n, th, tw0, tw1, q, rows) for each run of the tiles [p0, p1) within one row of
+// tiles: image n, tile row th, columns tw0..tw1-1, q = the run's first index in the chunk
+// that starts at tile `base`. With `pairs`, two whole rows th and th + 1 of one image come
+// as one run with rows = 2 (the vector transforms fill 16 lanes from two short rows).
+template <class F>
+void forEachTileRun(const Tiling& t, int64_t p0, int64_t p1, int64_t base, bool pairs, F&& fn) {
+  for (int64_t p = p0; p < p1;) {
+    const int64_t n = p / t.T, r = p % t.T, th = r / t.TW, tw0 = r % t.TW;
+    if (pairs && tw0 == 0 && p + 2 * t.TW <= p1 && r + 2 * t.TW <= t.T) {
+      fn(n, th, int64_t(0), t.TW, p - base, 2);
+      p += 2 * t.TW;
+      continue;
+    }
+    const int64_t tw1 = std::min(t.TW, tw0 + (p1 - p));
+    fn(n, th, tw0, tw1, p - base, 1);
+    p += tw1 - tw0;
+  }
+}
+
+// Calls fn(n, a, b) for each image n that the tiles [p0, p1) touch, with its tiles [a, b) of them.
+template <class F>
+void forEachImage(const Tiling& t, int64_t p0, int64_t p1, F&& fn) {
+  for (int64_t n = p0 / t.T; n * t.T < p1; n++) fn(n, std::max(p0, n * t.T), std::min(p1, (n + 1) * t.T));
+}
+
+// Rows [r0, r1) of the plane padded by (pH, pW) with zeros, into frame rows 0.. of width Wp.
+// Every 4x4 patch a tile reads lies inside the frame, so the transforms run branch-free.
+void padRows(const float* plane, int64_t H, int64_t W, int64_t pH, int64_t pW, int64_t Wp, int64_t r0, int64_t r1, float* frame) {
+  const int64_t cols = std::max<int64_t>(0, std::min(W, Wp - pW));
+  for (int64_t r = r0; r < r1; r++) {
+    float* dst = frame + (r - r0) * Wp;
+    std::fill(dst, dst + Wp, 0.0f);
+    const int64_t h = r - pH;
+    if (h >= 0 && h < H) std::copy(plane + h * W, plane + h * W + cols, dst + pW);
+  }
+}
+
+// ---- Forward (and input gradient): products over channels, tile columns ----
+
+// U[xi][c][k] = (G f G^T)[xi] for the filter f = w[k][c], G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1];
+// channel-major, so the GEMM reads it as a transposed A with contiguous rows.
 void transformFilters(const WinogradGeom& g, const float* w, float* U) {
   const int64_t KC = g.K * g.C;
   parallel_for(KC, 1024, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; i++) {
+      const int64_t k = i / g.C, c = i % g.C;
       const float* f = w + i * 9;
       float t[4][3];
       for (int j = 0; j < 3; j++) {
@@ -31,117 +100,276 @@ void transformFilters(const WinogradGeom& g, const float* w, float* U) {
         t[3][j] = f2;
       }
       for (int r = 0; r < 4; r++) {
-        const float a = t[r][0], b1 = t[r][1], c = t[r][2];
-        const float u[4] = {a, 0.5f * (a + b1 + c), 0.5f * (a - b1 + c), c};
-        for (int s = 0; s < 4; s++) U[(r * 4 + s) * KC + i] = u[s];
+        const float a = t[r][0], b1 = t[r][1], cc = t[r][2];
+        const float u[4] = {a, 0.5f * (a + b1 + cc), 0.5f * (a - b1 + cc), cc};
+        for (int s = 0; s < 4; s++) U[(r * 4 + s) * KC + c * g.K + k] = u[s];
       }
     }
   });
 }
 
-// The image plane copied into a zeroed (2*TH + 2) x (2*TW + 2) frame at (pH, pW), so every
-// 4x4 patch lies inside it and the transform runs branch-free along a row of tiles.
-void padPlane(const float* plane, int64_t H, int64_t W, int64_t pH, int64_t pW, int64_t Hp, int64_t Wp, float* frame) {
-  std::fill(frame, frame + Hp * Wp, 0.0f);
-  for (int64_t h = 0; h < H && h + pH < Hp; h++)
-    std::copy(plane + h * W, plane + h * W + std::min(W, Wp - pW), frame + (h + pH) * Wp + pW);
+// The input transform of one tile: the 4x4 patch whose rows start at r0..r3, into V's 16
+// planes (CP apart). Written for a scalar or for 16 tiles in vector lanes.
+template <class X, class Store>
+inline void inputTile(const X (&row)[4][4], Store&& store) {
+  X d[4][4];
+  for (int s = 0; s < 4; s++) {
+    d[0][s] = row[0][s] - row[2][s];
+    d[1][s] = row[1][s] + row[2][s];
+    d[2][s] = row[2][s] - row[1][s];
+    d[3][s] = row[1][s] - row[3][s];
+  }
+  for (int r = 0; r < 4; r++) {
+    store(r * 4 + 0, d[r][0] - d[r][2]);
+    store(r * 4 + 1, d[r][1] + d[r][2]);
+    store(r * 4 + 2, d[r][2] - d[r][1]);
+    store(r * 4 + 3, d[r][1] - d[r][3]);
+  }
 }
 
-// V[xi][c][t] = (B^T d B)[xi] for the 4x4 input patch d under tile t of images n0..n0+nb,
+// The inverse transform of one tile from its 16 products: y[r][c] for the 2x2 outputs.
+template <class X>
+inline void outputTile(const X (&m)[16], X (&y)[2][2]) {
+  X a[2][4];
+  for (int s = 0; s < 4; s++) {
+    a[0][s] = m[0 * 4 + s] + m[1 * 4 + s] + m[2 * 4 + s];
+    a[1][s] = m[1 * 4 + s] - m[2 * 4 + s] - m[3 * 4 + s];
+  }
+  for (int r = 0; r < 2; r++) {
+    y[r][0] = a[r][0] + a[r][1] + a[r][2];
+    y[r][1] = a[r][1] - a[r][2] - a[r][3];
+  }
+}
+
+#if defined(__AVX512F__)
+// Lane indices for the two-source permutes of the vector transforms (see their use).
+struct PairIndex {
+  __m512i cols[4], rows[2];
+  explicit PairIndex(int64_t TW) {
+    alignas(64) int32_t c[4][16], r[2][16];
+    for (int l = 0; l < 16; l++) {
+      const int j = l < TW ? 0 : 1, tw = static_cast<int>(l - j * TW);
+      for (int s = 0; s < 4; s++) c[s][l] = l < 2 * TW ? 16 * j + 2 * tw + s : 0;
+      for (int jj = 0; jj < 2; jj++) r[jj][l] = static_cast<int32_t>((l & 1) * 16 + jj * TW + l / 2) & 31;
+    }
+    for (int s = 0; s < 4; s++) cols[s] = _mm512_load_si512(c[s]);
+    for (int jj = 0; jj < 2; jj++) rows[jj] = _mm512_load_si512(r[jj]);
+  }
+};
+inline __mmask16 firstLanes(int64_t n) { return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1); }
+#endif
+
+// V[xi][c][q] = (B^T d B)[xi] for the 4x4 input patch d under tile p0 + q, ld = P,
 // B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. Outside the image, d is 0 (the padding).
-void transformInput(const WinogradGeom& g, const float* x, int64_t n0, int64_t nb, int64_t TH, int64_t TW, float* V) {
-  const int64_t Pc = nb * TH * TW, CP = g.C * Pc, Hp = 2 * TH + 2, Wp = 2 * TW + 2;
-  std::vector<float> frame(static_cast<size_t>(Hp * Wp));
-  for (int64_t nl = 0; nl < nb; nl++) {
+void transformInput(const WinogradGeom& g, const Tiling& t, const float* x, int64_t p0, int64_t p1, int64_t P, float* V, float* frame) {
+  const int64_t CP = planeStride(g.C * P), Wp = 2 * t.TW + 2;
+#if defined(__AVX512F__)
+  const PairIndex pi(t.TW);
+  const bool pairs = Wp <= 16;
+#else
+  const bool pairs = false;
+#endif
+  forEachImage(t, p0, p1, [&](int64_t n, int64_t a, int64_t b) {
+    const int64_t thA = (a - n * t.T) / t.TW, thB = (b - 1 - n * t.T) / t.TW;
     for (int64_t c = 0; c < g.C; c++) {
-      padPlane(x + ((n0 + nl) * g.C + c) * g.H * g.W, g.H, g.W, g.pH, g.pW, Hp, Wp, frame.data());
-      float* v = V + c * Pc + nl * TH * TW;
-      for (int64_t th = 0; th < TH; th++) {
-        const float* __restrict r0 = frame.data() + (2 * th) * Wp;
-        const float* __restrict r1 = r0 + Wp;
-        const float* __restrict r2 = r1 + Wp;
-        const float* __restrict r3 = r2 + Wp;
-        float* __restrict out = v + th * TW;
-        for (int64_t tw = 0; tw < TW; tw++) {
-          const int64_t j = 2 * tw;
-          float t[4][4];
+      padRows(x + (n * g.C + c) * g.H * g.W, g.H, g.W, g.pH, g.pW, Wp, 2 * thA, 2 * thB + 4, frame);
+      forEachTileRun(t, a, b, p0, pairs, [&](int64_t, int64_t th, int64_t tw0, int64_t tw1, int64_t q, int nrows) {
+        const float* r0 = frame + (2 * (th - thA)) * Wp;
+        float* out = V + c * P + q;
+#if defined(__AVX512F__)
+        if (nrows == 2) {
+          // Two rows of tiles (Wp <= 16 floats a frame row): tile row th in the first TW
+          // lanes, th + 1 in the next, column s of each tile picked from two frame rows.
+          __m512 row[4][4];
+          for (int r = 0; r < 4; r++) {
+            const __m512 lo = _mm512_loadu_ps(r0 + r * Wp), hi = _mm512_loadu_ps(r0 + (r + 2) * Wp);
+            for (int s = 0; s < 4; s++) row[r][s] = _mm512_permutex2var_ps(lo, pi.cols[s], hi);
+          }
+          const __mmask16 keep = firstLanes(2 * t.TW);
+          inputTile(row, [&](int xi, __m512 v) { _mm512_mask_storeu_ps(out + xi * CP, keep, v); });
+          return;
+        }
+        // 16 tiles a step: tile i's columns 2i..2i+3 are the even and odd lanes of a row and
+        // of the row 2 floats on, gathered by two-source permutes.
+        const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+        for (int64_t tw = tw0; tw < tw1; tw += 16) {
+          const __mmask16 keep = firstLanes(tw1 - tw);
+          __m512 row[4][4];
+          for (int r = 0; r < 4; r++) {
+            const float* f = r0 + r * Wp + 2 * tw;
+            const __m512 lo = _mm512_loadu_ps(f), hi = _mm512_loadu_ps(f + 16), lo2 = _mm512_loadu_ps(f + 2), hi2 = _mm512_loadu_ps(f + 18);
+            row[r][0] = _mm512_permutex2var_ps(lo, even, hi);
+            row[r][1] = _mm512_permutex2var_ps(lo, odd, hi);
+            row[r][2] = _mm512_permutex2var_ps(lo2, even, hi2);
+            row[r][3] = _mm512_permutex2var_ps(lo2, odd, hi2);
+          }
+          float* o = out + (tw - tw0);
+          inputTile(row, [&](int xi, __m512 v) { _mm512_mask_storeu_ps(o + xi * CP, keep, v); });
+        }
+#else
+        for (int64_t tw = tw0; tw < tw1; tw++) {
+          float row[4][4];
+          for (int r = 0; r < 4; r++)
+            for (int s = 0; s < 4; s++) row[r][s] = r0[r * Wp + 2 * tw + s];
+          float* o = out + (tw - tw0);
+          inputTile(row, [&](int xi, float v) { o[xi * CP] = v; });
+        }
+#endif
+      });
+    }
+  });
+}
+
+// y tile = A^T m A for the 16 products m[xi][k][q] of tile p0 + q, A^T = [1 1 1 0; 0 1 -1 -1];
+// the tiles cover the output exactly, those on the far edges clipped.
+void transformOutput(const WinogradGeom& g, const Tiling& t, const float* M, int64_t p0, int64_t p1, int64_t P, float* y) {
+  const int64_t KP = planeStride(g.K * P), OHW = g.OH * g.OW;
+#if defined(__AVX512F__)
+  const PairIndex pi(t.TW);
+  const bool pairs = 2 * t.TW <= 16;
+  const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+#else
+  const bool pairs = false;
+#endif
+  for (int64_t k = 0; k < g.K; k++) {
+    forEachTileRun(t, p0, p1, p0, pairs, [&](int64_t n, int64_t th, int64_t tw0, int64_t tw1, int64_t q, int nrows) {
+      const float* mk = M + k * P + q;
+      float* plane = y + (n * g.K + k) * OHW;
+#if defined(__AVX512F__)
+      if (nrows == 2) {
+        // Two rows of tiles in 2 * TW lanes; each output row's pairs are interleaved out of
+        // the lanes of its tile row.
+        const __mmask16 keep = firstLanes(2 * t.TW), cols = firstLanes(g.OW);
+        __m512 m[16], out[2][2];
+        for (int xi = 0; xi < 16; xi++) m[xi] = _mm512_maskz_loadu_ps(keep, mk + xi * KP);
+        outputTile(m, out);
+        for (int j = 0; j < 2; j++)
+          for (int r = 0; r < 2; r++) {
+            const int64_t oh = 2 * (th + j) + r;
+            if (oh < g.OH) _mm512_mask_storeu_ps(plane + oh * g.OW, cols, _mm512_permutex2var_ps(out[r][0], pi.rows[j], out[r][1]));
+          }
+        return;
+      }
+      // 16 tiles a step; the two outputs of a tile's row are interleaved into place.
+      for (int64_t tw = tw0; tw < tw1; tw += 16) {
+        const int64_t tiles = std::min<int64_t>(16, tw1 - tw), cols = std::min(2 * tiles, g.OW - 2 * tw);
+        const __mmask16 keep = firstLanes(tiles), first = firstLanes(cols), second = firstLanes(cols - 16);
+        __m512 m[16], out[2][2];
+        for (int xi = 0; xi < 16; xi++) m[xi] = _mm512_maskz_loadu_ps(keep, mk + (tw - tw0) + xi * KP);
+        outputTile(m, out);
+        for (int r = 0; r < 2 && 2 * th + r < g.OH; r++) {
+          float* dst = plane + (2 * th + r) * g.OW + 2 * tw;
+          _mm512_mask_storeu_ps(dst, first, _mm512_permutex2var_ps(out[r][0], lo, out[r][1]));
+          if (second) _mm512_mask_storeu_ps(dst + 16, second, _mm512_permutex2var_ps(out[r][0], hi, out[r][1]));
+        }
+      }
+#else
+      for (int64_t tw = tw0; tw < tw1; tw++) {
+        float m[16], out[2][2];
+        for (int xi = 0; xi < 16; xi++) m[xi] = mk[(tw - tw0) + xi * KP];
+        outputTile(m, out);
+        for (int r = 0; r < 2 && 2 * th + r < g.OH; r++) {
+          float* row = plane + (2 * th + r) * g.OW;
+          row[2 * tw] = out[r][0];
+          if (2 * tw + 1 < g.OW) row[2 * tw + 1] = out[r][1];
+        }
+      }
+#endif
+    });
+  }
+}
+
+// ---- Weight gradient: products over tiles, 16 channels a vector ----
+
+typedef float v16 __attribute__((vector_size(64)));
+constexpr int64_t kLanes = 16;
+inline int64_t roundLanes(int64_t n) { return (n + kLanes - 1) / kLanes * kLanes; }
+inline v16 load16(const float* p) {
+  v16 v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void store16(float* p, v16 v) { __builtin_memcpy(p, &v, sizeof v); }
+
+// Rows [r0, r1) of channels c0..c0+15 of image `img` (channel planes H x W), padded by
+// (pH, pW), interleaved: frame[((r - r0) * Wp + s) * 16 + l] is channel c0 + l, 0 past C.
+void padRowsInterleaved(const float* img, int64_t C, int64_t c0, int64_t H, int64_t W, int64_t pH, int64_t pW, int64_t Wp, int64_t r0,
+                        int64_t r1, float* frame) {
+  std::fill(frame, frame + (r1 - r0) * Wp * kLanes, 0.0f);
+  const int64_t lanes = std::min(kLanes, C - c0), cols = std::max<int64_t>(0, std::min(W, Wp - pW));
+  for (int64_t r = r0; r < r1; r++) {
+    const int64_t h = r - pH;
+    if (h < 0 || h >= H) continue;
+    float* dst = frame + ((r - r0) * Wp + pW) * kLanes;
+    for (int64_t l = 0; l < lanes; l++) {
+      const float* src = img + (c0 + l) * H * W + h * W;
+      for (int64_t w = 0; w < cols; w++) dst[w * kLanes + l] = src[w];
+    }
+  }
+}
+
+// V[xi][q][c] (ld Cp, channels rounded up to 16): the input transform of transformInput,
+// tile-major, for the weight gradient's products over tiles.
+void transformInputTiles(const WinogradGeom& g, const Tiling& t, const float* x, int64_t p0, int64_t p1, int64_t P, float* V, float* frame) {
+  const int64_t Cp = roundLanes(g.C), XS = planeStride(P * Cp), Wp = 2 * t.TW + 2;
+  forEachImage(t, p0, p1, [&](int64_t n, int64_t a, int64_t b) {
+    const int64_t thA = (a - n * t.T) / t.TW, thB = (b - 1 - n * t.T) / t.TW;
+    for (int64_t c0 = 0; c0 < g.C; c0 += kLanes) {
+      padRowsInterleaved(x + n * g.C * g.H * g.W, g.C, c0, g.H, g.W, g.pH, g.pW, Wp, 2 * thA, 2 * thB + 4, frame);
+      forEachTileRun(t, a, b, p0, false, [&](int64_t, int64_t th, int64_t tw0, int64_t tw1, int64_t q, int) {
+        for (int64_t tw = tw0; tw < tw1; tw++) {
+          const float* f = frame + ((2 * (th - thA)) * Wp + 2 * tw) * kLanes;
+          float* out = V + (q + tw - tw0) * Cp + c0;
+          v16 d[4][4];
           for (int s = 0; s < 4; s++) {
-            t[0][s] = r0[j + s] - r2[j + s];
-            t[1][s] = r1[j + s] + r2[j + s];
-            t[2][s] = r2[j + s] - r1[j + s];
-            t[3][s] = r1[j + s] - r3[j + s];
+            const v16 x0 = load16(f + s * kLanes), x1 = load16(f + (Wp + s) * kLanes), x2 = load16(f + (2 * Wp + s) * kLanes),
+                      x3 = load16(f + (3 * Wp + s) * kLanes);
+            d[0][s] = x0 - x2;
+            d[1][s] = x1 + x2;
+            d[2][s] = x2 - x1;
+            d[3][s] = x1 - x3;
           }
           for (int r = 0; r < 4; r++) {
-            out[(r * 4 + 0) * CP + tw] = t[r][0] - t[r][2];
-            out[(r * 4 + 1) * CP + tw] = t[r][1] + t[r][2];
-            out[(r * 4 + 2) * CP + tw] = t[r][2] - t[r][1];
-            out[(r * 4 + 3) * CP + tw] = t[r][1] - t[r][3];
+            store16(out + (r * 4 + 0) * XS, d[r][0] - d[r][2]);
+            store16(out + (r * 4 + 1) * XS, d[r][1] + d[r][2]);
+            store16(out + (r * 4 + 2) * XS, d[r][2] - d[r][1]);
+            store16(out + (r * 4 + 3) * XS, d[r][1] - d[r][3]);
           }
         }
-      }
+      });
     }
-  }
-}
-
-// y tile = A^T m A for the 16 products m of tile t, A^T = [1 1 1 0; 0 1 -1 -1]; the tiles
-// cover the output exactly, those on the far edges clipped.
-void transformOutput(const WinogradGeom& g, const float* M, int64_t n0, int64_t nb, int64_t TH, int64_t TW, float* y) {
-  const int64_t Pc = nb * TH * TW, KP = g.K * Pc;
-  for (int64_t nl = 0; nl < nb; nl++) {
-    for (int64_t k = 0; k < g.K; k++) {
-      const float* mk = M + k * Pc + nl * TH * TW;
-      float* plane = y + ((n0 + nl) * g.K + k) * g.OH * g.OW;
-      for (int64_t th = 0; th < TH; th++) {
-        for (int64_t tw = 0; tw < TW; tw++) {
-          const float* m = mk + th * TW + tw;
-          float a[2][4];
-          for (int s = 0; s < 4; s++) {
-            const float m0 = m[(0 * 4 + s) * KP], m1 = m[(1 * 4 + s) * KP], m2 = m[(2 * 4 + s) * KP], m3 = m[(3 * 4 + s) * KP];
-            a[0][s] = m0 + m1 + m2;
-            a[1][s] = m1 - m2 - m3;
-          }
-          for (int r = 0; r < 2; r++) {
-            const int64_t oh = 2 * th + r;
-            if (oh >= g.OH) break;
-            float* row = plane + oh * g.OW + 2 * tw;
-            row[0] = a[r][0] + a[r][1] + a[r][2];
-            if (2 * tw + 1 < g.OW) row[1] = a[r][1] - a[r][2] - a[r][3];
-          }
-        }
-      }
-    }
-  }
+  });
 }
 
 // The weight gradient is the transpose of the forward map in the filter: per tile,
 // dW += G^T [(A dY A^T) ⊙ (B^T d B)] G, summed over tiles in the transformed domain, where
-// one GEMM per position adds up all tiles. Here: U[xi][k][t] = (A a A^T)[xi] for the 2x2
-// block a of dy under tile t (0 past the edge), A = [1 0; 1 1; 1 -1; 0 -1].
-void transformGrad(const WinogradGeom& g, const float* dy, int64_t n0, int64_t nb, int64_t TH, int64_t TW, float* U) {
-  const int64_t Pc = nb * TH * TW, KP = g.K * Pc, Hp = 2 * TH, Wp = 2 * TW;
-  std::vector<float> frame(static_cast<size_t>(Hp * Wp));
-  for (int64_t nl = 0; nl < nb; nl++) {
-    for (int64_t k = 0; k < g.K; k++) {
-      padPlane(dy + ((n0 + nl) * g.K + k) * g.OH * g.OW, g.OH, g.OW, 0, 0, Hp, Wp, frame.data());
-      float* u = U + k * Pc + nl * TH * TW;
-      for (int64_t th = 0; th < TH; th++) {
-        const float* __restrict a0 = frame.data() + (2 * th) * Wp;
-        const float* __restrict a1 = a0 + Wp;
-        float* __restrict out = u + th * TW;
-        for (int64_t tw = 0; tw < TW; tw++) {
-          const float p0 = a0[2 * tw], q0 = a0[2 * tw + 1], p1 = a1[2 * tw], q1 = a1[2 * tw + 1];
-          const float rows[4][2] = {{p0, q0}, {p0 + p1, q0 + q1}, {p0 - p1, q0 - q1}, {-p1, -q1}};
+// one GEMM per position adds up all tiles. Here: U[xi][q][k] (ld Kp) = (A a A^T)[xi] for the
+// 2x2 block a of dy under tile p0 + q (0 past the edge), A = [1 0; 1 1; 1 -1; 0 -1].
+void transformGradTiles(const WinogradGeom& g, const Tiling& t, const float* dy, int64_t p0, int64_t p1, int64_t P, float* U, float* frame) {
+  const int64_t Kp = roundLanes(g.K), XS = planeStride(P * Kp), Wp = 2 * t.TW;
+  forEachImage(t, p0, p1, [&](int64_t n, int64_t a, int64_t b) {
+    const int64_t thA = (a - n * t.T) / t.TW, thB = (b - 1 - n * t.T) / t.TW;
+    for (int64_t k0 = 0; k0 < g.K; k0 += kLanes) {
+      padRowsInterleaved(dy + n * g.K * g.OH * g.OW, g.K, k0, g.OH, g.OW, 0, 0, Wp, 2 * thA, 2 * thB + 2, frame);
+      forEachTileRun(t, a, b, p0, false, [&](int64_t, int64_t th, int64_t tw0, int64_t tw1, int64_t q, int) {
+        for (int64_t tw = tw0; tw < tw1; tw++) {
+          const float* f = frame + ((2 * (th - thA)) * Wp + 2 * tw) * kLanes;
+          float* out = U + (q + tw - tw0) * Kp + k0;
+          const v16 a0 = load16(f), b0 = load16(f + kLanes), a1 = load16(f + Wp * kLanes), b1 = load16(f + (Wp + 1) * kLanes);
+          const v16 rows[4][2] = {{a0, b0}, {a0 + a1, b0 + b1}, {a0 - a1, b0 - b1}, {-a1, -b1}};
           for (int r = 0; r < 4; r++) {
-            const float p = rows[r][0], q = rows[r][1];
-            out[(r * 4 + 0) * KP + tw] = p;
-            out[(r * 4 + 1) * KP + tw] = p + q;
-            out[(r * 4 + 2) * KP + tw] = p - q;
-            out[(r * 4 + 3) * KP + tw] = -q;
+            const v16 p = rows[r][0], qv = rows[r][1];
+            store16(out + (r * 4 + 0) * XS, p);
+            store16(out + (r * 4 + 1) * XS, p + qv);
+            store16(out + (r * 4 + 2) * XS, p - qv);
+            store16(out + (r * 4 + 3) * XS, -qv);
           }
         }
-      }
+      });
     }
-  }
+  });
 }
 
 // dw[k][c] = G^T m G for the 16 sums m of (k, c), G^T = [1 .5 .5 0; 0 .5 -.5 0; 0 .5 .5 1].
@@ -164,12 +392,9 @@ void transformWeightGrad(const WinogradGeom& g, const float* M, float* dw) {
   }
 }
 
-// Images per chunk: see kChunkBytes.
-int64_t imagesPerChunk(const WinogradGeom& g, int64_t tiles) {
-  const int64_t perImage = 16 * (g.C + g.K) * tiles * static_cast<int64_t>(sizeof(float));
-  const int64_t fair = (g.N + 4 * numThreads() - 1) / (4 * numThreads());
-  return std::max<int64_t>(1, std::min({g.N, fair, kChunkBytes / std::max<int64_t>(perImage, 1)}));
-}
+// Chunks are summed in this many fixed groups, each in order, and the groups in order:
+// the result does not depend on the number of threads.
+constexpr int64_t kWeightGradGroups = 8;
 
 }  // namespace
 
@@ -179,50 +404,54 @@ void winogradWeightGrad3x3(const WinogradGeom& g, const float* x, const float* d
     std::fill(dw, dw + KC * 9, 0.0f);
     return;
   }
-  const int64_t TH = (g.OH + 1) / 2, TW = (g.OW + 1) / 2, T = TH * TW;
-  const int64_t nb = imagesPerChunk(g, T), chunks = (g.N + nb - 1) / nb;
-  // Each chunk sums into its own 16 x K x C block; the blocks are added in chunk order, so
-  // the result does not depend on the number of threads.
-  std::vector<float> partial(static_cast<size_t>(chunks * 16 * KC));
+  const Tiling t(g, g.N);
+  const int64_t Cp = roundLanes(g.C), Kp = roundLanes(g.K), P = chunkTiles(16 * (Cp + Kp));
+  const int64_t chunks = (t.total + P - 1) / P, groups = std::min(chunks, kWeightGradGroups);
+  std::vector<float> partial(static_cast<size_t>(groups * 16 * KC));
   {
     SerialBlasScope serial;
-    parallel_for(chunks, 1, [&](int64_t b, int64_t e) {
-      for (int64_t c = b; c < e; c++) {
-        const int64_t n0 = c * nb, m = std::min(nb, g.N - n0), Pc = m * T;
-        Scratch<float> V(0, 16 * g.C * Pc), U(1, 16 * g.K * Pc);
-        transformInput(g, x, n0, m, TH, TW, V.data());
-        transformGrad(g, dy, n0, m, TH, TW, U.data());
-        for (int xi = 0; xi < 16; xi++)
-          gemmSerial(false, true, g.K, g.C, Pc, 1.0f, U.data() + xi * g.K * Pc, Pc, V.data() + xi * g.C * Pc, Pc, 0.0f,
-                     partial.data() + (c * 16 + xi) * KC, g.C);
+    parallel_for(groups, 1, [&](int64_t b, int64_t e) {
+      const int64_t VS = planeStride(P * Cp), US = planeStride(P * Kp);
+      Scratch<float> V(0, 16 * VS), U(1, 16 * US + t.frameFloats() * kLanes);
+      float* frame = U.data() + 16 * US;
+      for (int64_t grp = b; grp < e; grp++) {
+        float* sum = partial.data() + grp * 16 * KC;
+        for (int64_t c = grp * chunks / groups; c < (grp + 1) * chunks / groups; c++) {
+          const int64_t p0 = c * P, p1 = std::min(t.total, p0 + P), first = c == grp * chunks / groups;
+          transformInputTiles(g, t, x, p0, p1, P, V.data(), frame);
+          transformGradTiles(g, t, dy, p0, p1, P, U.data(), frame);
+          for (int xi = 0; xi < 16; xi++)
+            gemmSerial(true, false, g.K, g.C, p1 - p0, 1.0f, U.data() + xi * US, Kp, V.data() + xi * VS, Cp, first ? 0.0f : 1.0f,
+                       sum + xi * KC, g.C);
+        }
       }
     });
   }
-  for (int64_t c = 1; c < chunks; c++)
-    for (int64_t i = 0; i < 16 * KC; i++) partial[i] += partial[c * 16 * KC + i];
+  for (int64_t grp = 1; grp < groups; grp++)
+    for (int64_t i = 0; i < 16 * KC; i++) partial[i] += partial[grp * 16 * KC + i];
   transformWeightGrad(g, partial.data(), dw);
 }
 
 void winogradConv3x3(const WinogradGeom& g, const float* x, const float* w, float* y) {
   if (g.N == 0) return;
-  const int64_t TH = (g.OH + 1) / 2, TW = (g.OW + 1) / 2, T = TH * TW;
+  const Tiling t(g, g.N);
   std::vector<float> U(static_cast<size_t>(16 * g.K * g.C));
   transformFilters(g, w, U.data());
-  const int64_t nb = imagesPerChunk(g, T);
-  const int64_t chunks = (g.N + nb - 1) / nb;
-  auto chunk = [&](int64_t c) {
-    const int64_t n0 = c * nb, m = std::min(nb, g.N - n0), Pc = m * T;
-    Scratch<float> V(0, 16 * g.C * Pc), M(1, 16 * g.K * Pc);
-    transformInput(g, x, n0, m, TH, TW, V.data());
-    for (int xi = 0; xi < 16; xi++)
-      gemmSerial(false, false, g.K, Pc, g.C, 1.0f, U.data() + xi * g.K * g.C, g.C, V.data() + xi * g.C * Pc, Pc, 0.0f,
-                 M.data() + xi * g.K * Pc, Pc);
-    transformOutput(g, M.data(), n0, m, TH, TW, y);
-  };
+  const int64_t P = chunkTiles(16 * (g.C + g.K)), chunks = (t.total + P - 1) / P;
   // Chunks in parallel, each with a single-threaded GEMM (as the im2col path does).
   SerialBlasScope serial;
   parallel_for(chunks, 1, [&](int64_t b, int64_t e) {
-    for (int64_t c = b; c < e; c++) chunk(c);
+    const int64_t VS = planeStride(g.C * P), MS = planeStride(g.K * P);
+    Scratch<float> V(0, 16 * VS + t.frameFloats()), M(1, 16 * MS);
+    float* frame = V.data() + 16 * VS;
+    for (int64_t c = b; c < e; c++) {
+      const int64_t p0 = c * P, p1 = std::min(t.total, p0 + P);
+      transformInput(g, t, x, p0, p1, P, V.data(), frame);
+      for (int xi = 0; xi < 16; xi++)
+        gemmSerial(true, false, g.K, p1 - p0, g.C, 1.0f, U.data() + xi * g.K * g.C, g.K, V.data() + xi * VS, P, 0.0f,
+                   M.data() + xi * MS, P);
+      transformOutput(g, t, M.data(), p0, p1, P, y);
+    }
   });
 }
 

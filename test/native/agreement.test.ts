@@ -124,8 +124,11 @@ describe("native agrees with the TypeScript reference", function () {
     [3, 16, 8, 8, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1],
     [2, 8, 9, 9, 8, 3, 3, 2, 2, 1, 1, 1, 1, 8],
     // float32 3x3 stride 1 with ≥ 16 channels takes Winograd F(2x2, 3x3): odd sizes (clipped
-    // tiles), no padding, padding 2 (its backward is padded 0), a 1x1 image, many chunks.
+    // tiles), no padding, padding 2 (its backward is padded 0), a 1x1 image, many chunks,
+    // rows of tiles wider than a vector and cut by chunks, channels not a multiple of 16.
     [5, 16, 9, 7, 24, 3, 3, 1, 1, 0, 0, 1, 1, 1],
+    [4, 16, 28, 30, 17, 3, 3, 1, 1, 1, 1, 1, 1, 1],
+    [6, 40, 10, 12, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1],
     [3, 17, 6, 11, 16, 3, 3, 1, 1, 2, 2, 1, 1, 1],
     [2, 16, 1, 1, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1],
     [33, 16, 5, 5, 20, 3, 3, 1, 1, 1, 0, 1, 1, 1],
