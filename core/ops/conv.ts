@@ -2,7 +2,7 @@
 // groups; its gradients are the two backward kernels.
 import { Tensor } from "../tensor";
 import { kernels } from "../backend";
-import type { FloatBuffer } from "../backend/kernels";
+import { binaryCode, type FloatBuffer } from "../backend/kernels";
 import { allocUninitialized, isFloat } from "../dtype";
 import { record } from "../autograd";
 import { numel } from "../shape";
@@ -55,14 +55,20 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts
   } else [pH, pW] = pair(opts.padding, 0, "padding", op);
   const OH = windowOutputSize(op, H, KH, { stride: sH, padding: pH, dilation: dH, dropRemainder: opts.dropRemainder }, "rows");
   const OW = windowOutputSize(op, W, KW, { stride: sW, padding: pW, dilation: dW, dropRemainder: opts.dropRemainder }, "columns");
-  if (bias && (bias.ndim !== 1 || bias.shape[0] !== OC)) {
-    throw new ShapeError(`conv2d: bias must have shape [${OC}] (one per output channel), got ${fmtShape(bias.shape)}`);
+  if (bias) {
+    if (!(bias instanceof Tensor)) throw new TypeError("conv2d: bias must be a tensor or null");
+    if (bias.ndim !== 1 || bias.shape[0] !== OC) {
+      throw new ShapeError(`conv2d: bias must have shape [${OC}] (one per output channel), got ${fmtShape(bias.shape)}`);
+    }
+    if (bias.dtype !== input.dtype) throw new DTypeError(`conv2d: bias is ${bias.dtype} but input is ${input.dtype}; they must match`);
   }
   const p = [N, C, H, W, OC, KH, KW, OH, OW, sH, sW, pH, pW, dH, dW, groups];
   const shape = [N, OC, OH, OW];
   const out = fromBuffer(allocUninitialized(input.dtype, numel(shape)), shape);
   kernels().conv2d(input.data as FloatBuffer, weight.data as FloatBuffer, out.data as FloatBuffer, p);
-  const y = record(op, [input, weight], out, (g) => {
+  // The bias goes onto the fresh output in place: one pass, and no second tensor of its size.
+  if (bias) kernels().binary(binaryCode.add, out.data, shape, bias.data, [1, OC, 1, 1], out.data, shape);
+  return record(op, bias ? [input, weight, bias] : [input, weight], out, (g) => {
     let dx: Tensor | null = null;
     let dw: Tensor | null = null;
     if (input.requiresGrad) {
@@ -73,7 +79,6 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts
       dw = fromBuffer(allocUninitialized(g.dtype, weight.numel), weight.shape.slice());
       kernels().conv2dBackwardWeight(input.data as FloatBuffer, g.data as FloatBuffer, dw.data as FloatBuffer, p);
     }
-    return [dx, dw];
+    return bias ? [dx, dw, bias.requiresGrad ? g.sum([0, 2, 3]) : null] : [dx, dw];
   });
-  return bias ? y.add(bias.reshape([1, OC, 1, 1])) : y;
 }

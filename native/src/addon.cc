@@ -59,7 +59,6 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   Args args(info, "setNumThreads", 1, names);
   int n = static_cast<int>(args.integer(0, 1, 1024));
   setNumThreads(n);
-  blasSetThreads(n);
   return info.Env().Undefined();
 }
 
@@ -78,6 +77,7 @@ void tuneMalloc() {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tuneMalloc();
+  blasInit();
   auto add = [&](const char* name, Napi::Function::Callback cb) { exports.Set(name, Napi::Function::New(env, cb, name)); };
   add("unary", wrap<Unary>);
   add("unaryBackward", wrap<UnaryBackward>);

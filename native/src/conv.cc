@@ -184,7 +184,6 @@ void overChunks(const Geom& g, Task task, Prepare prepare = {}) {
   const bool parallel = chunks >= 2 && numThreads() > 1;
   prepare(parallel);
   if (parallel) {
-    SerialBlasScope serial;
     parallel_for(chunks, 1, [&](int64_t b, int64_t e) {
       for (int64_t c = b; c < e; c++) task(c, c * nb, std::min(nb, g.N - c * nb), true);
     });

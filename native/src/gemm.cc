@@ -23,6 +23,9 @@ namespace gradlab {
 
 namespace {
 
+// Multiply-adds below which a product runs on one thread.
+constexpr int64_t kThreadedGemmMin = int64_t(1) << 20;
+
 // ---- Portable GEMM: packed panels, an MR x NR register tile the compiler vectorises. ----
 
 template <class T> struct Tile;
@@ -57,11 +60,59 @@ void packA(bool ta, const T* A, int64_t lda, int64_t i0, int64_t mc, int64_t k0,
   }
 }
 
+#if defined(__AVX512F__)
+// rows[i] (16 floats each) transposed in registers: rows[c] becomes column c. (GCC 12's
+// intrinsics headers trip -Wmaybe-uninitialized on the unpacks; the values are all set.)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+inline void transpose16(__m512 (&r)[16]) {
+  __m512 a[16], b[16];
+  for (int i = 0; i < 8; i++) {
+    a[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    a[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  // b[4i + j] holds columns j, j+4, j+8, j+12 of rows 4i..4i+3, one per 128-bit lane.
+  for (int i = 0; i < 4; i++) {
+    const __m512d a0 = _mm512_castps_pd(a[4 * i]), a1 = _mm512_castps_pd(a[4 * i + 1]);
+    const __m512d a2 = _mm512_castps_pd(a[4 * i + 2]), a3 = _mm512_castps_pd(a[4 * i + 3]);
+    b[4 * i + 0] = _mm512_castpd_ps(_mm512_unpacklo_pd(a0, a2));
+    b[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a0, a2));
+    b[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(a1, a3));
+    b[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(a1, a3));
+  }
+  for (int j = 0; j < 4; j++) {
+    const __m512 d0 = _mm512_shuffle_f32x4(b[j], b[4 + j], 0x44), d1 = _mm512_shuffle_f32x4(b[j], b[4 + j], 0xEE);
+    const __m512 e0 = _mm512_shuffle_f32x4(b[8 + j], b[12 + j], 0x44), e1 = _mm512_shuffle_f32x4(b[8 + j], b[12 + j], 0xEE);
+    r[j] = _mm512_shuffle_f32x4(d0, e0, 0x88);
+    r[j + 4] = _mm512_shuffle_f32x4(d0, e0, 0xDD);
+    r[j + 8] = _mm512_shuffle_f32x4(d1, e1, 0x88);
+    r[j + 12] = _mm512_shuffle_f32x4(d1, e1, 0xDD);
+  }
+}
+#pragma GCC diagnostic pop
+#endif
+
 // Packs rows [k0, k0+kc) x cols [j0, j0+nc) of op(B) into NR-column panels, k-major.
 template <class T>
 void packBPanel(bool tb, const T* B, int64_t ldb, int64_t k0, int64_t kc, int64_t j, int64_t cols, T* dst) {
   constexpr int NR = Tile<T>::NR;
-  for (int64_t k = 0; k < kc; k++) {
+  int64_t k = 0;
+#if defined(__AVX512F__)
+  // op(B) = B^T (a Linear layer's weight): 16 x 16 blocks transposed in registers. With
+  // few rows of A the panel is used only a few times, so its packing must be cheap.
+  if constexpr (std::is_same<T, float>::value && NR == 32) {
+    if (tb && cols == NR) {
+      for (; k + 16 <= kc; k += 16)
+        for (int h = 0; h < 2; h++) {
+          __m512 r[16];
+          for (int i = 0; i < 16; i++) r[i] = _mm512_loadu_ps(B + (j + 16 * h + i) * ldb + k0 + k);
+          transpose16(r);
+          for (int i = 0; i < 16; i++) _mm512_storeu_ps(dst + (k + i) * NR + 16 * h, r[i]);
+        }
+    }
+  }
+#endif
+  for (dst += k * NR; k < kc; k++) {
     int64_t kk = k0 + k;
     if (!tb && cols == NR) {
       std::memcpy(dst, B + kk * ldb + j, sizeof(T) * NR);
@@ -193,6 +244,8 @@ void portableGemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, co
   // beta = 0: the first block of K writes C without reading it (C may hold anything).
   const bool overwrite = beta == T(0);
   if (!overwrite) scaleC(M, N, beta, C, ldc);
+  // Waking the pool costs microseconds: small products stay on the calling thread.
+  threaded = threaded && M * N * K >= kThreadedGemmMin;
   int nt = threaded ? numThreads() : 1;
   int64_t MC = Tile<T>::MC;
   if (nt > 1 && M < MC * nt) MC = std::max<int64_t>(MR, ((M + nt - 1) / nt + MR - 1) / MR * MR);
@@ -237,26 +290,22 @@ const char* blasName() {
   }();
   return name.c_str();
 }
-void blasSetThreads(int n) { openblas_set_num_threads(n); }
-SerialBlasScope::SerialBlasScope() { openblas_set_num_threads(1); }
-SerialBlasScope::~SerialBlasScope() { openblas_set_num_threads(numThreads()); }
+// OpenBLAS's own threads spin for milliseconds after each call, taking the cores from
+// gradlab's pool (a CNN step ran 20 ms of CPU in 10 ms); it runs single-threaded, and
+// large products are shared out on the pool instead (blasOnPool).
+void blasInit() { openblas_set_num_threads(1); }
 #else
 const char* blasName() { return "portable"; }
-void blasSetThreads(int) {}
-SerialBlasScope::SerialBlasScope() {}
-SerialBlasScope::~SerialBlasScope() {}
+void blasInit() {}
 #endif
 
 #if defined(GRADLAB_OPENBLAS) && defined(__AVX512F__)
 // OpenBLAS runs AVX2 kernels on an AVX-512 CPU when told to (OPENBLAS_CORETYPE=Haswell)
 // or when it does not know the CPU; gradlab's AVX-512 tile then does float32 products at
 // up to twice their speed. Its AVX-512 kernels (SkylakeX and later) are used as they are.
-bool ownSgemm(int64_t M, int64_t N, int64_t K, bool threaded) {
-  // Thin products (the 10 classes of a last layer) waste most of a 12x32 tile, and
-  // OpenBLAS shares small products between threads better than gradlab's row blocks do
-  // (an MLP's 64x256x784 on 2 threads: 118 us against 208).
+bool ownSgemm(int64_t M, int64_t N, int64_t K) {
+  // Thin products (the 10 classes of a last layer) waste most of a 12x32 tile.
   if (M < 12 || N < 32) return false;
-  if (threaded && (M < 128 || M * N * K < (int64_t(1) << 22))) return false;
   static const bool own = [] {
     std::string core = openblas_get_corename();
     for (auto& ch : core) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
@@ -267,12 +316,12 @@ bool ownSgemm(int64_t M, int64_t N, int64_t K, bool threaded) {
   return own;
 }
 #else
-constexpr bool ownSgemm(int64_t, int64_t, int64_t, bool) { return false; }
+constexpr bool ownSgemm(int64_t, int64_t, int64_t) { return false; }
 #endif
 
 const char* sgemmName() {
 #ifdef GRADLAB_OPENBLAS
-  if (!ownSgemm(1 << 20, 1 << 20, 1 << 20, false)) return "openblas";
+  if (!ownSgemm(1 << 20, 1 << 20, 1 << 20)) return "openblas";
 #endif
   return Tile<float>::MR == 12 ? "gradlab avx512 (12x32 tile)" : "gradlab portable";
 }
@@ -293,23 +342,47 @@ void blasGemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, c
 #endif
 
 template <class T>
-bool useBlas(int64_t M, int64_t N, int64_t K, bool threaded) {
+bool useBlas(int64_t M, int64_t N, int64_t K) {
 #ifdef GRADLAB_OPENBLAS
-  return M > 0 && N > 0 && K > 0 && (!std::is_same<T, float>::value || !ownSgemm(M, N, K, threaded));
+  return M > 0 && N > 0 && K > 0 && (!std::is_same<T, float>::value || !ownSgemm(M, N, K));
 #else
   return false;
 #endif
 }
 
-// OpenBLAS where it is linked and may be called (blasOk), unless gradlab's tile is faster;
-// else the portable GEMM, on the pool when `threaded`.
+#ifdef GRADLAB_OPENBLAS
+// A large product on the pool: one serial OpenBLAS call per block of rows (or of columns,
+// for a wide product) of C.
+template <class T>
+void blasOnPool(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda, const T* B, int64_t ldb, T beta, T* C,
+                int64_t ldc) {
+  const int64_t parts = numThreads();
+  parallel_for(parts, 1, [&](int64_t b, int64_t e) {
+    for (int64_t p = b; p < e; p++) {
+      if (M >= N) {
+        const int64_t i0 = M * p / parts, i1 = M * (p + 1) / parts;
+        if (i1 > i0) blasGemm(ta, tb, i1 - i0, N, K, alpha, ta ? A + i0 : A + i0 * lda, lda, B, ldb, beta, C + i0 * ldc, ldc);
+      } else {
+        const int64_t j0 = N * p / parts, j1 = N * (p + 1) / parts;
+        if (j1 > j0) blasGemm(ta, tb, M, j1 - j0, K, alpha, A, lda, tb ? B + j0 * ldb : B + j0, ldb, beta, C + j0, ldc);
+      }
+    }
+  });
+}
+#endif
+
+// OpenBLAS where it is linked, unless gradlab's tile is faster; else the portable GEMM.
+// `threaded`: on the pool when large enough.
 template <class T>
 void gemmAt(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda, const T* B, int64_t ldb, T beta, T* C,
-            int64_t ldc, bool threaded, bool blasOk) {
+            int64_t ldc, bool threaded) {
   if (M == 0 || N == 0) return;
 #ifdef GRADLAB_OPENBLAS
-  if (blasOk && useBlas<T>(M, N, K, threaded)) {
-    blasGemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  if (useBlas<T>(M, N, K)) {
+    if (threaded && numThreads() > 1 && !inParallelRegion() && M * N * K >= kThreadedGemmMin)
+      blasOnPool(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    else
+      blasGemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
 #endif
@@ -320,21 +393,19 @@ void gemmAt(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T*
 
 void gemmSerial(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
                 float beta, float* C, int64_t ldc) {
-  gemmAt(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, false, true);  // callers hold a SerialBlasScope
+  gemmAt(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, false);
 }
 void gemmSerial(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t lda, const double* B,
                 int64_t ldb, double beta, double* C, int64_t ldc) {
-  gemmAt(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, false, true);  // callers hold a SerialBlasScope
+  gemmAt(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, false);
 }
 void gemmCore(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
               float beta, float* C, int64_t ldc, bool threaded) {
-  // OpenBLAS threads itself, so it is called only from outside the pool's tasks.
-  gemmAt(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, threaded, threaded && !inParallelRegion());
+  gemmAt(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, threaded);
 }
 void gemmCore(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t lda, const double* B, int64_t ldb,
               double beta, double* C, int64_t ldc, bool threaded) {
-  // OpenBLAS threads itself, so it is called only from outside the pool's tasks.
-  gemmAt(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, threaded, threaded && !inParallelRegion());
+  gemmAt(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, threaded);
 }
 
 namespace {

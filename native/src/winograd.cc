@@ -408,25 +408,22 @@ void winogradWeightGrad3x3(const WinogradGeom& g, const float* x, const float* d
   const int64_t Cp = roundLanes(g.C), Kp = roundLanes(g.K), P = chunkTiles(16 * (Cp + Kp));
   const int64_t chunks = (t.total + P - 1) / P, groups = std::min(chunks, kWeightGradGroups);
   std::vector<float> partial(static_cast<size_t>(groups * 16 * KC));
-  {
-    SerialBlasScope serial;
-    parallel_for(groups, 1, [&](int64_t b, int64_t e) {
-      const int64_t VS = planeStride(P * Cp), US = planeStride(P * Kp);
-      Scratch<float> V(0, 16 * VS), U(1, 16 * US + t.frameFloats() * kLanes);
-      float* frame = U.data() + 16 * US;
-      for (int64_t grp = b; grp < e; grp++) {
-        float* sum = partial.data() + grp * 16 * KC;
-        for (int64_t c = grp * chunks / groups; c < (grp + 1) * chunks / groups; c++) {
-          const int64_t p0 = c * P, p1 = std::min(t.total, p0 + P), first = c == grp * chunks / groups;
-          transformInputTiles(g, t, x, p0, p1, P, V.data(), frame);
-          transformGradTiles(g, t, dy, p0, p1, P, U.data(), frame);
-          for (int xi = 0; xi < 16; xi++)
-            gemmSerial(true, false, g.K, g.C, p1 - p0, 1.0f, U.data() + xi * US, Kp, V.data() + xi * VS, Cp, first ? 0.0f : 1.0f,
-                       sum + xi * KC, g.C);
-        }
+  parallel_for(groups, 1, [&](int64_t b, int64_t e) {
+    const int64_t VS = planeStride(P * Cp), US = planeStride(P * Kp);
+    Scratch<float> V(0, 16 * VS), U(1, 16 * US + t.frameFloats() * kLanes);
+    float* frame = U.data() + 16 * US;
+    for (int64_t grp = b; grp < e; grp++) {
+      float* sum = partial.data() + grp * 16 * KC;
+      for (int64_t c = grp * chunks / groups; c < (grp + 1) * chunks / groups; c++) {
+        const int64_t p0 = c * P, p1 = std::min(t.total, p0 + P), first = c == grp * chunks / groups;
+        transformInputTiles(g, t, x, p0, p1, P, V.data(), frame);
+        transformGradTiles(g, t, dy, p0, p1, P, U.data(), frame);
+        for (int xi = 0; xi < 16; xi++)
+          gemmSerial(true, false, g.K, g.C, p1 - p0, 1.0f, U.data() + xi * US, Kp, V.data() + xi * VS, Cp, first ? 0.0f : 1.0f,
+                     sum + xi * KC, g.C);
       }
-    });
-  }
+    }
+  });
   for (int64_t grp = 1; grp < groups; grp++)
     for (int64_t i = 0; i < 16 * KC; i++) partial[i] += partial[grp * 16 * KC + i];
   transformWeightGrad(g, partial.data(), dw);
@@ -439,7 +436,6 @@ void winogradConv3x3(const WinogradGeom& g, const float* x, const float* w, floa
   transformFilters(g, w, U.data());
   const int64_t P = chunkTiles(16 * (g.C + g.K)), chunks = (t.total + P - 1) / P;
   // Chunks in parallel, each with a single-threaded GEMM (as the im2col path does).
-  SerialBlasScope serial;
   parallel_for(chunks, 1, [&](int64_t b, int64_t e) {
     const int64_t VS = planeStride(g.C * P), MS = planeStride(g.K * P);
     Scratch<float> V(0, 16 * VS + t.frameFloats()), M(1, 16 * MS);

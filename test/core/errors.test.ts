@@ -38,6 +38,7 @@ forEachBackend("errors in the user's terms", () => {
 
   it("dtype mismatches", () => {
     throwsLike(() => F.conv2d(zeros([1, 1, 3, 3]), zeros([1, 1, 2, 2], { dtype: "float64" })), DTypeError, /input is float32 but weight is float64/);
+    throwsLike(() => F.conv2d(zeros([1, 1, 3, 3]), zeros([2, 1, 2, 2]), zeros([2], { dtype: "float64" })), DTypeError, /bias is float64 but input is float32/);
     throwsLike(() => zeros([3]).indexSelect(0, tensor([0.5])), DTypeError, /indices must be an int32 tensor, got float32/);
     throwsLike(() => zeros([3], { dtype: "int32", requiresGrad: true }), DTypeError, /only floating-point tensors can require gradients/);
     throwsLike(() => cat([zeros([2]), zeros([2], { dtype: "float64" })]), DTypeError, /tensor 0 is float32 and tensor 1 is float64/);
