@@ -18,7 +18,8 @@
         "src/indexing.cc",
         "src/optim.cc",
         "src/scratch.cc",
-        "src/winograd.cc"
+        "src/winograd.cc",
+        "src/direct_conv.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

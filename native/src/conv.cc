@@ -10,6 +10,7 @@
 #include "gemm.h"
 #include "scratch.h"
 #include "threadpool.h"
+#include "direct_conv.h"
 #include "winograd.h"
 
 namespace gradlab {
@@ -208,11 +209,17 @@ inline bool useWinograd(const Geom& g) {
          g.C >= 16 && g.OC >= 16;
 }
 
+// 3x3, stride 1, no dilation or groups, float32, few input channels: direct (direct_conv.h).
+inline bool useDirect(const Geom& g) {
+  return g.KH == 3 && g.KW == 3 && g.sH == 1 && g.sW == 1 && g.dH == 1 && g.dW == 1 && g.G == 1 && directConvApplies(g.C, g.pH, g.pW);
+}
+
 template <class T>
 void convForward(const Geom& g, const T* x, const T* w, T* y) {
   if (g.N == 0) return;
   if constexpr (std::is_same<T, float>::value) {
     if (useWinograd(g)) return winogradConv3x3({g.N, g.C, g.H, g.W, g.OC, g.OH, g.OW, g.pH, g.pW}, x, w, y);
+    if (useDirect(g)) return directConv3x3({g.N, g.C, g.H, g.W, g.OC, g.OH, g.OW, g.pH, g.pW}, x, w, y);
   }
   if (isPointwise(g)) {
     for (int64_t n = 0; n < g.N; n++)

@@ -283,6 +283,9 @@ void transformOutput(const WinogradGeom& g, const Tiling& t, const float* M, int
 
 // ---- Weight gradient: products over tiles, 16 channels a vector ----
 
+// 16 floats as one GCC vector: a zmm register with AVX-512, several narrower ones without
+// (where GCC notes that passing it changes the ABI; these helpers are all inlined).
+#pragma GCC diagnostic ignored "-Wpsabi"
 typedef float v16 __attribute__((vector_size(64)));
 constexpr int64_t kLanes = 16;
 inline int64_t roundLanes(int64_t n) { return (n + kLanes - 1) / kLanes * kLanes; }

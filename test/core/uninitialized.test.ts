@@ -58,6 +58,7 @@ forEachBackend("storage that is not cleared", () => {
         [[6, 16, 17, 17], [16, 16, 3, 3], { padding: 0 }],
         [[6, 6, 40, 40], [8, 3, 3, 2], { stride: [2, 1], groups: 2, padding: [1, 0] }], // im2col
         [[4, 3, 48, 48], [4, 3, 5, 5], { dilation: 2, padding: 3 }],
+        [[8, 3, 33, 35], [10, 3, 3, 3], { padding: 1 }],             // direct (few channels)
       ];
       for (const [xs, ws, o] of cases) {
         const x = randn(xs, { requiresGrad: true }), w = randn(ws, { requiresGrad: true });

@@ -132,6 +132,11 @@ describe("native agrees with the TypeScript reference", function () {
     [3, 17, 6, 11, 16, 3, 3, 1, 1, 2, 2, 1, 1, 1],
     [2, 16, 1, 1, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1],
     [33, 16, 5, 5, 20, 3, 3, 1, 1, 1, 0, 1, 1, 1],
+    // ... and with at most 4 input channels, computed directly: odd sizes, no padding,
+    // padding 2, rows wider than 32, output channels not a multiple of 4.
+    [3, 3, 9, 13, 10, 3, 3, 1, 1, 0, 0, 1, 1, 1],
+    [2, 2, 5, 6, 9, 3, 3, 1, 1, 2, 2, 1, 1, 1],
+    [2, 1, 7, 40, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1],
   ];
   for (const [N, C, H, W, OC, KH, KW, sH, sW, pH, pW, dH, dW, G] of convCases) {
     it(`conv2d forward and both backwards: x (${N},${C},${H},${W}) w (${OC},${C / G},${KH},${KW}) stride ${sH},${sW} groups ${G}`, () => {

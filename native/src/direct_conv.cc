@@ -1,0 +1,104 @@
+#include "direct_conv.h"
+
+#include <algorithm>
+#include <vector>
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+#include "scratch.h"
+#include "threadpool.h"
+
+namespace gradlab {
+
+// At most this many input channels: beyond, Winograd or im2col's GEMM does better.
+constexpr int64_t kDirectMaxChannels = 4;
+
+#if defined(__AVX512F__)
+
+bool directConvApplies(int64_t C, int64_t pH, int64_t pW) { return C <= kDirectMaxChannels && pH <= 2 && pW <= 2; }
+
+namespace {
+
+// A step: 4 output channels x 2 output rows x 32 columns, 16 accumulators; each input
+// vector loaded serves 4 channels and up to two output rows.
+constexpr int64_t kBlock = 4;
+// A padded plane is followed by one zero row (the second output row of an odd last pair
+// reads it) and 32 floats that 16-wide loads at a row's end may read (masked off when stored).
+inline int64_t padFloats(const DirectGeom& g) { return g.C * (g.H + 2 * g.pH) * (g.W + 2 * g.pW) + (g.W + 2 * g.pW) + 32; }
+
+inline __mmask16 lanes(int64_t n) { return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1); }
+
+// One image: its planes zero-padded, then each pair of rows of each block of output channels.
+void image(const DirectGeom& g, const float* x, const float* wb, float* y, float* pad, float* tmp) {
+  const int64_t Hp = g.H + 2 * g.pH, Wp = g.W + 2 * g.pW, plane = Hp * Wp;
+  std::fill(pad, pad + padFloats(g), 0.0f);
+  for (int64_t c = 0; c < g.C; c++)
+    for (int64_t h = 0; h < g.H; h++) std::copy(x + (c * g.H + h) * g.W, x + (c * g.H + h + 1) * g.W, pad + c * plane + (h + g.pH) * Wp + g.pW);
+  const int64_t taps = g.C * 9;
+  for (int64_t k0 = 0; k0 < g.K; k0 += kBlock) {
+    const int64_t kb = std::min(kBlock, g.K - k0);
+    const float* wk = wb + k0 * taps;  // [c][i][j][kBlock] for this block
+    for (int64_t oh = 0; oh < g.OH; oh += 2) {
+      const int64_t rows = std::min<int64_t>(2, g.OH - oh);
+      for (int64_t ow = 0; ow < g.OW; ow += 32) {
+        const __mmask16 m0 = lanes(g.OW - ow), m1 = lanes(g.OW - ow - 16);
+        __m512 acc[kBlock][2][2];
+        for (auto& a : acc)
+          for (auto& r : a) r[0] = r[1] = _mm512_setzero_ps();
+        for (int64_t c = 0; c < g.C; c++) {
+          const float* wc = wk + c * 9 * kBlock;
+          // Input row oh + i feeds output row oh with filter row i and row oh + 1 with i - 1.
+          for (int i = 0; i < 4; i++) {
+            const float* row = pad + c * plane + (oh + i) * Wp + ow;
+            for (int j = 0; j < 3; j++) {
+              const __m512 v0 = _mm512_loadu_ps(row + j), v1 = _mm512_loadu_ps(row + j + 16);
+              for (int r = 0; r < 2; r++) {
+                const int fi = i - r;
+                if (fi < 0 || fi > 2) continue;
+                const float* wt = wc + (fi * 3 + j) * kBlock;
+                for (int kk = 0; kk < kBlock; kk++) {
+                  const __m512 wv = _mm512_set1_ps(wt[kk]);
+                  acc[kk][r][0] = _mm512_fmadd_ps(wv, v0, acc[kk][r][0]);
+                  acc[kk][r][1] = _mm512_fmadd_ps(wv, v1, acc[kk][r][1]);
+                }
+              }
+            }
+          }
+        }
+        for (int64_t kk = 0; kk < kb; kk++)
+          for (int64_t r = 0; r < rows; r++) {
+            float* dst = tmp + (kk * g.OH + oh + r) * g.OW + ow;
+            _mm512_mask_storeu_ps(dst, m0, acc[kk][r][0]);
+            if (m1) _mm512_mask_storeu_ps(dst + 16, m1, acc[kk][r][1]);
+          }
+      }
+    }
+    // The block's planes are adjacent in y: one sequential copy out of L1.
+    std::copy(tmp, tmp + kb * g.OH * g.OW, y + k0 * g.OH * g.OW);
+  }
+}
+
+}  // namespace
+
+void directConv3x3(const DirectGeom& g, const float* x, const float* w, float* y) {
+  // Weights by block of output channels, then tap, then channel in the block (0 past K).
+  const int64_t taps = g.C * 9, blocks = (g.K + kBlock - 1) / kBlock;
+  std::vector<float> wb(static_cast<size_t>(blocks * kBlock * taps), 0.0f);
+  for (int64_t k = 0; k < g.K; k++)
+    for (int64_t t = 0; t < taps; t++) wb[((k / kBlock) * taps + t) * kBlock + k % kBlock] = w[k * taps + t];
+  parallel_for(g.N, 1, [&](int64_t b, int64_t e) {
+    Scratch<float> pad(0, padFloats(g)), tmp(1, kBlock * g.OH * g.OW + 16);
+    for (int64_t n = b; n < e; n++) image(g, x + n * g.C * g.H * g.W, wb.data(), y + n * g.K * g.OH * g.OW, pad.data(), tmp.data());
+  });
+}
+
+#else
+
+bool directConvApplies(int64_t, int64_t, int64_t) { return false; }
+void directConv3x3(const DirectGeom&, const float*, const float*, float*) {}
+
+#endif
+
+}  // namespace gradlab

@@ -1,0 +1,21 @@
+// 3x3 stride-1 convolutions of images with few channels (a first layer on grey or colour
+// images), computed directly: with C * 9 multiply-adds per output, im2col's column copy,
+// a GEMM of depth 9 and the reordering of its result cost several times the arithmetic.
+#pragma once
+#include <cstdint>
+
+namespace gradlab {
+
+struct DirectGeom {
+  int64_t N, C, H, W;  // input
+  int64_t K, OH, OW;   // output channels and size: OH = H + 2*pH - 2
+  int64_t pH, pW;      // zero padding, 0..2
+};
+
+// Whether this build has the direct kernel (it needs AVX-512) and the shape suits it.
+bool directConvApplies(int64_t C, int64_t pH, int64_t pW);
+
+// y[N,K,OH,OW] = cross-correlation of x[N,C,H,W] with w[K,C,3,3]; every element of y is written.
+void directConv3x3(const DirectGeom& g, const float* x, const float* w, float* y);
+
+}  // namespace gradlab
