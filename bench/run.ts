@@ -7,11 +7,9 @@
 // `train` trains the Fashion-MNIST MLP and CNN for one epoch each (issue table 2).
 // With neither, both run. Ratios are gradlab's time over the other's: below 1 is faster.
 import { backend } from "../core";
-import { hasTorch, printTable, ratio, runPython } from "./util";
+import { hasTorch, printTable, ratio, runNode, runPython } from "./util";
 import { timeGradlab, matmulSizes } from "./ops_gradlab";
-import { timeTfjs, missing } from "./ops_tfjs";
-import { trainGradlab, type ModelName, type TrainResult } from "./train_gradlab";
-import { trainTfjs } from "./train_tfjs";
+import type { ModelName, TrainResult } from "./train_gradlab";
 
 const argv = process.argv.slice(2);
 const flag = (f: string) => argv.includes(f);
@@ -24,6 +22,8 @@ async function ops(): Promise<void> {
   console.log(`\n## Ops (median ms per call; ${quick ? "quick" : "full"} sizes)\n`);
   const g = timeGradlab(quick);
   const t = torch ? (runPython("ops_torch.py", quick ? ["--quick"] : []) as Record<string, number>) : {};
+  // tfjs is loaded only now, after gradlab's side has been timed.
+  const { timeTfjs, missing } = await import("./ops_tfjs");
   const w = withTfjs ? await timeTfjs(quick) : {};
   const rows: (string | number)[][] = [["case", "gradlab ms", "torch ms", "tfjs-wasm ms", "gradlab/torch", "gradlab/tfjs"]];
   for (const name of Object.keys(g)) rows.push([name, g[name], t[name] ?? NaN, w[name] ?? NaN, ratio(g[name], t[name]), ratio(g[name], w[name])]);
@@ -42,12 +42,14 @@ async function train(): Promise<void> {
   console.log(`\n## Fashion-MNIST training: Adam 1e-3, batch 64, ${epochs} epoch(s) on ${limit ?? 60000} samples; seconds = fastest epoch\n`);
   const rows: (string | number)[][] = [["model", "side", "s/epoch", "samples/s", "test acc", "time vs torch"]];
   for (const model of ["mlp", "cnn"] as ModelName[]) {
-    const results: [string, TrainResult | null][] = [["gradlab", await trainGradlab(model, epochs, limit)]];
-    if (torch) results.push(["torch", runPython("torch_train.py", [model, String(epochs), ...(limit ? [String(limit)] : [])]) as TrainResult]);
+    // Each side trains in a process of its own.
+    const args = [model, String(epochs), ...(limit ? [String(limit)] : [])];
+    const results: [string, TrainResult | null][] = [["gradlab", runNode("train_gradlab", args) as TrainResult]];
+    if (torch) results.push(["torch", runPython("torch_train.py", args) as TrainResult]);
     // tfjs-wasm has no Conv2DBackpropFilter kernel, so it cannot train the CNN at all.
     if (withTfjs && model === "cnn") console.log("tfjs-wasm: cannot train the CNN (no Conv2DBackpropFilter kernel in the wasm backend)");
     if (withTfjs && model === "mlp") {
-      results.push(["tfjs-wasm", await trainTfjs(model, epochs, limit)]);
+      results.push(["tfjs-wasm", runNode("train_tfjs", args) as TrainResult]);
     }
     const torchSec = results.find(([s]) => s === "torch")?.[1]?.seconds;
     for (const [side, r] of results) {

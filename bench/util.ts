@@ -28,6 +28,18 @@ export function runPython(script: string, args: string[]): unknown {
   return JSON.parse(r.stdout.trim().split("\n").pop()!);
 }
 
+/**
+ * Runs one of these scripts (compiled, beside this file) in a fresh Node process, as the
+ * PyTorch side runs in its own, returning its JSON: one side's heap and threads must not
+ * slow another (tfjs's modules in the same process made gradlab's CNN epoch 37 % slower,
+ * its garbage collections marking a much larger heap).
+ */
+export function runNode(script: string, args: string[]): unknown {
+  const r = spawnSync(process.execPath, [path.join(__dirname, `${script}.js`), ...args], { encoding: "utf8", maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`${script} failed:\n${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split("\n").pop()!);
+}
+
 export function hasTorch(): boolean {
   return spawnSync("/usr/bin/python3", ["-c", "import torch"], { encoding: "utf8" }).status === 0;
 }
