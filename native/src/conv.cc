@@ -7,10 +7,10 @@
 #include <vector>
 
 #include "args.h"
+#include "direct_conv.h"
 #include "gemm.h"
 #include "scratch.h"
 #include "threadpool.h"
-#include "direct_conv.h"
 #include "winograd.h"
 
 namespace gradlab {

@@ -3,9 +3,7 @@
 #include <algorithm>
 #include <vector>
 
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
+#include "simd.h"
 
 #include "scratch.h"
 #include "threadpool.h"
@@ -28,8 +26,6 @@ constexpr int64_t kBlock = 4;
 // reads it) and 32 floats that 16-wide loads at a row's end may read (masked off when stored).
 inline int64_t padFloats(const DirectGeom& g) { return g.C * (g.H + 2 * g.pH) * (g.W + 2 * g.pW) + (g.W + 2 * g.pW) + 32; }
 
-inline __mmask16 lanes(int64_t n) { return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1); }
-
 // One image: its planes zero-padded, then each pair of rows of each block of output channels.
 void image(const DirectGeom& g, const float* x, const float* wb, float* y, float* pad, float* tmp) {
   const int64_t Hp = g.H + 2 * g.pH, Wp = g.W + 2 * g.pW, plane = Hp * Wp;
@@ -43,7 +39,7 @@ void image(const DirectGeom& g, const float* x, const float* wb, float* y, float
     for (int64_t oh = 0; oh < g.OH; oh += 2) {
       const int64_t rows = std::min<int64_t>(2, g.OH - oh);
       for (int64_t ow = 0; ow < g.OW; ow += 32) {
-        const __mmask16 m0 = lanes(g.OW - ow), m1 = lanes(g.OW - ow - 16);
+        const __mmask16 m0 = firstLanes(g.OW - ow), m1 = firstLanes(g.OW - ow - 16);
         __m512 acc[kBlock][2][2];
         for (auto& a : acc)
           for (auto& r : a) r[0] = r[1] = _mm512_setzero_ps();

@@ -7,9 +7,7 @@
 #include <type_traits>
 #include <vector>
 
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
+#include "simd.h"
 
 #include "args.h"
 #include "scratch.h"
@@ -164,8 +162,7 @@ inline void floatTile(int64_t kc, const float* __restrict a, const float* __rest
     b += 32;
   }
   const __m512 al = _mm512_set1_ps(alpha);
-  const __mmask16 mlo = cols >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << cols) - 1);
-  const __mmask16 mhi = cols >= 32 ? __mmask16(0xFFFF) : cols <= 16 ? __mmask16(0) : __mmask16((1u << (cols - 16)) - 1);
+  const __mmask16 mlo = firstLanes(cols), mhi = firstLanes(cols - 16);
   // With beta = 0 the first block of K overwrites C instead of reading it back.
   const __mmask16 rlo = overwrite ? __mmask16(0) : mlo, rhi = overwrite ? __mmask16(0) : mhi;
 #pragma GCC unroll 12
@@ -303,7 +300,7 @@ void blasInit() {}
 // OpenBLAS runs AVX2 kernels on an AVX-512 CPU when told to (OPENBLAS_CORETYPE=Haswell)
 // or when it does not know the CPU; gradlab's AVX-512 tile then does float32 products at
 // up to twice their speed. Its AVX-512 kernels (SkylakeX and later) are used as they are.
-bool ownSgemm(int64_t M, int64_t N, int64_t K) {
+bool ownSgemm(int64_t M, int64_t N) {
   // Thin products (the 10 classes of a last layer) waste most of a 12x32 tile.
   if (M < 12 || N < 32) return false;
   static const bool own = [] {
@@ -316,12 +313,12 @@ bool ownSgemm(int64_t M, int64_t N, int64_t K) {
   return own;
 }
 #else
-constexpr bool ownSgemm(int64_t, int64_t, int64_t) { return false; }
+constexpr bool ownSgemm(int64_t, int64_t) { return false; }
 #endif
 
 const char* sgemmName() {
 #ifdef GRADLAB_OPENBLAS
-  if (!ownSgemm(1 << 20, 1 << 20, 1 << 20)) return "openblas";
+  if (!ownSgemm(1 << 20, 1 << 20)) return "openblas";
 #endif
   return Tile<float>::MR == 12 ? "gradlab avx512 (12x32 tile)" : "gradlab portable";
 }
@@ -344,7 +341,7 @@ void blasGemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, c
 template <class T>
 bool useBlas(int64_t M, int64_t N, int64_t K) {
 #ifdef GRADLAB_OPENBLAS
-  return M > 0 && N > 0 && K > 0 && (!std::is_same<T, float>::value || !ownSgemm(M, N, K));
+  return M > 0 && N > 0 && K > 0 && (!std::is_same<T, float>::value || !ownSgemm(M, N));
 #else
   return false;
 #endif

@@ -6,11 +6,8 @@
 #include <type_traits>
 #include <vector>
 
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
-
 #include "args.h"
+#include "simd.h"
 #include "threadpool.h"
 
 namespace gradlab {
@@ -79,9 +76,7 @@ int64_t maxPool2x2RowAvx512(const float* r0, const float* r1, int64_t OW, int32_
   for (; ow < OW; ow += 16) {
     // The last step of a row covers what is left through masks (rows are often 14 wide).
     const int64_t n = std::min<int64_t>(16, OW - ow);
-    const __mmask16 m0 = n >= 8 ? __mmask16(0xFFFF) : __mmask16((1u << (2 * n)) - 1);
-    const __mmask16 m1 = n >= 16 ? __mmask16(0xFFFF) : n <= 8 ? __mmask16(0) : __mmask16((1u << (2 * n - 16)) - 1);
-    const __mmask16 mo = n >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << n) - 1);
+    const __mmask16 m0 = firstLanes(2 * n), m1 = firstLanes(2 * n - 16), mo = firstLanes(n);
     const float* a = r0 + 2 * ow;
     const float* b = r1 + 2 * ow;
     const __m512 a0 = _mm512_maskz_loadu_ps(m0, a), a1 = _mm512_maskz_loadu_ps(m1, a + 16);

@@ -3,9 +3,7 @@
 #include <algorithm>
 #include <vector>
 
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
+#include "simd.h"
 
 #include "gemm.h"
 #include "scratch.h"
@@ -156,7 +154,6 @@ struct PairIndex {
     for (int jj = 0; jj < 2; jj++) rows[jj] = _mm512_load_si512(r[jj]);
   }
 };
-inline __mmask16 firstLanes(int64_t n) { return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1); }
 #endif
 
 // V[xi][c][q] = (B^T d B)[xi] for the 4x4 input patch d under tile p0 + q, ld = P,
