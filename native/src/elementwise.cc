@@ -280,6 +280,14 @@ BPlan makePlan(const Shape& outShape, const std::vector<const Shape*>& ins) {
 // Runs body(row, offsets[], out offset) for rows of the innermost dimension.
 template <int K, class Body>
 void forRows(const BPlan& p, Body body) {
+  if (p.nd == 1) {  // one long row (operands of one shape, or a scalar): split the row itself
+    parallel_for(p.total, kParallelMin, [&](int64_t b, int64_t e) {
+      int64_t off[K];
+      for (int k = 0; k < K; k++) off[k] = b * p.st[k][0];
+      body(off, b, e - b);
+    });
+    return;
+  }
   const int64_t inner = p.shape[p.nd - 1];
   const int64_t rows = p.total / inner;
   const int64_t grain = std::max<int64_t>(1, kParallelMin / std::max<int64_t>(inner, 1));
