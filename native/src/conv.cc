@@ -201,25 +201,26 @@ void gemmAny(bool serial, bool ta, bool tb, int64_t M, int64_t N, int64_t K, con
   else gemmCore(ta, tb, M, N, K, T(1), A, lda, B, ldb, beta, C, ldc);
 }
 
-// 3x3, stride 1, no dilation or groups, float32, with enough channels for the channel
-// products to dominate: Winograd F(2x2, 3x3) (winograd.h). Padding up to 2 keeps the
-// backward pass (a 3x3 convolution padded 2 - p) on the same path.
-inline bool useWinograd(const Geom& g) {
-  return g.KH == 3 && g.KW == 3 && g.sH == 1 && g.sW == 1 && g.dH == 1 && g.dW == 1 && g.G == 1 && g.pH <= 2 && g.pW <= 2 &&
-         g.C >= 16 && g.OC >= 16;
+// 3x3, stride 1, no dilation or groups: what the specialised float32 kernels take.
+inline bool isPlain3x3(const Geom& g) {
+  return g.KH == 3 && g.KW == 3 && g.sH == 1 && g.sW == 1 && g.dH == 1 && g.dW == 1 && g.G == 1;
 }
+inline Conv3x3Geom plain3x3(const Geom& g) { return {g.N, g.C, g.H, g.W, g.OC, g.OH, g.OW, g.pH, g.pW}; }
 
-// 3x3, stride 1, no dilation or groups, float32, few input channels: direct (direct_conv.h).
-inline bool useDirect(const Geom& g) {
-  return g.KH == 3 && g.KW == 3 && g.sH == 1 && g.sW == 1 && g.dH == 1 && g.dW == 1 && g.G == 1 && directConvApplies(g.C, g.pH, g.pW);
-}
+// With enough channels for the channel products to dominate: Winograd F(2x2, 3x3)
+// (winograd.h). Padding up to 2 keeps the backward pass (a 3x3 convolution padded 2 - p)
+// on the same path.
+inline bool useWinograd(const Geom& g) { return isPlain3x3(g) && g.pH <= 2 && g.pW <= 2 && g.C >= 16 && g.OC >= 16; }
+
+// With few input channels: direct (direct_conv.h).
+inline bool useDirect(const Geom& g) { return isPlain3x3(g) && directConvApplies(g.C, g.pH, g.pW); }
 
 template <class T>
 void convForward(const Geom& g, const T* x, const T* w, T* y) {
   if (g.N == 0) return;
   if constexpr (std::is_same<T, float>::value) {
-    if (useWinograd(g)) return winogradConv3x3({g.N, g.C, g.H, g.W, g.OC, g.OH, g.OW, g.pH, g.pW}, x, w, y);
-    if (useDirect(g)) return directConv3x3({g.N, g.C, g.H, g.W, g.OC, g.OH, g.OW, g.pH, g.pW}, x, w, y);
+    if (useWinograd(g)) return winogradConv3x3(plain3x3(g), x, w, y);
+    if (useDirect(g)) return directConv3x3(plain3x3(g), x, w, y);
   }
   if (isPointwise(g)) {
     for (int64_t n = 0; n < g.N; n++)
@@ -279,7 +280,7 @@ void convBackwardInput(const Geom& g, const T* dy, const T* w, T* dx) {
 template <class T>
 void convBackwardWeight(const Geom& g, const T* x, const T* dy, T* dw) {
   if constexpr (std::is_same<T, float>::value) {
-    if (useWinograd(g)) return winogradWeightGrad3x3({g.N, g.C, g.H, g.W, g.OC, g.OH, g.OW, g.pH, g.pW}, x, dy, dw);
+    if (useWinograd(g)) return winogradWeightGrad3x3(plain3x3(g), x, dy, dw);
   }
   if (g.N == 0) {
     std::fill(dw, dw + g.wN, T(0));

@@ -24,10 +24,10 @@ namespace {
 constexpr int64_t kBlock = 4;
 // A padded plane is followed by one zero row (the second output row of an odd last pair
 // reads it) and 32 floats that 16-wide loads at a row's end may read (masked off when stored).
-inline int64_t padFloats(const DirectGeom& g) { return g.C * (g.H + 2 * g.pH) * (g.W + 2 * g.pW) + (g.W + 2 * g.pW) + 32; }
+inline int64_t padFloats(const Conv3x3Geom& g) { return g.C * (g.H + 2 * g.pH) * (g.W + 2 * g.pW) + (g.W + 2 * g.pW) + 32; }
 
 // One image: its planes zero-padded, then each pair of rows of each block of output channels.
-void image(const DirectGeom& g, const float* x, const float* wb, float* y, float* pad, float* tmp) {
+void image(const Conv3x3Geom& g, const float* x, const float* wb, float* y, float* pad, float* tmp) {
   const int64_t Hp = g.H + 2 * g.pH, Wp = g.W + 2 * g.pW, plane = Hp * Wp;
   std::fill(pad, pad + padFloats(g), 0.0f);
   for (int64_t c = 0; c < g.C; c++)
@@ -78,7 +78,7 @@ void image(const DirectGeom& g, const float* x, const float* wb, float* y, float
 
 }  // namespace
 
-void directConv3x3(const DirectGeom& g, const float* x, const float* w, float* y) {
+void directConv3x3(const Conv3x3Geom& g, const float* x, const float* w, float* y) {
   // Weights by block of output channels, then tap, then channel in the block (0 past K).
   const int64_t taps = g.C * 9, blocks = (g.K + kBlock - 1) / kBlock;
   std::vector<float> wb(static_cast<size_t>(blocks * kBlock * taps), 0.0f);
@@ -93,7 +93,7 @@ void directConv3x3(const DirectGeom& g, const float* x, const float* w, float* y
 #else
 
 bool directConvApplies(int64_t, int64_t, int64_t) { return false; }
-void directConv3x3(const DirectGeom&, const float*, const float*, float*) {}
+void directConv3x3(const Conv3x3Geom&, const float*, const float*, float*) {}
 
 #endif
 

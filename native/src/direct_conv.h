@@ -4,18 +4,14 @@
 #pragma once
 #include <cstdint>
 
-namespace gradlab {
+#include "conv3x3.h"
 
-struct DirectGeom {
-  int64_t N, C, H, W;  // input
-  int64_t K, OH, OW;   // output channels and size: OH = H + 2*pH - 2
-  int64_t pH, pW;      // zero padding, 0..2
-};
+namespace gradlab {
 
 // Whether this build has the direct kernel (it needs AVX-512) and the shape suits it.
 bool directConvApplies(int64_t C, int64_t pH, int64_t pW);
 
 // y[N,K,OH,OW] = cross-correlation of x[N,C,H,W] with w[K,C,3,3]; every element of y is written.
-void directConv3x3(const DirectGeom& g, const float* x, const float* w, float* y);
+void directConv3x3(const Conv3x3Geom& g, const float* x, const float* w, float* y);
 
 }  // namespace gradlab

@@ -25,7 +25,7 @@ constexpr int64_t kFrameSlack = 48;
 
 struct Tiling {
   int64_t TH, TW, T, total;
-  Tiling(const WinogradGeom& g, int64_t N) : TH((g.OH + 1) / 2), TW((g.OW + 1) / 2), T(TH * TW), total(N * TH * TW) {}
+  Tiling(const Conv3x3Geom& g, int64_t N) : TH((g.OH + 1) / 2), TW((g.OW + 1) / 2), T(TH * TW), total(N * TH * TW) {}
   // A padded frame of one plane's rows, as large as the input transforms need.
   int64_t frameFloats() const { return (2 * TH + 2) * (2 * TW + 2) + kFrameSlack; }
 };
@@ -83,7 +83,7 @@ void padRows(const float* plane, int64_t H, int64_t W, int64_t pH, int64_t pW, i
 
 // U[xi][c][k] = (G f G^T)[xi] for the filter f = w[k][c], G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1];
 // channel-major, so the GEMM reads it as a transposed A with contiguous rows.
-void transformFilters(const WinogradGeom& g, const float* w, float* U) {
+void transformFilters(const Conv3x3Geom& g, const float* w, float* U) {
   const int64_t KC = g.K * g.C;
   parallel_for(KC, 1024, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; i++) {
@@ -158,7 +158,7 @@ struct PairIndex {
 
 // V[xi][c][q] = (B^T d B)[xi] for the 4x4 input patch d under tile p0 + q, ld = P,
 // B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. Outside the image, d is 0 (the padding).
-void transformInput(const WinogradGeom& g, const Tiling& t, const float* x, int64_t p0, int64_t p1, int64_t P, float* V, float* frame) {
+void transformInput(const Conv3x3Geom& g, const Tiling& t, const float* x, int64_t p0, int64_t p1, int64_t P, float* V, float* frame) {
   const int64_t CP = planeStride(g.C * P), Wp = 2 * t.TW + 2;
 #if defined(__AVX512F__)
   const PairIndex pi(t.TW);
@@ -220,7 +220,7 @@ void transformInput(const WinogradGeom& g, const Tiling& t, const float* x, int6
 
 // y tile = A^T m A for the 16 products m[xi][k][q] of tile p0 + q, A^T = [1 1 1 0; 0 1 -1 -1];
 // the tiles cover the output exactly, those on the far edges clipped.
-void transformOutput(const WinogradGeom& g, const Tiling& t, const float* M, int64_t p0, int64_t p1, int64_t P, float* y) {
+void transformOutput(const Conv3x3Geom& g, const Tiling& t, const float* M, int64_t p0, int64_t p1, int64_t P, float* y) {
   const int64_t KP = planeStride(g.K * P), OHW = g.OH * g.OW;
 #if defined(__AVX512F__)
   const PairIndex pi(t.TW);
@@ -312,7 +312,7 @@ void padRowsInterleaved(const float* img, int64_t C, int64_t c0, int64_t H, int6
 
 // V[xi][q][c] (ld Cp, channels rounded up to 16): the input transform of transformInput,
 // tile-major, for the weight gradient's products over tiles.
-void transformInputTiles(const WinogradGeom& g, const Tiling& t, const float* x, int64_t p0, int64_t p1, int64_t P, float* V, float* frame) {
+void transformInputTiles(const Conv3x3Geom& g, const Tiling& t, const float* x, int64_t p0, int64_t p1, int64_t P, float* V, float* frame) {
   const int64_t Cp = roundLanes(g.C), XS = planeStride(P * Cp), Wp = 2 * t.TW + 2;
   forEachImage(t, p0, p1, [&](int64_t n, int64_t a, int64_t b) {
     const int64_t thA = (a - n * t.T) / t.TW, thB = (b - 1 - n * t.T) / t.TW;
@@ -347,7 +347,7 @@ void transformInputTiles(const WinogradGeom& g, const Tiling& t, const float* x,
 // dW += G^T [(A dY A^T) ⊙ (B^T d B)] G, summed over tiles in the transformed domain, where
 // one GEMM per position adds up all tiles. Here: U[xi][q][k] (ld Kp) = (A a A^T)[xi] for the
 // 2x2 block a of dy under tile p0 + q (0 past the edge), A = [1 0; 1 1; 1 -1; 0 -1].
-void transformGradTiles(const WinogradGeom& g, const Tiling& t, const float* dy, int64_t p0, int64_t p1, int64_t P, float* U, float* frame) {
+void transformGradTiles(const Conv3x3Geom& g, const Tiling& t, const float* dy, int64_t p0, int64_t p1, int64_t P, float* U, float* frame) {
   const int64_t Kp = roundLanes(g.K), XS = planeStride(P * Kp), Wp = 2 * t.TW;
   forEachImage(t, p0, p1, [&](int64_t n, int64_t a, int64_t b) {
     const int64_t thA = (a - n * t.T) / t.TW, thB = (b - 1 - n * t.T) / t.TW;
@@ -373,7 +373,7 @@ void transformGradTiles(const WinogradGeom& g, const Tiling& t, const float* dy,
 }
 
 // dw[k][c] = G^T m G for the 16 sums m of (k, c), G^T = [1 .5 .5 0; 0 .5 -.5 0; 0 .5 .5 1].
-void transformWeightGrad(const WinogradGeom& g, const float* M, float* dw) {
+void transformWeightGrad(const Conv3x3Geom& g, const float* M, float* dw) {
   const int64_t KC = g.K * g.C;
   for (int64_t i = 0; i < KC; i++) {
     float t[3][4];
@@ -398,7 +398,7 @@ constexpr int64_t kWeightGradGroups = 8;
 
 }  // namespace
 
-void winogradWeightGrad3x3(const WinogradGeom& g, const float* x, const float* dy, float* dw) {
+void winogradWeightGrad3x3(const Conv3x3Geom& g, const float* x, const float* dy, float* dw) {
   const int64_t KC = g.K * g.C;
   if (g.N == 0) {
     std::fill(dw, dw + KC * 9, 0.0f);
@@ -429,7 +429,7 @@ void winogradWeightGrad3x3(const WinogradGeom& g, const float* x, const float* d
   transformWeightGrad(g, partial.data(), dw);
 }
 
-void winogradConv3x3(const WinogradGeom& g, const float* x, const float* w, float* y) {
+void winogradConv3x3(const Conv3x3Geom& g, const float* x, const float* w, float* y) {
   if (g.N == 0) return;
   const Tiling t(g, g.N);
   std::vector<float> U(static_cast<size_t>(16 * g.K * g.C));

@@ -4,20 +4,14 @@
 // Neural Networks", 2016). Used for float32 convolutions with enough channels, forward
 // and both gradients.
 #pragma once
-#include <cstdint>
+#include "conv3x3.h"
 
 namespace gradlab {
 
-struct WinogradGeom {
-  int64_t N, C, H, W;  // input
-  int64_t K, OH, OW;   // output channels and size: OH = H + 2*pH - 2
-  int64_t pH, pW;      // zero padding, 0..2
-};
-
 // y[N,K,OH,OW] = cross-correlation of x[N,C,H,W] with w[K,C,3,3]; every element of y is written.
-void winogradConv3x3(const WinogradGeom& g, const float* x, const float* w, float* y);
+void winogradConv3x3(const Conv3x3Geom& g, const float* x, const float* w, float* y);
 
 // dw[K,C,3,3] = the gradient of that convolution's filters for the output gradient dy[N,K,OH,OW]; dw is overwritten.
-void winogradWeightGrad3x3(const WinogradGeom& g, const float* x, const float* dy, float* dw);
+void winogradWeightGrad3x3(const Conv3x3Geom& g, const float* x, const float* dy, float* dw);
 
 }  // namespace gradlab
