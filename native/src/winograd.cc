@@ -322,21 +322,10 @@ void transformInputTiles(const Conv3x3Geom& g, const Tiling& t, const float* x, 
         for (int64_t tw = tw0; tw < tw1; tw++) {
           const float* f = frame + ((2 * (th - thA)) * Wp + 2 * tw) * kLanes;
           float* out = V + (q + tw - tw0) * Cp + c0;
-          v16 d[4][4];
-          for (int s = 0; s < 4; s++) {
-            const v16 x0 = load16(f + s * kLanes), x1 = load16(f + (Wp + s) * kLanes), x2 = load16(f + (2 * Wp + s) * kLanes),
-                      x3 = load16(f + (3 * Wp + s) * kLanes);
-            d[0][s] = x0 - x2;
-            d[1][s] = x1 + x2;
-            d[2][s] = x2 - x1;
-            d[3][s] = x1 - x3;
-          }
-          for (int r = 0; r < 4; r++) {
-            store16(out + (r * 4 + 0) * XS, d[r][0] - d[r][2]);
-            store16(out + (r * 4 + 1) * XS, d[r][1] + d[r][2]);
-            store16(out + (r * 4 + 2) * XS, d[r][2] - d[r][1]);
-            store16(out + (r * 4 + 3) * XS, d[r][1] - d[r][3]);
-          }
+          v16 row[4][4];
+          for (int r = 0; r < 4; r++)
+            for (int s = 0; s < 4; s++) row[r][s] = load16(f + (r * Wp + s) * kLanes);
+          inputTile(row, [&](int xi, v16 v) { store16(out + xi * XS, v); });
         }
       });
     }
