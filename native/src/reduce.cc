@@ -250,7 +250,7 @@ void softmaxRowF(const float* x, float* o, int64_t n) {
   for (; i + L <= n; i += L) {
     const __m512 v = _mm512_loadu_ps(x + i);
     unordered |= _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
-    mv = _mm512_max_ps(mv, v);
+    mv = _mm512_mask_max_ps(mv, 0xFFFF, mv, v);  // (the plain form trips GCC 12's -Wmaybe-uninitialized)
   }
   alignas(64) float lanes[L];  // (GCC 12's _mm512_reduce_max_ps trips -Wuninitialized)
   _mm512_store_ps(lanes, mv);
