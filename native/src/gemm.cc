@@ -58,38 +58,6 @@ void packA(bool ta, const T* A, int64_t lda, int64_t i0, int64_t mc, int64_t k0,
   }
 }
 
-#if defined(__AVX512F__)
-// rows[i] (16 floats each) transposed in registers: rows[c] becomes column c. (GCC 12's
-// intrinsics headers trip -Wmaybe-uninitialized on the unpacks; the values are all set.)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-inline void transpose16(__m512 (&r)[16]) {
-  __m512 a[16], b[16];
-  for (int i = 0; i < 8; i++) {
-    a[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-    a[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-  }
-  // b[4i + j] holds columns j, j+4, j+8, j+12 of rows 4i..4i+3, one per 128-bit lane.
-  for (int i = 0; i < 4; i++) {
-    const __m512d a0 = _mm512_castps_pd(a[4 * i]), a1 = _mm512_castps_pd(a[4 * i + 1]);
-    const __m512d a2 = _mm512_castps_pd(a[4 * i + 2]), a3 = _mm512_castps_pd(a[4 * i + 3]);
-    b[4 * i + 0] = _mm512_castpd_ps(_mm512_unpacklo_pd(a0, a2));
-    b[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a0, a2));
-    b[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(a1, a3));
-    b[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(a1, a3));
-  }
-  for (int j = 0; j < 4; j++) {
-    const __m512 d0 = _mm512_shuffle_f32x4(b[j], b[4 + j], 0x44), d1 = _mm512_shuffle_f32x4(b[j], b[4 + j], 0xEE);
-    const __m512 e0 = _mm512_shuffle_f32x4(b[8 + j], b[12 + j], 0x44), e1 = _mm512_shuffle_f32x4(b[8 + j], b[12 + j], 0xEE);
-    r[j] = _mm512_shuffle_f32x4(d0, e0, 0x88);
-    r[j + 4] = _mm512_shuffle_f32x4(d0, e0, 0xDD);
-    r[j + 8] = _mm512_shuffle_f32x4(d1, e1, 0x88);
-    r[j + 12] = _mm512_shuffle_f32x4(d1, e1, 0xDD);
-  }
-}
-#pragma GCC diagnostic pop
-#endif
-
 // Packs rows [k0, k0+kc) x cols [j0, j0+nc) of op(B) into NR-column panels, k-major.
 template <class T>
 void packBPanel(bool tb, const T* B, int64_t ldb, int64_t k0, int64_t kc, int64_t j, int64_t cols, T* dst) {

@@ -303,10 +303,23 @@ void padRowsInterleaved(const float* img, int64_t C, int64_t c0, int64_t H, int6
     const int64_t h = r - pH;
     if (h < 0 || h >= H) continue;
     float* dst = frame + ((r - r0) * Wp + pW) * kLanes;
+#if defined(__AVX512F__)
+    // 16 channels x 16 columns a step, transposed in registers.
+    for (int64_t w0 = 0; w0 < cols; w0 += 16) {
+      const int64_t n = std::min<int64_t>(16, cols - w0);
+      const __mmask16 keep = firstLanes(n);
+      __m512 v[16];
+      for (int64_t l = 0; l < 16; l++)
+        v[l] = l < lanes ? _mm512_maskz_loadu_ps(keep, img + (c0 + l) * H * W + h * W + w0) : _mm512_setzero_ps();
+      transpose16(v);
+      for (int64_t j = 0; j < n; j++) _mm512_storeu_ps(dst + (w0 + j) * kLanes, v[j]);
+    }
+#else
     for (int64_t l = 0; l < lanes; l++) {
       const float* src = img + (c0 + l) * H * W + h * W;
       for (int64_t w = 0; w < cols; w++) dst[w * kLanes + l] = src[w];
     }
+#endif
   }
 }
 
