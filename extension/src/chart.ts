@@ -86,18 +86,3 @@ function figure(p: Extract<ChartPayload, { kind: "line" | "scatter" | "histogram
   layout.showlegend = p.series.length > 1 || p.series.some((s) => !!s.name);
   return { traces, layout };
 }
-
-/** The factory JupyterLab asks for chart renderers. */
-export const chartRendererFactory: IRenderMime.IRendererFactory = {
-  safe: true,
-  mimeTypes: [MIME.chart],
-  createRenderer: (options) => new ChartRenderer(options),
-};
-
-/** The chart mime extension. */
-export const chartExtension: IRenderMime.IExtension = {
-  id: "@gradlab/jupyterlab-extension:chart",
-  rendererFactory: chartRendererFactory,
-  rank: 0,
-  dataType: "json",
-};

@@ -58,18 +58,3 @@ export class HistogramsRenderer extends Widget implements IRenderMime.IRenderer 
     return box;
   }
 }
-
-/** The factory JupyterLab asks for histogram renderers. */
-export const histogramsRendererFactory: IRenderMime.IRendererFactory = {
-  safe: true,
-  mimeTypes: [MIME.histograms],
-  createRenderer: (options) => new HistogramsRenderer(options),
-};
-
-/** The histograms mime extension. */
-export const histogramsExtension: IRenderMime.IExtension = {
-  id: "@gradlab/jupyterlab-extension:histograms",
-  rendererFactory: histogramsRendererFactory,
-  rank: 0,
-  dataType: "json",
-};

@@ -114,18 +114,3 @@ export class ImagesRenderer extends Widget implements IRenderMime.IRenderer {
     this.readout.textContent = "\u00a0";
   }
 }
-
-/** The factory JupyterLab asks for image-grid renderers. */
-export const imagesRendererFactory: IRenderMime.IRendererFactory = {
-  safe: true,
-  mimeTypes: [MIME.images],
-  createRenderer: (options) => new ImagesRenderer(options),
-};
-
-/** The image-grid mime extension. */
-export const imagesExtension: IRenderMime.IExtension = {
-  id: "@gradlab/jupyterlab-extension:images",
-  rendererFactory: imagesRendererFactory,
-  rank: 0,
-  dataType: "json",
-};

@@ -1,19 +1,31 @@
 // The mime extensions: one renderer per gradlab mime type.
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
-import { tensorExtension } from "./tensor";
-import { imagesExtension } from "./images";
-import { histogramsExtension } from "./histograms";
-import { lossPlotExtension } from "./lossplot";
-import { chartExtension } from "./chart";
+import { MIME } from "./mime";
+import { TensorRenderer } from "./tensor";
+import { ImagesRenderer } from "./images";
+import { HistogramsRenderer } from "./histograms";
+import { LossPlotRenderer } from "./lossplot";
+import { ChartRenderer } from "./chart";
 
-export { MIME } from "./mime";
-export { TensorRenderer } from "./tensor";
-export { ImagesRenderer } from "./images";
-export { HistogramsRenderer } from "./histograms";
-export { LossPlotRenderer } from "./lossplot";
-export { ChartRenderer } from "./chart";
+export { MIME, TensorRenderer, ImagesRenderer, HistogramsRenderer, LossPlotRenderer, ChartRenderer };
 export { StopTrainingButton, stopTraining, CONTROL_TARGET } from "./stop";
 
+/** One renderer's mime extension: safe (payload text only through textContent), rank 0. */
+function mimeExtension(name: string, mime: string, Renderer: new (options: IRenderMime.IRendererOptions) => IRenderMime.IRenderer): IRenderMime.IExtension {
+  return {
+    id: `@gradlab/jupyterlab-extension:${name}`,
+    rendererFactory: { safe: true, mimeTypes: [mime], createRenderer: (options) => new Renderer(options) },
+    rank: 0,
+    dataType: "json",
+  };
+}
+
 /** Every gradlab renderer, as JupyterLab's mimeExtension entry point loads them. */
-const extensions: IRenderMime.IExtension[] = [tensorExtension, imagesExtension, histogramsExtension, lossPlotExtension, chartExtension];
+const extensions: IRenderMime.IExtension[] = [
+  mimeExtension("tensor", MIME.tensor, TensorRenderer),
+  mimeExtension("images", MIME.images, ImagesRenderer),
+  mimeExtension("histograms", MIME.histograms, HistogramsRenderer),
+  mimeExtension("lossplot", MIME.lossplot, LossPlotRenderer),
+  mimeExtension("chart", MIME.chart, ChartRenderer),
+];
 export default extensions;

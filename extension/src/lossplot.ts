@@ -107,18 +107,3 @@ function figure(p: LossPlotPayload): { traces: Trace[]; layout: Layout } {
   if (metrics.length > 1) layout.yaxis2 = { title: { text: plain(metrics.filter((m) => m !== primary).join(", ")) }, overlaying: "y", side: "right", showgrid: false, zeroline: false };
   return { traces, layout };
 }
-
-/** The factory JupyterLab asks for loss-plot renderers. */
-export const lossPlotRendererFactory: IRenderMime.IRendererFactory = {
-  safe: true,
-  mimeTypes: [MIME.lossplot],
-  createRenderer: (options) => new LossPlotRenderer(options),
-};
-
-/** The loss-plot mime extension. */
-export const lossPlotExtension: IRenderMime.IExtension = {
-  id: "@gradlab/jupyterlab-extension:lossplot",
-  rendererFactory: lossPlotRendererFactory,
-  rank: 0,
-  dataType: "json",
-};

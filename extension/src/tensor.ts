@@ -124,18 +124,3 @@ function table(values: TensorPayload["values"], rows: number, cols: number): HTM
   }
   return t;
 }
-
-/** The factory JupyterLab asks for tensor renderers. */
-export const tensorRendererFactory: IRenderMime.IRendererFactory = {
-  safe: true,
-  mimeTypes: [MIME.tensor],
-  createRenderer: (options) => new TensorRenderer(options),
-};
-
-/** The tensor mime extension. */
-export const tensorExtension: IRenderMime.IExtension = {
-  id: "@gradlab/jupyterlab-extension:tensor",
-  rendererFactory: tensorRendererFactory,
-  rank: 0,
-  dataType: "json",
-};
