@@ -27,5 +27,27 @@ export async function toBundle(value: unknown): Promise<Bundle> {
       return { data, metadata };
     }
   }
+  if (value instanceof Promise) return { data: { "text/plain": promiseText(value) }, metadata: {} };
   return { data: { "text/plain": typeof value === "string" ? inspect(value) : inspect(value, { depth: 4 }) }, metadata: {} };
+}
+
+/**
+ * "Promise { <pending> }", without the bookkeeping Node's async hooks keep on a promise
+ * (its async ids and the cell context the kernel tracks it by).
+ */
+function promiseText(p: Promise<unknown>): string {
+  let text = inspect(p, { depth: 2, breakLength: Infinity });
+  for (const key of ["async_id_symbol", "trigger_async_id_symbol", "kResourceStore"]) {
+    const m = new RegExp(`,\\s*\\[Symbol\\(${key}\\)\\]: `).exec(text);
+    if (!m) continue;
+    let end = m.index + m[0].length, depth = 0;
+    for (; end < text.length; end++) {
+      const ch = text[end];
+      if (ch === "{" || ch === "[") depth++;
+      else if ((ch === "}" || ch === "]") && depth-- === 0) break;
+      else if (ch === "," && depth === 0) break;
+    }
+    text = text.slice(0, m.index) + text.slice(end);
+  }
+  return text.replace(/\s*}$/, " }");
 }

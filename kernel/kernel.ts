@@ -36,7 +36,12 @@ export async function runKernel(connectionFile: string): Promise<void> {
 
   const state = new Session(process.cwd());
   state.captureOutput();
-  process.on("SIGINT", () => state.interrupt());
+  state.reportAsyncErrors();
+  let interrupted = false;
+  process.on("SIGINT", () => {
+    if (executing) interrupted = true;
+    state.interrupt();
+  });
   const publish = (parent: Message | null, type: string, content: unknown) => iopubOut.send({ ...reply(parent, type, content, session, [Buffer.from(type)]) });
   const status = (parent: Message | null, s: string) => publish(parent, "status", { execution_state: s });
   await state.preload();
@@ -65,9 +70,16 @@ export async function runKernel(connectionFile: string): Promise<void> {
 
   let count = 0;
   let executing: Message | null = null;
-  // stop_on_error: a failed cell aborts the cells queued behind it (what "Run All" sent),
-  // as ipykernel does; requests that arrive after the failure run again.
-  let received = 0, abortThrough = 0;
+  // stop_on_error: a failed or interrupted cell aborts the cells queued behind it (what
+  // "Run All" sent), as ipykernel does; requests sent after the failure run again. A cell
+  // that computes synchronously keeps this thread from reading the requests queued behind
+  // it, so "queued" is judged by when the front end sent them (header.date) as well as by
+  // arrival.
+  let received = 0, abortThrough = 0, failedAt = 0;
+  const sentBefore = (msg: Message, t: number) => {
+    const sent = Date.parse(String(msg.header.date ?? ""));
+    return Number.isFinite(sent) && sent < t;
+  };
   const comms = new Map<string, string>();
   let queue: Promise<void> = Promise.resolve();
 
@@ -78,10 +90,11 @@ export async function runKernel(connectionFile: string): Promise<void> {
   };
 
   const execute = async (msg: Message, seq: number) => {
-    if (seq <= abortThrough) return abort(msg);
+    if (seq <= abortThrough || sentBefore(msg, failedAt)) return abort(msg);
     const { code = "", silent = false, store_history = true, allow_stdin = false, stop_on_error = true } = msg.content ?? {};
     if (!silent && store_history) count++;
     executing = msg;
+    interrupted = false;
     await status(msg, "busy");
     await publish(msg, "execute_input", { code, execution_count: count });
     const sink: Sink = {
@@ -90,6 +103,7 @@ export async function runKernel(connectionFile: string): Promise<void> {
         void publish(msg, update ? "update_display_data" : "display_data", { data: b.data, metadata: b.metadata, transient: id ? { display_id: id } : {} });
       },
       result: (b: Bundle) => { if (!silent) void publish(msg, "execute_result", { execution_count: count, data: b.data, metadata: b.metadata }); },
+      error: (e) => void publish(msg, "error", e),
     };
     state.inputHandler = (prompt, password) => {
       if (!allow_stdin) return Promise.reject(new Error("input: this front end does not accept input (allow_stdin is false)"));
@@ -99,8 +113,14 @@ export async function runKernel(connectionFile: string): Promise<void> {
       });
     };
     const r = await state.execute(String(code), sink, `cell[${count}]`);
+    // An interrupt stops "Run All" even when the cell itself ended well (fit stops after its
+    // batch); the Stop button's graceful stop (a comm, not an interrupt) does not. Marked
+    // before the front end can hear of the failure, so what it sends next runs.
+    if ((r.status === "error" || interrupted) && stop_on_error && !silent) {
+      abortThrough = received;
+      failedAt = Date.now();
+    }
     if (r.status === "error") await publish(msg, "error", { ename: r.ename, evalue: r.evalue, traceback: r.traceback });
-    if (r.status === "error" && stop_on_error && !silent) abortThrough = received;
     const content = r.status === "ok"
       ? { status: "ok", execution_count: count, user_expressions: {}, payload: [] }
       : { status: "error", execution_count: count, ename: r.ename, evalue: r.evalue, traceback: r.traceback };

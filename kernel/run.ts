@@ -41,6 +41,7 @@ function fromBundle(b: Bundle): { data: Record<string, unknown>; metadata: Recor
 export async function runNotebook(nb: any, cwd: string, opts: RunOptions = {}): Promise<RunResult> {
   const session = new Session(cwd);
   session.captureOutput();
+  session.reportAsyncErrors();
   const onSigint = () => session.interrupt();
   process.on("SIGINT", onSigint);
   const dog = watchdog();
@@ -71,6 +72,10 @@ export async function runNotebook(nb: any, cwd: string, opts: RunOptions = {}): 
           if (id) displays.set(id, [...(displays.get(id) ?? []), out]);
         },
         result: (b) => outputs.push({ output_type: "execute_result", execution_count: count, ...fromBundle(b) }),
+        error: (e) => {
+          errors++;
+          outputs.push({ output_type: "error", ...e });
+        },
       };
       if (opts.timeout) dog.arm(opts.timeout * 1000);
       const r = await session.execute(source(cell), sink, `cell[${count}]`);

@@ -6,6 +6,7 @@
 import * as path from "node:path";
 import * as vm from "node:vm";
 import Module from "node:module";
+import { AsyncLocalStorage } from "node:async_hooks";
 import { createConverter, isCompleteCode, type Converter } from "tslab/dist/converter";
 import { fitsRunning, requestStop, viz } from "../core";
 import { toBundle, type Bundle } from "./display";
@@ -16,6 +17,8 @@ export interface Sink {
   stream(name: "stdout" | "stderr", text: string): void;
   display(bundle: Bundle, displayId: string | undefined, update: boolean): void;
   result(bundle: Bundle): void;
+  /** An error that reached no one: an unhandled rejection or an exception thrown in a timer or callback the cell started. */
+  error?(e: { ename: string; evalue: string; traceback: string[] }): void;
 }
 
 export type ExecuteOutcome = { status: "ok" } | { status: "error"; ename: string; evalue: string; traceback: string[] };
@@ -33,6 +36,24 @@ const API = path.join(__dirname, "api");
 // Exports that cannot be variable names (gradlab's `var`, PyTorch's name) stay reachable as methods.
 const RESERVED = new Set(["var", "delete", "in", "new", "function", "default", "class", "const", "let", "import", "export"]);
 
+/**
+ * One execution of a cell. Node's AsyncLocalStorage carries it into every timer, callback
+ * and promise the cell starts, so their output and errors reach this cell's sink and not
+ * whichever cell happens to run when they fire.
+ */
+interface CellRun {
+  readonly sink: Sink;
+  readonly name: string;
+  readonly code: string;
+  output: string;
+  /** Set while the cell's own execution is still in progress. */
+  executing: boolean;
+  /** Ends the cell's wait on its top-level await with this error (interrupt, async failure). */
+  abort: ((e: Error) => void) | null;
+  /** An async error of the cell's own work, seen while it still ran: the cell fails with it. */
+  failed: Error | null;
+}
+
 export class InterruptError extends Error {
   constructor(message = "Interrupted") {
     super(message);
@@ -46,8 +67,10 @@ export class Session {
   private readonly locals: Record<string, unknown> = {};
   private readonly sideOutputs = new Map<string, string>();
   private readonly sideModules = new Map<string, NodeJS.Module>();
-  private sink: Sink | null = null;
-  private cancel: ((e: Error) => void) | null = null;
+  private readonly cells = new AsyncLocalStorage<CellRun>();
+  /** The cell executing now, and the last one that executed (where errors of unknown origin go). */
+  private running: CellRun | null = null;
+  private last: CellRun | null = null;
   private readonly restoreOutput: (() => void)[] = [];
   /** Asks the user for input; the kernel sets it to an input_request over stdin. */
   inputHandler: (prompt: string, password: boolean) => Promise<string> = async () => {
@@ -88,19 +111,67 @@ export class Session {
    */
   interrupt(): void {
     requestStop();
-    const cancel = this.cancel;
-    if (!cancel) return;
+    const run = this.running;
+    if (!run?.abort) return;
     const started = Date.now();
     const wait = () => {
-      if (this.cancel !== cancel) return;
+      if (this.running !== run || !run.abort) return;
       if (fitsRunning() > 0 && Date.now() - started < 30_000) setTimeout(wait, 20);
-      else cancel(new InterruptError());
+      else run.abort(new InterruptError());
     };
     setTimeout(wait, fitsRunning() > 0 ? 20 : 0);
   }
 
+  /** Where output goes now: the cell whose work is running, else the executing cell, else the last one. */
+  private currentSink(): Sink | null {
+    return (this.cells.getStore() ?? this.running ?? this.last)?.sink ?? null;
+  }
+
+  /**
+   * Keeps the process alive through errors no one catches (a forgotten `await`, a throwing
+   * timer): each becomes an error output of the cell that started the work — failing that
+   * cell if it is still executing — and all state is kept.
+   */
+  reportAsyncErrors(): void {
+    const onError = (e: unknown) => this.asyncError(e);
+    process.on("unhandledRejection", onError);
+    process.on("uncaughtException", onError);
+    this.restoreOutput.push(() => {
+      process.off("unhandledRejection", onError);
+      process.off("uncaughtException", onError);
+    });
+  }
+
+  private asyncError(e: unknown): void {
+    const run = this.cells.getStore() ?? this.running ?? this.last;
+    const err = e instanceof Error ? e : new Error(`a promise was rejected with ${typeof e === "string" ? JSON.stringify(e) : String(e)}`);
+    if (run?.executing) {
+      run.failed ??= err;
+      run.abort?.(err);
+      return;
+    }
+    if (!run?.sink.error) {
+      process.stderr.write(`gradlab: an error no cell caught: ${err.stack ?? err}\n`);
+      return;
+    }
+    const f = this.failure(err, run.code, run.output, run.name) as Extract<ExecuteOutcome, { status: "error" }>;
+    run.sink.error({ ...f, traceback: [...f.traceback, `(raised after ${run.name} had finished, by work it started without awaiting it)`] });
+  }
+
   async execute(code: string, sink: Sink, cellName = "cell"): Promise<ExecuteOutcome> {
-    this.sink = sink;
+    const run: CellRun = { sink, name: cellName, code, output: "", executing: true, abort: null, failed: null };
+    this.running = this.last = run;
+    try {
+      return await this.cells.run(run, () => this.executeIn(run));
+    } finally {
+      run.executing = false;
+      run.abort = null;
+      if (this.running === run) this.running = null;
+    }
+  }
+
+  private async executeIn(run: CellRun): Promise<ExecuteOutcome> {
+    const { code, name: cellName } = run;
     const converted = this.conv.convert(this.prevDecl, expandShorthands(code));
     for (const o of converted.sideOutputs ?? []) {
       this.sideModules.delete(o.path);
@@ -118,20 +189,28 @@ export class Session {
     }
     const prefix = converted.hasToplevelAwait ? "(async function(exports, require) { " : "(function(exports, require) { ";
     const wrapped = prefix + converted.output + "\n})(__gradlab_session__.exports, __gradlab_session__.require)";
-    const output = converted.output;
+    const output = run.output = converted.output;
+    // Work the cell started but did not await gets one turn of the event loop to fail
+    // while the cell still counts as running (a rejected promise left behind, say).
+    const settle = () => new Promise<void>((resolve, reject) => {
+      run.abort = reject;
+      setImmediate(resolve);
+    });
     try {
       (globalThis as any).__gradlab_session__ = { exports: this.locals, require: this.require() };
       const ret = vm.runInThisContext(wrapped, { filename: cellName, breakOnSigint: true });
       if (converted.hasToplevelAwait) {
         await new Promise<void>((resolve, reject) => {
-          this.cancel = reject;
+          run.abort = reject;
           (ret as Promise<void>).then(() => resolve(), reject);
         });
       }
+      await settle();
+      if (run.failed) throw run.failed;
     } catch (e) {
       return this.failure(e, code, output, cellName);
     } finally {
-      this.cancel = null;
+      run.abort = null;
     }
     this.prevDecl = converted.declOutput ?? "";
     const key = converted.lastExpressionVar;
@@ -140,13 +219,14 @@ export class Session {
       delete this.locals[key];
       if (value !== undefined) {
         try {
-          sink.result(await toBundle(value));
+          run.sink.result(await toBundle(value));
+          if (value instanceof Promise) run.sink.stream("stderr", awaitHint(code));
         } catch (e) {
           return this.failure(e, code, output, cellName);
         }
       }
     }
-    return { status: "ok" };
+    return run.failed ? this.failure(run.failed, code, output, cellName) : { status: "ok" };
   }
 
   private failure(e: unknown, code: string, output: string, cellName: string): ExecuteOutcome {
@@ -182,15 +262,21 @@ export class Session {
 
   private installGlobals(): void {
     const hooks: KernelHooks = {
-      display: async (value, opts) => this.sink?.display(await toBundle(value), opts?.displayId, false),
-      updateDisplay: async (id, value) => this.sink?.display(await toBundle(value), id, true),
+      display: async (value, opts) => {
+        const sink = this.currentSink(); // taken before the await: the bundle may take a while
+        sink?.display(await toBundle(value), opts?.displayId, false);
+      },
+      updateDisplay: async (id, value) => {
+        const sink = this.currentSink();
+        sink?.display(await toBundle(value), id, true);
+      },
       input: (prompt = "", opts) => this.inputHandler(prompt, opts?.password ?? false),
     };
     (globalThis as any).__gradlab_kernel__ = hooks;
     // Live viz objects (viz.lossPlot) send their updates through the current cell.
     viz.setDisplayTransport({
-      display: (b, id) => this.sink?.display({ data: b, metadata: {} }, id, false),
-      update: (b, id) => this.sink?.display({ data: b, metadata: {} }, id, true),
+      display: (b, id) => this.currentSink()?.display({ data: b, metadata: {} }, id, false),
+      update: (b, id) => this.currentSink()?.display({ data: b, metadata: {} }, id, true),
     });
   }
 
@@ -202,7 +288,7 @@ export class Session {
       this.restoreOutput.push(() => { stream.write = original; });
       stream.write = ((chunk: string | Uint8Array, enc?: any, cb?: any) => {
         const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString(typeof enc === "string" ? (enc as BufferEncoding) : "utf8");
-        if (this.sink) this.sink.stream(name, text);
+        this.currentSink()?.stream(name, text);
         const done = typeof enc === "function" ? enc : cb;
         if (typeof done === "function") done();
         return true;
@@ -210,9 +296,17 @@ export class Session {
     }
   }
 
-  /** Stops capturing (what captureOutput replaced is put back) and closes the converter. */
+  /** Stops capturing and reporting (what captureOutput and reportAsyncErrors replaced is put back) and closes the converter. */
   close(): void {
     for (const restore of this.restoreOutput.splice(0)) restore();
     this.conv.close();
   }
+}
+
+/** What a cell whose value is a still-running Promise is told: it almost always lacks an `await`. */
+export function awaitHint(code: string): string {
+  const call = /\b(fit|evaluate|display|updateDisplay|input)\s*\(/.exec(code.trim().split("\n").at(-1) ?? "")?.[1];
+  const what = call ? `${call}() returns a Promise` : "this cell's value is a Promise";
+  return `Note: ${what}; without \`await\` the cell ends before the work does, and its result and errors do not show here. ` +
+    `Write \`await ${call ? `${call}(…)` : "…"}\` to wait for it.\n`;
 }

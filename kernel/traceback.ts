@@ -28,7 +28,8 @@ export function mapTraceback(err: Error, code: string, output: string, cellName:
     const m = frame.match(new RegExp(`${cellName.replace(/[[\]]/g, "\\$&")}:(\\d+):(\\d+)`));
     if (m) {
       const line = cellLine(code, output, Number(m[1]));
-      if (line !== null) lines.push(`    at ${cellName} line ${line}: ${codeLines[line - 1].trim()}`);
+      const at = line === null ? null : `    at ${cellName} line ${line}: ${codeLines[line - 1].trim()}`;
+      if (at !== null && lines.at(-1) !== at) lines.push(at); // an async arrow and its call share a line
       continue;
     }
     // Frames inside gradlab or Node explain less than the cell's own line; keep a few.

@@ -19,7 +19,8 @@
         "src/optim.cc",
         "src/scratch.cc",
         "src/winograd.cc",
-        "src/direct_conv.cc"
+        "src/direct_conv.cc",
+        "src/interrupt.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

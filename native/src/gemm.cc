@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "simd.h"
 
 #include "args.h"
+#include "interrupt.h"
 #include "scratch.h"
 #include "threadpool.h"
 
@@ -23,6 +25,9 @@ namespace {
 
 // Multiply-adds below which a product runs on one thread.
 constexpr int64_t kThreadedGemmMin = int64_t(1) << 20;
+// Multiply-adds of the longest piece of a product that runs without looking for an
+// interrupt: tens of milliseconds on one core.
+constexpr int64_t kInterruptBlock = int64_t(1) << 32;
 
 // ---- Portable GEMM: packed panels, an MR x NR register tile the compiler vectorises. ----
 
@@ -220,6 +225,7 @@ void portableGemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, co
     int64_t nc = std::min<int64_t>(NC, N - jc);
     int64_t npanels = (nc + NR - 1) / NR;
     for (int64_t pc = 0; pc < K; pc += KC) {
+      if (interruptRequested()) return;
       int64_t kc = std::min<int64_t>(KC, K - pc);
       auto packB = [&](int64_t b, int64_t e) {
         for (int64_t p = b; p < e; p++)
@@ -230,7 +236,7 @@ void portableGemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, co
       int64_t mblocks = (M + MC - 1) / MC;
       auto body = [&](int64_t b, int64_t e) {
         Scratch<T> Ap(kGemmPackedA, (MC + MR) * kc);
-        for (int64_t ib = b; ib < e; ib++) {
+        for (int64_t ib = b; ib < e && !interruptRequested(); ib++) {
           int64_t i0 = ib * MC, mc = std::min<int64_t>(MC, M - i0);
           packA(ta, A, lda, i0, mc, pc, kc, Ap.data());
           macro(mc, nc, kc, Ap.data(), Bp.data(), C + i0 * ldc + jc, ldc, alpha, overwrite && pc == 0);
@@ -316,21 +322,29 @@ bool useBlas(int64_t M, int64_t N, int64_t K) {
 }
 
 #ifdef GRADLAB_OPENBLAS
-// A large product on the pool: one serial OpenBLAS call per block of rows (or of columns,
-// for a wide product) of C.
+// A large product on the pool: one serial OpenBLAS call per block of C. Normally a block
+// of rows (or of columns, for a wide product) per thread; a product too long to run
+// without looking for an interrupt is cut into squarish blocks of at most
+// kInterruptBlock multiply-adds (each repacks its panels: a few percent more work).
 template <class T>
 void blasOnPool(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda, const T* B, int64_t ldb, T beta, T* C,
                 int64_t ldc) {
-  const int64_t parts = numThreads();
+  const int64_t nt = numThreads();
+  int64_t rowParts = M >= N ? nt : 1, colParts = M >= N ? 1 : nt;
+  if (M * N * K > kInterruptBlock * nt) {
+    int64_t side = 512;
+    while (4 * side * side * K <= kInterruptBlock) side *= 2;
+    rowParts = std::max<int64_t>(1, (M + side - 1) / side);
+    colParts = std::max<int64_t>(1, (N + side - 1) / side);
+  }
+  const int64_t parts = rowParts * colParts;
   parallel_for(parts, 1, [&](int64_t b, int64_t e) {
-    for (int64_t p = b; p < e; p++) {
-      if (M >= N) {
-        const int64_t i0 = M * p / parts, i1 = M * (p + 1) / parts;
-        if (i1 > i0) blasGemm(ta, tb, i1 - i0, N, K, alpha, ta ? A + i0 : A + i0 * lda, lda, B, ldb, beta, C + i0 * ldc, ldc);
-      } else {
-        const int64_t j0 = N * p / parts, j1 = N * (p + 1) / parts;
-        if (j1 > j0) blasGemm(ta, tb, M, j1 - j0, K, alpha, A, lda, tb ? B + j0 * ldb : B + j0, ldb, beta, C + j0, ldc);
-      }
+    for (int64_t p = b; p < e && !interruptRequested(); p++) {
+      const int64_t r = p / colParts, c = p % colParts;
+      const int64_t i0 = M * r / rowParts, i1 = M * (r + 1) / rowParts, j0 = N * c / colParts, j1 = N * (c + 1) / colParts;
+      if (i1 > i0 && j1 > j0)
+        blasGemm(ta, tb, i1 - i0, j1 - j0, K, alpha, ta ? A + i0 : A + i0 * lda, lda, tb ? B + j0 * ldb : B + j0, ldb, beta,
+                 C + i0 * ldc + j0, ldc);
     }
   });
 }
@@ -344,7 +358,8 @@ void gemmAt(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T*
   if (M == 0 || N == 0) return;
 #ifdef GRADLAB_OPENBLAS
   if (useBlas<T>(M, N, K)) {
-    if (threaded && numThreads() > 1 && !inParallelRegion() && M * N * K >= kThreadedGemmMin)
+    const int64_t work = M * N * K;
+    if (threaded && !inParallelRegion() && work >= kThreadedGemmMin && (numThreads() > 1 || work > kInterruptBlock))
       blasOnPool(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     else
       blasGemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
@@ -384,11 +399,11 @@ void batchedGemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const T* A, 
   // Many small independent products: one per task on the pool, each single-threaded.
   if (batch > 1 && sC >= M * N && work <= (int64_t(1) << 18) && numThreads() > 1) {
     parallel_for(batch, std::max<int64_t>(1, (int64_t(1) << 16) / work), [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; i++) gemmCore(ta, tb, M, N, K, T(1), A + i * sA, lda, B + i * sB, ldb, beta, C + i * sC, ldc, false);
+      for (int64_t i = b; i < e && !interruptRequested(); i++) gemmCore(ta, tb, M, N, K, T(1), A + i * sA, lda, B + i * sB, ldb, beta, C + i * sC, ldc, false);
     });
     return;
   }
-  for (int64_t i = 0; i < batch; i++) gemmCore(ta, tb, M, N, K, T(1), A + i * sA, lda, B + i * sB, ldb, beta, C + i * sC, ldc, true);
+  for (int64_t i = 0; i < batch && !interruptRequested(); i++) gemmCore(ta, tb, M, N, K, T(1), A + i * sA, lda, B + i * sB, ldb, beta, C + i * sC, ldc, true);
 }
 
 std::string dims(const char* a, int64_t x, const char* b, int64_t y) {
@@ -423,8 +438,12 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   checkOperand("B", B, batch, sB, tb ? N : K, tb ? "N" : "K", tb ? K : N, tb ? "K" : "N", "strideB");
   checkOperand("C", C, batch, sC, M, "M", N, "N", "strideC");
   if (batch == 0 || M == 0 || N == 0) return info.Env().Undefined();
+  // Only products long enough to be worth interrupting pay for the watch (two syscalls).
+  std::optional<InterruptWatch> watch;
+  if (double(M) * double(N) * double(std::max<int64_t>(K, 1)) * double(batch) >= double(kInterruptBlock / 64)) watch.emplace();
   if (A.dtype == DType::F32) batchedGemm(ta, tb, M, N, K, A.as<float>(), B.as<float>(), C.as<float>(), batch, sA, sB, sC, acc);
   else batchedGemm(ta, tb, M, N, K, A.as<double>(), B.as<double>(), C.as<double>(), batch, sA, sB, sC, acc);
+  if (watch) watch->throwIfInterrupted(info.Env(), "a matrix product");
   return info.Env().Undefined();
 }
 

@@ -113,6 +113,76 @@ try:
     threading.Thread(target=stop_soon).start()
     obs["comm_stop"] = run("const h2 = await fit(model, [X, Y], { epochs: 100000, batchSize: 8 });\nh2.stopped?.kind")
 
+    # Errors no one awaited: each is shown, in the cell that started the work, and the
+    # kernel lives on with its state.
+    run("const kept = 41;")
+    obs["unawaited_fit"] = run("fit(new nn.Linear(4, 2), [randn([8, 5]), randint(0, 2, [8])], { epochs: 1 });")
+    obs["async_iife"] = run("(async () => { throw new Error('async boom'); })()")
+    obs["display_throws"] = run("const bad = { [Symbol.for('Jupyter.display')]() { throw new Error('display boom'); } };\ndisplay(bad);")
+    obs["rejection_left"] = run("Promise.reject(new RangeError('left behind'));\n'after'")
+    timer_id = kc.execute("setTimeout(() => { throw new Error('timer boom'); }, 300);\n'timer set'")
+    late = []
+    deadline = time.time() + 10
+    while time.time() < deadline and not any(m[0] == "error" for m in late):
+        try:
+            m = kc.get_iopub_msg(timeout=1)
+        except Exception:
+            continue
+        if m["parent_header"].get("msg_id") == timer_id and m["msg_type"] in ("error", "execute_result"):
+            late.append([m["msg_type"], m["content"]])
+    obs["timer_throws"] = late
+    obs["pending_promise"] = run("fit(model, [X, Y], { epochs: 1, batchSize: 128 })")
+    obs["state_kept"] = run("kept + 1")
+
+    # Output of a timer goes to the cell that set it, not to the cell running when it fires.
+    a_id = kc.execute("setTimeout(() => { display(tensor([7])); console.log('from the timer'); }, 300);\n'A'")
+    b_id = kc.execute("await new Promise((r) => setTimeout(r, 1000));\n'B'")
+    seen = []
+    deadline = time.time() + 20
+    while time.time() < deadline and not (any(m[1] == "B" and m[0] == "idle" for m in seen) and any(m[0] == "display_data" for m in seen)):
+        try:
+            m = kc.get_iopub_msg(timeout=1)
+        except Exception:
+            continue
+        who = {a_id: "A", b_id: "B"}.get(m["parent_header"].get("msg_id"))
+        if who and m["msg_type"] in ("display_data", "stream"):
+            seen.append([m["msg_type"], who])
+        if who and m["msg_type"] == "status" and m["content"]["execution_state"] == "idle":
+            seen.append(["idle", who])
+    obs["attribution"] = seen
+
+    # "Run All" stops after a cell that fails late (it computed for a while first, so the
+    # cells behind it were queued while it held the thread), and after an interrupt of fit.
+    def run_all(cells, interrupt_at=None):
+        if interrupt_at:
+            interrupt_after(interrupt_at)
+        ids = [kc.execute(c) for c in cells]
+        got = {}
+        while len(got) < len(ids):
+            r = kc.get_shell_msg(timeout=120)
+            if r["parent_header"].get("msg_id") in ids:
+                got[r["parent_header"]["msg_id"]] = r["content"]["status"]
+        return [got[i] for i in ids]
+
+    obs["late_failure"] = run_all(["const t0 = Date.now();\nwhile (Date.now() - t0 < 1500) {}\nthrow new Error('late');",
+                                   "(globalThis as any).ranAfterLate = true;", "3 + 3"])
+    obs["fit_interrupt_queue"] = run_all(["const h3 = await fit(model, [X, Y], { epochs: 100000, batchSize: 8 });",
+                                          "(globalThis as any).ranAfterFit = true;",
+                                          "await fit(model, [X, Y], { epochs: 100000, batchSize: 8 });"], interrupt_at=2.0)
+    obs["after_queues"] = run("[String((globalThis as any).ranAfterLate), String((globalThis as any).ranAfterFit), h3.stopped?.kind].join(' ')")
+
+    # A long native product notices the interrupt between its blocks.
+    run("const big = full([8192, 8192], 1);")
+    sent = {}
+    def interrupt_big():
+        time.sleep(1.0)
+        sent["at"] = time.time()
+        km.interrupt_kernel()
+    threading.Thread(target=interrupt_big).start()
+    obs["matmul_interrupted"] = run("big.matmul(big).sum().item()", timeout=120)
+    obs["matmul_interrupt_seconds"] = time.time() - sent.get("at", time.time())
+    obs["after_matmul"] = run("kept + big.shape[0]")
+
     km.restart_kernel(now=False)
     kc.wait_for_ready(timeout=60)
     obs["after_restart"] = run("typeof (globalThis as any).__gradlab_session__?.exports?.x + ' ' + tensor([5]).item()")

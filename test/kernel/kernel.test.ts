@@ -148,6 +148,46 @@ describe("the gradlab kernel through Jupyter's client", function () {
     assert.equal(outputs("comm_stop")[0][1].data["text/plain"], "'requested'");
   });
 
+  it("an error no one awaited is shown in the cell that started the work, and the kernel keeps its state", () => {
+    // Forgetting `await` on a fit that fails at its first batch killed the kernel (SIGABRT).
+    assert.equal(reply("unawaited_fit").status, "error");
+    assert.equal(reply("unawaited_fit").ename, "ShapeError");
+    assert.equal(reply("async_iife").evalue, "async boom");
+    assert.equal(reply("display_throws").evalue, "display boom");
+    assert.deepEqual([reply("rejection_left").status, reply("rejection_left").ename, reply("rejection_left").evalue], ["error", "RangeError", "left behind"]);
+    // A timer that throws after its cell finished: an error output with that cell as parent.
+    const [result, late] = obs.timer_throws;
+    assert.deepEqual([result[0], late[0], late[1].evalue], ["execute_result", "error", "timer boom"]);
+    assert.ok(late[1].traceback.some((l: string) => /after cell\[\d+\] had finished/.test(l)), late[1].traceback.join("\n"));
+    assert.equal(outputs("state_kept")[0][1].data["text/plain"], "42");
+  });
+
+  it("a cell whose value is a running Promise says to await it", () => {
+    const shown = outputs("pending_promise");
+    assert.equal(shown[0][1].data["text/plain"], "Promise { <pending> }");
+    assert.equal(shown[1][0], "stream");
+    assert.match(shown[1][1].text, /fit\(\) returns a Promise; without `await`.*Write `await fit\(…\)`/s);
+  });
+
+  it("output of a timer lands in the cell that set it, even while another cell runs", () => {
+    const a = obs.attribution.filter(([, who]: string[]) => who === "A").map(([t]: string[]) => t);
+    const b = obs.attribution.filter(([, who]: string[]) => who === "B").map(([t]: string[]) => t);
+    assert.ok(a.includes("display_data") && a.includes("stream"), JSON.stringify(obs.attribution));
+    assert.deepEqual(b, ["idle"], JSON.stringify(obs.attribution));
+  });
+
+  it("Run All stops after a cell that fails late and after an interrupted fit; what runs next runs", () => {
+    assert.deepEqual(obs.late_failure, ["error", "aborted", "aborted"]);
+    assert.deepEqual(obs.fit_interrupt_queue, ["ok", "aborted", "aborted"]);
+    assert.equal(outputs("after_queues")[0][1].data["text/plain"], "'undefined undefined requested'");
+  });
+
+  it("an interrupt stops a long native product between blocks, and the state is kept", () => {
+    assert.equal(reply("matmul_interrupted").ename, "KeyboardInterrupt", JSON.stringify(reply("matmul_interrupted")));
+    assert.equal(outputs("after_matmul")[0][1].data["text/plain"], "8233");
+    console.log(`      (an 8192 x 8192 matmul replied ${obs.matmul_interrupt_seconds.toFixed(2)} s after the interrupt)`);
+  });
+
   it("a restart gives a fresh kernel with gradlab loaded again", () => {
     assert.equal(outputs("after_restart")[0][1].data["text/plain"], "'undefined 5'");
     assert.equal(reply("after_restart").execution_count, 1);

@@ -1,0 +1,56 @@
+// A long native product notices an interrupt between its blocks: SIGINT during an
+// 8192 x 8192 matmul makes it throw KeyboardInterrupt instead of running to its end
+// (11 s on a 2-core AVX2 machine before), and the process goes on. It runs in a child
+// process, which installs a SIGINT handler as the kernel does (without one, SIGINT
+// ends a Node process).
+import { strict as assert } from "node:assert";
+import { spawn } from "node:child_process";
+import { loadAddon } from "../../core/backend/addon";
+import { sourcePath } from "../helpers";
+
+const CHILD = `
+const g = require(${JSON.stringify(sourcePath("dist", "core"))});
+process.on("SIGINT", () => process.stderr.write("sigint seen by Node\\n"));
+const n = 8192, a = g.full([n, n], 1), b = g.full([n, n], 0.5);
+const product = (label) => {
+  const t0 = process.hrtime.bigint();
+  process.stdout.write("start\\n");
+  try {
+    const c = a.matmul(b);
+    return { label, done: true, value: c.dataSync()[0], ms: Number(process.hrtime.bigint() - t0) / 1e6 };
+  } catch (e) {
+    return { label, name: e.name, message: e.message, ms: Number(process.hrtime.bigint() - t0) / 1e6 };
+  }
+};
+const first = product("interrupted");
+setImmediate(() => {
+  // The signal reached Node too (its handler has run by now); the process carries on.
+  const after = g.full([64, 64], 2).matmul(g.full([64, 64], 3)).dataSync()[0];
+  process.stdout.write(JSON.stringify({ first, after }) + "\\n");
+});
+`;
+
+describe("native addon: interrupting a long product", function () {
+  this.timeout(120_000);
+  before(function () {
+    if (!loadAddon().addon) this.skip(); // the addon is not built: nothing native to interrupt
+  });
+
+  it("an 8192 x 8192 matmul stops at SIGINT with KeyboardInterrupt, and the process goes on", async () => {
+    const child = spawn(process.execPath, ["-e", CHILD], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "", err = "", sentAt = 0n;
+    child.stderr.on("data", (d) => (err += d));
+    child.stdout.on("data", (d) => {
+      out += d;
+      if (out === "start\n") setTimeout(() => { sentAt = process.hrtime.bigint(); child.kill("SIGINT"); }, 300);
+    });
+    const code = await new Promise((resolve) => child.on("close", resolve));
+    assert.equal(code, 0, err);
+    const { first, after } = JSON.parse(out.trim().split("\n").at(-1)!);
+    assert.equal(first.name, "KeyboardInterrupt", `the product ran to its end: ${JSON.stringify(first)}`);
+    assert.match(first.message, /a matrix product was interrupted/);
+    assert.equal(after, 384);
+    assert.match(err, /sigint seen by Node/);
+    console.log(`      (stopped ${(first.ms - 300).toFixed(0)} ms after the signal was due; sent ${sentAt > 0n ? "yes" : "no"})`);
+  });
+});
