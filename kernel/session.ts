@@ -12,6 +12,7 @@ import { fitsRunning, requestStop, viz } from "../core";
 import { toBundle, type Bundle } from "./display";
 import { mapTraceback } from "./traceback";
 import { expandShorthands } from "./shorthand";
+import { MemoryKeeper } from "./memory";
 
 export interface Sink {
   stream(name: "stdout" | "stderr", text: string): void;
@@ -72,6 +73,7 @@ export class Session {
   private running: CellRun | null = null;
   private last: CellRun | null = null;
   private readonly restoreOutput: (() => void)[] = [];
+  private readonly memory = new MemoryKeeper();
   /** Asks the user for input; the kernel sets it to an input_request over stdin. */
   inputHandler: (prompt: string, password: boolean) => Promise<string> = async () => {
     throw new Error("input: this front end does not accept input (allow_stdin is false)");
@@ -161,12 +163,14 @@ export class Session {
   async execute(code: string, sink: Sink, cellName = "cell"): Promise<ExecuteOutcome> {
     const run: CellRun = { sink, name: cellName, code, output: "", executing: true, abort: null, failed: null };
     this.running = this.last = run;
+    this.memory.cellStarts();
     try {
       return await this.cells.run(run, () => this.executeIn(run));
     } finally {
       run.executing = false;
       run.abort = null;
       if (this.running === run) this.running = null;
+      this.memory.cellEnded();
     }
   }
 

@@ -3,6 +3,7 @@
 #include <napi.h>
 
 #include <malloc.h>
+#include <v8.h>
 
 #include <string>
 #include <thread>
@@ -62,6 +63,24 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Hands memory held but unused back to the system: malloc's free memory (glibc keeps up
+// to M_TRIM_THRESHOLD of it, below, and more in its per-thread arenas) and, with
+// reduceHeap, V8's heap too, collected in its memory-reducing mode (a few hundred ms:
+// for when the kernel is idle). Node-API has no call for the latter; it is the addon's
+// one use of V8's own API. A long kernel session's footprint then follows what it holds
+// rather than its peak.
+Napi::Value TrimMemory(const Napi::CallbackInfo& info) {
+  static const char* const names[] = {"reduceHeap"};
+  Args args(info, "trimMemory", 1, names);
+  if (args.boolean(0)) {
+    if (v8::Isolate* isolate = v8::Isolate::GetCurrent()) isolate->LowMemoryNotification();
+  }
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+  return info.Env().Undefined();
+}
+
 // Tensor storage is calloc'd by V8. glibc serves blocks above 128 KiB from fresh mmaps
 // and returns freed heap tops to the kernel, so every step of a training loop would pay
 // a page fault per 4 KiB of activations; keeping blocks up to 64 MiB in the heap lets a
@@ -108,6 +127,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add("adamStep", wrap<AdamStep>);
   add("info", wrap<Info>);
   add("setNumThreads", wrap<SetNumThreads>);
+  add("trimMemory", wrap<TrimMemory>);
   return exports;
 }
 

@@ -1,0 +1,35 @@
+// Keeps a long session's footprint near what it holds. Measured over 2,000 cells: V8's
+// heap grew to four times its live size (TypeScript builds a new program for every cell,
+// so cells allocate fast and V8 raises its limit to match), and glibc kept the freed
+// memory in its arenas; the process grew from 230 to over 600 MB while holding under
+// 100 MB of live objects. Now the heap limit follows the live size more closely, malloc's
+// free memory goes back after each cell, and an idle kernel compacts its heap once.
+import * as v8 from "node:v8";
+import { loadAddon } from "../core/backend/addon";
+
+/** V8's heap may grow to 1.25x what survived its last full collection (default: up to 4x). */
+const HEAP_GROWING_PERCENT = 25;
+/** A kernel idle this long compacts its heap (a few hundred ms, which nobody waits for). */
+const IDLE_MS = 2000;
+
+export class MemoryKeeper {
+  private idle: NodeJS.Timeout | null = null;
+  private readonly trim = (loadAddon().addon as { trimMemory?: (reduceHeap: boolean) => void } | null)?.trimMemory;
+
+  constructor() {
+    v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+  }
+
+  cellStarts(): void {
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = null;
+  }
+
+  cellEnded(): void {
+    if (!this.trim) return; // no addon (TypeScript backend): V8's own heuristics alone
+    this.trim(false);
+    this.cellStarts();
+    this.idle = setTimeout(() => this.trim!(true), IDLE_MS);
+    this.idle.unref(); // never what keeps `gradlab run` alive
+  }
+}
