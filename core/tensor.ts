@@ -5,7 +5,7 @@ import type { Buffer } from "./backend/kernels";
 import type { DType } from "./dtype";
 import { Node, runBackward, isGradEnabled, type BackwardOptions } from "./autograd";
 import { kernels } from "./backend";
-import { isFloat } from "./dtype";
+import { isFloat, dtypeOf, toDType, DTYPES } from "./dtype";
 import { numel } from "./shape";
 import { DTypeError, ShapeError, ValueError, fmtShape } from "./errors";
 import * as ew from "./ops/elementwise";
@@ -38,6 +38,7 @@ export class Tensor {
   name?: string;
 
   constructor(data: Buffer, shape: number[], dtype: DType, requiresGrad = false) {
+    checkTensorArgs(data, shape, dtype);
     this.data = data;
     this.shape = shape;
     this.dtype = dtype;
@@ -108,7 +109,7 @@ export class Tensor {
   to(dtype: DType): Tensor { return ew.cast(this, dtype); }
   float(): Tensor { return ew.cast(this, "float32"); }
   double(): Tensor { return ew.cast(this, "float64"); }
-  int(): Tensor { return ew.cast(this, "int32"); }
+  int(): Tensor { return ew.cast(this, "int32", "int"); }
   bool(): Tensor { return ew.cast(this, "bool"); }
 
   // ---- elementwise -----------------------------------------------------------------
@@ -245,14 +246,18 @@ export class Tensor {
   /** Writes other (broadcast to this shape, cast to this dtype) into this tensor. */
   copy_(other: TensorLike): this {
     this.checkInPlace("copy_");
-    const src = other instanceof Tensor ? other : scalar(+other, this.dtype);
-    const b = (src.dtype === this.dtype ? src : src.to(this.dtype)).expand(this.shape);
+    if (!(other instanceof Tensor) && typeof other !== "number" && typeof other !== "boolean") {
+      throw new ValueError(`copy_: expected a tensor or a number, got ${other === null ? "null" : typeof other}`);
+    }
+    const src = other instanceof Tensor ? other : scalar(+other, this.dtype, "copy_");
+    const b = (src.dtype === this.dtype ? src : ew.cast(src, this.dtype, "copy_")).expand(this.shape);
     (this.data as any).set(b.data);
     return this;
   }
   fill_(value: number): this {
     this.checkInPlace("fill_");
-    kernels().fill(this.data, value);
+    if (typeof value !== "number" && typeof value !== "boolean") throw new ValueError(`fill_: the fill value must be a number, got ${value === null ? "null" : typeof value}`);
+    kernels().fill(this.data, toDType(value, this.dtype, "fill_", true));
     return this;
   }
   zero_(): this { return this.fill_(0); }
@@ -261,6 +266,29 @@ export class Tensor {
   mul_(other: TensorLike): this { return this.copy_(this.mul(other)); }
   div_(other: TensorLike): this { return this.copy_(this.div(other)); }
   clamp_(min?: number | null, max?: number | null): this { return this.copy_(this.clamp(min, max)); }
+}
+
+/**
+ * The constructor's checks: data is a typed array of dtype, shape a list of sizes, and
+ * data holds exactly the shape's number of elements.
+ */
+function checkTensorArgs(data: unknown, shape: unknown, dtype: unknown): void {
+  if (typeof dtype !== "string" || !(DTYPES as readonly string[]).includes(dtype)) {
+    throw new DTypeError(`Tensor: unknown dtype ${JSON.stringify(dtype) ?? String(dtype)} (expected one of ${DTYPES.join(", ")})`);
+  }
+  if (!(data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array || data instanceof Uint8Array)) {
+    throw new DTypeError(`Tensor: data must be a Float32Array, Float64Array, Int32Array or Uint8Array, got ${data === null ? "null" : typeof data === "object" ? (data as object).constructor?.name ?? "an object" : typeof data}`);
+  }
+  if (dtypeOf(data) !== dtype) throw new DTypeError(`Tensor: data is a ${data.constructor.name}, which does not hold ${dtype}`);
+  if (!Array.isArray(shape)) throw new ValueError(`Tensor: shape must be an array of sizes, got ${shape === null ? "null" : typeof shape}`);
+  let n = 1;
+  for (const d of shape) {
+    if (typeof d !== "number" || !Number.isInteger(d) || d < 0) throw new ValueError(`Tensor: shape ${fmtShape(shape.map(Number))} has a size that is not a non-negative integer (${String(d)})`);
+    n *= d;
+  }
+  if (n !== data.length) {
+    throw new ShapeError(`Tensor: shape ${fmtShape(shape)} needs ${n} elements but data has ${data.length}`);
+  }
 }
 
 /** Wraps a buffer as a tensor (for ops; users call tensor()). */

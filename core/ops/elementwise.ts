@@ -3,7 +3,7 @@
 import { Tensor } from "../tensor";
 import { kernels } from "../backend";
 import { unaryCode, binaryCode, UNARY_INT_OK, BINARY_BOOL_OUT, type UnaryOp, type BinaryOp } from "../backend/kernels";
-import { allocUninitialized, isFloat, promote, promoteScalar, checkDType, type DType } from "../dtype";
+import { allocUninitialized, isFloat, promote, promoteScalar, checkDType, toInt32, type DType } from "../dtype";
 import { record } from "../autograd";
 import { broadcastShapes, sameShape } from "../shape";
 import { DTypeError, ValueError } from "../errors";
@@ -20,9 +20,17 @@ function empty(dtype: DType, shape: number[]): Tensor {
 }
 
 /** x converted to dtype; differentiable between float dtypes. */
-export function cast(x: Tensor, dtype: DType): Tensor {
-  checkDType(dtype, "to");
+export function cast(x: Tensor, dtype: DType, op = "to"): Tensor {
+  checkDType(dtype, op);
   if (x.dtype === dtype) return x;
+  if (dtype === "int32" && isFloat(x.dtype)) {
+    // Refused before the kernel runs, in the op's name: NaN, ±Inf, values outside int32.
+    const d = x.data;
+    for (let i = 0; i < d.length; i++) {
+      const v = d[i];
+      if (!(v > -2147483649 && v < 2147483648)) toInt32(v, op);
+    }
+  }
   const out = empty(dtype, x.shape.slice());
   kernels().cast(x.data, out.data);
   if (!isFloat(dtype)) return out;
@@ -51,7 +59,7 @@ function asTensor(v: TensorLike, other: TensorLike, op: string): Tensor {
   if (typeof v === "boolean") return scalar(v ? 1 : 0, "bool");
   if (typeof v !== "number") throw new ValueError(`${op}: expected a tensor or a number, got ${v === null ? "null" : typeof v}`);
   const dtype = other instanceof Tensor ? promoteScalar(other.dtype, v) : Number.isInteger(v) ? "int32" : "float32";
-  return scalar(v, dtype);
+  return scalar(v, dtype, op);
 }
 
 const ARITHMETIC: ReadonlySet<BinaryOp> = new Set(["add", "sub", "mul", "div", "pow", "maximum", "minimum"]);

@@ -114,6 +114,11 @@ export function expand(x: Tensor, shape: number[]): Tensor {
   return record("expand", [x], out, (g) => [sumTo(g, x.shape)]);
 }
 
+/** Refuses a 0-d tensor for ops that cut along a dimension (it has none), as PyTorch does. */
+function noDims(x: Tensor, op: string): void {
+  if (x.ndim === 0) throw new ShapeError(`${op}: a 0-d tensor has no dimension to slice (reshape it to [1] first)`);
+}
+
 /** Python-style slice bounds: negatives count from the end, out-of-range clamps. */
 function sliceBounds(size: number, start: number | undefined, end: number | undefined, step: number): [number, number, number] {
   if (!Number.isInteger(step) || step <= 0) throw new ValueError(`slice: step must be a positive integer, got ${step}`);
@@ -128,8 +133,9 @@ function sliceBounds(size: number, start: number | undefined, end: number | unde
 }
 
 /** Elements start, start+step, ... before end along dim (a copy), as x[..., start:end:step]. */
-export function slice(x: Tensor, dim: number, start?: number, end?: number, step = 1): Tensor {
-  const d = normDim(dim, x.ndim, "slice");
+export function slice(x: Tensor, dim: number, start?: number, end?: number, step = 1, op = "slice"): Tensor {
+  noDims(x, op);
+  const d = normDim(dim, x.ndim, op);
   const [s, , count] = sliceBounds(x.shape[d], start, end, step);
   const st = stridesOf(x.shape);
   const shape = x.shape.slice();
@@ -260,6 +266,7 @@ export function stack(tensors: Tensor[], dim = 0): Tensor {
 
 /** Splits into pieces of splitSize along dim (the last may be smaller), or into the given sizes. */
 export function split(x: Tensor, splitSize: number | number[], dim = 0): Tensor[] {
+  noDims(x, "split");
   const d = normDim(dim, x.ndim, "split");
   const size = x.shape[d];
   let sizes: number[];
@@ -284,6 +291,7 @@ export function split(x: Tensor, splitSize: number | number[], dim = 0): Tensor[
 /** Splits into n nearly equal pieces along dim, as torch.chunk. */
 export function chunk(x: Tensor, n: number, dim = 0): Tensor[] {
   if (!Number.isInteger(n) || n <= 0) throw new ValueError(`chunk: n must be a positive integer, got ${n}`);
+  noDims(x, "chunk");
   const d = normDim(dim, x.ndim, "chunk");
   return split(x, Math.max(1, Math.ceil(x.shape[d] / n)), d);
 }

@@ -48,13 +48,29 @@ function keptShape(shape: number[], dims: number[]): number[] {
  */
 function reduceDims(x: Tensor, dims: number[], op: "sum" | "prod", keepdim: boolean): [Tensor, Tensor] {
   const input = x.dtype === "bool" ? cast(x, "int32") : x;
-  let out = input;
-  for (const [from, to] of runs(dims).reverse()) out = reduceRun(out, from, to, op, input.dtype);
-  if (out === input) out = fromBuffer(input.data.slice(), input.shape.slice());
+  // NOTE: integer sums and products are computed exactly in float64 (every int32 and every
+  // partial result that still fits int32 is exact there) and refused when the result does
+  // not fit int32, where PyTorch would return int64; gradlab has no int64.
+  const work = input.dtype === "int32" ? cast(input, "float64") : input;
+  let out = work;
+  for (const [from, to] of runs(dims).reverse()) out = reduceRun(out, from, to, op, work.dtype);
+  if (out === work) out = fromBuffer(work.data.slice(), work.shape.slice());
+  if (input.dtype === "int32") {
+    const d = out.data;
+    for (let i = 0; i < d.length; i++) {
+      // A float64 product of ints is NaN only as ∞·0: a zero factor after an overflow; the product is 0.
+      if (op === "prod" && Number.isNaN(d[i])) d[i] = 0;
+      if (!(d[i] >= -2147483648 && d[i] <= 2147483647)) {
+        throw new RangeError(`${op}: the ${op === "sum" ? "sum" : "product"} ${d[i]} of this ${x.dtype} tensor does not fit in int32 ` +
+          `(gradlab has no int64); compute it in float64 with x.double().${op}()`);
+      }
+    }
+    out = cast(out, "int32", op);
+  }
   return [out.reshape(keepdim ? keptShape(x.shape, dims) : dropDims(x.shape, dims)), input];
 }
 
-/** Sum over dims (all when omitted). Sums of bool and int32 are int32. */
+/** Sum over dims (all when omitted). Sums of bool and int32 are int32, refused when they do not fit int32. */
 export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   const dims = normDims(dim, x.ndim, "sum");
   const [out, input] = reduceDims(x, dims, "sum", keepdim);

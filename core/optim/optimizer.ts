@@ -2,7 +2,8 @@
 // hyper-parameters, per-parameter state created lazily, zeroGrad, and a state dict.
 import { Tensor } from "../tensor";
 import { noGrad } from "../autograd";
-import { ValueError, DTypeError } from "../errors";
+import { ValueError, DTypeError, ShapeError, fmtShape } from "../errors";
+import { sameShape } from "../shape";
 import { isFloat } from "../dtype";
 
 export interface ParamGroup<O> {
@@ -44,12 +45,31 @@ export abstract class Optimizer<O extends { lr: number }> {
   /** Applies one update to every parameter that has a gradient; closure (optional) re-evaluates the loss first. */
   step(closure?: () => Tensor): Tensor | undefined {
     const loss = closure?.();
+    this.checkGrads();
     noGrad(() => {
       for (const { params, options } of this.paramGroups) {
         for (const p of params) if (p.grad) this.update(p, p.grad, this.stateOf(p), options);
       }
     });
     return loss;
+  }
+
+  /**
+   * Checks every gradient (a tensor of its parameter's shape and dtype) before any parameter
+   * changes, so that a bad one is reported on every backend and leaves the model as it was.
+   */
+  protected checkGrads(): void {
+    const name = `${this.constructor.name}.step`;
+    this.paramGroups.forEach(({ params }, gi) => params.forEach((p, i) => {
+      const g: unknown = p.grad;
+      if (g === null || g === undefined) return;
+      const which = this.paramGroups.length > 1 ? `parameter ${i} of group ${gi}` : `parameter ${i}`;
+      if (!(g instanceof Tensor)) throw new ValueError(`${name}: the gradient of ${which} is not a tensor (${typeof g})`);
+      if (!sameShape(g.shape, p.shape)) {
+        throw new ShapeError(`${name}: ${which} has shape ${fmtShape(p.shape)} but its gradient has shape ${fmtShape(g.shape)}`);
+      }
+      if (g.dtype !== p.dtype) throw new DTypeError(`${name}: ${which} is ${p.dtype} but its gradient is ${g.dtype}`);
+    }));
   }
 
   /** Clears every parameter's gradient (sets it to null, as PyTorch's set_to_none). */
