@@ -2,7 +2,7 @@
 // restricted to the dtypes gradlab has).
 import * as os from "os";
 import type { Buffer } from "./backend/kernels";
-import { DTypeError, ValueError } from "./errors";
+import { DTypeError, ValueError, describeValue } from "./errors";
 
 export type DType = "float32" | "float64" | "int32" | "bool";
 export const DTYPES: readonly DType[] = ["float32", "float64", "int32", "bool"];
@@ -105,7 +105,7 @@ export function isFloat(dtype: DType): boolean {
 
 export function checkDType(dtype: unknown, op: string): DType {
   if (typeof dtype !== "string" || !(DTYPES as readonly string[]).includes(dtype)) {
-    throw new DTypeError(`${op}: unknown dtype ${JSON.stringify(dtype)} (expected one of ${DTYPES.join(", ")})`);
+    throw new DTypeError(`${op}: dtype must be one of ${DTYPES.join(", ")}, got ${describeValue(dtype)}`);
   }
   return dtype as DType;
 }

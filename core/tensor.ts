@@ -7,13 +7,13 @@ import { Node, runBackward, isGradEnabled, type BackwardOptions } from "./autogr
 import { kernels } from "./backend";
 import { isFloat, dtypeOf, toDType, DTYPES } from "./dtype";
 import { numel } from "./shape";
-import { DTypeError, ShapeError, ValueError, fmtShape } from "./errors";
+import { DTypeError, ShapeError, ValueError, fmtShape, describeValue } from "./errors";
 import * as ew from "./ops/elementwise";
 import * as red from "./ops/reduce";
 import * as mv from "./ops/movement";
 import * as act from "./ops/activation";
 import { matmul } from "./ops/linalg";
-import { onesLike, fromBuffer, scalar } from "./ops/creation";
+import { onesLike, fromBuffer, scalar, requireTensor } from "./ops/creation";
 import { formatTensor } from "./format";
 import type { TensorLike } from "./ops/elementwise";
 import type { Dims, ValuesIndices, VarOptions } from "./ops/reduce";
@@ -194,10 +194,12 @@ export class Tensor {
   // ---- linear algebra ------------------------------------------------------------------
   matmul(other: Tensor): Tensor { return matmul(this, other); }
   mm(other: Tensor): Tensor {
+    requireTensor(other, "mm", "the other operand");
     if (this.ndim !== 2 || other.ndim !== 2) throw new ShapeError(`mm: expected two 2-D tensors, got ${fmtShape(this.shape)} and ${fmtShape(other.shape)}`);
     return matmul(this, other);
   }
   dot(other: Tensor): Tensor {
+    requireTensor(other, "dot", "the other operand");
     if (this.ndim !== 1 || other.ndim !== 1) throw new ShapeError(`dot: expected two 1-D tensors, got ${fmtShape(this.shape)} and ${fmtShape(other.shape)}`);
     return matmul(this, other);
   }
@@ -274,7 +276,7 @@ export class Tensor {
  */
 function checkTensorArgs(data: unknown, shape: unknown, dtype: unknown): void {
   if (typeof dtype !== "string" || !(DTYPES as readonly string[]).includes(dtype)) {
-    throw new DTypeError(`Tensor: unknown dtype ${JSON.stringify(dtype) ?? String(dtype)} (expected one of ${DTYPES.join(", ")})`);
+    throw new DTypeError(`Tensor: dtype must be one of ${DTYPES.join(", ")}, got ${describeValue(dtype)}`);
   }
   if (!(data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array || data instanceof Uint8Array)) {
     throw new DTypeError(`Tensor: data must be a Float32Array, Float64Array, Int32Array or Uint8Array, got ${data === null ? "null" : typeof data === "object" ? (data as object).constructor?.name ?? "an object" : typeof data}`);

@@ -3,7 +3,7 @@ import { Tensor } from "../tensor";
 import { kernels } from "../backend";
 import type { Buffer } from "../backend/kernels";
 import { allocBuffer, checkAlloc, checkDType, dtypeOf, isFloat, toBool, toDType, type DType } from "../dtype";
-import { ShapeError, ValueError, DTypeError } from "../errors";
+import { ShapeError, ValueError, DTypeError, describeValue } from "../errors";
 import { checkShape, numel } from "../shape";
 import { defaultGenerator, type Generator } from "../random";
 
@@ -32,18 +32,10 @@ export function optionsArg<T extends object>(opts: unknown, op: string): T {
   return opts as T;
 }
 
-/** A value as an error message names it: numbers and strings as written, other things by kind. */
-export function describeValue(v: unknown): string {
-  if (v === null) return "null";
-  if (v === undefined) return "undefined";
-  if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") return String(v);
-  if (typeof v === "string") return JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v);
-  if (typeof v === "symbol") return "a symbol";
-  if (typeof v === "function") return "a function";
-  if (v instanceof Tensor) return `a ${v.dtype} tensor of shape [${v.shape.join(",")}]`;
-  if (Array.isArray(v)) return `an array of ${v.length}`;
-  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
-  return "an object";
+/** Throws unless x is a tensor, naming the op and the argument: `${op}: ${name} must be a tensor, got ...`. */
+export function requireTensor(x: unknown, op: string, name = "the input"): Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`${op}: ${name} must be a tensor, got ${describeValue(x)}`);
+  return x;
 }
 
 function finish(t: Tensor, opts: TensorOptions, op: string): Tensor {
@@ -197,13 +189,15 @@ export function arange(start: number, end?: number, step = 1, options: TensorOpt
   const opts = optionsArg<TensorOptions>(options, "arange");
   if (end === undefined || end === null) [start, end] = [0, start];
   for (const [name, v] of [["start", start], ["end", end], ["step", step]] as const) {
-    if (typeof v !== "number" || !Number.isFinite(v)) throw new ValueError(`arange: ${name} must be a finite number, got ${v}`);
+    if (typeof v !== "number" || !Number.isFinite(v)) throw new ValueError(`arange: ${name} must be a finite number, got ${describeValue(v)}`);
   }
   if (step === 0) throw new ValueError("arange: step must not be zero");
   if ((end - start) / step < 0) throw new ValueError(`arange: step ${step} goes away from end ${end} when starting at ${start}`);
   const n = Math.max(0, Math.ceil((end - start) / step));
   if (n > 2 ** 31 - 1) throw new ValueError(`arange: ${start} to ${end} by ${step} gives ${n} values, more than 2^31-1`);
-  const dtype = opts.dtype ?? ([start, end, step].every(Number.isInteger) ? "int32" : "float32");
+  const dtype = checkDType(opts.dtype ?? ([start, end, step].every(Number.isInteger) ? "int32" : "float32"), "arange");
+  checkAlloc(dtype, n, "arange", [n]);
+  checkAlloc("float64", n, "arange", [n]);
   const values = new Float64Array(n);
   for (let i = 0; i < n; i++) values[i] = start + i * step;
   return finish(fromBuffer(toBuffer(values, checkDType(dtype, "arange"), "arange"), [n]), opts, "arange");
@@ -212,8 +206,10 @@ export function arange(start: number, end?: number, step = 1, options: TensorOpt
 /** steps evenly spaced values from start to end, both included. */
 export function linspace(start: number, end: number, steps: number, options: TensorOptions = {}): Tensor {
   const opts = optionsArg<TensorOptions>(options, "linspace");
-  if (typeof start !== "number" || typeof end !== "number" || !Number.isFinite(start) || !Number.isFinite(end)) throw new ValueError(`linspace: start and end must be finite, got ${start} and ${end}`);
+  if (typeof start !== "number" || typeof end !== "number" || !Number.isFinite(start) || !Number.isFinite(end)) throw new ValueError(`linspace: start and end must be finite, got ${describeValue(start)} and ${describeValue(end)}`);
   if (!Number.isInteger(steps) || steps < 0 || steps > 2 ** 31 - 1) throw new ValueError(`linspace: steps must be a non-negative integer no larger than 2^31-1, got ${describeValue(steps)}`);
+  checkAlloc(checkDType(opts.dtype ?? "float32", "linspace"), steps, "linspace", [steps]);
+  checkAlloc("float64", steps, "linspace", [steps]);
   const values = new Float64Array(steps);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   // Fill from both ends, as PyTorch does, so that the last value is exactly end.

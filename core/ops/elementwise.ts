@@ -6,8 +6,8 @@ import { unaryCode, binaryCode, UNARY_INT_OK, BINARY_BOOL_OUT, type UnaryOp, typ
 import { allocUninitialized, isFloat, promote, promoteScalar, checkDType, toInt32, type DType } from "../dtype";
 import { record } from "../autograd";
 import { broadcastShapes, sameShape } from "../shape";
-import { DTypeError, ValueError } from "../errors";
-import { fromBuffer, scalar } from "./creation";
+import { DTypeError, ValueError, describeValue } from "../errors";
+import { fromBuffer, scalar, requireTensor } from "./creation";
 import { sumTo } from "./reduce";
 
 export type TensorLike = Tensor | number | boolean;
@@ -21,6 +21,7 @@ function empty(dtype: DType, shape: number[]): Tensor {
 
 /** x converted to dtype; differentiable between float dtypes. */
 export function cast(x: Tensor, dtype: DType, op = "to"): Tensor {
+  requireTensor(x, op);
   checkDType(dtype, op);
   if (x.dtype === dtype) return x;
   if (dtype === "int32" && isFloat(x.dtype)) {
@@ -39,6 +40,10 @@ export function cast(x: Tensor, dtype: DType, op = "to"): Tensor {
 
 /** Applies a unary kernel; ints are computed as float32 where the op needs floats. */
 export function unaryOp(name: UnaryOp, x: Tensor, a = 0, b = 0): Tensor {
+  requireTensor(x, name);
+  for (const [k, v] of [["the first parameter", a], ["the second parameter", b]] as const) {
+    if (typeof v !== "number") throw new TypeError(`${name}: ${k} must be a number, got ${describeValue(v)}`);
+  }
   let input = x;
   if (x.dtype === "bool") input = cast(x, UNARY_INT_OK.has(name) ? "int32" : "float32");
   else if (x.dtype === "int32" && !UNARY_INT_OK.has(name)) input = cast(x, "float32");
@@ -57,7 +62,7 @@ export function unaryOp(name: UnaryOp, x: Tensor, a = 0, b = 0): Tensor {
 function asTensor(v: TensorLike, other: TensorLike, op: string): Tensor {
   if (v instanceof Tensor) return v;
   if (typeof v === "boolean") return scalar(v ? 1 : 0, "bool");
-  if (typeof v !== "number") throw new ValueError(`${op}: expected a tensor or a number, got ${v === null ? "null" : typeof v}`);
+  if (typeof v !== "number") throw new ValueError(`${op}: expected a tensor or a number, got ${describeValue(v)}`);
   const dtype = other instanceof Tensor ? promoteScalar(other.dtype, v) : Number.isInteger(v) ? "int32" : "float32";
   return scalar(v, dtype, op);
 }
@@ -138,6 +143,10 @@ export function where(cond: TensorLike, x: TensorLike, y: TensorLike): Tensor {
 
 /** Clamps into [min, max]; either bound may be omitted. */
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
+  requireTensor(x, "clamp");
+  for (const [k, v] of [["min", min], ["max", max]] as const) {
+    if (v !== undefined && v !== null && typeof v !== "number") throw new TypeError(`clamp: ${k} must be a number or null, got ${describeValue(v)}`);
+  }
   const lo = min ?? NaN;
   const hi = max ?? NaN;
   if (Number.isNaN(lo) && Number.isNaN(hi)) throw new ValueError("clamp: give at least one of min and max");
@@ -148,5 +157,6 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
 
 /** Checks that a tensor has a float dtype, for ops that only make sense on floats. */
 export function requireFloat(x: Tensor, op: string): void {
+  requireTensor(x, op);
   if (!isFloat(x.dtype)) throw new DTypeError(`${op}: expected a floating-point tensor, got ${x.dtype} (convert with .float())`);
 }

@@ -6,8 +6,8 @@ import { reduceCode, type ReduceOp } from "../backend/kernels";
 import { allocBuffer, isFloat, type DType } from "../dtype";
 import { record } from "../autograd";
 import { normDims, normDim, sameShape } from "../shape";
-import { ValueError } from "../errors";
-import { fromBuffer } from "./creation";
+import { ValueError, describeValue } from "../errors";
+import { fromBuffer, requireTensor, optionsArg } from "./creation";
 import { cast, where } from "./elementwise";
 
 export type Dims = number | number[];
@@ -72,6 +72,7 @@ function reduceDims(x: Tensor, dims: number[], op: "sum" | "prod", keepdim: bool
 
 /** Sum over dims (all when omitted). Sums of bool and int32 are int32, refused when they do not fit int32. */
 export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  requireTensor(x, "sum");
   const dims = normDims(dim, x.ndim, "sum");
   const [out, input] = reduceDims(x, dims, "sum", keepdim);
   if (!isFloat(out.dtype)) return out;
@@ -89,6 +90,7 @@ export function sumTo(g: Tensor, shape: number[]): Tensor {
 
 /** Mean over dims; ints are averaged as float32. */
 export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  requireTensor(x, "mean");
   const dims = normDims(dim, x.ndim, "mean");
   let count = 1;
   for (const d of dims) count *= x.shape[d];
@@ -97,6 +99,7 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
 }
 
 function product(x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
+  requireTensor(x, "prod");
   const dims = normDims(dim, x.ndim, "prod");
   const [out, input] = reduceDims(x, dims, "prod", keepdim);
   if (!isFloat(out.dtype)) return out;
@@ -145,26 +148,32 @@ function extremumAll(x: Tensor, which: "max" | "min"): Tensor {
 }
 
 export function max(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
+  requireTensor(x, "max");
   return dim === undefined ? extremumAll(x, "max") : extremumAlong(x, dim, keepdim, "max", "max");
 }
 export function min(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
+  requireTensor(x, "min");
   return dim === undefined ? extremumAll(x, "min") : extremumAlong(x, dim, keepdim, "min", "min");
 }
 
 /** Values only: the max over dims (all by default), as torch.amax. */
 export function amax(x: Tensor, dim?: number, keepdim = false): Tensor {
+  requireTensor(x, "amax");
   return dim === undefined ? extremumAll(x, "max") : extremumAlong(x, dim, keepdim, "max", "amax").values;
 }
 export function amin(x: Tensor, dim?: number, keepdim = false): Tensor {
+  requireTensor(x, "amin");
   return dim === undefined ? extremumAll(x, "min") : extremumAlong(x, dim, keepdim, "min", "amin").values;
 }
 
 /** Index of the largest element along dim, or in the flattened tensor; int32. */
 export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
+  requireTensor(x, "argmax");
   if (dim === undefined) return extremumAlong(x.reshape([x.numel]), 0, false, "max", "argmax").indices;
   return extremumAlong(x, dim, keepdim, "max", "argmax").indices;
 }
 export function argmin(x: Tensor, dim?: number, keepdim = false): Tensor {
+  requireTensor(x, "argmin");
   if (dim === undefined) return extremumAlong(x.reshape([x.numel]), 0, false, "min", "argmin").indices;
   return extremumAlong(x, dim, keepdim, "min", "argmin").indices;
 }
@@ -177,7 +186,9 @@ export interface VarOptions {
   keepdim?: boolean;
 }
 
-export function variance(x: Tensor, dim?: Dims, opts: VarOptions = {}): Tensor {
+export function variance(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
+  const opts = optionsArg<VarOptions>(options, "var");
+  requireTensor(x, "var");
   const dims = normDims(dim, x.ndim, "var");
   const correction = opts.correction ?? (opts.unbiased === false ? 0 : 1);
   let n = 1;
@@ -187,13 +198,16 @@ export function variance(x: Tensor, dim?: Dims, opts: VarOptions = {}): Tensor {
   return sum(centred.mul(centred), dims, opts.keepdim ?? false).div(Math.max(n - correction, 0));
 }
 
-export function std(x: Tensor, dim?: Dims, opts: VarOptions = {}): Tensor {
+export function std(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
+  const opts = optionsArg<VarOptions>(options, "std");
+  requireTensor(x, "std");
   return variance(x, dim, opts).sqrt();
 }
 
 /** The p-norm over dims (all by default): p = 2, 1, Infinity or any positive number. */
 export function norm(x: Tensor, p = 2, dim?: Dims, keepdim = false): Tensor {
-  if (!(p > 0)) throw new ValueError(`norm: p must be positive, got ${p}`);
+  requireTensor(x, "norm");
+  if (!(p > 0)) throw new ValueError(`norm: p must be positive, got ${describeValue(p)}`);
   const xf = isFloat(x.dtype) ? x : cast(x, "float32");
   const dims = normDims(dim, x.ndim, "norm");
   if (p === 2) return sum(xf.mul(xf), dims, keepdim).sqrt();
@@ -208,6 +222,7 @@ export function norm(x: Tensor, p = 2, dim?: Dims, keepdim = false): Tensor {
 
 /** log Σ exp(x) over dims, computed stably by shifting by the max. */
 export function logsumexp(x: Tensor, dim: Dims, keepdim = false): Tensor {
+  requireTensor(x, "logsumexp");
   const dims = normDims(dim, x.ndim, "logsumexp");
   const xf = isFloat(x.dtype) ? x : cast(x, "float32");
   let m = xf.detach();

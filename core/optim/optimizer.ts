@@ -2,7 +2,7 @@
 // hyper-parameters, per-parameter state created lazily, zeroGrad, and a state dict.
 import { Tensor } from "../tensor";
 import { noGrad } from "../autograd";
-import { ValueError, DTypeError, ShapeError, fmtShape } from "../errors";
+import { ValueError, DTypeError, ShapeError, fmtShape, describeValue } from "../errors";
 import { sameShape } from "../shape";
 import { isFloat } from "../dtype";
 
@@ -19,10 +19,18 @@ export abstract class Optimizer<O extends { lr: number }> {
   readonly state = new Map<Tensor, Record<string, any>>();
 
   constructor(params: Params<O>, readonly defaults: O) {
+    if (params === null || typeof params !== "object" || typeof (params as any)[Symbol.iterator] !== "function") {
+      throw new ValueError(`${new.target.name}: params must be an iterable of tensors (e.g. model.parameters()) or of parameter groups, got ${describeValue(params)}`);
+    }
     const list = [...(params as Iterable<any>)];
     if (list.length === 0) throw new ValueError(`${new.target.name}: got an empty parameter list (did the model build its layers?)`);
     const groups: { params: Iterable<Tensor>; options?: Partial<O> }[] =
       list[0] instanceof Tensor ? [{ params: list as Tensor[] }] : (list as { params: Iterable<Tensor>; options?: Partial<O> }[]);
+    groups.forEach((g, gi) => {
+      if (!g || typeof g !== "object" || typeof (g.params as any)?.[Symbol.iterator] !== "function") {
+        throw new ValueError(`${new.target.name}: element ${gi} of params must be a tensor or a group { params: [...tensors] }, got ${describeValue(g)}`);
+      }
+    });
     this.paramGroups = groups.map((g, gi) => {
       const ps = [...g.params];
       ps.forEach((p, i) => {
@@ -55,11 +63,13 @@ export abstract class Optimizer<O extends { lr: number }> {
   }
 
   /**
-   * Checks every gradient (a tensor of its parameter's shape and dtype) before any parameter
+   * Checks the hyper-parameters and every gradient (a tensor of its parameter's shape and dtype) before any parameter
    * changes, so that a bad one is reported on every backend and leaves the model as it was.
    */
   protected checkGrads(): void {
     const name = `${this.constructor.name}.step`;
+    // Hyper-parameters may have been changed since construction (schedulers, or by hand).
+    for (const g of this.paramGroups) this.validate(g.options);
     this.paramGroups.forEach(({ params }, gi) => params.forEach((p, i) => {
       const g: unknown = p.grad;
       if (g === null || g === undefined) return;
@@ -127,6 +137,6 @@ export abstract class Optimizer<O extends { lr: number }> {
 export function checkNumber(opt: string, name: string, v: unknown, min = 0, max = Infinity): void {
   if (typeof v !== "number" || !Number.isFinite(v) || v < min || v > max) {
     const range = max === Infinity ? `≥ ${min}` : `in [${min}, ${max}]`;
-    throw new ValueError(`${opt}: ${name} must be a finite number ${range}, got ${String(v)}`);
+    throw new ValueError(`${opt}: ${name} must be a finite number ${range}, got ${describeValue(v)}`);
   }
 }

@@ -1,6 +1,7 @@
 #include "conv.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <type_traits>
@@ -216,11 +217,26 @@ inline bool useWinograd(const Geom& g) { return isPlain3x3(g) && g.pH <= 2 && g.
 // With few input channels: direct (direct_conv.h).
 inline bool useDirect(const Geom& g) { return isPlain3x3(g) && directConvApplies(g.C, g.pH, g.pW); }
 
+// Winograd's transforms add and subtract inputs before multiplying: an infinity there
+// gives Inf - Inf = NaN where the plain sum of products is infinite, and values near the
+// float32 limit overflow. It is used only when both operands are finite and modest, so
+// that every path computes the same sums of products (the TypeScript reference's).
+constexpr double kWinogradMaxAbs = 1e15;
+template <class T>
+bool modest(const T* p, int64_t n) {
+  bool ok = true;
+  for (int64_t i = 0; i < n; i++) ok &= std::fabs(static_cast<double>(p[i])) <= kWinogradMaxAbs;  // false for NaN
+  return ok;
+}
+inline bool winogradFor(const Geom& g, const float* a, int64_t na, const float* b, int64_t nb) {
+  return useWinograd(g) && modest(a, na) && modest(b, nb);
+}
+
 template <class T>
 void convForward(const Geom& g, const T* x, const T* w, T* y) {
   if (g.N == 0) return;
   if constexpr (std::is_same<T, float>::value) {
-    if (useWinograd(g)) return winogradConv3x3(plain3x3(g), x, w, y);
+    if (winogradFor(g, x, g.xN, w, g.wN)) return winogradConv3x3(plain3x3(g), x, w, y);
     if (useDirect(g)) return directConv3x3(plain3x3(g), x, w, y);
   }
   if (isPointwise(g)) {
@@ -248,7 +264,7 @@ void convBackwardInput(const Geom& g, const T* dy, const T* w, T* dx) {
   if constexpr (std::is_same<T, float>::value) {
     // dx is dy convolved with the filters turned 180 degrees and their channels swapped,
     // padded 2 - p: the forward Winograd path, from OC channels to C.
-    if (useWinograd(g) && g.N > 0) {
+    if (g.N > 0 && winogradFor(g, dy, g.yN, w, g.wN)) {
       std::vector<float> flipped(static_cast<size_t>(g.wN));
       for (int64_t k = 0; k < g.OC; k++)
         for (int64_t c = 0; c < g.C; c++)
@@ -281,7 +297,7 @@ void convBackwardInput(const Geom& g, const T* dy, const T* w, T* dx) {
 template <class T>
 void convBackwardWeight(const Geom& g, const T* x, const T* dy, T* dw) {
   if constexpr (std::is_same<T, float>::value) {
-    if (useWinograd(g)) return winogradWeightGrad3x3(plain3x3(g), x, dy, dw);
+    if (winogradFor(g, x, g.xN, dy, g.yN)) return winogradWeightGrad3x3(plain3x3(g), x, dy, dw);
   }
   if (g.N == 0) {
     std::fill(dw, dw + g.wN, T(0));
