@@ -50,6 +50,7 @@ export function heaviside(x: Tensor, values: number | Tensor = 0): Tensor {
  */
 export function prelu(x: Tensor, weight: Tensor): Tensor {
   requireTensor(x, "prelu");
+  requireTensor(weight, "prelu", "weight");
   let w = weight;
   if (weight.numel !== 1) {
     if (weight.ndim !== 1 || x.ndim < 2 || weight.shape[0] !== x.shape[1]) {

@@ -148,7 +148,8 @@ export function slice(x: Tensor, dim: number, start?: number, end?: number, step
   const st = stridesOf(x.shape);
   const shape = x.shape.slice();
   shape[d] = count;
-  const strides = st.map((v, i) => (i === d ? v * step : v));
+  // A step past the end takes one element at most; capped so that the stride stays a small integer.
+  const strides = st.map((v, i) => (i === d ? v * Math.min(step, Math.max(x.shape[d], 1)) : v));
   const offset = s * st[d];
   const out = stridedCopy(x, offset, strides, shape);
   return record("slice", [x], out, (g) => {
