@@ -291,6 +291,12 @@ function checkTensorArgs(data: unknown, shape: unknown, dtype: unknown): void {
   if (n !== data.length) {
     throw new ShapeError(`Tensor: shape ${fmtShape(shape)} needs ${n} elements but data has ${data.length}`);
   }
+  if (dtype === "bool") {
+    // Every kernel reads a bool as 0 or 1; other bytes would compare differently on each path.
+    for (let i = 0; i < n; i++) {
+      if (data[i] > 1) throw new ValueError(`Tensor: a bool tensor holds only 0 and 1, but element ${i} is ${data[i]} (tensor(data, { dtype: "bool" }) converts)`);
+    }
+  }
 }
 
 /** Wraps a buffer as a tensor (for ops; users call tensor()). */

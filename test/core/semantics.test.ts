@@ -160,6 +160,7 @@ describe("issue 21: one semantics per op whatever the size", () => {
     throwsNaming(() => new Tensor(new Float32Array(4), [4, -1] as number[], "float32"), "Tensor", /-1/);
     throwsNaming(() => new Tensor([1, 2] as any, [2], "float32"), "Tensor", /must be a Float32Array/);
     throwsNaming(() => new Tensor(new Float32Array(4), [4], "float16" as any), "Tensor", /dtype must be one of/);
+    throwsNaming(() => new Tensor(Uint8Array.of(0, 253), [2], "bool"), "Tensor", /only 0 and 1, but element 1 is 253/);
     assert.deepEqual(new Tensor(new Float32Array(6), [2, 3], "float32").shape, [2, 3]);
   });
 
