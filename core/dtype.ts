@@ -17,16 +17,28 @@ export function arrayCtor(dtype: DType): Ctor {
 /** Allocations at least this large are checked against the memory available before they are made. */
 const CHECK_MIN_BYTES = 64 << 20;
 
+/** GRADLAB_MAX_BYTES, read once at load (reading process.env costs a call into Node each time). */
+let maxBytes: number | null = parseMaxBytes(process.env.GRADLAB_MAX_BYTES);
+
+function parseMaxBytes(env: string | undefined): number | null {
+  if (env === undefined || env === "") return null;
+  const v = Number(env);
+  return Number.isFinite(v) && v >= 0 ? v : null;
+}
+
+/** Sets the byte limit GRADLAB_MAX_BYTES sets at load (null: the memory available); returns the previous one. */
+export function setMaxBytes(n: number | null): number | null {
+  const prev = maxBytes;
+  maxBytes = n;
+  return prev;
+}
+
 /**
  * The most bytes one buffer may take: GRADLAB_MAX_BYTES when set, else the memory the
  * machine has available now (MemAvailable on Linux, read only for large allocations).
  */
 function byteLimit(): { limit: number; source: string } {
-  const env = process.env.GRADLAB_MAX_BYTES;
-  if (env !== undefined && env !== "") {
-    const v = Number(env);
-    if (Number.isFinite(v) && v >= 0) return { limit: v, source: `GRADLAB_MAX_BYTES=${env}` };
-  }
+  if (maxBytes !== null) return { limit: maxBytes, source: `GRADLAB_MAX_BYTES=${maxBytes}` };
   return { limit: os.freemem(), source: "the memory this machine has available" };
 }
 
@@ -47,8 +59,7 @@ export function checkAlloc(dtype: DType, size: number, op = "gradlab", shape?: r
     throw new ValueError(`${op}: cannot allocate ${String(size)} elements (expected a non-negative integer no larger than 2^31-1)`);
   }
   const bytes = size * CTORS[dtype].BYTES_PER_ELEMENT;
-  const env = process.env.GRADLAB_MAX_BYTES;
-  if (bytes < CHECK_MIN_BYTES && (env === undefined || env === "")) return;
+  if (bytes < CHECK_MIN_BYTES && maxBytes === null) return;
   const { limit, source } = byteLimit();
   if (bytes > limit) {
     const what = shape ? `a ${dtype} tensor of shape [${shape.join(",")}]` : `${size} ${dtype} elements`;

@@ -32,7 +32,10 @@ export function describeValue(v: unknown): string {
   if (typeof v === "function") return "a function";
   const t = v as { shape?: unknown; dtype?: unknown };
   if (Array.isArray(t.shape) && typeof t.dtype === "string") return `a ${t.dtype} tensor of shape ${fmtShape(t.shape)}`;
-  if (Array.isArray(v)) return v.length <= 8 && v.every((x) => typeof x === "number") ? `[${v.join(",")}]` : `an array of ${v.length}`;
+  if (Array.isArray(v)) {
+    if (v.length > 8) return `an array of ${v.length}`;
+    return `[${v.map((x) => (Array.isArray(x) ? (x.length ? "[…]" : "[]") : describeValue(x))).join(",")}]`;
+  }
   if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
   return "an object";
 }

@@ -38,11 +38,24 @@ export class Tensor {
   name?: string;
 
   constructor(data: Buffer, shape: number[], dtype: DType, requiresGrad = false) {
-    checkTensorArgs(data, shape, dtype);
+    checkTensorArgs(data, shape, dtype, !wrapping);
     this.data = data;
     this.shape = shape;
     this.dtype = dtype;
     if (requiresGrad) this.requiresGrad_(true);
+  }
+
+  /**
+   * @internal Wraps storage an op allocated (possibly not yet written: its bool values are
+   * not checked). Users call the constructor, which checks them.
+   */
+  static wrap(data: Buffer, shape: number[], dtype: DType, requiresGrad = false): Tensor {
+    wrapping = true;
+    try {
+      return new Tensor(data, shape, dtype, requiresGrad);
+    } finally {
+      wrapping = false;
+    }
   }
 
   // ---- facts -----------------------------------------------------------------
@@ -274,7 +287,10 @@ export class Tensor {
  * The constructor's checks: data is a typed array of dtype, shape a list of sizes, and
  * data holds exactly the shape's number of elements.
  */
-function checkTensorArgs(data: unknown, shape: unknown, dtype: unknown): void {
+/** Set while Tensor.wrap constructs. */
+let wrapping = false;
+
+function checkTensorArgs(data: unknown, shape: unknown, dtype: unknown, checkValues: boolean): void {
   if (typeof dtype !== "string" || !(DTYPES as readonly string[]).includes(dtype)) {
     throw new DTypeError(`Tensor: dtype must be one of ${DTYPES.join(", ")}, got ${describeValue(dtype)}`);
   }
@@ -291,7 +307,7 @@ function checkTensorArgs(data: unknown, shape: unknown, dtype: unknown): void {
   if (n !== data.length) {
     throw new ShapeError(`Tensor: shape ${fmtShape(shape)} needs ${n} elements but data has ${data.length}`);
   }
-  if (dtype === "bool") {
+  if (dtype === "bool" && checkValues) {
     // Every kernel reads a bool as 0 or 1; other bytes would compare differently on each path.
     for (let i = 0; i < n; i++) {
       if (data[i] > 1) throw new ValueError(`Tensor: a bool tensor holds only 0 and 1, but element ${i} is ${data[i]} (tensor(data, { dtype: "bool" }) converts)`);

@@ -20,7 +20,7 @@ export type NestedArray = number | boolean | NestedArray[];
 
 /** Wraps a buffer the caller just filled; the tensor takes ownership. */
 export function fromBuffer(data: Buffer, shape: number[], requiresGrad = false): Tensor {
-  return new Tensor(data, shape, dtypeOf(data), requiresGrad);
+  return Tensor.wrap(data, shape, dtypeOf(data), requiresGrad);
 }
 
 /** The options object of a creation function: undefined and null mean none; anything else must be an object. */

@@ -38,7 +38,7 @@ export function reshape(x: Tensor, shape: number[]): Tensor {
     throw new ShapeError(`reshape: cannot reshape ${fmtShape(x.shape)} (${x.numel} elements) into ${fmtShape(shape)} (${numel(s)} elements)`);
   }
   if (sameShape(s, x.shape)) return x;
-  const out = new Tensor(x.data, s, x.dtype);
+  const out = Tensor.wrap(x.data, s, x.dtype);
   return record("reshape", [x], out, (g) => [g.reshape(x.shape)]);
 }
 

@@ -5,6 +5,8 @@ import { strict as assert } from "node:assert";
 import * as os from "node:os";
 import { tensor, zeros, ones, full, optim, Tensor } from "../../core";
 import { availableBackends, backend, setBackend, setSmallWorkThreshold } from "../../core/backend";
+import { setMaxBytes } from "../../core/dtype";
+import * as gl from "../../core";
 
 /** The configurations a user can meet: name, backend, small-work threshold (undefined keeps the default). */
 export const CONFIGS: { name: string; backend: string; smallWork?: number }[] = [
@@ -165,17 +167,16 @@ describe("issue 21: one semantics per op whatever the size", () => {
   });
 
   it("allocations past GRADLAB_MAX_BYTES (or the memory available) raise before touching memory", () => {
-    const prev = process.env.GRADLAB_MAX_BYTES;
-    process.env.GRADLAB_MAX_BYTES = String(1 << 20);
+    const prev = setMaxBytes(1 << 20);
     try {
       throwsNaming(() => zeros([1024, 1024], { dtype: "float64" }), "zeros", /float64 tensor of shape \[1024,1024\] needs 8\.0 MiB \(8388608 bytes\), more than GRADLAB_MAX_BYTES=1048576/);
       throwsNaming(() => full([1 << 20], 2), "full", /GRADLAB_MAX_BYTES/);
+      throwsNaming(() => gl.arange(0, 2 ** 30), "arange", /GRADLAB_MAX_BYTES/);
       assert.equal(zeros([1000]).numel, 1000);
     } finally {
-      if (prev === undefined) delete process.env.GRADLAB_MAX_BYTES;
-      else process.env.GRADLAB_MAX_BYTES = prev;
+      setMaxBytes(prev);
     }
-    if (prev === undefined && os.freemem() < 15 * 2 ** 30) {
+    if (prev === null && os.freemem() < 15 * 2 ** 30) {
       // 16 GiB: more than this machine has available, refused before allocation.
       throwsNaming(() => zeros([2 ** 31 - 1], { dtype: "float64" }), "zeros", /needs 16\.0 GiB .*more than the memory this machine has available/);
     }
