@@ -1,6 +1,7 @@
 #include "conv.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -224,8 +225,12 @@ inline bool useDirect(const Geom& g) { return isPlain3x3(g) && directConvApplies
 constexpr double kWinogradMaxAbs = 1e15;
 template <class T>
 bool modest(const T* p, int64_t n) {
-  bool ok = true;
-  for (int64_t i = 0; i < n; i++) ok &= std::fabs(static_cast<double>(p[i])) <= kWinogradMaxAbs;  // false for NaN
+  std::atomic<bool> ok{true};
+  parallel_for(n, kParallelMin * 4, [&](int64_t b, int64_t e) {
+    bool mine = true;
+    for (int64_t i = b; i < e; i++) mine &= std::fabs(static_cast<float>(p[i])) <= float(kWinogradMaxAbs);  // false for NaN
+    if (!mine) ok = false;
+  });
   return ok;
 }
 inline bool winogradFor(const Geom& g, const float* a, int64_t na, const float* b, int64_t nb) {
