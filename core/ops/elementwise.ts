@@ -71,8 +71,9 @@ const ARITHMETIC: ReadonlySet<BinaryOp> = new Set(["add", "sub", "mul", "div", "
 
 /** Both operands as tensors of the dtype the op computes in. */
 function coerce(name: BinaryOp, x: TensorLike, y: TensorLike): [Tensor, Tensor] {
-  let a = asTensor(x, y, name);
-  let b = asTensor(y, a, name);
+  const op = name === "and" ? "logicalAnd" : name === "or" ? "logicalOr" : name; // as the user wrote it
+  let a = asTensor(x, y, op);
+  let b = asTensor(y, a, op);
   let dtype = promote(a.dtype, b.dtype);
   if (name === "and" || name === "or") dtype = "bool";
   else if (ARITHMETIC.has(name) && dtype === "bool") dtype = "int32";
@@ -84,7 +85,7 @@ function coerce(name: BinaryOp, x: TensorLike, y: TensorLike): [Tensor, Tensor] 
 
 export function binaryOp(name: BinaryOp, x: TensorLike, y: TensorLike): Tensor {
   const [a, b] = coerce(name, x, y);
-  const shape = sameShape(a.shape, b.shape) ? a.shape.slice() : broadcastShapes(a.shape, b.shape, name);
+  const shape = sameShape(a.shape, b.shape) ? a.shape.slice() : broadcastShapes(a.shape, b.shape, name === "and" ? "logicalAnd" : name === "or" ? "logicalOr" : name);
   const out = empty(BINARY_BOOL_OUT.has(name) ? "bool" : a.dtype, shape);
   kernels().binary(binaryCode[name], a.data, a.shape, b.data, b.shape, out.data, shape);
   if (!isFloat(out.dtype)) return out;
