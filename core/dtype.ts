@@ -34,12 +34,17 @@ export function setMaxBytes(n: number | null): number | null {
 }
 
 /**
- * The most bytes one buffer may take: GRADLAB_MAX_BYTES when set, else the memory the
- * machine has available now (MemAvailable on Linux, read only for large allocations).
+ * The most bytes one buffer may take: GRADLAB_MAX_BYTES when set, else half the memory
+ * this process has available now (MemAvailable, or a container's limit if lower; read only
+ * for large allocations).
  */
 function byteLimit(): { limit: number; source: string } {
   if (maxBytes !== null) return { limit: maxBytes, source: `GRADLAB_MAX_BYTES=${maxBytes}` };
-  return { limit: os.freemem(), source: "the memory this machine has available" };
+  // availableMemory (Node ≥ 20.13) also counts a container's (cgroup's) limit; freemem is MemAvailable.
+  // Half of it: whatever is done with a tensor (an op, a gradient, a copy) needs as much again.
+  const f = (process as { availableMemory?: () => number }).availableMemory;
+  const avail = typeof f === "function" ? f() : os.freemem();
+  return { limit: Math.floor(avail / 2), source: `half the memory available to this process (of ${fmtBytes(avail)}; any op on it needs as much again)` };
 }
 
 function fmtBytes(n: number): string {
@@ -63,7 +68,7 @@ export function checkAlloc(dtype: DType, size: number, op = "gradlab", shape?: r
   const { limit, source } = byteLimit();
   if (bytes > limit) {
     const what = shape ? `a ${dtype} tensor of shape [${shape.join(",")}]` : `${size} ${dtype} elements`;
-    throw new RangeError(`${op}: ${what} needs ${fmtBytes(bytes)} (${bytes} bytes), more than ${source} (${fmtBytes(limit)})`);
+    throw new RangeError(`${op}: ${what} needs ${fmtBytes(bytes)} (${bytes} bytes), more than ${source}: ${fmtBytes(limit)}`);
   }
 }
 
