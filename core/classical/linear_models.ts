@@ -8,7 +8,7 @@ import { crossEntropy, svmLoss, binaryCrossEntropy, l2 } from "../ops/loss";
 import { DataLoader, TensorDataset } from "../data/dataset";
 import { SGD } from "../optim/sgd";
 import { defaultGenerator, type Generator } from "../random";
-import { ShapeError, ValueError, fmtShape, describeValue } from "../errors";
+import { ShapeError, ValueError, fmtShape } from "../errors";
 
 function features(x: Tensor, op: string): Tensor {
   if (x.ndim < 1) throw new ShapeError(`${op}: expected samples (N, D), got ${fmtShape(x.shape)}`);

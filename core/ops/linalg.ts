@@ -7,7 +7,7 @@ import type { FloatBuffer } from "../backend/kernels";
 import { allocUninitialized, isFloat } from "../dtype";
 import { record } from "../autograd";
 import { numel, sameShape, broadcastShapes } from "../shape";
-import { ShapeError, DTypeError, fmtShape, describeValue } from "../errors";
+import { ShapeError, DTypeError, fmtShape } from "../errors";
 import { fromBuffer, requireTensor } from "./creation";
 import { sumTo } from "./reduce";
 
@@ -44,7 +44,6 @@ function checkOperands(a: Tensor, b: Tensor): void {
  * dimensions broadcast.
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
-  requireTensor(a, "matmul");
   checkOperands(a, b);
   const a2 = a.ndim === 1 ? a.reshape([1, a.shape[0]]) : a;
   const b2 = b.ndim === 1 ? b.reshape([b.shape[0], 1]) : b;
@@ -90,7 +89,8 @@ function matmul2(a: Tensor, b: Tensor, M: number, N: number, K: number): Tensor 
 
 /** The dot product of two 1-D tensors. */
 export function dot(a: Tensor, b: Tensor): Tensor {
-  requireTensor(a, "dot");
+  requireTensor(a, "dot", "the first operand");
+  requireTensor(b, "dot", "the second operand");
   if (a.ndim !== 1 || b.ndim !== 1) {
     throw new ShapeError(`dot: expected two 1-D tensors, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   }
@@ -104,7 +104,9 @@ export function dot(a: Tensor, b: Tensor): Tensor {
  * Shapes: x (..., in), weight (out, in), bias (out) → (..., out).
  */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
-  requireTensor(x, "linear");
+  requireTensor(x, "linear", "the input");
+  requireTensor(weight, "linear", "weight");
+  if (bias !== undefined && bias !== null) requireTensor(bias, "linear", "bias (a tensor or null)");
   checkOperands(x, weight);
   if (weight.ndim !== 2) throw new ShapeError(`linear: weight must be 2-D (out, in), got ${fmtShape(weight.shape)}`);
   const [O, I] = weight.shape;

@@ -1,6 +1,6 @@
 // Classification metrics: accuracy, top-k, confusion matrix, per-class accuracy.
 import { Tensor } from "../tensor";
-import { ShapeError, DTypeError, fmtShape, describeValue } from "../errors";
+import { ShapeError, DTypeError, fmtShape } from "../errors";
 import { zeros } from "../ops/creation";
 
 /** Predicted classes: argmax over dim 1 of scores (N, C), or the labels themselves if already int32 (N). */
