@@ -1,7 +1,8 @@
 // Data types, their storage, and how mixed dtypes combine (PyTorch's promotion rules,
 // restricted to the dtypes gradlab has).
+import * as os from "os";
 import type { Buffer } from "./backend/kernels";
-import { DTypeError } from "./errors";
+import { DTypeError, ValueError, describeValue } from "./errors";
 
 export type DType = "float32" | "float64" | "int32" | "bool";
 export const DTYPES: readonly DType[] = ["float32", "float64", "int32", "bool"];
@@ -13,7 +14,66 @@ export function arrayCtor(dtype: DType): Ctor {
   return CTORS[dtype];
 }
 
-export function allocBuffer(dtype: DType, size: number): Buffer {
+/** Allocations at least this large are checked against the memory available before they are made. */
+const CHECK_MIN_BYTES = 64 << 20;
+
+/** GRADLAB_MAX_BYTES, read once at load (reading process.env costs a call into Node each time). */
+let maxBytes: number | null = parseMaxBytes(process.env.GRADLAB_MAX_BYTES);
+
+function parseMaxBytes(env: string | undefined): number | null {
+  if (env === undefined || env === "") return null;
+  const v = Number(env);
+  return Number.isFinite(v) && v >= 0 ? v : null;
+}
+
+/** Sets the byte limit GRADLAB_MAX_BYTES sets at load (null: the memory available); returns the previous one. */
+export function setMaxBytes(n: number | null): number | null {
+  const prev = maxBytes;
+  maxBytes = n;
+  return prev;
+}
+
+/**
+ * The most bytes one buffer may take: GRADLAB_MAX_BYTES when set, else half the memory
+ * this process has available now (MemAvailable, or a container's limit if lower; read only
+ * for large allocations).
+ */
+function byteLimit(): { limit: number; source: string } {
+  if (maxBytes !== null) return { limit: maxBytes, source: `GRADLAB_MAX_BYTES=${maxBytes}` };
+  // availableMemory (Node ≥ 20.13) also counts a container's (cgroup's) limit; freemem is MemAvailable.
+  // Half of it: whatever is done with a tensor (an op, a gradient, a copy) needs as much again.
+  const f = (process as { availableMemory?: () => number }).availableMemory;
+  const avail = typeof f === "function" ? f() : os.freemem();
+  return { limit: Math.floor(avail / 2), source: `half the memory available to this process (of ${fmtBytes(avail)}; any op on it needs as much again)` };
+}
+
+function fmtBytes(n: number): string {
+  const units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
+  return u === 0 ? `${n} bytes` : `${v.toFixed(1)} ${units[u]}`;
+}
+
+/**
+ * Refuses, before touching memory, a buffer of size elements that is not a valid length
+ * or needs more bytes than the limit. `op` and `shape` name the request in the error.
+ */
+export function checkAlloc(dtype: DType, size: number, op = "gradlab", shape?: readonly number[]): void {
+  if (!Number.isInteger(size) || size < 0 || size > 2 ** 31 - 1) {
+    throw new ValueError(`${op}: cannot allocate ${String(size)} elements (expected a non-negative integer no larger than 2^31-1)`);
+  }
+  const bytes = size * CTORS[dtype].BYTES_PER_ELEMENT;
+  if (bytes < CHECK_MIN_BYTES && maxBytes === null) return;
+  const { limit, source } = byteLimit();
+  if (bytes > limit) {
+    const what = shape ? `a ${dtype} tensor of shape [${shape.join(",")}]` : `${size} ${dtype} elements`;
+    throw new RangeError(`${op}: ${what} needs ${fmtBytes(bytes)} (${bytes} bytes), more than ${source}: ${fmtBytes(limit)}`);
+  }
+}
+
+export function allocBuffer(dtype: DType, size: number, op?: string, shape?: readonly number[]): Buffer {
+  checkAlloc(dtype, size, op, shape);
   return new CTORS[dtype](size);
 }
 
@@ -26,7 +86,8 @@ const UNINIT_MIN_BYTES = 64 << 10;
  * gradients): a 4 MB result costs a memset less.
  * Never for anything a kernel accumulates into.
  */
-export function allocUninitialized(dtype: DType, size: number): Buffer {
+export function allocUninitialized(dtype: DType, size: number, op?: string, shape?: readonly number[]): Buffer {
+  checkAlloc(dtype, size, op, shape);
   const Ctor = CTORS[dtype];
   const bytes = size * Ctor.BYTES_PER_ELEMENT;
   if (bytes < UNINIT_MIN_BYTES) return new Ctor(size);
@@ -60,7 +121,7 @@ export function isFloat(dtype: DType): boolean {
 
 export function checkDType(dtype: unknown, op: string): DType {
   if (typeof dtype !== "string" || !(DTYPES as readonly string[]).includes(dtype)) {
-    throw new DTypeError(`${op}: unknown dtype ${JSON.stringify(dtype)} (expected one of ${DTYPES.join(", ")})`);
+    throw new DTypeError(`${op}: dtype must be one of ${DTYPES.join(", ")}, got ${describeValue(dtype)}`);
   }
   return dtype as DType;
 }
@@ -82,4 +143,30 @@ export function promoteScalar(t: DType, value: number): DType {
 /** Floating dtype an op computes in when given this dtype (ints and bools become float32). */
 export function floatOf(dtype: DType): "float32" | "float64" {
   return dtype === "float64" ? "float64" : "float32";
+}
+
+/** A JS number as a bool tensor stores it: true (1) for anything nonzero, NaN included, as PyTorch. */
+export function toBool(v: number): number {
+  return v !== 0 ? 1 : 0;
+}
+
+/**
+ * A JS number as an int32 tensor stores it: truncated toward zero; NaN, ±Inf and values
+ * outside int32's range are refused (PyTorch raises too), naming the op.
+ */
+export function toInt32(v: number, op: string, filling = false): number {
+  if (!Number.isFinite(v)) throw new ValueError(filling ? `${op}: cannot fill an int32 tensor with ${v}` : `${op}: cannot convert ${v} to int32`);
+  const t = Math.trunc(v);
+  if (t > 2147483647 || t < -2147483648) {
+    throw new ValueError(`${op}: ${v} is outside the range of int32 (-2147483648..2147483647)${filling ? ", so it cannot fill an int32 tensor" : ""}`);
+  }
+  return t;
+}
+
+/** A JS number (or boolean) converted as storing it in a tensor of dtype would, with int32's checks. */
+export function toDType(v: number | boolean, dtype: DType, op: string, filling = false): number {
+  const x = +v;
+  if (dtype === "bool") return toBool(x);
+  if (dtype === "int32") return toInt32(x, op, filling);
+  return x;
 }

@@ -3,7 +3,7 @@
 import { Tensor } from "./tensor";
 import { noGrad } from "./autograd";
 import { defaultGenerator, type Generator } from "./random";
-import { ValueError, ShapeError, fmtShape } from "./errors";
+import { ValueError, ShapeError, fmtShape, describeValue } from "./errors";
 
 export type Nonlinearity = "linear" | "identity" | "conv2d" | "sigmoid" | "tanh" | "relu" | "leakyRelu" | "selu";
 export type FanMode = "fanIn" | "fanOut";
@@ -49,7 +49,7 @@ export function uniform_(t: Tensor, a = 0, b = 1, generator: Generator = default
 
 /** Normal with the given mean and standard deviation. */
 export function normal_(t: Tensor, mean = 0, std = 1, generator: Generator = defaultGenerator): Tensor {
-  if (!(std >= 0)) throw new ValueError(`normal_: std must be non-negative, got ${std}`);
+  if (!(std >= 0)) throw new ValueError(`normal_: std must be non-negative, got ${describeValue(std)}`);
   return fill(t, () => mean + std * generator.normal());
 }
 

@@ -1,5 +1,5 @@
 // Shape arithmetic: sizes, strides, broadcasting and dimension arguments.
-import { ShapeError, ValueError, fmtShape } from "./errors";
+import { ShapeError, ValueError, fmtShape, describeValue } from "./errors";
 
 export type Shape = number[];
 
@@ -27,10 +27,10 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
 
 /** Validates a shape given by the user: non-negative integers, not too many elements. */
 export function checkShape(shape: unknown, op: string): Shape {
-  if (!Array.isArray(shape)) throw new ValueError(`${op}: shape must be an array of sizes, got ${String(shape)}`);
+  if (!Array.isArray(shape)) throw new ValueError(`${op}: shape must be an array of sizes, got ${describeValue(shape)}`);
   for (const d of shape) {
     if (typeof d !== "number" || !Number.isInteger(d) || d < 0) {
-      throw new ValueError(`${op}: shape ${fmtShapeLoose(shape)} has a size that is not a non-negative integer (${String(d)})`);
+      throw new ValueError(`${op}: shape ${fmtShapeLoose(shape)} has a size that is not a non-negative integer (${describeValue(d)})`);
     }
   }
   if (numel(shape) > 2 ** 31 - 1) throw new ValueError(`${op}: shape ${fmtShape(shape)} has more than 2^31-1 elements`);
@@ -38,7 +38,7 @@ export function checkShape(shape: unknown, op: string): Shape {
 }
 
 function fmtShapeLoose(shape: unknown[]): string {
-  return `[${shape.map(String).join(",")}]`;
+  return `[${shape.map((d) => (typeof d === "number" ? String(d) : describeValue(d))).join(",")}]`;
 }
 
 /** NumPy broadcasting of two shapes, or a ShapeError naming the op and both shapes. */
@@ -59,7 +59,7 @@ export function broadcastShapes(a: readonly number[], b: readonly number[], op: 
 
 /** Normalises a possibly negative dim into [0, rank), or says why not. */
 export function normDim(dim: number, rank: number, op: string): number {
-  if (typeof dim !== "number" || !Number.isInteger(dim)) throw new ValueError(`${op}: dim must be an integer, got ${String(dim)}`);
+  if (typeof dim !== "number" || !Number.isInteger(dim)) throw new ValueError(`${op}: dim must be an integer, got ${describeValue(dim)}`);
   const r = Math.max(rank, 1);
   if (dim < -r || dim >= r) {
     throw new ValueError(`${op}: dim ${dim} is out of range for a tensor with ${rank} dimension${rank === 1 ? "" : "s"} ` +
@@ -70,7 +70,7 @@ export function normDim(dim: number, rank: number, op: string): number {
 
 /** Normalises one dim, a list of dims, or all dims (undefined) into a sorted unique list. */
 export function normDims(dims: number | number[] | undefined, rank: number, op: string): number[] {
-  if (dims === undefined) return Array.from({ length: rank }, (_, i) => i);
+  if (dims === undefined || dims === null) return Array.from({ length: rank }, (_, i) => i);
   const list = (Array.isArray(dims) ? dims : [dims]).map((d) => normDim(d, rank, op));
   const set = [...new Set(list)].sort((x, y) => x - y);
   if (set.length !== list.length) throw new ValueError(`${op}: dim ${JSON.stringify(dims)} repeats a dimension`);

@@ -5,15 +5,15 @@ import type { Buffer } from "./backend/kernels";
 import type { DType } from "./dtype";
 import { Node, runBackward, isGradEnabled, type BackwardOptions } from "./autograd";
 import { kernels } from "./backend";
-import { isFloat } from "./dtype";
+import { isFloat, dtypeOf, toDType, DTYPES } from "./dtype";
 import { numel } from "./shape";
-import { DTypeError, ShapeError, ValueError, fmtShape } from "./errors";
+import { DTypeError, ShapeError, ValueError, fmtShape, describeValue } from "./errors";
 import * as ew from "./ops/elementwise";
 import * as red from "./ops/reduce";
 import * as mv from "./ops/movement";
 import * as act from "./ops/activation";
 import { matmul } from "./ops/linalg";
-import { onesLike, fromBuffer, scalar } from "./ops/creation";
+import { onesLike, fromBuffer, scalar, requireTensor } from "./ops/creation";
 import { formatTensor } from "./format";
 import type { TensorLike } from "./ops/elementwise";
 import type { Dims, ValuesIndices, VarOptions } from "./ops/reduce";
@@ -38,10 +38,24 @@ export class Tensor {
   name?: string;
 
   constructor(data: Buffer, shape: number[], dtype: DType, requiresGrad = false) {
+    checkTensorArgs(data, shape, dtype, !wrapping);
     this.data = data;
     this.shape = shape;
     this.dtype = dtype;
     if (requiresGrad) this.requiresGrad_(true);
+  }
+
+  /**
+   * @internal Wraps storage an op allocated (possibly not yet written: its bool values are
+   * not checked). Users call the constructor, which checks them.
+   */
+  static wrap(data: Buffer, shape: number[], dtype: DType, requiresGrad = false): Tensor {
+    wrapping = true;
+    try {
+      return new Tensor(data, shape, dtype, requiresGrad);
+    } finally {
+      wrapping = false;
+    }
   }
 
   // ---- facts -----------------------------------------------------------------
@@ -108,7 +122,7 @@ export class Tensor {
   to(dtype: DType): Tensor { return ew.cast(this, dtype); }
   float(): Tensor { return ew.cast(this, "float32"); }
   double(): Tensor { return ew.cast(this, "float64"); }
-  int(): Tensor { return ew.cast(this, "int32"); }
+  int(): Tensor { return ew.cast(this, "int32", "int"); }
   bool(): Tensor { return ew.cast(this, "bool"); }
 
   // ---- elementwise -----------------------------------------------------------------
@@ -193,10 +207,12 @@ export class Tensor {
   // ---- linear algebra ------------------------------------------------------------------
   matmul(other: Tensor): Tensor { return matmul(this, other); }
   mm(other: Tensor): Tensor {
+    requireTensor(other, "mm", "the other operand");
     if (this.ndim !== 2 || other.ndim !== 2) throw new ShapeError(`mm: expected two 2-D tensors, got ${fmtShape(this.shape)} and ${fmtShape(other.shape)}`);
     return matmul(this, other);
   }
   dot(other: Tensor): Tensor {
+    requireTensor(other, "dot", "the other operand");
     if (this.ndim !== 1 || other.ndim !== 1) throw new ShapeError(`dot: expected two 1-D tensors, got ${fmtShape(this.shape)} and ${fmtShape(other.shape)}`);
     return matmul(this, other);
   }
@@ -245,14 +261,18 @@ export class Tensor {
   /** Writes other (broadcast to this shape, cast to this dtype) into this tensor. */
   copy_(other: TensorLike): this {
     this.checkInPlace("copy_");
-    const src = other instanceof Tensor ? other : scalar(+other, this.dtype);
-    const b = (src.dtype === this.dtype ? src : src.to(this.dtype)).expand(this.shape);
+    if (!(other instanceof Tensor) && typeof other !== "number" && typeof other !== "boolean") {
+      throw new ValueError(`copy_: expected a tensor or a number, got ${other === null ? "null" : typeof other}`);
+    }
+    const src = other instanceof Tensor ? other : scalar(+other, this.dtype, "copy_");
+    const b = (src.dtype === this.dtype ? src : ew.cast(src, this.dtype, "copy_")).expand(this.shape);
     (this.data as any).set(b.data);
     return this;
   }
   fill_(value: number): this {
     this.checkInPlace("fill_");
-    kernels().fill(this.data, value);
+    if (typeof value !== "number" && typeof value !== "boolean") throw new ValueError(`fill_: the fill value must be a number, got ${value === null ? "null" : typeof value}`);
+    kernels().fill(this.data, toDType(value, this.dtype, "fill_", true));
     return this;
   }
   zero_(): this { return this.fill_(0); }
@@ -261,6 +281,38 @@ export class Tensor {
   mul_(other: TensorLike): this { return this.copy_(this.mul(other)); }
   div_(other: TensorLike): this { return this.copy_(this.div(other)); }
   clamp_(min?: number | null, max?: number | null): this { return this.copy_(this.clamp(min, max)); }
+}
+
+/**
+ * The constructor's checks: data is a typed array of dtype, shape a list of sizes, and
+ * data holds exactly the shape's number of elements.
+ */
+/** Set while Tensor.wrap constructs. */
+let wrapping = false;
+
+function checkTensorArgs(data: unknown, shape: unknown, dtype: unknown, checkValues: boolean): void {
+  if (typeof dtype !== "string" || !(DTYPES as readonly string[]).includes(dtype)) {
+    throw new DTypeError(`Tensor: dtype must be one of ${DTYPES.join(", ")}, got ${describeValue(dtype)}`);
+  }
+  if (!(data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array || data instanceof Uint8Array)) {
+    throw new DTypeError(`Tensor: data must be a Float32Array, Float64Array, Int32Array or Uint8Array, got ${data === null ? "null" : typeof data === "object" ? (data as object).constructor?.name ?? "an object" : typeof data}`);
+  }
+  if (dtypeOf(data) !== dtype) throw new DTypeError(`Tensor: data is a ${data.constructor.name}, which does not hold ${dtype}`);
+  if (!Array.isArray(shape)) throw new ValueError(`Tensor: shape must be an array of sizes, got ${shape === null ? "null" : typeof shape}`);
+  let n = 1;
+  for (const d of shape) {
+    if (typeof d !== "number" || !Number.isInteger(d) || d < 0) throw new ValueError(`Tensor: shape ${fmtShape(shape.map(Number))} has a size that is not a non-negative integer (${String(d)})`);
+    n *= d;
+  }
+  if (n !== data.length) {
+    throw new ShapeError(`Tensor: shape ${fmtShape(shape)} needs ${n} elements but data has ${data.length}`);
+  }
+  if (dtype === "bool" && checkValues) {
+    // Every kernel reads a bool as 0 or 1; other bytes would compare differently on each path.
+    for (let i = 0; i < n; i++) {
+      if (data[i] > 1) throw new ValueError(`Tensor: a bool tensor holds only 0 and 1, but element ${i} is ${data[i]} (tensor(data, { dtype: "bool" }) converts)`);
+    }
+  }
 }
 
 /** Wraps a buffer as a tensor (for ops; users call tensor()). */

@@ -6,6 +6,7 @@ import type { Buffer, Kernels } from "./kernels";
 import { jsKernels } from "./js";
 import { loadAddon } from "./addon";
 import { allocBuffer, type DType } from "../dtype";
+import { describeValue } from "../errors";
 
 export interface BackendInfo {
   name: string;
@@ -165,6 +166,6 @@ export function setBackend(name: string): BackendInfo {
 
 /** Sets the number of threads the native backend (and its BLAS) may use. */
 export function setNumThreads(n: number): void {
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`setNumThreads: expected a positive integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`setNumThreads: expected a positive integer, got ${describeValue(n)}`);
   loadAddon().addon?.setNumThreads(n);
 }

@@ -104,7 +104,7 @@ export interface Kernels {
   scatterAdd(dx: Buffer, dxShape: number[], dim: number, index: Int32Array, indexShape: number[], src: Buffer): void;
   /** dst[i] = src[i] converted to dst's dtype; converting NaN or ±Inf to int32 throws. */
   cast(src: Buffer, dst: Buffer): void;
-  /** dst[i] = value. */
+  /** dst[i] = value, converted as cast converts: bool stores value != 0 (NaN is true); int32 truncates and refuses NaN, ±Inf and values outside its range. */
   fill(dst: Buffer, value: number): void;
   /** The flat indices i where mask[i] != 0, in order. */
   nonzero(mask: Uint8Array): Int32Array;

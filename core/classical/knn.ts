@@ -4,7 +4,7 @@
 import { Tensor } from "../tensor";
 import { noGrad } from "../autograd";
 import { cat } from "../ops/movement";
-import { ShapeError, ValueError, DTypeError, fmtShape } from "../errors";
+import { ShapeError, ValueError, DTypeError, fmtShape, describeValue } from "../errors";
 
 export type Distance = "l1" | "l2";
 
@@ -41,7 +41,7 @@ export class KNearestNeighbors {
   private numClasses = 0;
 
   constructor(readonly k = 1, readonly metric: Distance = "l2") {
-    if (!Number.isInteger(k) || k < 1) throw new ValueError(`KNearestNeighbors: k must be a positive integer, got ${k}`);
+    if (!Number.isInteger(k) || k < 1) throw new ValueError(`KNearestNeighbors: k must be a positive integer, got ${describeValue(k)}`);
   }
 
   /** "Training" is memorising: O(1). */

@@ -3,7 +3,7 @@ import { Tensor } from "../tensor";
 import { noGrad } from "../autograd";
 import { defaultGenerator, type Generator } from "../random";
 import { relativeError } from "../gradcheck";
-import { ValueError } from "../errors";
+import { ValueError, describeValue } from "../errors";
 
 export type SearchSpace = Record<string, { low: number; high: number; log?: boolean } | readonly (string | number)[]>;
 
@@ -14,7 +14,7 @@ export type SearchSpace = Record<string, { low: number; high: number; log?: bool
  */
 export async function randomSearch(space: SearchSpace, trials: number, score: (p: Record<string, number | string>) => number | Promise<number>,
   opts: { maximize?: boolean; generator?: Generator } = {}): Promise<{ params: Record<string, number | string>; score: number }[]> {
-  if (!Number.isInteger(trials) || trials < 1) throw new ValueError(`randomSearch: trials must be a positive integer, got ${trials}`);
+  if (!Number.isInteger(trials) || trials < 1) throw new ValueError(`randomSearch: trials must be a positive integer, got ${describeValue(trials)}`);
   const g = opts.generator ?? defaultGenerator;
   const results: { params: Record<string, number | string>; score: number }[] = [];
   for (let t = 0; t < trials; t++) {

@@ -2,7 +2,7 @@
 import { Tensor } from "../tensor";
 import { randperm, fromBuffer } from "../ops/creation";
 import { defaultGenerator, type Generator } from "../random";
-import { ShapeError, ValueError, fmtShape } from "../errors";
+import { ShapeError, ValueError, fmtShape, describeValue } from "../errors";
 
 /** Tensors that share their first dimension, indexed together: (x, y) pairs, usually. */
 export class TensorDataset {
@@ -53,7 +53,7 @@ export class DataLoader implements Iterable<Tensor[]> {
   constructor(readonly dataset: TensorDataset, opts: DataLoaderOptions = {}) {
     if (!(dataset instanceof TensorDataset)) throw new ValueError("DataLoader: expected a TensorDataset (new data.TensorDataset(x, y))");
     this.batchSize = opts.batchSize ?? 1;
-    if (!Number.isInteger(this.batchSize) || this.batchSize < 1) throw new ValueError(`DataLoader: batchSize must be a positive integer, got ${opts.batchSize}`);
+    if (!Number.isInteger(this.batchSize) || this.batchSize < 1) throw new ValueError(`DataLoader: batchSize must be a positive integer, got ${describeValue(opts.batchSize)}`);
     this.shuffle = opts.shuffle ?? false;
     this.dropLast = opts.dropLast ?? false;
     this.generator = opts.generator ?? defaultGenerator;
@@ -104,7 +104,7 @@ export function randomSplit(dataset: TensorDataset, sizes: number[], generator: 
 /** The k (train, validation) pairs of k-fold cross-validation, folds chosen after a seeded shuffle. */
 export function kFold(dataset: TensorDataset, k: number, opts: { shuffle?: boolean; generator?: Generator } = {}): { train: TensorDataset; val: TensorDataset }[] {
   const n = dataset.length;
-  if (!Number.isInteger(k) || k < 2 || k > n) throw new ValueError(`kFold: k must be an integer from 2 to the number of samples (${n}), got ${k}`);
+  if (!Number.isInteger(k) || k < 2 || k > n) throw new ValueError(`kFold: k must be an integer from 2 to the number of samples (${n}), got ${describeValue(k)}`);
   const order = (opts.shuffle ?? true) ? Array.from(randperm(n, { generator: opts.generator }).data) : Array.from({ length: n }, (_, i) => i);
   const folds: number[][] = Array.from({ length: k }, () => []);
   // The first n mod k folds get one extra sample (as scikit-learn's KFold).

@@ -4,13 +4,13 @@
 import { Tensor } from "../tensor";
 import { noGrad } from "../autograd";
 import { symmetricEigen } from "../linalg/eigen";
-import { ShapeError, ValueError, fmtShape } from "../errors";
+import { ShapeError, ValueError, fmtShape, describeValue } from "../errors";
 import { isFloat } from "../dtype";
 
 function checkData(x: Tensor, op: string, minDims = 2): Tensor {
   if (!(x instanceof Tensor)) throw new ValueError(`${op}: expected a tensor of samples`);
   if (x.ndim < minDims) throw new ShapeError(`${op}: expected samples along dim 0, shape (N, ...), got ${fmtShape(x.shape)}`);
-  if (x.shape[0] < 2) throw new ValueError(`${op}: needs at least 2 samples, got ${x.shape[0]}`);
+  if (x.shape[0] < 2) throw new ValueError(`${op}: needs at least 2 samples, got ${describeValue(x.shape[0])}`);
   return isFloat(x.dtype) ? x : x.float();
 }
 
@@ -62,7 +62,7 @@ export class PCA {
     const xf = checkData(x, "PCA.fit").reshape([x.shape[0], -1]);
     const [N, D] = xf.shape;
     const k = opts.k ?? D;
-    if (!Number.isInteger(k) || k < 1 || k > D) throw new ValueError(`PCA.fit: k must be an integer from 1 to ${D}, got ${k}`);
+    if (!Number.isInteger(k) || k < 1 || k > D) throw new ValueError(`PCA.fit: k must be an integer from 1 to ${D}, got ${describeValue(k)}`);
     return noGrad(() => {
       const x64 = xf.double();
       const mean = x64.mean(0);

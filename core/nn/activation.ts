@@ -3,7 +3,7 @@ import { Tensor } from "../tensor";
 import { Module, Parameter } from "./module";
 import * as A from "../ops/activation";
 import { full } from "../ops/creation";
-import { ValueError } from "../errors";
+import { ValueError, describeValue } from "../errors";
 
 export class ReLU extends Module { forward(x: Tensor): Tensor { return A.relu(x); } }
 export class Sigmoid extends Module { forward(x: Tensor): Tensor { return A.sigmoid(x); } }
@@ -57,7 +57,7 @@ export class PReLU extends Module {
   weight: Parameter;
   constructor(numParameters = 1, init = 0.25) {
     super();
-    if (!Number.isInteger(numParameters) || numParameters < 1) throw new ValueError(`PReLU: numParameters must be a positive integer, got ${numParameters}`);
+    if (!Number.isInteger(numParameters) || numParameters < 1) throw new ValueError(`PReLU: numParameters must be a positive integer, got ${describeValue(numParameters)}`);
     this.weight = new Parameter(full([numParameters], init));
   }
   forward(x: Tensor): Tensor { return A.prelu(x, this.weight); }
@@ -68,7 +68,7 @@ export class PReLU extends Module {
 export class Maxout extends Module {
   constructor(readonly pieces: number) {
     super();
-    if (!Number.isInteger(pieces) || pieces < 1) throw new ValueError(`Maxout: pieces must be a positive integer, got ${pieces}`);
+    if (!Number.isInteger(pieces) || pieces < 1) throw new ValueError(`Maxout: pieces must be a positive integer, got ${describeValue(pieces)}`);
   }
   forward(x: Tensor): Tensor { return A.maxout(x, this.pieces, 1); }
   override extraRepr(): string { return `pieces=${this.pieces}`; }

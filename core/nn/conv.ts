@@ -5,7 +5,7 @@ import { empty } from "./util";
 import { conv2d, type Conv2dOptions } from "../ops/conv";
 import { pair, type Pair } from "../ops/window";
 import { kaimingUniform_, uniform_, fans } from "../init";
-import { ValueError } from "../errors";
+import { ValueError, describeValue } from "../errors";
 import type { DType } from "../dtype";
 
 export interface Conv2dLayerOptions extends Conv2dOptions {
@@ -33,7 +33,7 @@ export class Conv2d extends Module {
     super();
     const groups = opts.groups ?? 1;
     for (const [n, v] of [["inChannels", inChannels], ["outChannels", outChannels], ["groups", groups]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new ValueError(`Conv2d: ${n} must be a positive integer, got ${v}`);
+      if (!Number.isInteger(v) || v < 1) throw new ValueError(`Conv2d: ${n} must be a positive integer, got ${describeValue(v)}`);
     }
     if (inChannels % groups || outChannels % groups) {
       throw new ValueError(`Conv2d: groups (${groups}) must divide inChannels (${inChannels}) and outChannels (${outChannels})`);

@@ -7,7 +7,7 @@ import { linear } from "../ops/linalg";
 import { flatten } from "../ops/movement";
 import * as A from "../ops/activation";
 import { kaimingUniform_, uniform_ } from "../init";
-import { ValueError } from "../errors";
+import { ValueError, describeValue } from "../errors";
 import type { DType } from "../dtype";
 
 export interface LinearOptions {
@@ -31,7 +31,7 @@ export class Linear extends Module {
   constructor(readonly inFeatures: number, readonly outFeatures: number, opts: LinearOptions = {}) {
     super();
     for (const [n, v] of [["inFeatures", inFeatures], ["outFeatures", outFeatures]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new ValueError(`Linear: ${n} must be a positive integer, got ${v}`);
+      if (!Number.isInteger(v) || v < 1) throw new ValueError(`Linear: ${n} must be a positive integer, got ${describeValue(v)}`);
     }
     this.weight = new Parameter(empty([outFeatures, inFeatures], opts.dtype));
     this.bias = opts.bias === false ? null : new Parameter(empty([outFeatures], opts.dtype));

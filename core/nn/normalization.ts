@@ -4,7 +4,7 @@ import { Module, Parameter } from "./module";
 import { batchNorm } from "../ops/normalization";
 import { dropout } from "../ops/normalization";
 import { zeros, ones } from "../ops/creation";
-import { ShapeError, ValueError, fmtShape } from "../errors";
+import { ShapeError, ValueError, fmtShape, describeValue } from "../errors";
 import type { DType } from "../dtype";
 
 export interface BatchNormLayerOptions {
@@ -28,7 +28,7 @@ abstract class BatchNorm extends Module {
 
   constructor(readonly numFeatures: number, opts: BatchNormLayerOptions = {}) {
     super();
-    if (!Number.isInteger(numFeatures) || numFeatures < 1) throw new ValueError(`${new.target.name}: numFeatures must be a positive integer, got ${numFeatures}`);
+    if (!Number.isInteger(numFeatures) || numFeatures < 1) throw new ValueError(`${new.target.name}: numFeatures must be a positive integer, got ${describeValue(numFeatures)}`);
     this.eps = opts.eps ?? 1e-5;
     this.momentum = opts.momentum === undefined ? 0.1 : opts.momentum;
     const dtype = opts.dtype ?? "float32";
@@ -90,7 +90,7 @@ export class BatchNorm2d extends BatchNorm {
 export class Dropout extends Module {
   constructor(readonly p = 0.5) {
     super();
-    if (!(p >= 0 && p <= 1)) throw new ValueError(`Dropout: p (the probability to drop) must be in [0, 1], got ${p}`);
+    if (!(p >= 0 && p <= 1)) throw new ValueError(`Dropout: p (the probability to drop) must be in [0, 1], got ${describeValue(p)}`);
   }
   forward(x: Tensor): Tensor {
     return dropout(x, { p: this.p, training: this.training });

@@ -7,7 +7,7 @@ import { allocBuffer, isFloat } from "../dtype";
 import { record } from "../autograd";
 import { normDim, aroundAxis, numel } from "../shape";
 import { ShapeError, ValueError, fmtShape } from "../errors";
-import { fromBuffer } from "./creation";
+import { fromBuffer, requireTensor } from "./creation";
 import { unaryOp, cast, where } from "./elementwise";
 import { amax } from "./reduce";
 
@@ -39,6 +39,7 @@ export const exponential = (x: Tensor): Tensor => unaryOp("exp", x);
  * or a tensor broadcast against x as in torch.heaviside). Its gradient is zero.
  */
 export function heaviside(x: Tensor, values: number | Tensor = 0): Tensor {
+  requireTensor(x, "heaviside");
   if (typeof values === "number") return unaryOp("heaviside", isFloat(x.dtype) ? x : cast(x, "float32"), values);
   return where(x.eq(0), values, x.gt(0).to(isFloat(x.dtype) ? x.dtype : "float32")).detach();
 }
@@ -48,6 +49,8 @@ export function heaviside(x: Tensor, values: number | Tensor = 0): Tensor {
  * channel (dimension 1 of x), as nn.PReLU learns it.
  */
 export function prelu(x: Tensor, weight: Tensor): Tensor {
+  requireTensor(x, "prelu");
+  requireTensor(weight, "prelu", "weight");
   let w = weight;
   if (weight.numel !== 1) {
     if (weight.ndim !== 1 || x.ndim < 2 || weight.shape[0] !== x.shape[1]) {
@@ -63,6 +66,7 @@ export function prelu(x: Tensor, weight: Tensor): Tensor {
 
 /** Maxout: the max over groups of `pieces` consecutive channels along dim (default 1). */
 export function maxout(x: Tensor, pieces: number, dim = 1): Tensor {
+  requireTensor(x, "maxout");
   const d = normDim(dim, x.ndim, "maxout");
   if (!Number.isInteger(pieces) || pieces < 1 || x.shape[d] % pieces !== 0) {
     throw new ValueError(`maxout: dimension ${d} has size ${x.shape[d]}, which is not divisible into groups of ${pieces}`);
@@ -86,12 +90,14 @@ function softmaxImpl(x: Tensor, dim: number, log: boolean, op: string): Tensor {
 
 /** e^x / Σ e^x along dim (computed stably). */
 export function softmax(x: Tensor, dim: number): Tensor {
+  requireTensor(x, "softmax");
   if (dim === undefined) throw new ValueError("softmax: give the dim to normalise over (e.g. 1 for [batch, classes])");
   return softmaxImpl(x, dim, false, "softmax");
 }
 
 /** log(softmax(x)) along dim, computed stably in one pass. */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
+  requireTensor(x, "logSoftmax");
   if (dim === undefined) throw new ValueError("logSoftmax: give the dim to normalise over (e.g. 1 for [batch, classes])");
   return softmaxImpl(x, dim, true, "logSoftmax");
 }

@@ -6,8 +6,8 @@ import { binaryCode, type FloatBuffer } from "../backend/kernels";
 import { allocUninitialized, isFloat } from "../dtype";
 import { record } from "../autograd";
 import { numel } from "../shape";
-import { ShapeError, DTypeError, ValueError, fmtShape } from "../errors";
-import { fromBuffer } from "./creation";
+import { ShapeError, DTypeError, ValueError, fmtShape, describeValue } from "../errors";
+import { fromBuffer, requireTensor, optionsArg } from "./creation";
 import { pair, windowOutputSize, type Pair } from "./window";
 
 export interface Conv2dOptions {
@@ -24,9 +24,11 @@ export interface Conv2dOptions {
  * conv2d(input (N, C, H, W) or (C, H, W), weight (OC, C/groups, KH, KW), bias (OC)?)
  * → (N, OC, OH, OW), OH = (H + 2·padH − dilH·(KH−1) − 1)/strideH + 1.
  */
-export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv2dOptions = {}): Tensor {
   const op = "conv2d";
-  if (!(input instanceof Tensor) || !(weight instanceof Tensor)) throw new TypeError("conv2d: input and weight must be tensors");
+  const opts = optionsArg<Conv2dOptions>(options, op);
+  requireTensor(input, op, "input");
+  requireTensor(weight, op, "weight");
   if (input.ndim === 3) return conv2d(input.unsqueeze(0), weight, bias, opts).squeeze(0);
   if (input.ndim !== 4) throw new ShapeError(`conv2d: expected input of shape (N, C, H, W) or (C, H, W), got ${fmtShape(input.shape)}`);
   if (weight.ndim !== 4) throw new ShapeError(`conv2d: expected weight of shape (outChannels, inChannels/groups, KH, KW), got ${fmtShape(weight.shape)}`);
@@ -34,8 +36,10 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts
   if (input.dtype !== weight.dtype) throw new DTypeError(`conv2d: input is ${input.dtype} but weight is ${weight.dtype}; they must match`);
   const [N, C, H, W] = input.shape;
   const [OC, Cg, KH, KW] = weight.shape;
+  if (C < 1 || H < 1 || W < 1) throw new ShapeError(`conv2d: the input's channels, height and width must be at least 1, got shape ${fmtShape(input.shape)}`);
+  if (OC < 1) throw new ShapeError(`conv2d: the weight must have at least one output channel, got shape ${fmtShape(weight.shape)}`);
   const groups = opts.groups ?? 1;
-  if (!Number.isInteger(groups) || groups < 1) throw new ValueError(`conv2d: groups must be a positive integer, got ${groups}`);
+  if (!Number.isInteger(groups) || groups < 1) throw new ValueError(`conv2d: groups must be a positive integer, got ${describeValue(groups)}`);
   if (C % groups !== 0 || OC % groups !== 0) {
     throw new ShapeError(`conv2d: groups (${groups}) must divide both the input channels (${C}) and the output channels (${OC})`);
   }

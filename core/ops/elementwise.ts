@@ -3,11 +3,11 @@
 import { Tensor } from "../tensor";
 import { kernels } from "../backend";
 import { unaryCode, binaryCode, UNARY_INT_OK, BINARY_BOOL_OUT, type UnaryOp, type BinaryOp } from "../backend/kernels";
-import { allocUninitialized, isFloat, promote, promoteScalar, checkDType, type DType } from "../dtype";
+import { allocUninitialized, isFloat, promote, promoteScalar, checkDType, toInt32, type DType } from "../dtype";
 import { record } from "../autograd";
 import { broadcastShapes, sameShape } from "../shape";
-import { DTypeError, ValueError } from "../errors";
-import { fromBuffer, scalar } from "./creation";
+import { DTypeError, ValueError, describeValue } from "../errors";
+import { fromBuffer, scalar, requireTensor } from "./creation";
 import { sumTo } from "./reduce";
 
 export type TensorLike = Tensor | number | boolean;
@@ -20,9 +20,18 @@ function empty(dtype: DType, shape: number[]): Tensor {
 }
 
 /** x converted to dtype; differentiable between float dtypes. */
-export function cast(x: Tensor, dtype: DType): Tensor {
-  checkDType(dtype, "to");
+export function cast(x: Tensor, dtype: DType, op = "to"): Tensor {
+  requireTensor(x, op);
+  checkDType(dtype, op);
   if (x.dtype === dtype) return x;
+  if (dtype === "int32" && isFloat(x.dtype)) {
+    // Refused before the kernel runs, in the op's name: NaN, ±Inf, values outside int32.
+    const d = x.data;
+    for (let i = 0; i < d.length; i++) {
+      const v = d[i];
+      if (!(v > -2147483649 && v < 2147483648)) toInt32(v, op);
+    }
+  }
   const out = empty(dtype, x.shape.slice());
   kernels().cast(x.data, out.data);
   if (!isFloat(dtype)) return out;
@@ -31,6 +40,10 @@ export function cast(x: Tensor, dtype: DType): Tensor {
 
 /** Applies a unary kernel; ints are computed as float32 where the op needs floats. */
 export function unaryOp(name: UnaryOp, x: Tensor, a = 0, b = 0): Tensor {
+  requireTensor(x, name);
+  for (const [k, v] of [["the first parameter", a], ["the second parameter", b]] as const) {
+    if (typeof v !== "number") throw new TypeError(`${name}: ${k} must be a number, got ${describeValue(v)}`);
+  }
   let input = x;
   if (x.dtype === "bool") input = cast(x, UNARY_INT_OK.has(name) ? "int32" : "float32");
   else if (x.dtype === "int32" && !UNARY_INT_OK.has(name)) input = cast(x, "float32");
@@ -49,17 +62,18 @@ export function unaryOp(name: UnaryOp, x: Tensor, a = 0, b = 0): Tensor {
 function asTensor(v: TensorLike, other: TensorLike, op: string): Tensor {
   if (v instanceof Tensor) return v;
   if (typeof v === "boolean") return scalar(v ? 1 : 0, "bool");
-  if (typeof v !== "number") throw new ValueError(`${op}: expected a tensor or a number, got ${v === null ? "null" : typeof v}`);
+  if (typeof v !== "number") throw new ValueError(`${op}: expected a tensor or a number, got ${describeValue(v)}`);
   const dtype = other instanceof Tensor ? promoteScalar(other.dtype, v) : Number.isInteger(v) ? "int32" : "float32";
-  return scalar(v, dtype);
+  return scalar(v, dtype, op);
 }
 
 const ARITHMETIC: ReadonlySet<BinaryOp> = new Set(["add", "sub", "mul", "div", "pow", "maximum", "minimum"]);
 
 /** Both operands as tensors of the dtype the op computes in. */
 function coerce(name: BinaryOp, x: TensorLike, y: TensorLike): [Tensor, Tensor] {
-  let a = asTensor(x, y, name);
-  let b = asTensor(y, a, name);
+  const op = name === "and" ? "logicalAnd" : name === "or" ? "logicalOr" : name; // as the user wrote it
+  let a = asTensor(x, y, op);
+  let b = asTensor(y, a, op);
   let dtype = promote(a.dtype, b.dtype);
   if (name === "and" || name === "or") dtype = "bool";
   else if (ARITHMETIC.has(name) && dtype === "bool") dtype = "int32";
@@ -71,7 +85,7 @@ function coerce(name: BinaryOp, x: TensorLike, y: TensorLike): [Tensor, Tensor] 
 
 export function binaryOp(name: BinaryOp, x: TensorLike, y: TensorLike): Tensor {
   const [a, b] = coerce(name, x, y);
-  const shape = sameShape(a.shape, b.shape) ? a.shape.slice() : broadcastShapes(a.shape, b.shape, name);
+  const shape = sameShape(a.shape, b.shape) ? a.shape.slice() : broadcastShapes(a.shape, b.shape, name === "and" ? "logicalAnd" : name === "or" ? "logicalOr" : name);
   const out = empty(BINARY_BOOL_OUT.has(name) ? "bool" : a.dtype, shape);
   kernels().binary(binaryCode[name], a.data, a.shape, b.data, b.shape, out.data, shape);
   if (!isFloat(out.dtype)) return out;
@@ -130,6 +144,10 @@ export function where(cond: TensorLike, x: TensorLike, y: TensorLike): Tensor {
 
 /** Clamps into [min, max]; either bound may be omitted. */
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
+  requireTensor(x, "clamp");
+  for (const [k, v] of [["min", min], ["max", max]] as const) {
+    if (v !== undefined && v !== null && typeof v !== "number") throw new TypeError(`clamp: ${k} must be a number or null, got ${describeValue(v)}`);
+  }
   const lo = min ?? NaN;
   const hi = max ?? NaN;
   if (Number.isNaN(lo) && Number.isNaN(hi)) throw new ValueError("clamp: give at least one of min and max");
@@ -140,5 +158,6 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
 
 /** Checks that a tensor has a float dtype, for ops that only make sense on floats. */
 export function requireFloat(x: Tensor, op: string): void {
+  requireTensor(x, op);
   if (!isFloat(x.dtype)) throw new DTypeError(`${op}: expected a floating-point tensor, got ${x.dtype} (convert with .float())`);
 }

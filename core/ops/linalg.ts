@@ -8,7 +8,7 @@ import { allocUninitialized, isFloat } from "../dtype";
 import { record } from "../autograd";
 import { numel, sameShape, broadcastShapes } from "../shape";
 import { ShapeError, DTypeError, fmtShape } from "../errors";
-import { fromBuffer } from "./creation";
+import { fromBuffer, requireTensor } from "./creation";
 import { sumTo } from "./reduce";
 
 /**
@@ -24,7 +24,8 @@ function gemm(a: Tensor, b: Tensor, transA: boolean, transB: boolean, M: number,
 }
 
 function checkOperands(a: Tensor, b: Tensor): void {
-  if (!(a instanceof Tensor) || !(b instanceof Tensor)) throw new TypeError("matmul: both operands must be tensors");
+  requireTensor(a, "matmul", "the first operand");
+  requireTensor(b, "matmul", "the second operand");
   if (!isFloat(a.dtype) || !isFloat(b.dtype)) {
     throw new DTypeError(`matmul: expected floating-point tensors, got ${a.dtype} and ${b.dtype} (convert with .float())`);
   }
@@ -88,6 +89,8 @@ function matmul2(a: Tensor, b: Tensor, M: number, N: number, K: number): Tensor 
 
 /** The dot product of two 1-D tensors. */
 export function dot(a: Tensor, b: Tensor): Tensor {
+  requireTensor(a, "dot", "the first operand");
+  requireTensor(b, "dot", "the second operand");
   if (a.ndim !== 1 || b.ndim !== 1) {
     throw new ShapeError(`dot: expected two 1-D tensors, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   }
@@ -101,6 +104,9 @@ export function dot(a: Tensor, b: Tensor): Tensor {
  * Shapes: x (..., in), weight (out, in), bias (out) → (..., out).
  */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  requireTensor(x, "linear", "the input");
+  requireTensor(weight, "linear", "weight");
+  if (bias !== undefined && bias !== null) requireTensor(bias, "linear", "bias (a tensor or null)");
   checkOperands(x, weight);
   if (weight.ndim !== 2) throw new ShapeError(`linear: weight must be 2-D (out, in), got ${fmtShape(weight.shape)}`);
   const [O, I] = weight.shape;

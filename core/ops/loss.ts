@@ -2,7 +2,7 @@
 // (svmLoss) and the weight penalties. Built from primitives, so autograd is free.
 import { Tensor } from "../tensor";
 import { isFloat } from "../dtype";
-import { ShapeError, DTypeError, ValueError, fmtShape } from "../errors";
+import { ShapeError, DTypeError, ValueError, fmtShape, describeValue } from "../errors";
 import { logSoftmax } from "./activation";
 import { where } from "./elementwise";
 
@@ -98,7 +98,7 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   const dim = input.ndim === 1 ? 0 : 1;
   const logp = logSoftmax(input, dim);
   const ls = opts.labelSmoothing ?? 0;
-  if (!(ls >= 0 && ls <= 1)) throw new ValueError(`${op}: labelSmoothing must be in [0, 1], got ${ls}`);
+  if (!(ls >= 0 && ls <= 1)) throw new ValueError(`${op}: labelSmoothing must be in [0, 1], got ${describeValue(ls)}`);
   if (target instanceof Tensor && isFloat(target.dtype)) {
     if (target.ndim === input.ndim - 1) {
       throw new DTypeError(`${op}: the target must hold class indices as int32, got ${target.dtype} (convert with .int(); ` +
@@ -207,7 +207,7 @@ export function svmLoss(scores: Tensor, target: Tensor, opts: { margin?: number;
 /** PyTorch's multi_margin_loss: the same hinge (to the power p, 1 or 2), divided by the number of classes. */
 export function multiMarginLoss(scores: Tensor, target: Tensor, opts: { p?: 1 | 2; margin?: number; weight?: Tensor; reduction?: Reduction } = {}): Tensor {
   const p = opts.p ?? 1;
-  if (p !== 1 && p !== 2) throw new ValueError(`multiMarginLoss: p must be 1 or 2, got ${p}`);
+  if (p !== 1 && p !== 2) throw new ValueError(`multiMarginLoss: p must be 1 or 2, got ${describeValue(p)}`);
   let terms = hingeTerms(scores, target, opts.margin ?? 1, "multiMarginLoss");
   if (p === 2) terms = terms.square();
   if (opts.weight) terms = terms.mul(opts.weight.indexSelect(0, target).unsqueeze(1));

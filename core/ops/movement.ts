@@ -10,8 +10,8 @@ import { kernels } from "../backend";
 import { allocBuffer, type DType } from "../dtype";
 import { record } from "../autograd";
 import { numel, stridesOf, normDim, checkShape, sameShape } from "../shape";
-import { ShapeError, ValueError, DTypeError, fmtShape } from "../errors";
-import { fromBuffer, zeros } from "./creation";
+import { ShapeError, ValueError, DTypeError, fmtShape, describeValue } from "../errors";
+import { fromBuffer, zeros, requireTensor } from "./creation";
 import { sumTo } from "./reduce";
 import { where } from "./elementwise";
 
@@ -21,7 +21,8 @@ function empty(dtype: DType, shape: number[]): Tensor {
 
 /** A view with a new shape (one size may be -1, inferred). Shares storage. */
 export function reshape(x: Tensor, shape: number[]): Tensor {
-  if (!Array.isArray(shape)) throw new ValueError(`reshape: expected a shape array, got ${String(shape)}`);
+  requireTensor(x, "reshape");
+  if (!Array.isArray(shape)) throw new ValueError(`reshape: expected a shape array, got ${describeValue(shape)}`);
   const s = shape.slice();
   const infer = s.indexOf(-1);
   if (infer !== s.lastIndexOf(-1)) throw new ValueError(`reshape: only one size can be -1 in ${fmtShape(shape)}`);
@@ -37,11 +38,12 @@ export function reshape(x: Tensor, shape: number[]): Tensor {
     throw new ShapeError(`reshape: cannot reshape ${fmtShape(x.shape)} (${x.numel} elements) into ${fmtShape(shape)} (${numel(s)} elements)`);
   }
   if (sameShape(s, x.shape)) return x;
-  const out = new Tensor(x.data, s, x.dtype);
+  const out = Tensor.wrap(x.data, s, x.dtype);
   return record("reshape", [x], out, (g) => [g.reshape(x.shape)]);
 }
 
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
+  requireTensor(x, "flatten");
   if (x.ndim === 0) return reshape(x, [1]);
   const a = normDim(startDim, x.ndim, "flatten");
   const b = normDim(endDim, x.ndim, "flatten");
@@ -51,12 +53,14 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 }
 
 export function squeeze(x: Tensor, dim?: number | number[]): Tensor {
+  requireTensor(x, "squeeze");
   if (dim === undefined) return reshape(x, x.shape.filter((d) => d !== 1));
   const dims = (Array.isArray(dim) ? dim : [dim]).map((d) => normDim(d, x.ndim, "squeeze"));
   return reshape(x, x.shape.filter((d, i) => !(dims.includes(i) && d === 1)));
 }
 
 export function unsqueeze(x: Tensor, dim: number): Tensor {
+  requireTensor(x, "unsqueeze");
   const d = normDim(dim, x.ndim + 1, "unsqueeze");
   const s = x.shape.slice();
   s.splice(d, 0, 1);
@@ -71,11 +75,12 @@ function stridedCopy(x: Tensor, offset: number, strides: number[], shape: number
 }
 
 export function permute(x: Tensor, dims: number[]): Tensor {
+  requireTensor(x, "permute");
   if (!Array.isArray(dims) || dims.length !== x.ndim) {
-    throw new ValueError(`permute: expected ${x.ndim} dims for a tensor of shape ${fmtShape(x.shape)}, got ${JSON.stringify(dims)}`);
+    throw new ValueError(`permute: expected ${x.ndim} dims for a tensor of shape ${fmtShape(x.shape)}, got ${describeValue(dims)}`);
   }
   const d = dims.map((v) => normDim(v, x.ndim, "permute"));
-  if (new Set(d).size !== d.length) throw new ValueError(`permute: dims ${JSON.stringify(dims)} repeat a dimension`);
+  if (new Set(d).size !== d.length) throw new ValueError(`permute: dims ${describeValue(dims)} repeat a dimension`);
   if (d.every((v, i) => v === i)) return x;
   const st = stridesOf(x.shape);
   const out = stridedCopy(x, 0, d.map((v) => st[v]), d.map((v) => x.shape[v]));
@@ -85,6 +90,7 @@ export function permute(x: Tensor, dims: number[]): Tensor {
 }
 
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
+  requireTensor(x, "transpose");
   const a = normDim(dim0, x.ndim, "transpose");
   const b = normDim(dim1, x.ndim, "transpose");
   const order = x.shape.map((_, i) => i);
@@ -94,6 +100,7 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
 
 /** Broadcasts x to shape (sizes of -1 keep x's size), copying. */
 export function expand(x: Tensor, shape: number[]): Tensor {
+  requireTensor(x, "expand");
   if (shape.length < x.ndim) {
     throw new ShapeError(`expand: cannot expand ${fmtShape(x.shape)} to ${fmtShape(shape)}, which has fewer dimensions`);
   }
@@ -114,12 +121,17 @@ export function expand(x: Tensor, shape: number[]): Tensor {
   return record("expand", [x], out, (g) => [sumTo(g, x.shape)]);
 }
 
+/** Refuses a 0-d tensor for ops that cut along a dimension (it has none), as PyTorch does. */
+function noDims(x: Tensor, op: string): void {
+  if (x.ndim === 0) throw new ShapeError(`${op}: a 0-d tensor has no dimension to slice (reshape it to [1] first)`);
+}
+
 /** Python-style slice bounds: negatives count from the end, out-of-range clamps. */
 function sliceBounds(size: number, start: number | undefined, end: number | undefined, step: number): [number, number, number] {
-  if (!Number.isInteger(step) || step <= 0) throw new ValueError(`slice: step must be a positive integer, got ${step}`);
+  if (!Number.isInteger(step) || step <= 0) throw new ValueError(`slice: step must be a positive integer, got ${describeValue(step)}`);
   const norm = (v: number | undefined, dflt: number) => {
     if (v === undefined || v === null) return dflt;
-    if (!Number.isInteger(v)) throw new ValueError(`slice: bounds must be integers, got ${v}`);
+    if (!Number.isInteger(v)) throw new ValueError(`slice: bounds must be integers, got ${describeValue(v)}`);
     return Math.min(Math.max(v < 0 ? v + size : v, 0), size);
   };
   const s = norm(start, 0);
@@ -128,13 +140,16 @@ function sliceBounds(size: number, start: number | undefined, end: number | unde
 }
 
 /** Elements start, start+step, ... before end along dim (a copy), as x[..., start:end:step]. */
-export function slice(x: Tensor, dim: number, start?: number, end?: number, step = 1): Tensor {
-  const d = normDim(dim, x.ndim, "slice");
+export function slice(x: Tensor, dim: number, start?: number, end?: number, step = 1, op = "slice"): Tensor {
+  requireTensor(x, "slice");
+  noDims(x, op);
+  const d = normDim(dim, x.ndim, op);
   const [s, , count] = sliceBounds(x.shape[d], start, end, step);
   const st = stridesOf(x.shape);
   const shape = x.shape.slice();
   shape[d] = count;
-  const strides = st.map((v, i) => (i === d ? v * step : v));
+  // A step past the end takes one element at most; capped so that the stride stays a small integer.
+  const strides = st.map((v, i) => (i === d ? v * Math.min(step, Math.max(x.shape[d], 1)) : v));
   const offset = s * st[d];
   const out = stridedCopy(x, offset, strides, shape);
   return record("slice", [x], out, (g) => {
@@ -146,8 +161,12 @@ export function slice(x: Tensor, dim: number, start?: number, end?: number, step
 
 /** Checks an index tensor and returns it as int32 with negatives wrapped. */
 function indexTensor(index: Tensor | number[], size: number, op: string): Tensor {
+  if (!(index instanceof Tensor) && !Array.isArray(index)) {
+    throw new TypeError(`${op}: index must be an int32 tensor or an array of integers, got ${describeValue(index)}`);
+  }
   let t = index instanceof Tensor ? index : fromBuffer(Int32Array.from(index.map((v) => {
-    if (!Number.isInteger(v)) throw new DTypeError(`${op}: indices must be integers, got ${v}`);
+    if (!Number.isInteger(v)) throw new DTypeError(`${op}: indices must be integers, got ${describeValue(v)}`);
+    if (v < -(2 ** 31) || v >= 2 ** 31) throw new ValueError(`${op}: index ${v} is out of range for a dimension of size ${size}`);
     return v;
   })), [index.length]);
   if (t.dtype === "float32" || t.dtype === "float64" || t.dtype === "bool") {
@@ -167,6 +186,7 @@ function indexTensor(index: Tensor | number[], size: number, op: string): Tensor
 
 /** The rows (or columns, ...) of x at the given indices along dim. */
 export function indexSelect(x: Tensor, dim: number, index: Tensor | number[]): Tensor {
+  requireTensor(x, "indexSelect");
   const d = normDim(dim, x.ndim, "indexSelect");
   const src = x.ndim === 0 ? reshape(x, [1]) : x;
   const idx = indexTensor(index, src.shape[d], "indexSelect");
@@ -185,6 +205,8 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | number[]): T
 
 /** PyTorch's gather: out[i][j] = x[i][index[i][j]] for dim 1, and so on. */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
+  requireTensor(x, "gather");
+  requireTensor(index, "gather", "index");
   const d = normDim(dim, x.ndim, "gather");
   if (index.ndim !== x.ndim) {
     throw new ShapeError(`gather: index must have as many dimensions as the input (${x.ndim}), got shape ${fmtShape(index.shape)}`);
@@ -206,6 +228,8 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
 
 /** The elements of x where mask is true, as a 1-D tensor (mask broadcasts to x). */
 export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
+  requireTensor(x, "maskedSelect");
+  requireTensor(mask, "maskedSelect", "the mask");
   if (mask.dtype !== "bool") throw new DTypeError(`maskedSelect: the mask must be bool, got ${mask.dtype} (compare, e.g. x.gt(0), to make one)`);
   const m = sameShape(mask.shape, x.shape) ? mask : expand(mask, x.shape);
   const src = sameShape(mask.shape, x.shape) ? x : expand(x, m.shape);
@@ -217,6 +241,7 @@ export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
 /** Concatenates tensors along an existing dim; all other sizes must match. */
 export function cat(tensors: Tensor[], dim = 0): Tensor {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new ValueError("cat: expected a non-empty array of tensors");
+  tensors.forEach((t, k) => requireTensor(t, "cat", `tensor ${k}`));
   const first = tensors[0];
   const d = normDim(dim, first.ndim, "cat");
   let dtype = first.dtype;
@@ -248,6 +273,7 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
 /** Stacks same-shaped tensors along a new dim. */
 export function stack(tensors: Tensor[], dim = 0): Tensor {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new ValueError("stack: expected a non-empty array of tensors");
+  tensors.forEach((t, k) => requireTensor(t, "stack", `tensor ${k}`));
   const first = tensors[0];
   tensors.forEach((t, k) => {
     if (!sameShape(t.shape, first.shape)) {
@@ -260,16 +286,18 @@ export function stack(tensors: Tensor[], dim = 0): Tensor {
 
 /** Splits into pieces of splitSize along dim (the last may be smaller), or into the given sizes. */
 export function split(x: Tensor, splitSize: number | number[], dim = 0): Tensor[] {
+  requireTensor(x, "split");
+  noDims(x, "split");
   const d = normDim(dim, x.ndim, "split");
   const size = x.shape[d];
   let sizes: number[];
   if (Array.isArray(splitSize)) {
     sizes = splitSize;
     if (sizes.some((s) => !Number.isInteger(s) || s < 0) || sizes.reduce((a, b) => a + b, 0) !== size) {
-      throw new ValueError(`split: sizes ${JSON.stringify(sizes)} must be non-negative integers adding up to ${size}, the size of dimension ${d}`);
+      throw new ValueError(`split: sizes ${describeValue(sizes)} must be non-negative integers adding up to ${size}, the size of dimension ${d}`);
     }
   } else {
-    if (!Number.isInteger(splitSize) || splitSize <= 0) throw new ValueError(`split: splitSize must be a positive integer, got ${splitSize}`);
+    if (!Number.isInteger(splitSize) || splitSize <= 0) throw new ValueError(`split: splitSize must be a positive integer, got ${describeValue(splitSize)}`);
     sizes = [];
     for (let at = 0; at < size; at += splitSize) sizes.push(Math.min(splitSize, size - at));
   }
@@ -283,7 +311,9 @@ export function split(x: Tensor, splitSize: number | number[], dim = 0): Tensor[
 
 /** Splits into n nearly equal pieces along dim, as torch.chunk. */
 export function chunk(x: Tensor, n: number, dim = 0): Tensor[] {
-  if (!Number.isInteger(n) || n <= 0) throw new ValueError(`chunk: n must be a positive integer, got ${n}`);
+  requireTensor(x, "chunk");
+  if (!Number.isInteger(n) || n <= 0) throw new ValueError(`chunk: n must be a positive integer, got ${describeValue(n)}`);
+  noDims(x, "chunk");
   const d = normDim(dim, x.ndim, "chunk");
   return split(x, Math.max(1, Math.ceil(x.shape[d] / n)), d);
 }
@@ -305,6 +335,7 @@ function parseSlice(spec: string): [number | undefined, number | undefined, numb
 
 /** NumPy/PyTorch-style indexing: x.index(0), x.index(":", "1:3"), x.index("...", 0), x.index(mask). */
 export function index(x: Tensor, ...specs: IndexSpec[]): Tensor {
+  requireTensor(x, "index");
   if (specs.length === 1 && specs[0] instanceof Tensor && specs[0].dtype === "bool") return maskedSelect(x, specs[0]);
   const ellipses = specs.filter((s) => s === "...").length;
   if (ellipses > 1) throw new ValueError("index: at most one \"...\" is allowed");
@@ -345,20 +376,23 @@ export function index(x: Tensor, ...specs: IndexSpec[]): Tensor {
       dim++;
       continue;
     }
-    throw new ValueError(`index: cannot index with ${String(s)}`);
+    throw new ValueError(`index: cannot index with ${describeValue(s)} (expected a number, a "start:end:step" string, [start, end, step], null, "..." or a tensor)`);
   }
   return out;
 }
 
 /** A contiguous copy that does not share storage, differentiable. */
 export function clone(x: Tensor): Tensor {
+  requireTensor(x, "clone");
   const out = fromBuffer(x.data.slice(), x.shape.slice());
   return record("clone", [x], out, (g) => [g]);
 }
 
 /** x with its values where mask is true replaced by value. */
 export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
+  requireTensor(x, "maskedFill");
+  requireTensor(mask, "maskedFill", "the mask");
   if (mask.dtype !== "bool") throw new DTypeError(`maskedFill: the mask must be bool, got ${mask.dtype}`);
-  if (typeof value !== "number") throw new ValueError(`maskedFill: value must be a number, got ${String(value)}`);
+  if (typeof value !== "number") throw new ValueError(`maskedFill: value must be a number, got ${describeValue(value)}`);
   return where(mask, value, x);
 }

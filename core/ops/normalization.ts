@@ -2,8 +2,8 @@
 // and in evaluation.
 import { Tensor } from "../tensor";
 import { noGrad } from "../autograd";
-import { ShapeError, ValueError, fmtShape } from "../errors";
-import { rand } from "./creation";
+import { ShapeError, ValueError, fmtShape, describeValue } from "../errors";
+import { rand, requireTensor, optionsArg } from "./creation";
 import { requireFloat } from "./elementwise";
 import type { Generator } from "../random";
 
@@ -27,6 +27,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   if (x.ndim < 2) throw new ShapeError(`batchNorm: expected input of shape (N, C) or (N, C, ...), got ${fmtShape(x.shape)}`);
   const C = x.shape[1];
   for (const [name, t] of [["runningMean", runningMean], ["runningVar", runningVar], ["weight", weight], ["bias", bias]] as const) {
+    if (t !== null && t !== undefined) requireTensor(t, "batchNorm", `${name} (a tensor or null)`);
     if (t && (t.ndim !== 1 || t.shape[0] !== C)) {
       throw new ShapeError(`batchNorm: ${name} must have one value per channel (${C}), got shape ${fmtShape(t.shape)}`);
     }
@@ -34,7 +35,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   const training = opts.training ?? true;
   const eps = opts.eps ?? 1e-5;
   const momentum = opts.momentum ?? 0.1;
-  if (!(momentum >= 0 && momentum <= 1)) throw new ValueError(`batchNorm: momentum must be in [0, 1], got ${momentum}`);
+  if (!(momentum >= 0 && momentum <= 1)) throw new ValueError(`batchNorm: momentum must be in [0, 1], got ${describeValue(momentum)}`);
   const dims = [0, ...Array.from({ length: x.ndim - 2 }, (_, i) => i + 2)];
   const bshape = [1, C, ...new Array(x.ndim - 2).fill(1)];
   let mean: Tensor;
@@ -81,9 +82,11 @@ export interface DropoutOptions {
  * Inverted dropout: in training each element is zeroed with probability p and the
  * survivors are scaled by 1/(1 − p), so nothing changes at test time (identity).
  */
-export function dropout(x: Tensor, opts: DropoutOptions = {}): Tensor {
+export function dropout(x: Tensor, options: DropoutOptions = {}): Tensor {
+  requireTensor(x, "dropout");
+  const opts = optionsArg<DropoutOptions>(options, "dropout");
   const p = opts.p ?? 0.5;
-  if (!(p >= 0 && p <= 1)) throw new ValueError(`dropout: p (the probability to drop) must be in [0, 1], got ${p}`);
+  if (!(p >= 0 && p <= 1)) throw new ValueError(`dropout: p (the probability to drop) must be in [0, 1], got ${describeValue(p)}`);
   if (!(opts.training ?? true) || p === 0) return x;
   requireFloat(x, "dropout");
   if (p === 1) return x.mul(0);

@@ -31,6 +31,7 @@ function geometry(x: Tensor, o: Pool2dOptions, op: string): { params: number[]; 
   const unbatched = x.ndim === 3;
   if (x.ndim !== 4 && !unbatched) throw new ShapeError(`${op}: expected input of shape (N, C, H, W) or (C, H, W), got ${fmtShape(x.shape)}`);
   const [N, C, H, W] = unbatched ? [1, ...x.shape] : x.shape;
+  if (H < 1 || W < 1) throw new ShapeError(`${op}: the input's height and width must be at least 1, got shape ${fmtShape(x.shape)}`);
   const [KH, KW] = pair(o.kernelSize, 1, "kernelSize", op, 1);
   const [sH, sW] = pair(o.stride ?? o.kernelSize, 1, "stride", op, 1);
   const [pH, pW] = pair(o.padding, 0, "padding", op);

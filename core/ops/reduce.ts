@@ -6,8 +6,8 @@ import { reduceCode, type ReduceOp } from "../backend/kernels";
 import { allocBuffer, isFloat, type DType } from "../dtype";
 import { record } from "../autograd";
 import { normDims, normDim, sameShape } from "../shape";
-import { ValueError } from "../errors";
-import { fromBuffer } from "./creation";
+import { ValueError, describeValue } from "../errors";
+import { fromBuffer, requireTensor, optionsArg } from "./creation";
 import { cast, where } from "./elementwise";
 
 export type Dims = number | number[];
@@ -48,14 +48,31 @@ function keptShape(shape: number[], dims: number[]): number[] {
  */
 function reduceDims(x: Tensor, dims: number[], op: "sum" | "prod", keepdim: boolean): [Tensor, Tensor] {
   const input = x.dtype === "bool" ? cast(x, "int32") : x;
-  let out = input;
-  for (const [from, to] of runs(dims).reverse()) out = reduceRun(out, from, to, op, input.dtype);
-  if (out === input) out = fromBuffer(input.data.slice(), input.shape.slice());
+  // NOTE: integer sums and products are computed exactly in float64 (every int32 and every
+  // partial result that still fits int32 is exact there) and refused when the result does
+  // not fit int32, where PyTorch would return int64; gradlab has no int64.
+  const work = input.dtype === "int32" ? cast(input, "float64") : input;
+  let out = work;
+  for (const [from, to] of runs(dims).reverse()) out = reduceRun(out, from, to, op, work.dtype);
+  if (out === work) out = fromBuffer(work.data.slice(), work.shape.slice());
+  if (input.dtype === "int32") {
+    const d = out.data;
+    for (let i = 0; i < d.length; i++) {
+      // A float64 product of ints is NaN only as ∞·0: a zero factor after an overflow; the product is 0.
+      if (op === "prod" && Number.isNaN(d[i])) d[i] = 0;
+      if (!(d[i] >= -2147483648 && d[i] <= 2147483647)) {
+        throw new RangeError(`${op}: the ${op === "sum" ? "sum" : "product"} ${d[i]} of this ${x.dtype} tensor does not fit in int32 ` +
+          `(gradlab has no int64); compute it in float64 with x.double().${op}()`);
+      }
+    }
+    out = cast(out, "int32", op);
+  }
   return [out.reshape(keepdim ? keptShape(x.shape, dims) : dropDims(x.shape, dims)), input];
 }
 
-/** Sum over dims (all when omitted). Sums of bool and int32 are int32. */
+/** Sum over dims (all when omitted). Sums of bool and int32 are int32, refused when they do not fit int32. */
 export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  requireTensor(x, "sum");
   const dims = normDims(dim, x.ndim, "sum");
   const [out, input] = reduceDims(x, dims, "sum", keepdim);
   if (!isFloat(out.dtype)) return out;
@@ -73,6 +90,7 @@ export function sumTo(g: Tensor, shape: number[]): Tensor {
 
 /** Mean over dims; ints are averaged as float32. */
 export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  requireTensor(x, "mean");
   const dims = normDims(dim, x.ndim, "mean");
   let count = 1;
   for (const d of dims) count *= x.shape[d];
@@ -81,6 +99,7 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
 }
 
 function product(x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
+  requireTensor(x, "prod");
   const dims = normDims(dim, x.ndim, "prod");
   const [out, input] = reduceDims(x, dims, "prod", keepdim);
   if (!isFloat(out.dtype)) return out;
@@ -129,26 +148,32 @@ function extremumAll(x: Tensor, which: "max" | "min"): Tensor {
 }
 
 export function max(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
+  requireTensor(x, "max");
   return dim === undefined ? extremumAll(x, "max") : extremumAlong(x, dim, keepdim, "max", "max");
 }
 export function min(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
+  requireTensor(x, "min");
   return dim === undefined ? extremumAll(x, "min") : extremumAlong(x, dim, keepdim, "min", "min");
 }
 
 /** Values only: the max over dims (all by default), as torch.amax. */
 export function amax(x: Tensor, dim?: number, keepdim = false): Tensor {
+  requireTensor(x, "amax");
   return dim === undefined ? extremumAll(x, "max") : extremumAlong(x, dim, keepdim, "max", "amax").values;
 }
 export function amin(x: Tensor, dim?: number, keepdim = false): Tensor {
+  requireTensor(x, "amin");
   return dim === undefined ? extremumAll(x, "min") : extremumAlong(x, dim, keepdim, "min", "amin").values;
 }
 
 /** Index of the largest element along dim, or in the flattened tensor; int32. */
 export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
+  requireTensor(x, "argmax");
   if (dim === undefined) return extremumAlong(x.reshape([x.numel]), 0, false, "max", "argmax").indices;
   return extremumAlong(x, dim, keepdim, "max", "argmax").indices;
 }
 export function argmin(x: Tensor, dim?: number, keepdim = false): Tensor {
+  requireTensor(x, "argmin");
   if (dim === undefined) return extremumAlong(x.reshape([x.numel]), 0, false, "min", "argmin").indices;
   return extremumAlong(x, dim, keepdim, "min", "argmin").indices;
 }
@@ -161,7 +186,9 @@ export interface VarOptions {
   keepdim?: boolean;
 }
 
-export function variance(x: Tensor, dim?: Dims, opts: VarOptions = {}): Tensor {
+export function variance(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
+  const opts = optionsArg<VarOptions>(options, "var");
+  requireTensor(x, "var");
   const dims = normDims(dim, x.ndim, "var");
   const correction = opts.correction ?? (opts.unbiased === false ? 0 : 1);
   let n = 1;
@@ -171,13 +198,16 @@ export function variance(x: Tensor, dim?: Dims, opts: VarOptions = {}): Tensor {
   return sum(centred.mul(centred), dims, opts.keepdim ?? false).div(Math.max(n - correction, 0));
 }
 
-export function std(x: Tensor, dim?: Dims, opts: VarOptions = {}): Tensor {
+export function std(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
+  const opts = optionsArg<VarOptions>(options, "std");
+  requireTensor(x, "std");
   return variance(x, dim, opts).sqrt();
 }
 
 /** The p-norm over dims (all by default): p = 2, 1, Infinity or any positive number. */
 export function norm(x: Tensor, p = 2, dim?: Dims, keepdim = false): Tensor {
-  if (!(p > 0)) throw new ValueError(`norm: p must be positive, got ${p}`);
+  requireTensor(x, "norm");
+  if (!(p > 0)) throw new ValueError(`norm: p must be positive, got ${describeValue(p)}`);
   const xf = isFloat(x.dtype) ? x : cast(x, "float32");
   const dims = normDims(dim, x.ndim, "norm");
   if (p === 2) return sum(xf.mul(xf), dims, keepdim).sqrt();
@@ -192,6 +222,7 @@ export function norm(x: Tensor, p = 2, dim?: Dims, keepdim = false): Tensor {
 
 /** log Σ exp(x) over dims, computed stably by shifting by the max. */
 export function logsumexp(x: Tensor, dim: Dims, keepdim = false): Tensor {
+  requireTensor(x, "logsumexp");
   const dims = normDims(dim, x.ndim, "logsumexp");
   const xf = isFloat(x.dtype) ? x : cast(x, "float32");
   let m = xf.detach();

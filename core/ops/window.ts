@@ -1,13 +1,13 @@
 // Sliding-window geometry shared by convolution and pooling: output sizes, and the
 // check that a window and stride fit the input.
-import { ShapeError, ValueError } from "../errors";
+import { ShapeError, ValueError, describeValue } from "../errors";
 
 export type Pair = number | [number, number];
 
 export function pair(v: Pair | undefined, dflt: number, name: string, op: string, min = 0): [number, number] {
   const p: [number, number] = v === undefined ? [dflt, dflt] : typeof v === "number" ? [v, v] : v;
   if (!Array.isArray(p) || p.length !== 2 || p.some((x) => !Number.isInteger(x) || x < min)) {
-    throw new ValueError(`${op}: ${name} must be ${min > 0 ? "a positive" : "a non-negative"} integer or a pair of them, got ${JSON.stringify(v)}`);
+    throw new ValueError(`${op}: ${name} must be ${min > 0 ? "a positive" : "a non-negative"} integer or a pair of them, got ${describeValue(v)}`);
   }
   return p;
 }
@@ -37,7 +37,7 @@ export function windowOutputSize(op: string, size: number, kernel: number, o: Wi
   const padding = o.padding ?? 0;
   const dilation = o.dilation ?? 1;
   for (const [name, v, min] of [["size", size, 0], ["kernel size", kernel, 1], ["stride", stride, 1], ["padding", padding, 0], ["dilation", dilation, 1]] as const) {
-    if (!Number.isInteger(v) || v < min) throw new ValueError(`${op}: ${name} must be an integer ≥ ${min}, got ${v}`);
+    if (!Number.isInteger(v) || v < min) throw new ValueError(`${op}: ${name} must be an integer ≥ ${min}, got ${describeValue(v)}`);
   }
   const extent = dilation * (kernel - 1) + 1;
   const padded = size + 2 * padding;

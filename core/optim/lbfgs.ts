@@ -41,6 +41,7 @@ export class LBFGS extends Optimizer<Required<LBFGSOptions>> {
   }
 
   private flatGrad(): Float64Array {
+    this.checkGrads();
     const n = this.params.reduce((a, p) => a + p.numel, 0);
     const out = new Float64Array(n);
     let at = 0;

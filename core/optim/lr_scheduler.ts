@@ -2,7 +2,7 @@
 // α0·γᵗ), 1/t decay α0/(1 + kt), and reduce-on-plateau. Call step() once per epoch.
 import type { Optimizer } from "./optimizer";
 import { checkNumber } from "./optimizer";
-import { ValueError } from "../errors";
+import { ValueError, describeValue } from "../errors";
 
 export abstract class LRScheduler {
   /** Epochs stepped so far. */
@@ -84,8 +84,8 @@ export class ReduceLROnPlateau {
 
   constructor(readonly optimizer: Optimizer<any>, opts: PlateauOptions = {}) {
     this.o = { mode: "min", factor: 0.1, patience: 10, threshold: 1e-4, thresholdMode: "rel", cooldown: 0, minLr: 0, eps: 1e-8, ...opts };
-    if (this.o.factor >= 1) throw new ValueError(`ReduceLROnPlateau: factor must be below 1, got ${this.o.factor}`);
-    if (this.o.mode !== "min" && this.o.mode !== "max") throw new ValueError(`ReduceLROnPlateau: mode must be "min" or "max", got ${this.o.mode}`);
+    if (this.o.factor >= 1) throw new ValueError(`ReduceLROnPlateau: factor must be below 1, got ${describeValue(this.o.factor)}`);
+    if (this.o.mode !== "min" && this.o.mode !== "max") throw new ValueError(`ReduceLROnPlateau: mode must be "min" or "max", got ${describeValue(this.o.mode)}`);
     this.best = this.o.mode === "min" ? Infinity : -Infinity;
   }
 
@@ -97,7 +97,7 @@ export class ReduceLROnPlateau {
 
   /** Reports this epoch's metric (e.g. the validation loss). */
   step(metric: number): void {
-    if (typeof metric !== "number" || Number.isNaN(metric)) throw new ValueError(`ReduceLROnPlateau.step: the metric must be a number, got ${metric}`);
+    if (typeof metric !== "number" || Number.isNaN(metric)) throw new ValueError(`ReduceLROnPlateau.step: the metric must be a number, got ${describeValue(metric)}`);
     this.lastEpoch++;
     if (this.isBetter(metric)) {
       this.best = metric;

@@ -2,7 +2,8 @@
 // hyper-parameters, per-parameter state created lazily, zeroGrad, and a state dict.
 import { Tensor } from "../tensor";
 import { noGrad } from "../autograd";
-import { ValueError, DTypeError } from "../errors";
+import { ValueError, DTypeError, ShapeError, fmtShape, describeValue } from "../errors";
+import { sameShape } from "../shape";
 import { isFloat } from "../dtype";
 
 export interface ParamGroup<O> {
@@ -18,10 +19,18 @@ export abstract class Optimizer<O extends { lr: number }> {
   readonly state = new Map<Tensor, Record<string, any>>();
 
   constructor(params: Params<O>, readonly defaults: O) {
+    if (params === null || typeof params !== "object" || typeof (params as any)[Symbol.iterator] !== "function") {
+      throw new ValueError(`${new.target.name}: params must be an iterable of tensors (e.g. model.parameters()) or of parameter groups, got ${describeValue(params)}`);
+    }
     const list = [...(params as Iterable<any>)];
     if (list.length === 0) throw new ValueError(`${new.target.name}: got an empty parameter list (did the model build its layers?)`);
     const groups: { params: Iterable<Tensor>; options?: Partial<O> }[] =
       list[0] instanceof Tensor ? [{ params: list as Tensor[] }] : (list as { params: Iterable<Tensor>; options?: Partial<O> }[]);
+    groups.forEach((g, gi) => {
+      if (!g || typeof g !== "object" || typeof (g.params as any)?.[Symbol.iterator] !== "function") {
+        throw new ValueError(`${new.target.name}: element ${gi} of params must be a tensor or a group { params: [...tensors] }, got ${describeValue(g)}`);
+      }
+    });
     this.paramGroups = groups.map((g, gi) => {
       const ps = [...g.params];
       ps.forEach((p, i) => {
@@ -44,12 +53,33 @@ export abstract class Optimizer<O extends { lr: number }> {
   /** Applies one update to every parameter that has a gradient; closure (optional) re-evaluates the loss first. */
   step(closure?: () => Tensor): Tensor | undefined {
     const loss = closure?.();
+    this.checkGrads();
     noGrad(() => {
       for (const { params, options } of this.paramGroups) {
         for (const p of params) if (p.grad) this.update(p, p.grad, this.stateOf(p), options);
       }
     });
     return loss;
+  }
+
+  /**
+   * Checks the hyper-parameters and every gradient (a tensor of its parameter's shape and dtype) before any parameter
+   * changes, so that a bad one is reported on every backend and leaves the model as it was.
+   */
+  protected checkGrads(): void {
+    const name = `${this.constructor.name}.step`;
+    // Hyper-parameters may have been changed since construction (schedulers, or by hand).
+    for (const g of this.paramGroups) this.validate(g.options);
+    this.paramGroups.forEach(({ params }, gi) => params.forEach((p, i) => {
+      const g: unknown = p.grad;
+      if (g === null || g === undefined) return;
+      const which = this.paramGroups.length > 1 ? `parameter ${i} of group ${gi}` : `parameter ${i}`;
+      if (!(g instanceof Tensor)) throw new ValueError(`${name}: the gradient of ${which} is not a tensor (${typeof g})`);
+      if (!sameShape(g.shape, p.shape)) {
+        throw new ShapeError(`${name}: ${which} has shape ${fmtShape(p.shape)} but its gradient has shape ${fmtShape(g.shape)}`);
+      }
+      if (g.dtype !== p.dtype) throw new DTypeError(`${name}: ${which} is ${p.dtype} but its gradient is ${g.dtype}`);
+    }));
   }
 
   /** Clears every parameter's gradient (sets it to null, as PyTorch's set_to_none). */
@@ -107,6 +137,6 @@ export abstract class Optimizer<O extends { lr: number }> {
 export function checkNumber(opt: string, name: string, v: unknown, min = 0, max = Infinity): void {
   if (typeof v !== "number" || !Number.isFinite(v) || v < min || v > max) {
     const range = max === Infinity ? `≥ ${min}` : `in [${min}, ${max}]`;
-    throw new ValueError(`${opt}: ${name} must be a finite number ${range}, got ${String(v)}`);
+    throw new ValueError(`${opt}: ${name} must be a finite number ${range}, got ${describeValue(v)}`);
   }
 }

@@ -14,7 +14,7 @@ import * as L from "../ops/loss";
 import { accuracy } from "./metrics";
 import { History, type Logs, type StopKind } from "./history";
 import type { Callback, TrainContext } from "./callbacks";
-import { ValueError } from "../errors";
+import { ValueError, describeValue } from "../errors";
 
 export type LossFn = (output: Tensor, target: Tensor) => Tensor;
 export type LossSpec = LossFn | Module | "crossEntropy" | "nll" | "mse" | "l1" | "bce" | "bceWithLogits" | "svm" | "multiMargin";
@@ -120,7 +120,7 @@ export async function fit(model: Module, data: DataSpec, opts: FitOptions = {}):
 async function fitLoop(model: Module, data: DataSpec, opts: FitOptions): Promise<History> {
   if (!(model instanceof Module)) throw new ValueError("fit: the model must be an nn.Module");
   const epochs = opts.epochs ?? 1;
-  if (!Number.isInteger(epochs) || epochs < 1) throw new ValueError(`fit: epochs must be a positive integer, got ${opts.epochs}`);
+  if (!Number.isInteger(epochs) || epochs < 1) throw new ValueError(`fit: epochs must be a positive integer, got ${describeValue(opts.epochs)}`);
   const loader = asLoader(data, opts.batchSize ?? 32, opts.shuffle ?? true, "fit");
   const optimizer = opts.optimizer ?? new Adam(model.parameters(), { lr: 1e-3 });
   const loss = lossFn(opts.loss);

@@ -1,7 +1,7 @@
 // Generic charts: line, scatter, histogram, heatmap, confusion matrix (and imshow,
 // which is an image grid of one). Long series are thinned kernel-side.
 import { Tensor } from "../tensor";
-import { ShapeError, ValueError, fmtShape } from "../errors";
+import { ShapeError, ValueError, fmtShape, describeValue } from "../errors";
 import { confusionMatrix as confusionCounts } from "../train/metrics";
 import { VizObject, r4 } from "./base";
 import { MIME, type ChartPayload } from "./schema";
@@ -96,7 +96,7 @@ export function heatmap(m: Tensor | number[][], opts: ChartOptions & { xTicks?: 
 export function confusionMatrix(predOrCounts: Tensor, target?: Tensor, opts: { classNames?: string[]; title?: string; numClasses?: number } = {}): ChartViz {
   const counts = target ? confusionCounts(predOrCounts, target, opts.numClasses ?? opts.classNames?.length) : predOrCounts;
   const { rows, cols, z } = matrix(counts, "viz.confusionMatrix");
-  if (rows !== cols) throw new ShapeError(`viz.confusionMatrix: counts must be square (C, C), got ${rows}×${cols}`);
+  if (rows !== cols) throw new ShapeError(`viz.confusionMatrix: counts must be square (C, C), got ${describeValue(rows)}×${cols}`);
   const ticks = opts.classNames ?? Array.from({ length: rows }, (_, i) => String(i));
   return new ChartViz({ version: 1, kind: "confusion", title: opts.title ?? "confusion matrix", xLabel: "predicted", yLabel: "true", rows, cols, z, xTicks: ticks, yTicks: ticks });
 }

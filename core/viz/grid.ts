@@ -3,7 +3,7 @@
 // matches the one the course shows from PyTorch.
 import { Tensor } from "../tensor";
 import { fromBuffer } from "../ops/creation";
-import { ShapeError, ValueError, fmtShape } from "../errors";
+import { ShapeError, ValueError, fmtShape, describeValue } from "../errors";
 
 export interface GridOptions {
   /** Images per row (torchvision's nrow, default 8). */
@@ -29,8 +29,8 @@ export function gridGeometry(n: number, h: number, w: number, nrow: number, padd
 }
 
 export function checkGridOptions(o: GridOptions, op: string): void {
-  if (o.nrow !== undefined && !(Number.isInteger(o.nrow) && o.nrow >= 1)) throw new ValueError(`${op}: nrow must be a positive integer, got ${o.nrow}`);
-  if (o.padding !== undefined && !(Number.isInteger(o.padding) && o.padding >= 0)) throw new ValueError(`${op}: padding must be a non-negative integer, got ${o.padding}`);
+  if (o.nrow !== undefined && !(Number.isInteger(o.nrow) && o.nrow >= 1)) throw new ValueError(`${op}: nrow must be a positive integer, got ${describeValue(o.nrow)}`);
+  if (o.padding !== undefined && !(Number.isInteger(o.padding) && o.padding >= 0)) throw new ValueError(`${op}: padding must be a non-negative integer, got ${describeValue(o.padding)}`);
   if (o.valueRange !== undefined && !(Array.isArray(o.valueRange) && o.valueRange.length === 2 && o.valueRange[0] < o.valueRange[1])) {
     throw new ValueError(`${op}: valueRange must be [low, high] with low < high, got ${JSON.stringify(o.valueRange)}`);
   }

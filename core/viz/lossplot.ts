@@ -2,7 +2,7 @@
 // step's path); the bundle is built and sent at most every throttleMs through the
 // display transport, and done() always sends the final state, so the saved notebook
 // holds one final curve. It is also a fit() callback.
-import { ValueError } from "../errors";
+import { ValueError, describeValue } from "../errors";
 import type { Callback, TrainContext } from "../train/callbacks";
 import type { Logs } from "../train/history";
 import { VizObject, r4, withSvgImage } from "./base";
@@ -52,16 +52,16 @@ export class LossPlot extends VizObject<LossPlotPayload> implements Callback {
   constructor(opts: LossPlotOptions = {}) {
     super();
     const smoothing = opts.smoothing ?? 0.6;
-    if (!(smoothing >= 0 && smoothing < 1)) throw new ValueError(`viz.lossPlot: smoothing must be in [0, 1), got ${opts.smoothing}`);
+    if (!(smoothing >= 0 && smoothing < 1)) throw new ValueError(`viz.lossPlot: smoothing must be in [0, 1), got ${describeValue(opts.smoothing)}`);
     const maxPoints = opts.maxPoints ?? 1000;
-    if (!(Number.isInteger(maxPoints) && maxPoints >= 2)) throw new ValueError(`viz.lossPlot: maxPoints must be an integer ≥ 2, got ${opts.maxPoints}`);
+    if (!(Number.isInteger(maxPoints) && maxPoints >= 2)) throw new ValueError(`viz.lossPlot: maxPoints must be an integer ≥ 2, got ${describeValue(opts.maxPoints)}`);
     this.o = { logScale: false, xLabel: "step", throttleMs: 250, ...opts, smoothing, maxPoints };
     this.gap = this.o.throttleMs;
   }
 
   /** Records values at a step (keys starting with "val" are validation); sends an update when one is due. */
   update(step: number, values: Record<string, number | undefined>): this {
-    if (!Number.isFinite(step)) throw new ValueError(`lossPlot.update: step must be a finite number, got ${step}`);
+    if (!Number.isFinite(step)) throw new ValueError(`lossPlot.update: step must be a finite number, got ${describeValue(step)}`);
     if (Number.isNaN(this.firstStep)) { this.firstStep = step; this.t0 = Date.now(); }
     this.lastStep = step;
     this.finished = false;

@@ -1,6 +1,7 @@
 // A minimal PNG encoder (8-bit RGB, no interlace) for the image-grid fallbacks: the
 // chunks and CRC32 by hand, the deflate from Node's zlib.
 import { deflateSync } from "zlib";
+import { describeValue } from "../errors";
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
@@ -30,9 +31,9 @@ function chunk(type: string, data: Uint8Array): Buffer {
 /** Encodes width×height RGB pixels (row-major, 3 bytes each) as a PNG file. */
 export function encodePNG(width: number, height: number, rgb: Uint8Array): Buffer {
   if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) {
-    throw new RangeError(`encodePNG: the size must be positive integers, got ${width}×${height}`);
+    throw new RangeError(`encodePNG: the size must be positive integers, got ${describeValue(width)}×${height}`);
   }
-  if (rgb.length !== width * height * 3) throw new RangeError(`encodePNG: ${width}×${height} RGB needs ${width * height * 3} bytes, got ${rgb.length}`);
+  if (rgb.length !== width * height * 3) throw new RangeError(`encodePNG: ${width}×${height} RGB needs ${width * height * 3} bytes, got ${describeValue(rgb.length)}`);
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);

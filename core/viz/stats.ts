@@ -1,6 +1,7 @@
 // Summaries computed kernel-side so a bundle stays small whatever the tensor's size:
 // statistics over the finite values and fixed-bin histograms.
 import type { Histogram, Stats } from "./schema";
+import { describeValue } from "../errors";
 
 /** Anything viz accepts as a flat list of numbers. */
 export type Numbers = ArrayLike<number>;
@@ -40,7 +41,7 @@ export function finiteRange(data: Numbers): [number, number] {
 
 /** `bins` equal-width bins over range (the finite range by default); the last bin is closed, values outside are left out. */
 export function histogram(data: Numbers, bins = 50, range?: [number, number]): Histogram {
-  if (!Number.isInteger(bins) || bins < 1) throw new RangeError(`histogram: bins must be a positive integer, got ${bins}`);
+  if (!Number.isInteger(bins) || bins < 1) throw new RangeError(`histogram: bins must be a positive integer, got ${describeValue(bins)}`);
   const [lo, hi] = range ?? finiteRange(data);
   if (!(hi > lo)) throw new RangeError(`histogram: the range must be increasing, got [${lo}, ${hi}]`);
   const counts = new Array<number>(bins).fill(0);

@@ -3,7 +3,7 @@
 // they see 3 channels, one grey-scale tile per input channel otherwise).
 import { Tensor } from "../tensor";
 import { Module } from "../nn/module";
-import { ShapeError, ValueError, fmtShape } from "../errors";
+import { ShapeError, ValueError, fmtShape, describeValue } from "../errors";
 import { checkGridOptions, type GridOptions } from "./grid";
 import { ImagesViz } from "./images";
 import { r4 } from "./base";
@@ -46,7 +46,7 @@ function templateTiles(w: Tensor, o: WeightsOptions): RawTile[] {
   if (!shape) throw new ShapeError(`viz.weights: cannot see ${D} weights per class as a square image; give imageShape: [channels, height, width]`);
   const [ch, h, wd] = shape;
   if (ch * h * wd !== D) throw new ShapeError(`viz.weights: imageShape ${fmtShape(shape)} holds ${ch * h * wd} values but each class has ${D}`);
-  if (ch !== 1 && ch !== 3) throw new ShapeError(`viz.weights: templates need 1 or 3 channels, got ${ch}`);
+  if (ch !== 1 && ch !== 3) throw new ShapeError(`viz.weights: templates need 1 or 3 channels, got ${describeValue(ch)}`);
   const src = w.data as ArrayLike<number>;
   return Array.from({ length: C }, (_, k) => {
     const data = new Float32Array(D);

@@ -163,7 +163,7 @@ bool Args::boolean(size_t i) const {
   return v.As<Napi::Boolean>().Value();
 }
 
-std::vector<int64_t> Args::intArray(size_t i, size_t fixedLen, int64_t lo, int64_t hi) const {
+std::vector<int64_t> Args::intArray(size_t i, size_t fixedLen, int64_t lo, int64_t hi, const char* const* slots) const {
   Napi::Value v = info_[i];
   if (!v.IsArray()) typeError(kernel_, std::string(names_[i]) + " must be an array of numbers, got " + describe(v));
   Napi::Array a = v.As<Napi::Array>();
@@ -175,7 +175,7 @@ std::vector<int64_t> Args::intArray(size_t i, size_t fixedLen, int64_t lo, int64
   std::vector<int64_t> out(n);
   for (uint32_t k = 0; k < n; k++) {
     Napi::Value e = a.Get(k);
-    out[k] = toInt(kernel_, std::string(names_[i]) + "[" + std::to_string(k) + "]", e, lo, hi);
+    out[k] = toInt(kernel_, slots ? std::string(slots[k]) : std::string(names_[i]) + " (dimension " + std::to_string(k) + ")", e, lo, hi);
   }
   return out;
 }

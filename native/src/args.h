@@ -69,8 +69,9 @@ class Args {
   bool boolean(size_t i) const;
   // An array of sizes whose product fits in kMaxElems.
   Shape shape(size_t i) const;
-  // An array of integers of fixed length (0 = any length) each in [lo, hi].
-  std::vector<int64_t> intArray(size_t i, size_t fixedLen, int64_t lo, int64_t hi) const;
+  // An array of integers of fixed length (0 = any length) each in [lo, hi]. Errors name an
+  // entry by slots[k] when given (the parameter it carries: "stride (height)"), else by its dimension.
+  std::vector<int64_t> intArray(size_t i, size_t fixedLen, int64_t lo, int64_t hi, const char* const* slots = nullptr) const;
 
   const char* name(size_t i) const { return names_[i]; }
 

@@ -1,6 +1,8 @@
 #include "conv.h"
 
 #include <algorithm>
+#include <atomic>
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <type_traits>
@@ -27,29 +29,30 @@ struct Geom {
 };
 
 Geom parseGeom(const char* K, const Args& args, size_t i) {
-  std::vector<int64_t> p = args.intArray(i, 16, 0, kMaxElems);
+  static const char* const slots[] = {"batch size N", "channels C", "height H", "width W", "outChannels", "kernelSize (height)",
+                                      "kernelSize (width)", "output height", "output width", "stride (height)", "stride (width)",
+                                      "padding (height)", "padding (width)", "dilation (height)", "dilation (width)", "groups"};
+  std::vector<int64_t> p = args.intArray(i, 16, 0, kMaxElems, slots);
   Geom g;
   g.N = p[0]; g.C = p[1]; g.H = p[2]; g.W = p[3]; g.OC = p[4]; g.KH = p[5]; g.KW = p[6]; g.OH = p[7]; g.OW = p[8];
   g.sH = p[9]; g.sW = p[10]; g.pH = p[11]; g.pW = p[12]; g.dH = p[13]; g.dW = p[14]; g.G = p[15];
   auto pos = [&](int64_t v, const char* what) {
-    if (v < 1) rangeError(K, std::string("p: ") + what + " must be at least 1, got " + std::to_string(v));
+    if (v < 1) rangeError(K, std::string(what) + " must be at least 1, got " + std::to_string(v));
   };
-  pos(g.C, "channels C"); pos(g.H, "height H"); pos(g.W, "width W"); pos(g.OC, "output channels OC");
-  pos(g.KH, "kernel height KH"); pos(g.KW, "kernel width KW"); pos(g.sH, "strideH"); pos(g.sW, "strideW");
-  pos(g.dH, "dilationH"); pos(g.dW, "dilationW"); pos(g.G, "groups");
-  if (g.C % g.G) rangeError(K, "p: groups " + std::to_string(g.G) + " does not divide the input channels C=" + std::to_string(g.C));
-  if (g.OC % g.G) rangeError(K, "p: groups " + std::to_string(g.G) + " does not divide the output channels OC=" + std::to_string(g.OC));
+  for (int k : {1, 2, 3, 4, 5, 6, 9, 10, 13, 14, 15}) pos(p[k], slots[k]);
+  if (g.C % g.G) rangeError(K, "groups " + std::to_string(g.G) + " does not divide the input channels C=" + std::to_string(g.C));
+  if (g.OC % g.G) rangeError(K, "groups " + std::to_string(g.G) + " does not divide the output channels OC=" + std::to_string(g.OC));
   int64_t effH = g.dH * (g.KH - 1) + 1, effW = g.dW * (g.KW - 1) + 1;
   int64_t padH = g.H + 2 * g.pH, padW = g.W + 2 * g.pW;
   if (effH > padH)
-    rangeError(K, "p: the kernel's height with dilation (" + std::to_string(effH) + ") exceeds the padded input height " + std::to_string(padH));
+    rangeError(K, "the kernel's height with dilation (" + std::to_string(effH) + ") exceeds the padded input height " + std::to_string(padH));
   if (effW > padW)
-    rangeError(K, "p: the kernel's width with dilation (" + std::to_string(effW) + ") exceeds the padded input width " + std::to_string(padW));
+    rangeError(K, "the kernel's width with dilation (" + std::to_string(effW) + ") exceeds the padded input width " + std::to_string(padW));
   int64_t oh = (padH - effH) / g.sH + 1, ow = (padW - effW) / g.sW + 1;
-  if (g.OH != oh) rangeError(K, "p: OH=" + std::to_string(g.OH) + " but H=" + std::to_string(g.H) + ", KH=" + std::to_string(g.KH) + ", strideH=" +
-                                    std::to_string(g.sH) + ", padH=" + std::to_string(g.pH) + ", dilationH=" + std::to_string(g.dH) + " give " + std::to_string(oh));
-  if (g.OW != ow) rangeError(K, "p: OW=" + std::to_string(g.OW) + " but W=" + std::to_string(g.W) + ", KW=" + std::to_string(g.KW) + ", strideW=" +
-                                    std::to_string(g.sW) + ", padW=" + std::to_string(g.pW) + ", dilationW=" + std::to_string(g.dW) + " give " + std::to_string(ow));
+  if (g.OH != oh) rangeError(K, "output height is " + std::to_string(g.OH) + ", but height " + std::to_string(g.H) + ", kernelSize " + std::to_string(g.KH) + ", stride " +
+                                    std::to_string(g.sH) + ", padding " + std::to_string(g.pH) + ", dilation " + std::to_string(g.dH) + " give " + std::to_string(oh));
+  if (g.OW != ow) rangeError(K, "output width is " + std::to_string(g.OW) + ", but width " + std::to_string(g.W) + ", kernelSize " + std::to_string(g.KW) + ", stride " +
+                                    std::to_string(g.sW) + ", padding " + std::to_string(g.pW) + ", dilation " + std::to_string(g.dW) + " give " + std::to_string(ow));
   g.Cg = g.C / g.G;
   g.OCg = g.OC / g.G;
   g.xN = mulChecked(K, "x (N*C*H*W)", {g.N, g.C, g.H, g.W});
@@ -215,11 +218,30 @@ inline bool useWinograd(const Geom& g) { return isPlain3x3(g) && g.pH <= 2 && g.
 // With few input channels: direct (direct_conv.h).
 inline bool useDirect(const Geom& g) { return isPlain3x3(g) && directConvApplies(g.C, g.pH, g.pW); }
 
+// Winograd's transforms add and subtract inputs before multiplying: an infinity there
+// gives Inf - Inf = NaN where the plain sum of products is infinite, and values near the
+// float32 limit overflow. It is used only when both operands are finite and modest, so
+// that every path computes the same sums of products (the TypeScript reference's).
+constexpr double kWinogradMaxAbs = 1e15;
+template <class T>
+bool modest(const T* p, int64_t n) {
+  std::atomic<bool> ok{true};
+  parallel_for(n, kParallelMin * 4, [&](int64_t b, int64_t e) {
+    bool mine = true;
+    for (int64_t i = b; i < e; i++) mine &= std::fabs(static_cast<float>(p[i])) <= float(kWinogradMaxAbs);  // false for NaN
+    if (!mine) ok = false;
+  });
+  return ok;
+}
+inline bool winogradFor(const Geom& g, const float* a, int64_t na, const float* b, int64_t nb) {
+  return useWinograd(g) && modest(a, na) && modest(b, nb);
+}
+
 template <class T>
 void convForward(const Geom& g, const T* x, const T* w, T* y) {
   if (g.N == 0) return;
   if constexpr (std::is_same<T, float>::value) {
-    if (useWinograd(g)) return winogradConv3x3(plain3x3(g), x, w, y);
+    if (winogradFor(g, x, g.xN, w, g.wN)) return winogradConv3x3(plain3x3(g), x, w, y);
     if (useDirect(g)) return directConv3x3(plain3x3(g), x, w, y);
   }
   if (isPointwise(g)) {
@@ -247,7 +269,7 @@ void convBackwardInput(const Geom& g, const T* dy, const T* w, T* dx) {
   if constexpr (std::is_same<T, float>::value) {
     // dx is dy convolved with the filters turned 180 degrees and their channels swapped,
     // padded 2 - p: the forward Winograd path, from OC channels to C.
-    if (useWinograd(g) && g.N > 0) {
+    if (g.N > 0 && winogradFor(g, dy, g.yN, w, g.wN)) {
       std::vector<float> flipped(static_cast<size_t>(g.wN));
       for (int64_t k = 0; k < g.OC; k++)
         for (int64_t c = 0; c < g.C; c++)
@@ -280,7 +302,7 @@ void convBackwardInput(const Geom& g, const T* dy, const T* w, T* dx) {
 template <class T>
 void convBackwardWeight(const Geom& g, const T* x, const T* dy, T* dw) {
   if constexpr (std::is_same<T, float>::value) {
-    if (useWinograd(g)) return winogradWeightGrad3x3(plain3x3(g), x, dy, dw);
+    if (winogradFor(g, x, g.xN, dy, g.yN)) return winogradWeightGrad3x3(plain3x3(g), x, dy, dw);
   }
   if (g.N == 0) {
     std::fill(dw, dw + g.wN, T(0));
@@ -327,7 +349,7 @@ void convBackwardWeight(const Geom& g, const T* x, const T* dy, T* dw) {
 
 // conv2d(x, w, out, p)
 Napi::Value Conv2d(const Napi::CallbackInfo& info) {
-  static const char* const names[] = {"x", "w", "out", "p"};
+  static const char* const names[] = {"x", "w", "out", "geometry"};
   const char* K = "conv2d";
   Args args(info, K, 4, names);
   Geom g = parseGeom(K, args, 3);
@@ -344,7 +366,7 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
 
 // conv2dBackwardInput(dy, w, dx, p)
 Napi::Value Conv2dBackwardInput(const Napi::CallbackInfo& info) {
-  static const char* const names[] = {"dy", "w", "dx", "p"};
+  static const char* const names[] = {"dy", "w", "dx", "geometry"};
   const char* K = "conv2dBackwardInput";
   Args args(info, K, 4, names);
   Geom g = parseGeom(K, args, 3);
@@ -361,7 +383,7 @@ Napi::Value Conv2dBackwardInput(const Napi::CallbackInfo& info) {
 
 // conv2dBackwardWeight(x, dy, dw, p)
 Napi::Value Conv2dBackwardWeight(const Napi::CallbackInfo& info) {
-  static const char* const names[] = {"x", "dy", "dw", "p"};
+  static const char* const names[] = {"x", "dy", "dw", "geometry"};
   const char* K = "conv2dBackwardWeight";
   Args args(info, K, 4, names);
   Geom g = parseGeom(K, args, 3);

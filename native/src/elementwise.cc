@@ -40,12 +40,6 @@ inline int32_t jsToInt32(double v) {
   if (m < 0) m += 4294967296.0;
   return static_cast<int32_t>(static_cast<uint32_t>(m));
 }
-inline uint8_t jsToUint8(double v) {
-  if (!std::isfinite(v)) return 0;
-  double m = std::fmod(std::trunc(v), 256.0);
-  if (m < 0) m += 256.0;
-  return static_cast<uint8_t>(m);
-}
 
 template <class T, class F>
 void mapInto(const T* x, T* out, int64_t n, F f) {
@@ -454,11 +448,11 @@ void toBool(const S* s, uint8_t* d, int64_t n) {
 }
 
 template <class S>
-void checkIntRange(const S* s, int64_t n) {
+void checkIntRange(const S* s, int64_t n, const char* kernel = "cast") {
   for (int64_t i = 0; i < n; i++) {
     double v = static_cast<double>(s[i]);
-    if (!std::isfinite(v)) rangeError("cast", "cannot convert " + jsNum(v) + " to int32");
-    if (v >= 2147483648.0 || v <= -2147483649.0) rangeError("cast", jsNum(v) + " is outside the range of int32");
+    if (!std::isfinite(v)) rangeError(kernel, "cannot convert " + jsNum(v) + " to int32");
+    if (v >= 2147483648.0 || v <= -2147483649.0) rangeError(kernel, jsNum(v) + " is outside the range of int32");
   }
 }
 
@@ -600,7 +594,8 @@ Napi::Value Cast(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// fill(dst, value): as JavaScript's TypedArray.prototype.fill would store value.
+// fill(dst, value): value converted as cast converts it: bool stores value != 0 (NaN is
+// true, as PyTorch); int32 truncates and refuses NaN, infinities and values outside its range.
 Napi::Value Fill(const Napi::CallbackInfo& info) {
   static const char* const names[] = {"dst", "value"};
   Args args(info, "fill", 2, names);
@@ -610,8 +605,11 @@ Napi::Value Fill(const Napi::CallbackInfo& info) {
   switch (d.dtype) {
     case DType::F32: std::fill(d.as<float>(), d.as<float>() + n, static_cast<float>(v)); break;
     case DType::F64: std::fill(d.as<double>(), d.as<double>() + n, v); break;
-    case DType::I32: std::fill(d.as<int32_t>(), d.as<int32_t>() + n, jsToInt32(v)); break;
-    case DType::U8: if (n) std::memset(d.data, jsToUint8(v), n); break;
+    case DType::I32:
+      checkIntRange(&v, 1, "fill");
+      std::fill(d.as<int32_t>(), d.as<int32_t>() + n, static_cast<int32_t>(std::trunc(v)));
+      break;
+    case DType::U8: if (n) std::memset(d.data, v != 0 ? 1 : 0, n); break;
   }
   return info.Env().Undefined();
 }

@@ -110,7 +110,7 @@ StridedArgs parseStrided(const char* K, const Args& args, size_t iOff, size_t iS
   a.strides = args.intArray(iStrides, 0, -kMaxElems, kMaxElems);
   a.shape = args.shape(iShape);
   for (size_t d = 0; d < a.strides.size(); d++)
-    if (a.strides[d] < 0) rangeError(K, "strides[" + s(d) + "] is " + s(a.strides[d]) + "; negative strides are not supported");
+    if (a.strides[d] < 0) rangeError(K, "the stride of dimension " + s(d) + " is " + s(a.strides[d]) + "; negative strides are not supported");
   if (a.strides.size() != a.shape.size())
     rangeError(K, "strides has " + s(a.strides.size()) + " entries but shape " + shapeStr(a.shape) + " has " + s(a.shape.size()));
   return a;

@@ -29,6 +29,8 @@ void sgd(T* p, const T* g, T* buf, int64_t n, const SgdParams& o) {
 }
 
 struct AdamParams { double lr, beta1, beta2, eps, weightDecay; bool decoupled, amsgrad; double stepSize, bc2Sqrt, shrink; };
+// The TypeScript reference (core/backend/js/optim.ts) repeats this loop operation for
+// operation, rounding to float32 after each, so that both backends give the same bits.
 
 // The loop is specialised on the two flags so that it has no branch and vectorises;
 // float32 parameters are updated in float32 arithmetic, as PyTorch does.
@@ -37,16 +39,17 @@ void adamLoop(T* __restrict p, const T* __restrict g, T* __restrict m, T* __rest
               const AdamParams& o) {
   const T b1 = T(o.beta1), b2 = T(o.beta2), c1 = T(1 - o.beta1), c2 = T(1 - o.beta2), wd = T(o.weightDecay), shrink = T(o.shrink),
           stepSize = T(o.stepSize), invBc2 = T(1 / o.bc2Sqrt), eps = T(o.eps);
+  const bool decay = o.weightDecay != 0;  // as PyTorch: no decay term at all when 0 (0·Inf would be NaN)
   for (int64_t i = b; i < e; i++) {
     T pi = p[i], gi = g[i];
     if (Decoupled) pi *= shrink;
-    else gi += wd * pi;
+    else if (decay) gi += wd * pi;
     T mi = b1 * m[i] + c1 * gi;
     T vi = b2 * v[i] + c2 * gi * gi;
     m[i] = mi;
     v[i] = vi;
     if (Amsgrad) {
-      vi = vmax[i] > vi ? vmax[i] : vi;
+      vi = (vmax[i] > vi || vmax[i] != vmax[i]) ? vmax[i] : vi;  // NaN propagates, as torch.maximum
       vmax[i] = vi;
     }
     p[i] = pi - stepSize * mi / (std::sqrt(vi) * invBc2 + eps);

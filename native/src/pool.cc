@@ -25,28 +25,30 @@ std::string s(int64_t v) { return std::to_string(v); }
 void checkOut(const char* K, const char* nm, int64_t O, int64_t I, int64_t k, int64_t st, int64_t p, int64_t d) {
   int64_t eff = d * (k - 1) + 1;
   int64_t span = I + 2 * p - eff;
-  if (span < 0) rangeError(K, std::string("p: the window (") + s(eff) + " with dilation) does not fit in the padded input (" + s(I + 2 * p) + ")");
+  if (span < 0) rangeError(K, std::string("the window (") + s(eff) + " with dilation) does not fit in the padded input (" + s(I + 2 * p) + ")");
   int64_t fl = span / st + 1;
   int64_t ce = (span + st - 1) / st + 1;
   if (ce > fl && (ce - 1) * st >= I + p) ce--;  // the last window must start inside the input or left padding
   if (O != fl && O != ce)
-    rangeError(K, std::string("p: ") + nm + "=" + s(O) + " is inconsistent with input " + s(I) + ", kernel " + s(k) + ", stride " + s(st) + ", padding " +
+    rangeError(K, std::string(nm) + " " + s(O) + " is inconsistent with input " + s(I) + ", kernel " + s(k) + ", stride " + s(st) + ", padding " +
                       s(p) + ", dilation " + s(d) + " (expected " + s(fl) + (ce != fl ? " or " + s(ce) : std::string()) + ")");
 }
 
 PGeom parse(const char* K, const Args& args, size_t i, bool avg) {
-  std::vector<int64_t> p = args.intArray(i, 14, 0, kMaxElems);
+  static const char* const slots[] = {"batch size N", "channels C", "height H", "width W", "output height", "output width",
+                                      "kernelSize (height)", "kernelSize (width)", "stride (height)", "stride (width)",
+                                      "padding (height)", "padding (width)", "dilation (height)", "dilation (width)"};
+  std::vector<int64_t> p = args.intArray(i, 14, 0, kMaxElems, slots);
   PGeom g{p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], 0, 0, 0, 0, 0};
   auto pos = [&](int64_t v, const char* what) {
-    if (v < 1) rangeError(K, std::string("p: ") + what + " must be at least 1, got " + s(v));
+    if (v < 1) rangeError(K, std::string(what) + " must be at least 1, got " + s(v));
   };
-  pos(g.H, "height H"); pos(g.W, "width W"); pos(g.KH, "kernel height KH"); pos(g.KW, "kernel width KW");
-  pos(g.sH, "strideH"); pos(g.sW, "strideW"); pos(g.dH, "dilationH"); pos(g.dW, "dilationW");
-  if (avg && (g.dH != 1 || g.dW != 1)) rangeError(K, "p: average pooling has no dilation (dilationH and dilationW must be 1)");
+  for (int k : {2, 3, 6, 7, 8, 9, 12, 13}) pos(p[k], slots[k]);
+  if (avg && (g.dH != 1 || g.dW != 1)) rangeError(K, "average pooling has no dilation (it must be 1)");
   if (2 * g.pH > g.dH * (g.KH - 1) + 1 || 2 * g.pW > g.dW * (g.KW - 1) + 1)
-    rangeError(K, "p: padding (" + s(g.pH) + ", " + s(g.pW) + ") must be at most half the window (" + s(g.KH) + ", " + s(g.KW) + ")");
-  checkOut(K, "OH", g.OH, g.H, g.KH, g.sH, g.pH, g.dH);
-  checkOut(K, "OW", g.OW, g.W, g.KW, g.sW, g.pW, g.dW);
+    rangeError(K, "padding (" + s(g.pH) + ", " + s(g.pW) + ") must be at most half the window (" + s(g.KH) + ", " + s(g.KW) + ")");
+  checkOut(K, "output height", g.OH, g.H, g.KH, g.sH, g.pH, g.dH);
+  checkOut(K, "output width", g.OW, g.W, g.KW, g.sW, g.pW, g.dW);
   g.planes = mulChecked(K, "N*C", {g.N, g.C});
   g.xN = mulChecked(K, "x (N*C*H*W)", {g.N, g.C, g.H, g.W});
   g.yN = mulChecked(K, "the output (N*C*OH*OW)", {g.N, g.C, g.OH, g.OW});
@@ -248,7 +250,7 @@ void avgPoolBackward(const PGeom& g, const T* dy, T* dx, bool cip) {
 
 // maxPool2d(x, out, argmax, p)
 Napi::Value MaxPool2d(const Napi::CallbackInfo& info) {
-  static const char* const names[] = {"x", "out", "argmax", "p"};
+  static const char* const names[] = {"x", "out", "argmax", "geometry"};
   const char* K = "maxPool2d";
   Args args(info, K, 4, names);
   PGeom g = parse(K, args, 3, false);
@@ -264,7 +266,7 @@ Napi::Value MaxPool2d(const Napi::CallbackInfo& info) {
 
 // maxPool2dBackward(dy, argmax, dx, p)
 Napi::Value MaxPool2dBackward(const Napi::CallbackInfo& info) {
-  static const char* const names[] = {"dy", "argmax", "dx", "p"};
+  static const char* const names[] = {"dy", "argmax", "dx", "geometry"};
   const char* K = "maxPool2dBackward";
   Args args(info, K, 4, names);
   PGeom g = parse(K, args, 3, false);
@@ -276,7 +278,7 @@ Napi::Value MaxPool2dBackward(const Napi::CallbackInfo& info) {
   const int32_t* a = am.as<int32_t>();
   for (int64_t i = 0; i < g.yN; i++)
     if (a[i] < -1 || a[i] >= g.HW)
-      rangeError(K, "argmax[" + s(i) + "] = " + s(a[i]) + " is out of range for a " + s(g.H) + "x" + s(g.W) + " plane");
+      rangeError(K, "argmax holds " + s(a[i]) + " at " + s(i) + ", which is out of range for a " + s(g.H) + "x" + s(g.W) + " plane");
   if (dy.dtype == DType::F32) maxPoolBackward(g, dy.as<float>(), a, dx.as<float>());
   else maxPoolBackward(g, dy.as<double>(), a, dx.as<double>());
   return info.Env().Undefined();
@@ -284,7 +286,7 @@ Napi::Value MaxPool2dBackward(const Napi::CallbackInfo& info) {
 
 // avgPool2d(x, out, p, countIncludePad)
 Napi::Value AvgPool2d(const Napi::CallbackInfo& info) {
-  static const char* const names[] = {"x", "out", "p", "countIncludePad"};
+  static const char* const names[] = {"x", "out", "geometry", "countIncludePad"};
   const char* K = "avgPool2d";
   Args args(info, K, 4, names);
   PGeom g = parse(K, args, 2, true);
@@ -300,7 +302,7 @@ Napi::Value AvgPool2d(const Napi::CallbackInfo& info) {
 
 // avgPool2dBackward(dy, dx, p, countIncludePad)
 Napi::Value AvgPool2dBackward(const Napi::CallbackInfo& info) {
-  static const char* const names[] = {"dy", "dx", "p", "countIncludePad"};
+  static const char* const names[] = {"dy", "dx", "geometry", "countIncludePad"};
   const char* K = "avgPool2dBackward";
   Args args(info, K, 4, names);
   PGeom g = parse(K, args, 2, true);

@@ -292,8 +292,9 @@ void softmaxRowF(const float* x, float* o, int64_t n) {
   }
   for (int j = 0; j < L; j++) sum += acc[j];
   if (LOG) {
-    const float shift = static_cast<float>(mx + std::log(sum));
-    for (i = 0; i < n; i++) o[i] = x[i] - shift;
+    // (x − max) − log Σ, as PyTorch: adding log Σ to a large max first would round it away.
+    const float ls = static_cast<float>(std::log(sum));
+    for (i = 0; i < n; i++) o[i] = (x[i] - mx) - ls;
   } else {
     const float inv = static_cast<float>(1.0 / sum);
     for (i = 0; i < n; i++) o[i] *= inv;
@@ -328,9 +329,9 @@ void softmaxT(const T* x, T* out, int64_t outer, int64_t n, int64_t inner, bool 
       for (int64_t i = 0; i < n; i++)
         for (int64_t j = 0; j < w; j++) sum[j] += std::exp(static_cast<double>(xb[i * inner + j]) - mx[j]);
       if (log) {
-        for (int64_t j = 0; j < w; j++) sum[j] = std::log(sum[j]) + mx[j];
+        for (int64_t j = 0; j < w; j++) sum[j] = std::log(sum[j]);
         for (int64_t i = 0; i < n; i++)
-          for (int64_t j = 0; j < w; j++) ob[i * inner + j] = static_cast<T>(static_cast<double>(xb[i * inner + j]) - sum[j]);
+          for (int64_t j = 0; j < w; j++) ob[i * inner + j] = static_cast<T>((static_cast<double>(xb[i * inner + j]) - mx[j]) - sum[j]);
       } else {
         for (int64_t i = 0; i < n; i++)
           for (int64_t j = 0; j < w; j++)

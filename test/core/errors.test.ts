@@ -42,7 +42,7 @@ forEachBackend("errors in the user's terms", () => {
     throwsLike(() => zeros([3]).indexSelect(0, tensor([0.5])), DTypeError, /indices must be an int32 tensor, got float32/);
     throwsLike(() => zeros([3], { dtype: "int32", requiresGrad: true }), DTypeError, /only floating-point tensors can require gradients/);
     throwsLike(() => cat([zeros([2]), zeros([2], { dtype: "float64" })]), DTypeError, /tensor 0 is float32 and tensor 1 is float64/);
-    throwsLike(() => zeros([2], { dtype: "float16" as any }), DTypeError, /unknown dtype "float16"/);
+    throwsLike(() => zeros([2], { dtype: "float16" as any }), DTypeError, /dtype must be one of float32, float64, int32, bool, got "float16"/);
   });
 
   it("NaN where an op cannot accept it", () => {

@@ -259,4 +259,62 @@ describe("native agrees with the TypeScript reference", function () {
       agree("maxPool2d", () => [x, new Float32Array(8 * 3 * OH * OW), new Int32Array(8 * 3 * OH * OW), p], [1, 2]);
     }
   });
+
+  // The values users hit at the edges, on a tiny size (below the small-work threshold, where
+  // the native backend runs the TypeScript kernels) and a large one (threaded C++).
+  const EDGE = [NaN, Infinity, -Infinity, 0, -0, 1, -1, 0.5, 2, 1e38, -1e38, 3.4e38, 1e-40, -1e-40, 1e-45, 65504, -3.5, 7];
+  const edgeF32 = (n: number, shift = 0) => Float32Array.from({ length: n }, (_, i) => EDGE[(i * 7 + shift) % EDGE.length]);
+  for (const n of [EDGE.length, 100_003]) {
+    it(`edge values (NaN, ±Inf, 1e38, denormals) agree: unary, pow, comparisons, softmax, casts, fill, optimisers [${n}]`, () => {
+      const x = edgeF32(n);
+      for (const op of UNARY) {
+        const [pa, pb] = op === "clamp" || op === "hardtanh" ? [-0.5, 0.7] : op === "softplus" ? [2, 3] : op === "powScalar" ? [0.5, 0] : [0.1, 0];
+        agree("unary", () => [UNARY.indexOf(op), x, new Float32Array(n), pa, pb], [2], 2e-6, 1e-6);
+      }
+      for (const op of ["pow", "add", "mul", "div", "maximum", "minimum", "eq", "lt", "and"] as const) {
+        for (const shift of [0, 3, 5]) {
+          const out = BINARY_BOOL_OUT.has(op) ? new Uint8Array(n) : new Float32Array(n);
+          agree("binary", () => [BINARY.indexOf(op), x, [n], edgeF32(n, shift), [n], out, [n]], [5], 1e-6, 1e-30);
+        }
+      }
+      for (const log of [false, true]) agree("softmax", () => [x, new Float32Array(n), 1, n, 1, log], [1], 1e-5, 1e-6);
+      const rows = edgeF32(n - (n % EDGE.length));
+      for (const log of [false, true]) agree("softmax", () => [rows, new Float32Array(rows.length), rows.length / EDGE.length, EDGE.length, 1, log], [1], 1e-5, 1e-6);
+      agree("cast", () => [x, new Uint8Array(n)], [1]);
+      agree("cast", () => [x, new Float64Array(n)], [1]);
+      for (const v of [-1, 0.5, NaN, 256, 0]) agree("fill", () => [new Uint8Array(n), v], [0]);
+      for (const v of [-2.7, 2147483647]) agree("fill", () => [new Int32Array(n), v], [0]);
+      for (const v of [NaN, Infinity, 2 ** 31]) {
+        assert.throws(() => addon!.fill(new Int32Array(n), v), RangeError);
+        assert.throws(() => jsKernels.fill(new Int32Array(n), v), RangeError);
+      }
+      for (const [f, F] of [[edgeF32, Float32Array], [(k: number, sh = 0) => Float64Array.from(edgeF32(k, sh)), Float64Array]] as const) {
+        const p = () => Float32Array.from({ length: n }, (_, i) => (i % 5) - 2);
+        const asF = (a: Float32Array) => (F === Float32Array ? a : Float64Array.from(a));
+        agree("sgdStep", () => [asF(p()), f(n), f(n, 2), 0.1, 0.9, 0, 0.01, true, false], [0, 2], 1e-6, 1e-30);
+        agree("sgdStep", () => [asF(p()), f(n), new F(0), 0.1, 0, 0, 0, false, true], [0], 1e-6, 1e-30);
+        for (const [decoupled, amsgrad, wd] of [[false, false, 0], [false, true, 0.01], [true, false, 0.01]] as const) {
+          agree("adamStep", () => [asF(p()), f(n), new F(n), new F(n), new F(n), 1, 1e-3, 0.9, 0.999, 1e-8, wd, decoupled, amsgrad], [0, 2, 3, 4], 1e-6, 1e-30);
+        }
+      }
+    });
+  }
+
+  it("conv2d with infinite or huge weights and padding: padded taps count as 0 × w on every path", () => {
+    // 3x3 stride 1 with 16 channels would take Winograd for finite, modest values; with 1 channel, the direct kernel.
+    for (const [N, C, H, W, OC, pad] of [[2, 16, 6, 7, 16, 1], [1, 1, 5, 5, 2, 1], [2, 3, 8, 8, 4, 2], [1, 2, 4, 4, 3, 0]]) {
+      const OH = H + 2 * pad - 2, OW = W + 2 * pad - 2;
+      const p = [N, C, H, W, OC, 3, 3, OH, OW, 1, 1, pad, pad, 1, 1, 1];
+      const x = Float32Array.from({ length: N * C * H * W }, (_, i) => ((i * 37) % 11) / 4 - 1);
+      // (1e30 rather than 1e38: float32 sums near the largest float overflow in one summation order and not in another.)
+      for (const special of [Infinity, -Infinity, NaN, 1e30]) {
+        const w = Float32Array.from({ length: OC * C * 9 }, (_, i) => (i % 13 === 4 ? special : ((i * 5) % 7) / 8 - 0.4));
+        const atol = special === 1e30 ? 1e25 : 1e-4; // float32 rounding of terms of 1e30
+        agree("conv2d", () => [x, w, new Float32Array(N * OC * OH * OW), p], [2], 1e-4, atol);
+        const dy = Float32Array.from({ length: N * OC * OH * OW }, (_, i) => (i % 17 === 3 ? special : ((i * 3) % 5) / 4 - 0.5));
+        agree("conv2dBackwardInput", () => [dy, w.map((v) => (Number.isFinite(v) ? v : 0.5)), new Float32Array(x.length), p], [2], 1e-4, atol);
+        agree("conv2dBackwardWeight", () => [x, dy, new Float32Array(w.length), p], [2], 1e-4, Math.max(atol, 1e-3));
+      }
+    }
+  });
 });

@@ -78,15 +78,22 @@ describe("native addon: argument validation", function () {
     throwsWith(() => addon.cast(Float32Array.from([1, NaN]), new Int32Array(2)), RangeError, "cast: cannot convert NaN to int32");
     throwsWith(() => addon.cast(Float64Array.from([3e10]), new Int32Array(1)), RangeError, "cast: 30000000000 is outside the range of int32");
     throwsWith(() => addon.conv2d(f(2 * 3 * 36), f(4 * 3 * 9), f(2 * 4 * 36), [2, 3, 6, 6, 4, 3, 3, 5, 6, 1, 1, 1, 1, 1, 1, 1]), RangeError,
-      "conv2d: p: OH=5 but H=6, KH=3, strideH=1, padH=1, dilationH=1 give 6");
+      "conv2d: output height is 5, but height 6, kernelSize 3, stride 1, padding 1, dilation 1 give 6");
     throwsWith(() => addon.conv2d(f(2 * 3 * 36), f(4 * 9), f(2 * 4 * 36), [2, 3, 6, 6, 4, 3, 3, 6, 6, 1, 1, 1, 1, 1, 1, 2]), RangeError,
-      "conv2d: p: groups 2 does not divide the input channels C=3");
+      "conv2d: groups 2 does not divide the input channels C=3");
     throwsWith(() => addon.maxPool2dBackward(f(9), new Int32Array(9).fill(36), f(36), [1, 1, 6, 6, 3, 3, 2, 2, 2, 2, 0, 0, 1, 1]), RangeError,
-      "maxPool2dBackward: argmax[0] = 36 is out of range for a 6x6 plane");
+      "maxPool2dBackward: argmax holds 36 at 0, which is out of range for a 6x6 plane");
     throwsWith(() => addon.stridedCopy(f(10), 2, [4], [3], f(3)), RangeError,
       "stridedCopy: the view (offset 2, shape [3]) reaches element 10 but src has only 10 elements");
     throwsWith(() => addon.stridedCopy(f(10), 0, [-1], [3], f(3)), RangeError,
-      "stridedCopy: strides[0] is -1; negative strides are not supported");
+      "stridedCopy: the stride of dimension 0 is -1; negative strides are not supported");
+    throwsWith(() => addon.conv2d(f(2 * 3 * 36), f(4 * 3 * 9), f(2 * 4 * 36), [2, 3, 6, 6, 4, 3, 3, 6, 6, 0, 1, 1, 1, 1, 1, 1]), RangeError,
+      "conv2d: stride (height) must be at least 1, got 0");
+    throwsWith(() => addon.conv2d(f(2 * 3 * 36), f(4 * 3 * 9), f(2 * 4 * 36), [2, 3, 6, 6, 4, 3, 3, 6, 6, 1, 1, -1, 1, 1, 1, 1]), RangeError,
+      "conv2d: padding (height) must be a non-negative integer no larger than 2147483647, got -1");
+    throwsWith(() => addon.maxPool2d(f(36), f(9), new Int32Array(9), [1, 1, 6, 6, 3, 3, 2.5, 2, 2, 2, 0, 0, 1, 1]), RangeError,
+      "maxPool2d: kernelSize (height) must be an integer, got 2.5");
+    throwsWith(() => addon.stridedCopy(f(10), 0, [1, NaN], [3, 1], f(3)), RangeError, "stridedCopy: strides (dimension 1) must be an integer, got NaN");
     throwsWith(() => addon.setNumThreads(0), RangeError, "setNumThreads: n must be between 1 and 1024, got 0");
   });
 

@@ -12,8 +12,11 @@ function geometry(p: ConvParams): Geometry {
   return { N, C, H, W, OC, KH, KW, OH, OW, sH, sW, pH, pW, dH, dW, G, Cg: C / G, OCg: OC / G };
 }
 
-/** Calls visit(xIndex, wIndex, outIndex) for every multiply-add of the convolution. */
-function forEachTap(g: Geometry, visit: (xi: number, wi: number, oi: number) => void): void {
+/**
+ * Calls visit(xIndex, wIndex, outIndex) for every multiply-add of the convolution; with
+ * padding set, also for each tap that falls on the zero padding, with xIndex -1.
+ */
+function forEachTap(g: Geometry, visit: (xi: number, wi: number, oi: number) => void, padding = false): void {
   const { N, C, H, W, OC, KH, KW, OH, OW, sH, sW, pH, pW, dH, dW, Cg, OCg } = g;
   for (let n = 0; n < N; n++) {
     for (let oc = 0; oc < OC; oc++) {
@@ -27,11 +30,17 @@ function forEachTap(g: Geometry, visit: (xi: number, wi: number, oi: number) => 
             const wi = wBase + kh * KW + kw;
             for (let oh = 0; oh < OH; oh++) {
               const ih = oh * sH - pH + kh * dH;
-              if (ih < 0 || ih >= H) continue;
               const oRow = ((n * OC + oc) * OH + oh) * OW;
+              if (ih < 0 || ih >= H) {
+                if (padding) for (let ow = 0; ow < OW; ow++) visit(-1, wi, oRow + ow);
+                continue;
+              }
               for (let ow = 0; ow < OW; ow++) {
                 const iw = ow * sW - pW + kw * dW;
-                if (iw < 0 || iw >= W) continue;
+                if (iw < 0 || iw >= W) {
+                  if (padding) visit(-1, wi, oRow + ow);
+                  continue;
+                }
                 visit(xPlane + ih * W + iw, wi, oRow + ow);
               }
             }
@@ -42,20 +51,31 @@ function forEachTap(g: Geometry, visit: (xi: number, wi: number, oi: number) => 
   }
 }
 
+// NOTE: as the native addon (and PyTorch) computes a convolution — products in the
+// tensors' precision, zero padding taking part as 0 × w, so that an infinite or NaN weight
+// makes a padded output NaN — with sums in double precision.
+
+const hasNonFinite = (b: FloatBuffer) => b.some((v) => !Number.isFinite(v));
+
 export function conv2d(x: FloatBuffer, w: FloatBuffer, out: FloatBuffer, p: ConvParams): void {
   const acc = new Float64Array(out.length);
-  forEachTap(geometry(p), (xi, wi, oi) => { acc[oi] += x[xi] * w[wi]; });
+  const pad = hasNonFinite(w);
+  if (out instanceof Float32Array) forEachTap(geometry(p), (xi, wi, oi) => { acc[oi] += Math.fround((xi < 0 ? 0 : x[xi]) * w[wi]); }, pad);
+  else forEachTap(geometry(p), (xi, wi, oi) => { acc[oi] += (xi < 0 ? 0 : x[xi]) * w[wi]; }, pad);
   out.set(acc);
 }
 
 export function conv2dBackwardInput(dy: FloatBuffer, w: FloatBuffer, dx: FloatBuffer, p: ConvParams): void {
   const acc = new Float64Array(dx.length);
-  forEachTap(geometry(p), (xi, wi, oi) => { acc[xi] += dy[oi] * w[wi]; });
+  if (dx instanceof Float32Array) forEachTap(geometry(p), (xi, wi, oi) => { acc[xi] += Math.fround(dy[oi] * w[wi]); });
+  else forEachTap(geometry(p), (xi, wi, oi) => { acc[xi] += dy[oi] * w[wi]; });
   dx.set(acc);
 }
 
 export function conv2dBackwardWeight(x: FloatBuffer, dy: FloatBuffer, dw: FloatBuffer, p: ConvParams): void {
   const acc = new Float64Array(dw.length);
-  forEachTap(geometry(p), (xi, wi, oi) => { acc[wi] += x[xi] * dy[oi]; });
+  const pad = hasNonFinite(dy);
+  if (dw instanceof Float32Array) forEachTap(geometry(p), (xi, wi, oi) => { acc[wi] += Math.fround((xi < 0 ? 0 : x[xi]) * dy[oi]); }, pad);
+  else forEachTap(geometry(p), (xi, wi, oi) => { acc[wi] += (xi < 0 ? 0 : x[xi]) * dy[oi]; }, pad);
   dw.set(acc);
 }

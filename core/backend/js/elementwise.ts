@@ -46,7 +46,7 @@ const FORWARD: Record<(typeof UNARY)[number], F1> = {
     if (hi === hi && x > hi) x = hi;
     return x;
   },
-  powScalar: (x, p) => Math.pow(x, p),
+  powScalar: (x, p) => pow(x, p),
   silu: (x) => x * sigmoid(x),
 };
 
@@ -82,7 +82,7 @@ const DERIVATIVE: Record<(typeof UNARY)[number], D1> = {
   gelu: (x) => normCdf(x) + x * normPdf(x),
   heaviside: () => 0,
   clamp: (x, _y, lo, hi) => ((lo !== lo || x >= lo) && (hi !== hi || x <= hi) ? 1 : 0),
-  powScalar: (x, _y, p) => (p === 0 ? 0 : p * Math.pow(x, p - 1)),
+  powScalar: (x, _y, p) => (p === 0 ? 0 : p * pow(x, p - 1)),
   silu: (x) => {
     const s = sigmoid(x);
     return s + x * s * (1 - s);
@@ -126,13 +126,36 @@ export function unaryBackward(op: number, x: FloatBuffer, y: FloatBuffer, dy: Fl
   }
 }
 
+/**
+ * C's (and PyTorch's) pow, where JavaScript's Math.pow differs: 1^y is 1 and (-1)^±Inf is 1
+ * even for NaN or infinite y (Math.pow gives NaN).
+ */
+export function pow(x: number, y: number): number {
+  if (x === 1) return 1;
+  if (x === -1 && (y === Infinity || y === -Infinity)) return 1;
+  return Math.pow(x, y);
+}
+
+/** int32 pow as C++ computes it: exact, wrapping modulo 2^32; negative exponents give 0 except for bases ±1. */
+function ipow(base: number, e: number): number {
+  if (e < 0) return base === 1 ? 1 : base === -1 ? (e & 1 ? -1 : 1) : 0;
+  let r = 1;
+  let b = base | 0;
+  while (e) {
+    if (e & 1) r = Math.imul(r, b);
+    b = Math.imul(b, b);
+    e >>>= 1;
+  }
+  return r;
+}
+
 type B2 = (x: number, y: number) => number;
 const BINARY_FNS: Record<(typeof BINARY)[number], B2> = {
   add: (x, y) => x + y,
   sub: (x, y) => x - y,
   mul: (x, y) => x * y,
   div: (x, y) => x / y,
-  pow: (x, y) => Math.pow(x, y),
+  pow: (x, y) => pow(x, y),
   maximum: (x, y) => (x !== x || y !== y ? NaN : x > y ? x : y),
   minimum: (x, y) => (x !== x || y !== y ? NaN : x < y ? x : y),
   eq: (x, y) => (x === y ? 1 : 0),
@@ -182,10 +205,13 @@ export function broadcastVisit(outShape: number[], shapes: number[][], visit: (o
 }
 
 export function binary(op: number, a: Buffer, aShape: number[], b: Buffer, bShape: number[], out: Buffer, outShape: number[]): void {
-  const f = BINARY_BY_CODE[op];
+  let f = BINARY_BY_CODE[op];
   if (!f) throw new RangeError(`binary: unknown op code ${op}`);
+  // int32 products and powers wrap modulo 2^32 as in C++; a double product would lose the low bits first.
+  if (out instanceof Int32Array && BINARY[op] === "mul") f = Math.imul;
+  else if (out instanceof Int32Array && BINARY[op] === "pow") f = ipow;
   const n = out.length;
-  if (a.length === n && b.length === n) {
+  if (a.length === n && b.length === n && !(out instanceof Int32Array && BINARY[op] === "mul")) {
     switch (BINARY[op]) {
       case "add": for (let i = 0; i < n; i++) out[i] = a[i] + b[i]; return;
       case "sub": for (let i = 0; i < n; i++) out[i] = a[i] - b[i]; return;
@@ -235,6 +261,16 @@ export function cast(src: Buffer, dst: Buffer): void {
 }
 
 export function fill(dst: Buffer, value: number): void {
+  if (dst instanceof Uint8Array) {
+    dst.fill(value !== 0 ? 1 : 0); // NaN != 0: true, as PyTorch's bool
+    return;
+  }
+  if (dst instanceof Int32Array) {
+    if (!Number.isFinite(value)) throw new RangeError(`fill: cannot convert ${value} to int32`);
+    if (value >= 2147483648 || value <= -2147483649) throw new RangeError(`fill: ${value} is outside the range of int32`);
+    dst.fill(Math.trunc(value));
+    return;
+  }
   dst.fill(value);
 }
 

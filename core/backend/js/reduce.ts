@@ -56,8 +56,9 @@ export function softmax(x: FloatBuffer, out: FloatBuffer, outer: number, n: numb
       let s = 0;
       for (let i = 0; i < n; i++) s += Math.exp(x[base + i * inner] - m);
       if (log) {
-        const ls = Math.log(s) + m;
-        for (let i = 0; i < n; i++) out[base + i * inner] = x[base + i * inner] - ls;
+        // (x − max) − log Σ, as PyTorch: adding log Σ to a large max first would round it away.
+        const ls = Math.log(s);
+        for (let i = 0; i < n; i++) out[base + i * inner] = (x[base + i * inner] - m) - ls;
       } else {
         for (let i = 0; i < n; i++) out[base + i * inner] = Math.exp(x[base + i * inner] - m) / s;
       }
