@@ -40,7 +40,7 @@ try:
             break
         if i % 250 == 0 or i == CELLS - 1:
             obs["curve"].append([i + 1, round(rss_mb()), round(time.time() - t0, 1)])
-    obs["first_and_last"] = run(f"if (v0 + v{CELLS - 1} !== {2 * (CELLS - 1) + 2}) throw new Error('lost a value');")
+    obs["first_and_last"] = run(f"if (v0 + v{CELLS - 1} !== {4 * CELLS}) throw new Error('lost a value');")
     time.sleep(5)
     obs["idle_rss"] = round(rss_mb())
 finally:
