@@ -100,7 +100,8 @@ class Proc {
     }
   }
 
-  get alive(): boolean { return this.exitWhy === null; }
+  /** False from the moment it is stopped, before its exit is seen. */
+  get alive(): boolean { return this.exitWhy === null && this.stoppedFor === null; }
 
   private deliver(n: Next): void {
     if (this.waiter) {
@@ -145,6 +146,9 @@ export async function runSubmission(cells: CellPlan[], limits: Limits, sandbox: 
   const replay: CellPlan[] = [];
   let student: Proc | null = null, judge: Proc | null = null, generation = 0, restarts = 0, peak = 0, nextId = 0;
   let studentGone: string | null = null;
+  /** Names bound in the judge; bound again after a restart, as their values now live in a new process. */
+  const bound: string[] = [];
+  let rebind = false;
   const left = () => deadline - Date.now();
   const cellMs = () => Math.min(limits.cellTimeout * 1000, left());
   const limitsArg = JSON.stringify({ outputCellBytes: limits.outputCellBytes, outputTotalBytes: limits.outputTotalBytes });
@@ -187,6 +191,7 @@ export async function runSubmission(cells: CellPlan[], limits: Limits, sandbox: 
       const p = await startProc("kernel/assign/student.js", [String(++generation), limitsArg]);
       if (typeof p === "string") { studentGone = `the submission's process could not start: ${p}`; notes.push(studentGone); return null; }
       student = p;
+      rebind = bound.length > 0;
       for (const c of replay) {
         const r = await ask({ op: "cell", code: c.code, name: c.label }, cellMs());
         if (!r.ok) { notes.push(`${c.label} stopped again when the cells before a crash were run again: ${r.why}`); replay.splice(replay.indexOf(c), 1); break; }
@@ -198,8 +203,13 @@ export async function runSubmission(cells: CellPlan[], limits: Limits, sandbox: 
   /** Runs one command in the judge, relaying its requests to the student's process; its final message. */
   const judgeDo = async (cmd: object, label: string): Promise<{ ok: boolean; error: string | null; refused?: string[] }> => {
     if (!judge || !judge.alive) return { ok: false, error: "not graded: the judge had stopped" };
+    if (rebind) {
+      rebind = false;
+      await judgeDo({ op: "bind", names: bound.slice() }, label);
+    }
     judge.write(cmd);
-    const until = Date.now() + cellMs();
+    // The judge's own time: waiting for the submission's code is the submission's time, timed apart.
+    let until = Date.now() + cellMs();
     for (;;) {
       const n = await judge.next(until - Date.now());
       if (n.kind === "timeout" || n.kind === "exit") {
@@ -213,7 +223,9 @@ export async function runSubmission(cells: CellPlan[], limits: Limits, sandbox: 
       if (m.op !== "rpc") continue;
       const s = await ensureStudent();
       if (!s) { judge.write({ op: "reply", ok: false, error: studentGone ?? "the submission's process is gone" }); continue; }
-      const r = await ask(m.req, Math.max(0, until - Date.now()));
+      const asked = Date.now();
+      const r = await ask(m.req, Math.max(0, until - asked));
+      until += Date.now() - asked;
       if (r.ok) judge.write({ op: "reply", ok: r.msg.ok === true, value: r.msg.value, error: r.msg.error });
       else {
         notes.push(`${label}: the submission's code called by the test was stopped: ${r.why}`);
@@ -227,6 +239,9 @@ export async function runSubmission(cells: CellPlan[], limits: Limits, sandbox: 
     if (typeof j === "string") throw new Error(`gradlab grade: the judge could not start: ${j}`);
     judge = j;
     for (const cell of cells) {
+      // A process that died is replaced before the next cell, so that the judge's names point into the new one.
+      const was = student as Proc | null;
+      if (was && !was.alive && !studentGone) await ensureStudent();
       if (left() <= 0) {
         notes.push(`the time limit for the whole notebook (${secs(limits.totalTimeout)}) was reached before ${cell.label}; the cells from there on were not run`);
         break;
@@ -256,6 +271,7 @@ export async function runSubmission(cells: CellPlan[], limits: Limits, sandbox: 
         const names = (Array.isArray(m.names) ? m.names : []).slice(0, 1000).map(String);
         if (names.length) {
           const b = await judgeDo({ op: "bind", names }, cell.label);
+          for (const n of names) if (!b.refused?.includes(n) && !bound.includes(n)) bound.push(n);
           if (b.refused?.length) notes.push(`${cell.label} defines ${b.refused.slice(0, 10).join(", ")}${b.refused.length > 10 ? " …" : ""}, which the assignment or gradlab already defines: the tests use theirs`);
           if (!b.ok && b.error) notes.push(`${cell.label}: its names could not be given to the tests: ${b.error}`);
         }

@@ -93,12 +93,12 @@ export function sandboxProblem(): string | null {
   return checked;
 }
 
-/** A cgroup (v1) per sandbox in the memory and pids hierarchies, under this process's own. */
+/** A cgroup (v1) per sandbox in the memory, pids and cpu hierarchies, under this process's own. */
 export class Cgroup {
-  private constructor(readonly dirs: { memory?: string; pids?: string }) {}
+  private constructor(readonly dirs: { memory?: string; pids?: string; cpu?: string }) {}
 
   static create(name: string, memoryMB: number, pids: number): Cgroup | null {
-    const dirs: { memory?: string; pids?: string } = {};
+    const dirs: { memory?: string; pids?: string; cpu?: string } = {};
     let own: Record<string, string> = {};
     try {
       for (const line of fs.readFileSync("/proc/self/cgroup", "utf8").split("\n")) {
@@ -106,7 +106,7 @@ export class Cgroup {
         for (const c of (ctrls ?? "").split(",")) own[c] = p;
       }
     } catch { own = {}; }
-    for (const ctrl of ["memory", "pids"] as const) {
+    for (const ctrl of ["memory", "pids", "cpu"] as const) {
       const base = path.join("/sys/fs/cgroup", ctrl, own[ctrl] ?? "/");
       const dir = path.join(base, name);
       try {
@@ -116,8 +116,12 @@ export class Cgroup {
           fs.writeFileSync(path.join(dir, "memory.limit_in_bytes"), bytes);
           // Swap counts too where the kernel accounts it, so a tree cannot page out past the limit.
           try { fs.writeFileSync(path.join(dir, "memory.memsw.limit_in_bytes"), bytes); } catch { /* no swap accounting */ }
-        } else {
+        } else if (ctrl === "pids") {
           fs.writeFileSync(path.join(dir, "pids.max"), String(pids));
+        } else {
+          // One core's worth of CPU for the whole tree: a busy or forking submission slows only itself.
+          fs.writeFileSync(path.join(dir, "cpu.cfs_period_us"), "100000");
+          fs.writeFileSync(path.join(dir, "cpu.cfs_quota_us"), "100000");
         }
         dirs[ctrl] = dir;
       } catch {
@@ -131,7 +135,7 @@ export class Cgroup {
     return Object.values(this.dirs).map((d) => path.join(d!, "cgroup.procs"));
   }
 
-  private read(ctrl: "memory" | "pids", file: string): string {
+  private read(ctrl: "memory" | "pids" | "cpu", file: string): string {
     const d = this.dirs[ctrl];
     if (!d) return "";
     try { return fs.readFileSync(path.join(d, file), "utf8"); } catch { return ""; }
