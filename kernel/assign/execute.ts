@@ -108,7 +108,14 @@ class Proc {
       const w = this.waiter;
       this.waiter = null;
       w(n);
-    } else if (n.kind === "msg") this.queue.push(n.msg);
+    } else if (n.kind === "msg") {
+      this.queue.push(n.msg);
+      // Replies come one per request; a pile of unasked-for messages is a flood.
+      if (this.queue.length > 1000) {
+        this.queue.length = 0;
+        this.stop("it wrote more than 1000 messages nobody asked for on its reply pipe");
+      }
+    }
   }
 
   write(m: object): void {
