@@ -97,7 +97,7 @@ export async function grade(rest: string[], opts: Opts): Promise<number> {
     throw new Error(`${src} is not the source the key ${keyFile} was made from (its checksum differs): someone changed it after gradlab assign. Restore it, or run gradlab assign again and release the result`);
   }
   const unsafe = opts["--unsafe-no-sandbox"] === true;
-  const problem = sandboxProblem();
+  const problem = unsafe ? "--unsafe-no-sandbox was given" : sandboxProblem();
   if (problem && !unsafe) {
     throw new Error(`gradlab grade runs each submission in a sandbox, and cannot make one here: ${problem}. ` +
       "Without it a submission can read the hidden tests and the key, change other submissions' grades and the course files, and outlive the grader. " +
