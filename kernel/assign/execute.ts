@@ -173,8 +173,10 @@ export async function runSubmission(cells: CellPlan[], limits: Limits, sandbox: 
     const s = student!;
     const id = ++nextId;
     s.write({ id, ...req });
+    // One deadline for the request: messages that are not its reply do not buy more time.
+    const until = Date.now() + Math.min(ms, left());
     for (;;) {
-      const n = await s.next(Math.min(ms, left()));
+      const n = await s.next(until - Date.now());
       if (n.kind === "msg") { if (n.msg.id === id) return { ok: true, msg: n.msg }; continue; }
       if (n.kind === "timeout") {
         const why = left() <= 0 ? `it ran past the time limit for the whole notebook (${secs(limits.totalTimeout)})` : `it ran past the time limit (${secs(limits.cellTimeout)} per cell)`;
@@ -242,7 +244,8 @@ export async function runSubmission(cells: CellPlan[], limits: Limits, sandbox: 
   };
 
   try {
-    const j = await startProc("kernel/assign/judge.js", []);
+    // Both start at once: each spends a second or two loading gradlab and TypeScript.
+    const [j] = await Promise.all([startProc("kernel/assign/judge.js", []), ensureStudent()]);
     if (typeof j === "string") throw new Error(`gradlab grade: the judge could not start: ${j}`);
     judge = j;
     for (const cell of cells) {

@@ -93,6 +93,21 @@ export function sandboxProblem(): string | null {
   return checked;
 }
 
+const swept = new Set<string>();
+
+/** Removes the empty cgroups a grader that was killed outright left behind (their grader's pid is gone). */
+function removeStale(base: string): void {
+  if (swept.has(base)) return;
+  swept.add(base);
+  let names: string[] = [];
+  try { names = fs.readdirSync(base); } catch { return; }
+  for (const n of names) {
+    const m = /^gradlab-grade-(\d+)-\d+$/.exec(n);
+    if (!m || Number(m[1]) === process.pid || fs.existsSync(`/proc/${m[1]}`)) continue;
+    try { fs.rmdirSync(path.join(base, n)); } catch { /* still has processes: left alone */ }
+  }
+}
+
 /** A cgroup (v1) per sandbox in the memory, pids and cpu hierarchies, under this process's own. */
 export class Cgroup {
   private constructor(readonly dirs: { memory?: string; pids?: string; cpu?: string }) {}
@@ -108,6 +123,7 @@ export class Cgroup {
     } catch { own = {}; }
     for (const ctrl of ["memory", "pids", "cpu"] as const) {
       const base = path.join("/sys/fs/cgroup", ctrl, own[ctrl] ?? "/");
+      removeStale(base);
       const dir = path.join(base, name);
       try {
         fs.mkdirSync(dir);
@@ -220,9 +236,27 @@ export function launch(script: string, args: string[], limits: Limits, opts: { s
   const stop = () => {
     if (stopped) return;
     stopped = true;
+    live.delete(stop);
     try { process.kill(-child.pid!, "SIGKILL"); } catch { /* gone */ }
     cgroup?.destroy();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   };
+  live.add(stop);
+  onSignalStopAll();
   return { child, cgroup, dir, stop };
+}
+
+/** Every running sandbox's stop, so that a grader told to stop (SIGINT, SIGTERM) takes them all down first. */
+const live = new Set<() => void>();
+let handlersInstalled = false;
+
+function onSignalStopAll(): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.on(sig, () => {
+      for (const stop of [...live]) stop();
+      process.exit(128 + (sig === "SIGINT" ? 2 : sig === "SIGTERM" ? 15 : 1));
+    });
+  }
 }

@@ -254,6 +254,27 @@ console.log(reached);`);
     expect: { kind: "network to 127.0.0.1", score: 10, printed: /no network/ },
   },
 
+  // Stalling while writing messages that answer nothing, to keep the grader waiting.
+  chatters: {
+    build: (nb, s) => {
+      answer(nb, s);
+      after(nb, "setup", `setInterval(() => { try { require("fs").writeSync(3, JSON.stringify({ id: -1, ok: true }) + "\\n"); } catch {} }, 200);
+await new Promise(() => {});`);
+    },
+    expect: { kind: "a loop after an await", score: 10, note: /cell 2: it ran past the time limit \(10 s per cell\)/ },
+  },
+
+  // What `ulimit -v` used to break: WebAssembly reserves far more address space than it uses.
+  uses_wasm: {
+    build: (nb, s) => {
+      answer(nb, s);
+      after(nb, "setup", `const wasm = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])));
+const mem = new WebAssembly.Memory({ initial: 1, maximum: 65536 });
+console.log("wasm ok: " + (wasm instanceof WebAssembly.Instance) + ", " + mem.buffer.byteLength + " bytes");`);
+    },
+    expect: { kind: "honest WebAssembly under the limits", score: 10, printed: /wasm ok: true, 65536 bytes/ },
+  },
+
   // Ending or killing its own process, and rejections nobody awaits.
   exits: {
     build: (nb, s) => {
