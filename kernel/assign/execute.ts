@@ -100,6 +100,11 @@ class Proc {
     }
   }
 
+  /** Whether a note already says why it ended. */
+  reported = false;
+
+  get why(): string { return this.stoppedFor ?? this.exitWhy ?? "it ended"; }
+
   /** False from the moment it is stopped, before its exit is seen. */
   get alive(): boolean { return this.exitWhy === null && this.stoppedFor === null; }
 
@@ -181,9 +186,11 @@ export async function runSubmission(cells: CellPlan[], limits: Limits, sandbox: 
       if (n.kind === "timeout") {
         const why = left() <= 0 ? `it ran past the time limit for the whole notebook (${secs(limits.totalTimeout)})` : `it ran past the time limit (${secs(limits.cellTimeout)} per cell)`;
         s.stop(why);
+        s.reported = true;
         peak = Math.max(peak, s.peakMB);
         return { ok: false, why };
       }
+      s.reported = true;
       peak = Math.max(peak, s.peakMB);
       return { ok: false, why: n.why };
     }
@@ -251,7 +258,12 @@ export async function runSubmission(cells: CellPlan[], limits: Limits, sandbox: 
     for (const cell of cells) {
       // A process that died is replaced before the next cell, so that the judge's names point into the new one.
       const was = student as Proc | null;
-      if (was && !was.alive && !studentGone) await ensureStudent();
+      if (was && !was.alive && !studentGone) {
+        // Ended between cells (a timer, a forged reply and a kill): charged to the cell before.
+        if (!was.reported) notes.push(`after ${replay.at(-1)?.label ?? "the first cells"}: ${was.why}; the cells before were run again in a new process`);
+        was.reported = true;
+        await ensureStudent();
+      }
       if (left() <= 0) {
         notes.push(`the time limit for the whole notebook (${secs(limits.totalTimeout)}) was reached before ${cell.label}; the cells from there on were not run`);
         break;

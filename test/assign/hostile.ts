@@ -192,7 +192,7 @@ console.log("found nothing");`);
   try { fs.writeFileSync("/dev/fd/3", JSON.stringify({ nbformat: 4, cells: [] })); } catch {}
   process.kill(process.pid, "SIGKILL");
 })();`),
-    expect: { kind: "forging results", score: 0, note: /more than 1000 messages nobody asked for|the process ended/ },
+    expect: { kind: "forging results", score: 0 },
   },
 
   // Limits: memory in a grandchild, a fork storm, an output flood, a loop after an await.
