@@ -88,6 +88,13 @@ function checkOutOfReach(files: string[]): void {
 export async function grade(rest: string[], opts: Opts): Promise<number> {
   const src = str(opts, "--source"), out = str(opts, "--out");
   if (!src || !out || rest.length === 0) throw new Error("usage: gradlab grade --source SOURCE.ipynb SUBMISSION.ipynb… --out GRADES_DIR");
+  const unsafe = opts["--unsafe-no-sandbox"] === true;
+  const problem = unsafe ? "--unsafe-no-sandbox was given" : sandboxProblem();
+  if (problem && !unsafe) {
+    throw new Error(`gradlab grade runs each submission in a sandbox, and cannot make one here: ${problem}. ` +
+      "Without it a submission can read the hidden tests and the key, change other submissions' grades and the course files, and outlive the grader. " +
+      "Pass --unsafe-no-sandbox to grade anyway (trusted submissions only)");
+  }
   const source = readNotebook(src, "source");
   const keyFile = str(opts, "--key") ?? defaultKey(src);
   if (!fs.existsSync(keyFile)) throw new Error(`no key at ${keyFile}: run gradlab assign ${src} --out RELEASE_DIR first, or pass --key`);
@@ -95,13 +102,6 @@ export async function grade(rest: string[], opts: Opts): Promise<number> {
   if (!key.source_sha256) throw new Error(`${keyFile} holds no checksum of its source (an older gradlab assign made it): run gradlab assign ${src} again`);
   if (key.source_sha256 !== sourceDigest(source)) {
     throw new Error(`${src} is not the source the key ${keyFile} was made from (its checksum differs): someone changed it after gradlab assign. Restore it, or run gradlab assign again and release the result`);
-  }
-  const unsafe = opts["--unsafe-no-sandbox"] === true;
-  const problem = unsafe ? "--unsafe-no-sandbox was given" : sandboxProblem();
-  if (problem && !unsafe) {
-    throw new Error(`gradlab grade runs each submission in a sandbox, and cannot make one here: ${problem}. ` +
-      "Without it a submission can read the hidden tests and the key, change other submissions' grades and the course files, and outlive the grader. " +
-      "Pass --unsafe-no-sandbox to grade anyway (trusted submissions only)");
   }
   if (problem) console.error(`gradlab grade: WARNING: no sandbox (${problem}); submissions run as ${os.userInfo().username} and can reach everything that user can`);
   else checkOutOfReach([src, keyFile]);

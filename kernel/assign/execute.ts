@@ -288,7 +288,8 @@ export async function runSubmission(cells: CellPlan[], limits: Limits, sandbox: 
       replay.push(cell);
       const m = r.msg;
       if (cell.side === "student") {
-        const text = String(m.output ?? "") + (m.dropped > 0 ? `\n[… ${m.dropped} more characters of output not kept]` : "") + (m.error ? `\n${m.error}` : "");
+        // The notice first, so that no later cap can cut it off.
+        const text = (m.dropped > 0 ? `[${m.dropped} more characters of output not kept]\n` : "") + String(m.output ?? "") + (m.error ? `\n${String(m.error).slice(0, 4000)}` : "");
         if (text.trim()) printed.push({ label: cell.label, text });
         const names = (Array.isArray(m.names) ? m.names : []).slice(0, 1000).map(String);
         if (names.length) {

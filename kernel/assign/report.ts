@@ -28,7 +28,7 @@ export function gradesJson(assignment: string, grades: StudentGrade[]): string {
 }
 
 /** Characters of one cell's printed output shown in feedback. */
-const PRINTED_CAP = 16 * 1024;
+const PRINTED_CAP = 64 * 1024;
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
