@@ -247,9 +247,11 @@ console.log("found nothing");`);
   network: {
     build: (nb, s, t) => {
       answer(nb, s);
-      after(nb, "setup", `const reached = await (async () => {
+      // (A named function: tslab does not see the top-level await in \`await (async () => …)()\`.)
+      after(nb, "setup", `async function probe(): Promise<string> {
   try { const r = await fetch("http://127.0.0.1:${t.port}/", { method: "POST", body: "stolen" }); return "reached " + r.status; } catch (e: any) { return "no network: " + (e.cause?.code ?? e.message); }
-})();
+}
+const reached = await probe();
 console.log(reached);`);
     },
     expect: { kind: "network to 127.0.0.1", score: 10, printed: /no network/ },
