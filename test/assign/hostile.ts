@@ -271,9 +271,11 @@ await new Promise(() => {});`);
   uses_wasm: {
     build: (nb, s) => {
       answer(nb, s);
-      after(nb, "setup", `const wasm = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])));
-const mem = new WebAssembly.Memory({ initial: 1, maximum: 65536 });
-console.log("wasm ok: " + (wasm instanceof WebAssembly.Instance) + ", " + mem.buffer.byteLength + " bytes");`);
+      // (tslab's TypeScript libraries do not declare WebAssembly.)
+      after(nb, "setup", `const WA: any = (globalThis as any).WebAssembly;
+const wasm = new WA.Instance(new WA.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])));
+const mem = new WA.Memory({ initial: 1, maximum: 65536 });
+console.log("wasm ok: " + (wasm instanceof WA.Instance) + ", " + mem.buffer.byteLength + " bytes");`);
     },
     expect: { kind: "honest WebAssembly under the limits", score: 10, printed: /wasm ok: true, 65536 bytes/ },
   },
