@@ -10,7 +10,10 @@ const NEEDS = {
   build: ["libopenblas-dev"],
   // The kernel tests drive the installed kernel through Jupyter's own client and nbconvert;
   // the extension test drives Chromium against a real jupyter server.
-  test: ["libopenblas-dev", "dataset-fashion-mnist", "jupyter-client", "python3-nbclient", "jupyter-nbconvert", "chromium", "jupyter-server"],
+  // The grading tests run each submission in a bubblewrap sandbox (setpriv and prlimit from util-linux).
+  test: ["libopenblas-dev", "dataset-fashion-mnist", "jupyter-client", "python3-nbclient", "jupyter-nbconvert", "chromium", "jupyter-server", "bubblewrap", "util-linux"],
+  // `gradlab grade` refuses to run submissions without a sandbox (unless --unsafe-no-sandbox).
+  grade: ["bubblewrap", "util-linux"],
   bench: ["libopenblas-dev", "python3-torch", "dataset-fashion-mnist"],
   fixtures: ["python3-torch"],
 };

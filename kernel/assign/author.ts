@@ -1,6 +1,7 @@
 // `gradlab assign`: the student's version of a source notebook and the private key that
 // grading checks it against.
 import * as path from "node:path";
+import { createHash } from "node:crypto";
 import { type Cell, type Notebook, kindOf, meta, sourceOf, toLines, checksum, clone, KERNELSPEC } from "./notebook";
 import { stripSolution, stripHidden, unmark } from "./markers";
 
@@ -16,7 +17,18 @@ export interface Key {
   gradlab_key: 1;
   assignment: string;
   total_points: number;
+  /** Checksum of the source it was made from (cells, their nbgrader metadata, the grading limits): grading refuses a changed source. */
+  source_sha256?: string;
   cells: KeyCell[];
+}
+
+/** What grading depends on in a source: each cell's type, source and nbgrader metadata, and metadata.gradlab. */
+export function sourceDigest(nb: Notebook): string {
+  const canon = JSON.stringify({
+    gradlab: nb.metadata?.gradlab ?? null,
+    cells: nb.cells.map((c) => [c.cell_type, sourceOf(c).replace(/\r\n?/g, "\n"), c.metadata?.nbgrader ?? null]),
+  });
+  return createHash("sha256").update(canon).digest("hex");
 }
 
 function where(cell: Cell, i: number): string {
@@ -81,7 +93,7 @@ export function release(source: Notebook, name: string): { notebook: Notebook; k
     const m = meta(cell)!;
     cells.push({ grade_id: m.grade_id!, kind: k, points: k === "test" ? m.points! : 0, checksum: checksum(cell) });
   });
-  const key: Key = { gradlab_key: 1, assignment: name, total_points: cells.reduce((s, c) => s + c.points, 0), cells };
+  const key: Key = { gradlab_key: 1, assignment: name, total_points: cells.reduce((s, c) => s + c.points, 0), source_sha256: sourceDigest(source), cells };
   return { notebook, key };
 }
 

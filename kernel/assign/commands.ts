@@ -7,10 +7,14 @@ import { release, assignmentName } from "./author";
 import { gradeAll, checkKey, type StudentGrade } from "./grade";
 import { ProcessRunner, type RunLimits } from "./runner";
 import { writeReports } from "./report";
+import { DEFAULT_LIMITS, sandboxProblem, visiblePaths, type Limits } from "./sandbox";
+import { sourceDigest } from "./author";
+import type { Notebook } from "./notebook";
 
 export const ASSIGN_USAGE = `  gradlab assign SOURCE.ipynb --out RELEASE_DIR [--key KEY.json]   student version + private key
   gradlab grade --source SOURCE.ipynb [--key KEY.json] SUBMISSION.ipynb… --out GRADES_DIR
-        [--timeout S (per cell, 30)] [--total-timeout S] [--memory MiB (2048)] [--parallel N (cores)]
+        [--timeout S (per cell, 30)] [--total-timeout S] [--memory MiB (2048)] [--pids N (256)]
+        [--parallel N (cores)] [--unsafe-no-sandbox]
   gradlab validate NOTEBOOK.ipynb [--timeout S]                     run the visible tests before submitting`;
 
 type Opts = Record<string, string | true>;
@@ -52,22 +56,63 @@ function limits(opts: Opts, cells: number): RunLimits {
   return { cellTimeout, totalTimeout: num(opts, "--total-timeout", cellTimeout * cells + 60), memoryMB: num(opts, "--memory", 2048) };
 }
 
+const LIMIT_KEYS: (keyof Limits)[] = ["cellTimeout", "totalTimeout", "memoryMB", "pids", "fileMB", "outputCellBytes", "outputTotalBytes", "maxExtraCells", "maxRestarts"];
+
+/** Defaults, then the source's metadata.gradlab.limits, then the command line. */
+export function gradingLimits(source: Notebook, opts: Opts): Limits {
+  const fromMeta = (source.metadata?.gradlab?.limits ?? {}) as Record<string, unknown>;
+  const lim: Limits = { ...DEFAULT_LIMITS };
+  for (const [k, v] of Object.entries(fromMeta)) {
+    if (!(LIMIT_KEYS as string[]).includes(k)) throw new Error(`the source's metadata.gradlab.limits has an unknown limit "${k}" (known: ${LIMIT_KEYS.join(", ")})`);
+    if (!(typeof v === "number" && v > 0)) throw new Error(`the source's metadata.gradlab.limits.${k} must be a positive number, got ${JSON.stringify(v)}`);
+    (lim as any)[k] = v;
+  }
+  lim.cellTimeout = num(opts, "--timeout", lim.cellTimeout);
+  const cells = source.cells.filter((c) => c.cell_type === "code").length;
+  lim.totalTimeout = num(opts, "--total-timeout", "totalTimeout" in fromMeta ? lim.totalTimeout : lim.cellTimeout * cells + 60);
+  lim.memoryMB = num(opts, "--memory", lim.memoryMB);
+  lim.pids = num(opts, "--pids", lim.pids);
+  return lim;
+}
+
+/** Course files must be where no sandbox can see them. */
+function checkOutOfReach(files: string[]): void {
+  const seen = visiblePaths();
+  for (const f of files) {
+    const real = fs.realpathSync(f);
+    const under = seen.find((v) => real === v || real.startsWith(v + path.sep));
+    if (under) throw new Error(`${f} is under ${under}, which every sandbox sees read-only; keep sources and keys elsewhere`);
+  }
+}
+
 export async function grade(rest: string[], opts: Opts): Promise<number> {
   const src = str(opts, "--source"), out = str(opts, "--out");
   if (!src || !out || rest.length === 0) throw new Error("usage: gradlab grade --source SOURCE.ipynb SUBMISSION.ipynb… --out GRADES_DIR");
+  const unsafe = opts["--unsafe-no-sandbox"] === true;
+  const problem = unsafe ? "--unsafe-no-sandbox was given" : sandboxProblem();
+  if (problem && !unsafe) {
+    throw new Error(`gradlab grade runs each submission in a sandbox, and cannot make one here: ${problem}. ` +
+      "Without it a submission can read the hidden tests and the key, change other submissions' grades and the course files, and outlive the grader. " +
+      "Pass --unsafe-no-sandbox to grade anyway (trusted submissions only)");
+  }
   const source = readNotebook(src, "source");
   const keyFile = str(opts, "--key") ?? defaultKey(src);
   if (!fs.existsSync(keyFile)) throw new Error(`no key at ${keyFile}: run gradlab assign ${src} --out RELEASE_DIR first, or pass --key`);
   const key = checkKey(JSON.parse(fs.readFileSync(keyFile, "utf8")), keyFile);
-  const runner = new ProcessRunner(path.join(__dirname, "..", "cli.js"));
-  const lim = limits(opts, source.cells.filter((c) => c.cell_type === "code").length);
+  if (!key.source_sha256) throw new Error(`${keyFile} holds no checksum of its source (an older gradlab assign made it): run gradlab assign ${src} again`);
+  if (key.source_sha256 !== sourceDigest(source)) {
+    throw new Error(`${src} is not the source the key ${keyFile} was made from (its checksum differs): someone changed it after gradlab assign. Restore it, or run gradlab assign again and release the result`);
+  }
+  if (problem) console.error(`gradlab grade: WARNING: no sandbox (${problem}); submissions run as ${os.userInfo().username} and can reach everything that user can`);
+  else checkOutOfReach([src, keyFile]);
+  const lim = gradingLimits(source, opts);
   const parallel = Math.floor(num(opts, "--parallel", os.cpus().length));
   const t0 = Date.now();
-  const grades = await gradeAll(source, key, rest, { limits: lim, parallel, runner }, (g: StudentGrade) =>
+  const grades = await gradeAll(source, key, rest, { limits: lim, parallel, sandbox: !problem }, (g: StudentGrade) =>
     console.log(`${g.student}: ${g.score} / ${g.max_score}${g.tampering.length ? ` (tampered: ${g.tampering.map((t) => `${t.grade_id} ${t.what}`).join(", ")})` : ""} [${g.seconds.toFixed(1)} s, peak ${g.peak_rss_mb} MiB]`));
   writeReports(out, key.assignment, grades);
   const wall = (Date.now() - t0) / 1000;
-  console.log(`gradlab grade: ${grades.length} submissions in ${wall.toFixed(1)} s (${(wall / grades.length).toFixed(1)} s each, ${parallel} at a time); ${path.join(out, "grades.csv")}`);
+  console.log(`gradlab grade: ${grades.length} submissions in ${wall.toFixed(1)} s (${(wall / grades.length).toFixed(1)} s each, ${parallel} at a time, ${problem ? "NOT sandboxed" : "each in a sandbox"}); ${path.join(out, "grades.csv")}`);
   return 0;
 }
 

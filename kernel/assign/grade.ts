@@ -1,11 +1,14 @@
-// `gradlab grade`: prepares every submission, runs them several at once, and scores each
-// test cell: it passes when its output holds no error.
+// `gradlab grade`: prepares every submission, runs each in its own sandbox beside a judge
+// (kernel/assign/execute.ts), several at once, and scores each test cell: it passes when the
+// judge ran it without an error.
 import * as os from "node:os";
 import * as path from "node:path";
-import { type Notebook, type Cell, readNotebook, sourceOf, toLines, meta } from "./notebook";
+import { type Notebook, readNotebook, sourceOf, meta, kindOf } from "./notebook";
 import type { Key } from "./author";
 import { prepare, type Tamper } from "./restore";
-import type { Runner, RunLimits, RunOutcome } from "./runner";
+import { runSubmission, type CellPlan } from "./execute";
+import type { Limits } from "./sandbox";
+import { stripHidden } from "./markers";
 
 export interface TestResult { grade_id: string; points: number; max_points: number; passed: boolean; message: string }
 
@@ -17,13 +20,15 @@ export interface StudentGrade {
   status: "graded" | "unreadable";
   tests: TestResult[];
   tampering: Tamper[];
-  /** What stopped a cell or the run, said once for the feedback (time or memory limit). */
+  /** What stopped a cell or the run, said once for the feedback (time or memory limit, a crash). */
   notes: string[];
+  /** What the student's own cells printed, capped. */
+  printed: { label: string; text: string }[];
   seconds: number;
   peak_rss_mb: number;
 }
 
-export interface GradeOptions { limits: RunLimits; parallel?: number; runner: Runner }
+export interface GradeOptions { limits: Limits; parallel?: number; sandbox: boolean }
 
 /** The student's name: the submission's file name, or its folder for NAME/assignment.ipynb. */
 export function studentName(file: string): string {
@@ -32,65 +37,70 @@ export function studentName(file: string): string {
   return ["submission", "assignment", "release", "source"].includes(base) || base === dir ? dir : base;
 }
 
-function errorOf(cell: Cell | undefined): string | null {
-  const err = cell?.outputs?.find((o: any) => o.output_type === "error");
-  if (!err) return null;
-  return `${err.ename}: ${err.evalue}`.trim();
-}
-
-function sameCells(sent: Notebook, got: Notebook): boolean {
-  return sent.cells.length === got.cells.length && sent.cells.every((c, i) => sourceOf(c) === sourceOf(got.cells[i]));
-}
-
-/** Runs, and where the process was stopped inside a known cell, runs again with that cell replaced by the stop. */
-async function execute(nb: Notebook, opts: GradeOptions, notes: string[]): Promise<{ nb: Notebook | null; out: RunOutcome }> {
-  let current = nb;
-  const stopped = new Map<number, string>();
-  for (let attempt = 0; ; attempt++) {
-    const out = await opts.runner.run(current, opts.limits);
-    if (out.notebook && !sameCells(current, out.notebook)) {
-      // The executor's output file is named on its command line: a submission could write a
-      // notebook of its own there and exit. It cannot know the hidden tests, so compare sources.
-      notes.push("the executed notebook came back with cells that were not sent: results discarded");
-      return { nb: null, out: { ...out, notebook: null, status: "crashed", detail: "results discarded (the notebook was altered while running)" } };
-    }
-    if (out.notebook) {
-      for (const [k, why] of stopped) {
-        const c = out.notebook.cells[k];
-        if (c) c.outputs = [{ output_type: "error", ename: why.startsWith("memory") ? "MemoryLimit" : "TimeLimit", evalue: why, traceback: [] }];
-      }
-      return { nb: out.notebook, out };
-    }
-    notes.push(out.detail + (out.runningCell !== null ? ` in cell ${out.runningCell + 1}` : ""));
-    if (out.runningCell === null || attempt >= 2 || out.status === "crashed") return { nb: null, out };
-    const k = out.runningCell;
-    const why = out.status === "memory" ? `memory limit: ${out.detail}` : `time limit: ${out.detail}`;
-    stopped.set(k, why);
-    current = { ...current, cells: current.cells.map((c, i) => i === k ? { ...c, source: toLines(`throw new Error(${JSON.stringify(why)});`) } : c) };
+/** The lines of the source's hidden tests, which no message shown to a student may quote. */
+export function hiddenLines(source: Notebook): string[] {
+  const out: string[] = [];
+  for (const c of source.cells) {
+    if (kindOf(c) !== "test") continue;
+    const all = sourceOf(c).split("\n").map((l) => l.trim());
+    const shown = new Set(stripHidden(sourceOf(c), "a test cell").text.split("\n").map((l) => l.trim()));
+    for (const l of all) if (l.length >= 6 && !shown.has(l) && !/^\/\/\s*(BEGIN|END) HIDDEN TESTS/.test(l)) out.push(l);
   }
+  return out;
+}
+
+/** Replaces any quoted hidden-test line (or a long piece of one) in a message. */
+export function scrub(text: string, hidden: string[]): string {
+  let t = text;
+  for (const l of hidden) {
+    if (t.includes(l)) t = t.split(l).join("[hidden test]");
+    for (const piece of l.split(/[;{}]/).map((p) => p.trim()).filter((p) => p.length >= 16)) if (t.includes(piece)) t = t.split(piece).join("[hidden test]");
+  }
+  return t;
+}
+
+/** Which side each code cell runs on, and at most `maxExtra` of the student's own extra cells. */
+function plan(nb: Notebook, maxExtra: number, notes: string[]): CellPlan[] {
+  let extras = 0, dropped = 0;
+  const cells: CellPlan[] = [];
+  nb.cells.forEach((c, index) => {
+    if (c.cell_type !== "code") return;
+    const k = kindOf(c);
+    const id = meta(c)?.grade_id;
+    const label = id ? `cell ${index + 1} ("${id}")` : `cell ${index + 1}`;
+    if (!k && ++extras > maxExtra) { dropped++; return; }
+    cells.push({ index, code: sourceOf(c), side: k === "test" ? "test" : k === "locked" || k === "task" ? "locked" : "student", label });
+  });
+  if (dropped) notes.push(`the notebook has ${extras} cells of your own besides the answer cells; only the first ${maxExtra} were run`);
+  return cells;
 }
 
 export async function gradeOne(source: Notebook, key: Key, file: string, opts: GradeOptions): Promise<StudentGrade> {
   const student = studentName(file);
-  const base = { student, file, max_score: key.total_points, seconds: 0, peak_rss_mb: 0 };
+  const base = { student, file, max_score: key.total_points, seconds: 0, peak_rss_mb: 0, printed: [] };
   const testsOf = (message: string) => key.cells.filter((c) => c.kind === "test").map((c) => ({ grade_id: c.grade_id, points: 0, max_points: c.points, passed: false, message }));
   let submission: Notebook;
   try {
     submission = readNotebook(file, "submission");
   } catch (e) {
-    return { ...base, score: 0, status: "unreadable", tests: testsOf((e as Error).message), tampering: [], notes: [(e as Error).message] };
+    const why = (e as Error).message.replace(file, path.basename(file));
+    return { ...base, score: 0, status: "unreadable", tests: testsOf(why), tampering: [], notes: [why] };
   }
   const prep = prepare(source, key, submission);
   const notes: string[] = [];
-  const { nb, out } = await execute(prep.notebook, opts, notes);
+  const out = await runSubmission(plan(prep.notebook, opts.limits.maxExtraCells, notes), opts.limits, opts.sandbox);
+  const hidden = hiddenLines(source);
   const tests: TestResult[] = prep.tests.map((t) => {
-    const failure = nb ? errorOf(nb.cells[t.index]) : `not run: ${out.detail}`;
-    const cellNotRun = nb && nb.cells[t.index]?.execution_count == null ? "not run" : null;
-    const message = failure ?? cellNotRun ?? "";
-    return { grade_id: t.grade_id, points: message ? 0 : t.points, max_points: t.points, passed: !message, message };
+    const v = out.verdicts.get(t.index);
+    const message = scrub(v ? v.message : "not run", hidden).slice(0, 4000);
+    const passed = !!v?.passed;
+    return { grade_id: t.grade_id, points: passed ? t.points : 0, max_points: t.points, passed, message: passed ? "" : message || "failed" };
   });
   const score = tests.reduce((s, t) => s + t.points, 0);
-  return { ...base, score, status: "graded", tests, tampering: prep.tampering, notes, seconds: out.seconds, peak_rss_mb: out.peakRssMB };
+  return {
+    ...base, score, status: "graded", tests, tampering: prep.tampering, notes: [...notes, ...out.notes].map((n) => scrub(n, hidden)),
+    printed: out.printed.map((p) => ({ label: p.label, text: scrub(p.text, hidden) })), seconds: out.seconds, peak_rss_mb: out.peakMB,
+  };
 }
 
 /** Grades all submissions, `parallel` at a time (default: one per core); results in the order given. */

@@ -27,6 +27,9 @@ export function gradesJson(assignment: string, grades: StudentGrade[]): string {
   }, null, 1) + "\n";
 }
 
+/** Characters of one cell's printed output shown in feedback. */
+const PRINTED_CAP = 64 * 1024;
+
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
 export function feedbackHtml(assignment: string, g: StudentGrade): string {
@@ -37,6 +40,10 @@ export function feedbackHtml(assignment: string, g: StudentGrade): string {
     ? `<h2>Cells you were not meant to change</h2><ul>${g.tampering.map((t) => `<li>${esc(t.grade_id)} (${esc(t.kind)}): ${esc(t.what)}; graded with the original</li>`).join("")}</ul>`
     : "";
   const notes = g.notes.length ? `<h2>Notes</h2><ul>${g.notes.map((n) => `<li>${esc(n)}</li>`).join("")}</ul>` : "";
+  // Only what the student's own cells printed (already capped by the sandbox), never a test's output.
+  const printed = (g.printed ?? []).length
+    ? `<h2>What your cells printed</h2>${g.printed.map((p) => `<h3>${esc(p.label)}</h3><pre class="printed">${esc(p.text.slice(0, PRINTED_CAP))}</pre>`).join("\n")}`
+    : "";
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>${esc(assignment)}: feedback for ${esc(g.student)}</title>
 <style>body{font-family:sans-serif;max-width:60em;margin:2em auto}table{border-collapse:collapse;width:100%}
@@ -47,7 +54,7 @@ tr.fail td:nth-child(3){color:#b42318}pre{margin:0;white-space:pre-wrap}</style>
 <table><thead><tr><th>test</th><th>points</th><th>result</th></tr></thead><tbody>
 ${rows}
 </tbody></table>
-${tamper}${notes}
+${tamper}${notes}${printed}
 </body></html>
 `;
 }

@@ -1,4 +1,5 @@
-// Runs one prepared notebook in its own process: `gradlab run` in a fresh private directory
+// `gradlab validate`'s executor, for a student checking their own notebook on their own
+// machine (grading runs submissions in sandboxes: execute.ts). Runs one notebook in its own process: `gradlab run` in a fresh private directory
 // holding nothing but a pipe the notebook is read from, with a minimal environment, a time
 // limit per cell (gradlab run's own), a hard limit for the whole run (the process group is
 // killed), and a memory limit (V8's heap limit, an address-space cap, and the resident size

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { release, validateSource } from "../../kernel/assign/author";
+import { release, validateSource, sourceDigest } from "../../kernel/assign/author";
 import { prepare } from "../../kernel/assign/restore";
 import { stripSolution, stripHidden } from "../../kernel/assign/markers";
 import { readNotebook, sourceOf, meta, clone, toLines, type Notebook } from "../../kernel/assign/notebook";
@@ -37,6 +37,13 @@ describe("assign: authoring", () => {
       ["setup", "locked", 0], ["softmax_loss", "solution", 0], ["test_initial_loss", "test", 1], ["test_loss_value", "test", 2],
       ["test_gradient", "test", 3], ["net_data", "locked", 0], ["two_layer_net", "solution", 0], ["test_train", "test", 2], ["test_generalises", "test", 2]]);
     assert.ok(key.cells.every((c) => /^[0-9a-f]{64}$/.test(c.checksum)));
+    // The source's own checksum, which grading checks before it runs anything.
+    assert.equal(key.source_sha256, sourceDigest(source));
+    const committed = JSON.parse(fs.readFileSync(sourcePath("notebooks", "assignments", "softmax", "source.key.json"), "utf8"));
+    assert.equal(committed.source_sha256, sourceDigest(source), "the committed key was made from another source: run gradlab assign again");
+    const edited = clone(source);
+    edited.cells[4].source = toLines("// nothing to test\n");
+    assert.notEqual(sourceDigest(edited), key.source_sha256);
   });
 
   it("the committed release is what gradlab assign makes of the source, and the key stays out of it", () => {
