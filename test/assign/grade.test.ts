@@ -5,23 +5,12 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { spawnSync, spawn } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { readNotebook } from "../../kernel/assign/notebook";
 import { makeClass, CLASS } from "./make_class";
 import { sourcePath } from "../helpers";
+import { CLI, gradlab } from "./cli";
 import { sandboxProblem } from "../../kernel/assign/sandbox";
-
-const CLI = sourcePath("dist", "kernel", "cli.js");
-
-function gradlab(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "", stderr = "";
-    p.stdout.on("data", (d) => (stdout += d));
-    p.stderr.on("data", (d) => (stderr += d));
-    p.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 describe("assign: grading a class", function () {
   this.timeout(600_000);

@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as http from "node:http";
 import { createHash } from "node:crypto";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { readNotebook } from "../../kernel/assign/notebook";
 import { hiddenLines } from "../../kernel/assign/grade";
 import { sandboxProblem, PACKAGE_ROOT } from "../../kernel/assign/sandbox";
@@ -18,18 +18,7 @@ import { HOSTILE as ALL, makeHostileClass } from "./hostile";
 const only = process.env.GRADLAB_HOSTILE?.split(",");
 const HOSTILE = only ? Object.fromEntries(Object.entries(ALL).filter(([n]) => ["correct", "untouched", ...only].includes(n))) : ALL;
 import { sourcePath } from "../helpers";
-
-const CLI = sourcePath("dist", "kernel", "cli.js");
-
-function gradlab(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "", stderr = "";
-    p.stdout.on("data", (d) => (stdout += d));
-    p.stderr.on("data", (d) => (stderr += d));
-    p.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
+import { CLI, gradlab } from "./cli";
 
 const sha = (f: string) => createHash("sha256").update(fs.readFileSync(f)).digest("hex");
 
