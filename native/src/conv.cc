@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <optional>
 #include <cmath>
 #include <cstring>
 #include <string>
 #include <type_traits>
 #include <vector>
 
+#include "interrupt.h"
 #include "args.h"
 #include "direct_conv.h"
 #include "gemm.h"
@@ -189,12 +191,12 @@ void overChunks(const Geom& g, Task task, Prepare prepare = {}) {
   prepare(parallel);
   if (parallel) {
     parallel_for(chunks, 1, [&](int64_t b, int64_t e) {
-      for (int64_t c = b; c < e; c++) task(c, c * nb, std::min(nb, g.N - c * nb), true);
+      for (int64_t c = b; c < e && !interruptRequested(); c++) task(c, c * nb, std::min(nb, g.N - c * nb), true);
     });
     return;
   }
   const int64_t big = chunkSize<T>(g);
-  for (int64_t n0 = 0, c = 0; n0 < g.N; n0 += big, c++) task(c, n0, std::min(big, g.N - n0), false);
+  for (int64_t n0 = 0, c = 0; n0 < g.N && !interruptRequested(); n0 += big, c++) task(c, n0, std::min(big, g.N - n0), false);
 }
 
 template <class T>
@@ -245,7 +247,7 @@ void convForward(const Geom& g, const T* x, const T* w, T* y) {
     if (useDirect(g)) return directConv3x3(plain3x3(g), x, w, y);
   }
   if (isPointwise(g)) {
-    for (int64_t n = 0; n < g.N; n++)
+    for (int64_t n = 0; n < g.N && !interruptRequested(); n++)
       for (int64_t grp = 0; grp < g.G; grp++)
         gemmCore(false, false, g.OCg, g.HW, g.Cg, T(1), w + grp * g.OCg * g.Cg, g.Cg, x + (n * g.C + grp * g.Cg) * g.HW, g.HW, T(0),
                  y + (n * g.OC + grp * g.OCg) * g.HW, g.HW);
@@ -280,7 +282,7 @@ void convBackwardInput(const Geom& g, const T* dy, const T* w, T* dx) {
   std::fill(dx, dx + g.xN, T(0));
   if (g.N == 0) return;
   if (isPointwise(g)) {
-    for (int64_t n = 0; n < g.N; n++)
+    for (int64_t n = 0; n < g.N && !interruptRequested(); n++)
       for (int64_t grp = 0; grp < g.G; grp++)
         gemmCore(true, false, g.Cg, g.HW, g.OCg, T(1), w + grp * g.OCg * g.Cg, g.Cg, dy + (n * g.OC + grp * g.OCg) * g.HW, g.HW, T(0),
                  dx + (n * g.C + grp * g.Cg) * g.HW, g.HW);
@@ -309,7 +311,7 @@ void convBackwardWeight(const Geom& g, const T* x, const T* dy, T* dw) {
     return;
   }
   if (isPointwise(g)) {
-    for (int64_t n = 0; n < g.N; n++)
+    for (int64_t n = 0; n < g.N && !interruptRequested(); n++)
       for (int64_t grp = 0; grp < g.G; grp++)
         gemmCore(false, true, g.OCg, g.Cg, g.HW, T(1), dy + (n * g.OC + grp * g.OCg) * g.HW, g.HW, x + (n * g.C + grp * g.Cg) * g.HW, g.HW,
                  n == 0 ? T(0) : T(1), dw + grp * g.OCg * g.Cg, g.Cg);
@@ -347,6 +349,10 @@ void convBackwardWeight(const Geom& g, const T* x, const T* dy, T* dw) {
 
 }  // namespace
 
+// A convolution long enough to be worth interrupting (as a long matrix product, gemm.cc):
+// its products stop between blocks at SIGINT and the call throws KeyboardInterrupt.
+bool worthWatching(const Geom& g) { return double(g.N) * g.OC * g.OH * g.OW * g.Cg * g.KH * g.KW >= double(int64_t(1) << 26); }
+
 // conv2d(x, w, out, p)
 Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   static const char* const names[] = {"x", "w", "out", "geometry"};
@@ -359,8 +365,11 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   requireLen(K, "x", x, g.xN, false, geomStr("x", g));
   requireLen(K, "w", w, g.wN, false, geomStr("w", g));
   requireLen(K, "out", y, g.yN, true, geomStr("y", g));
+  std::optional<InterruptWatch> watch;
+  if (worthWatching(g)) watch.emplace();
   if (x.dtype == DType::F32) convForward(g, x.as<float>(), w.as<float>(), y.as<float>());
   else convForward(g, x.as<double>(), w.as<double>(), y.as<double>());
+  if (watch) watch->throwIfInterrupted(info.Env(), "a convolution");
   return info.Env().Undefined();
 }
 
@@ -376,8 +385,11 @@ Napi::Value Conv2dBackwardInput(const Napi::CallbackInfo& info) {
   requireLen(K, "dy", dy, g.yN, false, geomStr("y", g));
   requireLen(K, "w", w, g.wN, false, geomStr("w", g));
   requireLen(K, "dx", dx, g.xN, true, geomStr("x", g));
+  std::optional<InterruptWatch> watch;
+  if (worthWatching(g)) watch.emplace();
   if (dy.dtype == DType::F32) convBackwardInput(g, dy.as<float>(), w.as<float>(), dx.as<float>());
   else convBackwardInput(g, dy.as<double>(), w.as<double>(), dx.as<double>());
+  if (watch) watch->throwIfInterrupted(info.Env(), "a convolution's input gradient");
   return info.Env().Undefined();
 }
 
@@ -393,8 +405,11 @@ Napi::Value Conv2dBackwardWeight(const Napi::CallbackInfo& info) {
   requireLen(K, "x", x, g.xN, false, geomStr("x", g));
   requireLen(K, "dy", dy, g.yN, false, geomStr("y", g));
   requireLen(K, "dw", dw, g.wN, true, geomStr("w", g));
+  std::optional<InterruptWatch> watch;
+  if (worthWatching(g)) watch.emplace();
   if (x.dtype == DType::F32) convBackwardWeight(g, x.as<float>(), dy.as<float>(), dw.as<float>());
   else convBackwardWeight(g, x.as<double>(), dy.as<double>(), dw.as<double>());
+  if (watch) watch->throwIfInterrupted(info.Env(), "a convolution's weight gradient");
   return info.Env().Undefined();
 }
 
