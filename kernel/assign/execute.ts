@@ -294,7 +294,10 @@ export async function runSubmission(cells: CellPlan[], limits: Limits, sandbox: 
         const names = (Array.isArray(m.names) ? m.names : []).slice(0, 1000).map(String);
         if (names.length) {
           const b = await judgeDo({ op: "bind", names }, cell.label);
-          for (const n of names) if (!b.refused?.includes(n) && !bound.includes(n)) bound.push(n);
+          // A bind that stopped the submission's process (a value whose copy never ends) is
+          // not repeated in the new one: it would stop that one too, and every one after it.
+          const repeatable = b.ok || (student as Proc | null)?.alive === true;
+          if (repeatable) for (const n of names) if (!b.refused?.includes(n) && !bound.includes(n)) bound.push(n);
           if (b.refused?.length) notes.push(`${cell.label} defines ${b.refused.slice(0, 10).join(", ")}${b.refused.length > 10 ? " …" : ""}, which the assignment or gradlab already defines: the tests use theirs`);
           if (!b.ok && b.error) notes.push(`${cell.label}: its names could not be given to the tests: ${b.error}`);
         }

@@ -92,6 +92,15 @@ JSON.stringify = ((s) => (v: any, ...r: any[]) => s(v, ...r).replace(/"output_ty
     expect: { kind: "realm patch (names the tests use)", score: 0, note: /defines C.*which the assignment or gradlab already defines/ },
   },
 
+  // A value whose copy to the judge never ends: a Proxy whose traps loop, defined beside a right answer.
+  hangs_in_copy: {
+    build: (nb, s) => {
+      answer(nb, s);
+      after(nb, "setup", `const trap: any = new Proxy({}, { ownKeys() { for (;;) {} }, get() { for (;;) {} }, getPrototypeOf() { for (;;) {} } });`);
+    },
+    expect: { kind: "values built to hang the copy to the judge", score: 10, note: /its names could not be given to the tests: .*time limit/ },
+  },
+
   // Reading the hidden tests, the solutions or the key, by any path.
   reads_course: {
     build: (nb, s, t) => {
