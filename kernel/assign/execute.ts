@@ -34,7 +34,8 @@ type Next = { kind: "msg"; msg: any } | { kind: "timeout" } | { kind: "exit"; wh
 
 const SIGNALS: Record<number, string> = { 1: "SIGHUP", 2: "SIGINT", 6: "SIGABRT", 9: "SIGKILL", 11: "SIGSEGV", 15: "SIGTERM", 24: "SIGXCPU", 25: "SIGXFSZ" };
 
-function treeRssMB(pid: number): number {
+/** The resident memory of a process and all its descendants, in MiB (0 for one that is gone). */
+export function treeRssMB(pid: number): number {
   let kb = 0;
   const visit = (p: number, depth: number) => {
     try { kb += Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0); } catch { return; }

@@ -9,6 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawn, execFileSync } from "node:child_process";
 import type { Notebook } from "./notebook";
+import { treeRssMB } from "./execute";
 
 export interface RunLimits {
   /** Seconds per cell (an interrupted cell becomes an error; later cells still run). */
@@ -43,24 +44,6 @@ function marker(k: number): any {
     cell_type: "code", metadata: { gradlab_marker: true }, outputs: [], execution_count: null,
     source: [`require("fs").writeSync(2, ${JSON.stringify(MARK + k + "\n")});`],
   };
-}
-
-function rssMB(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-
-function childrenOf(pid: number): number[] {
-  try {
-    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
 }
 
 export class ProcessRunner implements Runner {
@@ -105,7 +88,7 @@ export class ProcessRunner implements Runner {
       try { process.kill(-child.pid!, "SIGKILL"); } catch { /* already gone */ }
     };
     const poll = setInterval(() => {
-      const rss = [child.pid!, ...childrenOf(child.pid!)].reduce((sum, p) => sum + rssMB(p), 0);
+      const rss = treeRssMB(child.pid!);
       peak = Math.max(peak, rss);
       if (rss > limits.memoryMB) kill("memory");
     }, 100);
