@@ -5,11 +5,12 @@
 //   node dist/bench/liveplot.js [--epochs 1] [--repeats 2]
 import { performance } from "perf_hooks";
 import { nn, fit, manualSeed, viz, data, optim } from "../core";
+import { setDisplayTransport, type DisplayTransport } from "../core/viz/internal";
 import type { MimeBundle } from "../core/viz/schema";
 
 const arg = (name: string, def: number) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? Number(process.argv[i + 1]) : def; };
 
-class KernelLikeTransport implements viz.DisplayTransport {
+class KernelLikeTransport implements DisplayTransport {
   outputs = new Map<string, MimeBundle>();
   sends = 0; bytes = 0; ms = 0;
   private send(bundle: MimeBundle, id: string) {
@@ -42,14 +43,14 @@ async function run(withPlot: boolean, epochs: number, train: data.LabelledData, 
   manualSeed(0);
   const model = new nn.Sequential(new nn.Linear(784, 128), new nn.ReLU(), new nn.Linear(128, 10));
   const transport = new KernelLikeTransport();
-  viz.setDisplayTransport(withPlot ? transport : null);
+  setDisplayTransport(withPlot ? transport : null);
   const plot = viz.lossPlot({ title: "Fashion-MNIST MLP" });
   const t = timed(plot);
   const t0 = performance.now();
   await fit(model, [train.x, train.y], { epochs, batchSize: 64, optimizer: new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 }),
     metrics: ["accuracy"], validationData: [test.x, test.y], callbacks: withPlot ? [t.cb] : [] });
   const total = performance.now() - t0;
-  viz.setDisplayTransport(null);
+  setDisplayTransport(null);
   return { total, inPlot: t.ms(), transport, plot };
 }
 

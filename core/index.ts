@@ -23,7 +23,7 @@ export * as nn from "./nn";
 export * as init from "./init";
 export * as optim from "./optim";
 export * as data from "./data";
-export { fit, evaluate, predict, requestStop, fitsRunning, History, EarlyStopping, LRSchedulerCallback, ProgressLogger,
+export { fit, evaluate, predict, requestStop, History, EarlyStopping, LRSchedulerCallback, ProgressLogger,
   type Callback, type FitOptions } from "./train";
 export * as metrics from "./train/metrics";
 export * as classical from "./classical";

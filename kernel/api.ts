@@ -1,5 +1,5 @@
 // What a notebook cell has in scope besides gradlab itself: display, updateDisplay,
-// input and prompt. Inside the kernel they send Jupyter messages; in plain Node,
+// clearOutput, input and prompt. Inside the kernel they send Jupyter messages; in plain Node,
 // display prints and input reads nothing.
 import type { KernelHooks } from "./session";
 
@@ -21,6 +21,14 @@ export function updateDisplay(displayId: string, value: unknown): Promise<void> 
   if (h) return h.updateDisplay(displayId, value);
   console.log(value);
   return Promise.resolve();
+}
+
+/**
+ * Clears this cell's output, as IPython's clear_output: at once, or with `wait: true`
+ * just before the next output replaces it (no flicker when a cell redraws in a loop).
+ */
+export function clearOutput(opts: { wait?: boolean } = {}): void {
+  hooks()?.clearOutput(opts.wait ?? false);
 }
 
 /** Asks the person at the notebook for a line of text (await it). */

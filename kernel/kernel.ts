@@ -9,8 +9,10 @@ import { readConnection, address, type ConnectionInfo } from "./protocol/connect
 import { decode, encode, reply, Signer, PROTOCOL_VERSION, type Message } from "./protocol/wire";
 import { Session, type Sink } from "./session";
 import type { Bundle } from "./display";
-import { fitsRunning, requestStop } from "../core";
+import { requestStop } from "../core";
+import { fitsRunning } from "../core/train";
 import { kernelInfo } from "./info";
+import { History } from "./history";
 
 /** One socket's sends in order: zeromq.js refuses a send while the previous one is pending. */
 class Outbox {
@@ -81,6 +83,7 @@ export async function runKernel(connectionFile: string): Promise<void> {
     return Number.isFinite(sent) && sent < t;
   };
   const comms = new Map<string, string>();
+  const history = new History();
   let queue: Promise<void> = Promise.resolve();
 
   const abort = async (msg: Message) => {
@@ -92,7 +95,11 @@ export async function runKernel(connectionFile: string): Promise<void> {
   const execute = async (msg: Message, seq: number) => {
     if (seq <= abortThrough || sentBefore(msg, failedAt)) return abort(msg);
     const { code = "", silent = false, store_history = true, allow_stdin = false, stop_on_error = true } = msg.content ?? {};
-    if (!silent && store_history) count++;
+    const remember = !silent && store_history;
+    if (remember) {
+      count++;
+      history.record(count, String(code));
+    }
     executing = msg;
     interrupted = false;
     await status(msg, "busy");
@@ -102,8 +109,13 @@ export async function runKernel(connectionFile: string): Promise<void> {
       display: (b: Bundle, id, update) => {
         void publish(msg, update ? "update_display_data" : "display_data", { data: b.data, metadata: b.metadata, transient: id ? { display_id: id } : {} });
       },
-      result: (b: Bundle) => { if (!silent) void publish(msg, "execute_result", { execution_count: count, data: b.data, metadata: b.metadata }); },
+      result: (b: Bundle) => {
+        if (silent) return;
+        void publish(msg, "execute_result", { execution_count: count, data: b.data, metadata: b.metadata });
+        if (remember && typeof b.data["text/plain"] === "string") history.recordOutput(count, b.data["text/plain"]);
+      },
       error: (e) => void publish(msg, "error", e),
+      clear: (wait) => void publish(msg, "clear_output", { wait }),
     };
     state.inputHandler = (prompt, password) => {
       if (!allow_stdin) return Promise.reject(new Error("input: this front end does not accept input (allow_stdin is false)"));
@@ -173,7 +185,7 @@ export async function runKernel(connectionFile: string): Promise<void> {
           }
           break;
         case "comm_close": comms.delete(String(msg.content.comm_id)); break;
-        case "history_request": await answer("history_reply", { status: "ok", history: [] }); break;
+        case "history_request": await answer("history_reply", { status: "ok", history: history.answer(msg.content ?? {}) }); break;
         case "shutdown_request":
           await answer("shutdown_reply", { status: "ok", restart: !!msg.content.restart });
           await shutdown(!!msg.content.restart);

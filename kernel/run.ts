@@ -52,11 +52,19 @@ export async function runNotebook(nb: any, cwd: string, opts: RunOptions = {}): 
     for (const cell of nb.cells ?? []) {
       if (cell.cell_type !== "code") continue;
       cells++;
-      const outputs: Output[] = [];
+      let outputs: Output[] = [];
       cell.outputs = outputs;
+      // clearOutput({ wait: true }): the outputs go when the next one arrives.
+      let clearPending = false;
+      const clearNow = () => {
+        clearPending = false;
+        outputs = cell.outputs = [];
+      };
+      const before = () => { if (clearPending) clearNow(); };
       count++;
       const sink: Sink = {
         stream: (name, text) => {
+          before();
           const last = outputs.at(-1);
           if (last?.output_type === "stream" && last.name === name) last.text = lines(last.text.join("") + text);
           else outputs.push({ output_type: "stream", name, text: lines(text) });
@@ -67,14 +75,20 @@ export async function runNotebook(nb: any, cwd: string, opts: RunOptions = {}): 
             for (const out of (id && displays.get(id)) || []) Object.assign(out, o);
             return;
           }
+          before();
           const out: Output = { output_type: "display_data", ...o };
           outputs.push(out);
           if (id) displays.set(id, [...(displays.get(id) ?? []), out]);
         },
-        result: (b) => outputs.push({ output_type: "execute_result", execution_count: count, ...fromBundle(b) }),
+        result: (b) => (before(), outputs.push({ output_type: "execute_result", execution_count: count, ...fromBundle(b) })),
         error: (e) => {
+          before();
           errors++;
           outputs.push({ output_type: "error", ...e });
+        },
+        clear: (wait) => {
+          if (wait) clearPending = true;
+          else clearNow();
         },
       };
       if (opts.timeout) dog.arm(opts.timeout * 1000);

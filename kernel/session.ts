@@ -7,12 +7,17 @@ import * as path from "node:path";
 import * as vm from "node:vm";
 import Module from "node:module";
 import { AsyncLocalStorage } from "node:async_hooks";
-import { createConverter, isCompleteCode, type Converter } from "tslab/dist/converter";
-import { fitsRunning, requestStop, viz } from "../core";
+import { createConverter, type Converter } from "tslab/dist/converter";
+import { isComplete, type Completeness } from "./is_complete";
+import { requestStop } from "../core";
+import { fitsRunning } from "../core/train";
+import { setDisplayTransport } from "../core/viz/internal";
 import { toBundle, type Bundle } from "./display";
 import { mapTraceback } from "./traceback";
 import { expandShorthands } from "./shorthand";
 import { MemoryKeeper } from "./memory";
+import { instrument, keptDeclarations, defineConfigurable } from "./instrument";
+import { loadAddon } from "../core/backend/addon";
 
 export interface Sink {
   stream(name: "stdout" | "stderr", text: string): void;
@@ -20,6 +25,8 @@ export interface Sink {
   result(bundle: Bundle): void;
   /** An error that reached no one: an unhandled rejection or an exception thrown in a timer or callback the cell started. */
   error?(e: { ename: string; evalue: string; traceback: string[] }): void;
+  /** Clears the cell's output now, or with `wait` just before its next output arrives. */
+  clear?(wait: boolean): void;
 }
 
 export type ExecuteOutcome = { status: "ok" } | { status: "error"; ename: string; evalue: string; traceback: string[] };
@@ -29,6 +36,7 @@ export interface KernelHooks {
   display(value: unknown, opts?: { displayId?: string }): Promise<void>;
   updateDisplay(displayId: string, value: unknown): Promise<void>;
   input(prompt?: string, opts?: { password?: boolean }): Promise<string>;
+  clearOutput(wait: boolean): void;
 }
 
 /** Names every cell can use without an import. */
@@ -62,6 +70,11 @@ export class InterruptError extends Error {
   }
 }
 
+/** What an instrumented loop calls once SIGINT set the interrupt word. */
+function stopForInterrupt(): never {
+  throw new InterruptError("execution interrupted (the kernel's state is kept)");
+}
+
 export class Session {
   private readonly conv: Converter;
   private prevDecl = "";
@@ -74,6 +87,9 @@ export class Session {
   private last: CellRun | null = null;
   private readonly restoreOutput: (() => void)[] = [];
   private readonly memory = new MemoryKeeper();
+  /** Set to 1 by SIGINT (through the addon; never set without it); cleared as each cell starts. */
+  private readonly irq: Int32Array;
+  private readonly armInterrupts: () => void;
   /** Asks the user for input; the kernel sets it to an input_request over stdin. */
   inputHandler: (prompt: string, password: boolean) => Promise<string> = async () => {
     throw new Error("input: this front end does not accept input (allow_stdin is false)");
@@ -81,6 +97,9 @@ export class Session {
 
   constructor(readonly cwd: string = process.cwd()) {
     this.conv = createConverter();
+    const addon = loadAddon().addon as { sigintFlag?: () => Int32Array | undefined } | null;
+    this.irq = addon?.sigintFlag?.() ?? new Int32Array(1);
+    this.armInterrupts = () => void addon?.sigintFlag?.();
     this.installGlobals();
   }
 
@@ -88,14 +107,13 @@ export class Session {
   async preload(): Promise<void> {
     const names = Object.keys(require(CORE)).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && !RESERVED.has(n));
     const src = `import { ${names.join(", ")} } from ${JSON.stringify(CORE)};\n` +
-      `import { display, updateDisplay, input, prompt } from ${JSON.stringify(API)};`;
+      `import { display, updateDisplay, clearOutput, input, prompt } from ${JSON.stringify(API)};`;
     const r = await this.execute(src, { stream() {}, display() {}, result() {} });
     if (r.status !== "ok") throw new Error(`gradlab kernel: the preload failed: ${r.evalue}`);
   }
 
-  isComplete(code: string): { status: "complete" | "incomplete"; indent?: string } {
-    const r = isCompleteCode(code);
-    return r.completed ? { status: "complete" } : { status: "incomplete", indent: r.indent ?? "" };
+  isComplete(code: string): Completeness {
+    return isComplete(code);
   }
 
   complete(code: string, pos: number) {
@@ -191,18 +209,26 @@ export class Session {
       this.prevDecl = converted.declOutput ?? "";
       return { status: "ok" };
     }
-    const prefix = converted.hasToplevelAwait ? "(async function(exports, require) { " : "(function(exports, require) { ";
-    const wrapped = prefix + converted.output + "\n})(__gradlab_session__.exports, __gradlab_session__.require)";
+    const prefix = converted.hasToplevelAwait ? "(async function(exports, require, __gradlab_ran__, __gradlab_irq__, __gradlab_stop__, __gradlab_define__) { " : "(function(exports, require, __gradlab_ran__, __gradlab_irq__, __gradlab_stop__, __gradlab_define__) { ";
+    const { code: body, declared } = instrument(converted.output);
+    const wrapped = prefix + body + "\n})(__gradlab_session__.exports, __gradlab_session__.require, __gradlab_session__.ran, __gradlab_session__.irq, __gradlab_session__.stop, __gradlab_session__.define)";
     const output = run.output = converted.output;
+    const ran: string[] = [];
     // Work the cell started but did not await gets one turn of the event loop to fail
     // while the cell still counts as running (a rejected promise left behind, say).
     const settle = () => new Promise<void>((resolve, reject) => {
       run.abort = reject;
       setImmediate(resolve);
     });
+    this.irq[0] = 0;
     try {
-      (globalThis as any).__gradlab_session__ = { exports: this.locals, require: this.require() };
-      const ret = vm.runInThisContext(wrapped, { filename: cellName, breakOnSigint: true });
+      (globalThis as any).__gradlab_session__ = { exports: this.locals, require: this.require(), ran, irq: this.irq, stop: stopForInterrupt, define: defineConfigurable };
+      let ret: unknown;
+      try {
+        ret = vm.runInThisContext(wrapped, { filename: cellName, breakOnSigint: true });
+      } finally {
+        this.armInterrupts(); // vm put its own SIGINT handling back in place of the addon's
+      }
       if (converted.hasToplevelAwait) {
         await new Promise<void>((resolve, reject) => {
           run.abort = reject;
@@ -212,6 +238,8 @@ export class Session {
       await settle();
       if (run.failed) throw run.failed;
     } catch (e) {
+      // What ran before the error stays declared, with its types, as in Node's REPL.
+      this.prevDecl = keptDeclarations(converted.declOutput ?? "", this.prevDecl, declared, ran);
       return this.failure(e, code, output, cellName);
     } finally {
       run.abort = null;
@@ -275,10 +303,11 @@ export class Session {
         sink?.display(await toBundle(value), id, true);
       },
       input: (prompt = "", opts) => this.inputHandler(prompt, opts?.password ?? false),
+      clearOutput: (wait) => this.currentSink()?.clear?.(wait),
     };
     (globalThis as any).__gradlab_kernel__ = hooks;
     // Live viz objects (viz.lossPlot) send their updates through the current cell.
-    viz.setDisplayTransport({
+    setDisplayTransport({
       display: (b, id) => this.currentSink()?.display({ data: b, metadata: {} }, id, false),
       update: (b, id) => this.currentSink()?.display({ data: b, metadata: {} }, id, true),
     });

@@ -2,13 +2,13 @@
 // exports.NAME, but misses shorthand properties: `{ epochs }` where `epochs` was declared
 // in an earlier cell became a ReferenceError. Writing them out as `{ epochs: epochs }`
 // (the same object, on the same line) before converting sidesteps that.
-import * as ts from "typescript";
+import { ts } from "./typescript";
 
 /** The cell with every shorthand property `{ x }` written out as `{ x: x }`; lines are unchanged. */
 export function expandShorthands(code: string): string {
   const sf = ts.createSourceFile("cell.ts", code, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   const at: [number, number][] = [];
-  const visit = (n: ts.Node): void => {
+  const visit = (n: import("typescript").Node): void => {
     if (ts.isShorthandPropertyAssignment(n)) at.push([n.name.getStart(sf), n.name.getEnd()]);
     ts.forEachChild(n, visit);
   };

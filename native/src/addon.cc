@@ -13,6 +13,7 @@
 #include "elementwise.h"
 #include "gemm.h"
 #include "indexing.h"
+#include "interrupt.h"
 #include "optim.h"
 #include "pool.h"
 #include "reduce.h"
@@ -81,6 +82,19 @@ Napi::Value TrimMemory(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// The kernel's interrupt word for cell code (interrupt.h), armed again on every call. The
+// first call also returns it as an Int32Array over the word itself; V8 refuses two
+// buffers over one external pointer, so later calls return undefined and the caller
+// keeps the first.
+Napi::Value SigintFlag(const Napi::CallbackInfo& info) {
+  static bool handedOut = false;
+  int32_t* word = armSigintFlag();
+  if (handedOut) return info.Env().Undefined();
+  handedOut = true;
+  Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(info.Env(), word, sizeof(int32_t));
+  return Napi::TypedArrayOf<int32_t>::New(info.Env(), 1, buffer, 0, napi_int32_array);
+}
+
 // Tensor storage is calloc'd by V8. glibc serves blocks above 128 KiB from fresh mmaps
 // and returns freed heap tops to the kernel, so every step of a training loop would pay
 // a page fault per 4 KiB of activations; keeping blocks up to 64 MiB in the heap lets a
@@ -128,6 +142,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add("info", wrap<Info>);
   add("setNumThreads", wrap<SetNumThreads>);
   add("trimMemory", wrap<TrimMemory>);
+  add("sigintFlag", wrap<SigintFlag>);
   return exports;
 }
 

@@ -14,17 +14,38 @@ std::atomic<bool> requested{false};
 int depth = 0;
 struct sigaction displaced;
 
-void onSigint(int sig, siginfo_t* info, void* context) {
-  requested.store(true, std::memory_order_relaxed);
-  if (displaced.sa_flags & SA_SIGINFO) {
-    if (displaced.sa_sigaction) displaced.sa_sigaction(sig, info, context);
-  } else if (displaced.sa_handler == SIG_DFL) {
-    // Nobody handled SIGINT before the watch: it ends the process, as it would have.
+// Passes the signal on to the handler a chained one displaced, so Node still sees it.
+void forward(const struct sigaction& to, int sig, siginfo_t* info, void* context) {
+  if (to.sa_flags & SA_SIGINFO) {
+    if (to.sa_sigaction) to.sa_sigaction(sig, info, context);
+  } else if (to.sa_handler == SIG_DFL) {
+    // Nobody handled SIGINT before: it ends the process, as it would have.
     signal(SIGINT, SIG_DFL);
     raise(SIGINT);
-  } else if (displaced.sa_handler != SIG_IGN) {
-    displaced.sa_handler(sig);
+  } else if (to.sa_handler != SIG_IGN) {
+    to.sa_handler(sig);
   }
+}
+
+void onSigint(int sig, siginfo_t* info, void* context) {
+  requested.store(true, std::memory_order_relaxed);
+  forward(displaced, sig, info, context);
+}
+
+// The word cell code polls (see armSigintFlag); a plain aligned int32 so that JavaScript
+// reads it through an Int32Array, and written with an atomic store from the handler.
+alignas(4) int32_t flagWord = 0;
+struct sigaction displacedByFlag;
+
+void onSigintFlag(int sig, siginfo_t* info, void* context) {
+  __atomic_store_n(&flagWord, 1, __ATOMIC_RELAXED);
+  forward(displacedByFlag, sig, info, context);
+}
+
+bool installed(void (*handler)(int, siginfo_t*, void*)) {
+  struct sigaction current;
+  sigaction(SIGINT, nullptr, &current);
+  return (current.sa_flags & SA_SIGINFO) && current.sa_sigaction == handler;
 }
 
 }  // namespace
@@ -44,12 +65,23 @@ InterruptWatch::InterruptWatch() : outermost_(depth++ == 0) {
 InterruptWatch::~InterruptWatch() {
   depth--;
   if (!outermost_) return;
-  struct sigaction current;
-  sigaction(SIGINT, nullptr, &current);
   // Put back what was there, unless someone replaced our handler meanwhile.
-  if ((current.sa_flags & SA_SIGINFO) && current.sa_sigaction == onSigint) sigaction(SIGINT, &displaced, nullptr);
+  if (installed(onSigint)) sigaction(SIGINT, &displaced, nullptr);
   // Work outside a watch is never cut short.
   requested.store(false, std::memory_order_relaxed);
+}
+
+int32_t* armSigintFlag() {
+  // Node's vm module swaps SIGINT handlers around a breakOnSigint script, so the kernel
+  // arms again before each stretch of cell code; a watch in progress already chains to us.
+  if (!installed(onSigintFlag) && !installed(onSigint)) {
+    struct sigaction mine = {};
+    mine.sa_sigaction = onSigintFlag;
+    mine.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&mine.sa_mask);
+    sigaction(SIGINT, &mine, &displacedByFlag);
+  }
+  return &flagWord;
 }
 
 void InterruptWatch::throwIfInterrupted(Napi::Env env, const char* op) const {

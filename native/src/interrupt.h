@@ -7,10 +7,18 @@
 #pragma once
 #include <napi.h>
 
+#include <cstdint>
+
 namespace gradlab {
 
 // True once SIGINT arrived during the outermost InterruptWatch now alive (any thread may ask).
 bool interruptRequested();
+
+// For interrupting JavaScript that no longer runs under vm's breakOnSigint (a cell's code
+// after its first `await`): from now on SIGINT sets the returned word to 1 (and is passed
+// on, as above); the kernel's instrumented loops poll it and JavaScript clears it. Call
+// again to re-install the handler if something replaced it.
+int32_t* armSigintFlag();
 
 class InterruptWatch {
  public:

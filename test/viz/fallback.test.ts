@@ -4,6 +4,7 @@ import { Svg } from "../../core/viz/svg";
 import { strict as assert } from "node:assert";
 import * as fs from "fs";
 import { viz, randn, randint, manualSeed, nn, tensor } from "../../core";
+import { MIME } from "../../core/viz/internal";
 import { assertWellFormedXML, readPNG, rsvgRenders } from "./check";
 
 const DISPLAY = Symbol.for("Jupyter.display");
@@ -21,16 +22,16 @@ function checkSVG(svg: string): void {
 describe("viz bundles and their fallbacks", () => {
   manualSeed(3);
   const cases: [string, () => any, string, string][] = [
-    ["tensor", () => viz.tensor(randn([50, 40])), viz.MIME.tensor, "image/svg+xml"],
-    ["weights", () => viz.weights(new nn.Linear(784, 10)), viz.MIME.images, "image/png"],
-    ["activations", () => viz.activations(new nn.Sequential(new nn.Linear(8, 8), new nn.Tanh(), new nn.Linear(8, 4), new nn.ReLU()), randn([16, 8])), viz.MIME.histograms, "image/svg+xml"],
-    ["lossPlot", () => viz.lossPlot().update(1, { loss: 2 }).update(2, { loss: 1, valLoss: 1.5 }).done(), viz.MIME.lossplot, "image/svg+xml"],
-    ["line", () => viz.line([1, 3, 2]), viz.MIME.chart, "image/svg+xml"],
-    ["scatter", () => viz.scatter({ x: randn([30]), y: randn([30]) }), viz.MIME.chart, "image/svg+xml"],
-    ["histogram", () => viz.histogram(randn([500])), viz.MIME.chart, "image/svg+xml"],
-    ["heatmap", () => viz.heatmap(randn([5, 6])), viz.MIME.chart, "image/svg+xml"],
-    ["confusionMatrix", () => viz.confusionMatrix(randint(0, 4, [40]), randint(0, 4, [40])), viz.MIME.chart, "image/svg+xml"],
-    ["imshow", () => viz.imshow(randn([3, 8, 8]).sigmoid()), viz.MIME.images, "image/png"],
+    ["tensor", () => viz.tensor(randn([50, 40])), MIME.tensor, "image/svg+xml"],
+    ["weights", () => viz.weights(new nn.Linear(784, 10)), MIME.images, "image/png"],
+    ["activations", () => viz.activations(new nn.Sequential(new nn.Linear(8, 8), new nn.Tanh(), new nn.Linear(8, 4), new nn.ReLU()), randn([16, 8])), MIME.histograms, "image/svg+xml"],
+    ["lossPlot", () => viz.lossPlot().update(1, { loss: 2 }).update(2, { loss: 1, valLoss: 1.5 }).done(), MIME.lossplot, "image/svg+xml"],
+    ["line", () => viz.line([1, 3, 2]), MIME.chart, "image/svg+xml"],
+    ["scatter", () => viz.scatter({ x: randn([30]), y: randn([30]) }), MIME.chart, "image/svg+xml"],
+    ["histogram", () => viz.histogram(randn([500])), MIME.chart, "image/svg+xml"],
+    ["heatmap", () => viz.heatmap(randn([5, 6])), MIME.chart, "image/svg+xml"],
+    ["confusionMatrix", () => viz.confusionMatrix(randint(0, 4, [40]), randint(0, 4, [40])), MIME.chart, "image/svg+xml"],
+    ["imshow", () => viz.imshow(randn([3, 8, 8]).sigmoid()), MIME.images, "image/png"],
   ];
   for (const [name, make, mime, fallback] of cases) {
     it(`${name}: ${mime} + ${fallback} + text/plain`, () => {
@@ -63,7 +64,7 @@ describe("viz bundles and their fallbacks", () => {
 
   it("a live loss plot's updates carry the SVG, and only its final state the <img> copy too", () => {
     const plot = viz.lossPlot().update(1, { loss: 2 });
-    assert.deepEqual(Object.keys(bundleOf(plot)).sort(), [viz.MIME.lossplot, "image/svg+xml", "text/plain"].sort());
+    assert.deepEqual(Object.keys(bundleOf(plot)).sort(), [MIME.lossplot, "image/svg+xml", "text/plain"].sort());
     assert.ok("text/html" in bundleOf(plot.done()));
   });
 
@@ -89,7 +90,7 @@ describe("viz bundles and their fallbacks", () => {
     assert.ok(!b["image/svg+xml"].includes("<img"), "raw <img in the SVG");
     assert.ok(b["image/svg+xml"].includes("&lt;img src=x onerror=alert(1)&gt;"));
     assert.ok(b["text/plain"].startsWith(EVIL));
-    assert.equal(b[viz.MIME.tensor].name, EVIL);
+    assert.equal(b[MIME.tensor].name, EVIL);
     const plot = bundleOf(viz.lossPlot({ title: EVIL }).update(1, { [EVIL]: 1 }));
     assertWellFormedXML(plot["image/svg+xml"]);
     assert.ok(!plot["image/svg+xml"].includes("<img"));
@@ -102,7 +103,7 @@ describe("viz bundles and their fallbacks", () => {
     const b = bundleOf(viz.tensor(randn([1000, 1000])));
     const size = JSON.stringify(b).length;
     assert.ok(size < 200_000, `${size} bytes`);
-    const p = b[viz.MIME.tensor];
+    const p = b[MIME.tensor];
     assert.equal(p.sampled, true);
     assert.equal(p.values.length, p.shownShape.reduce((a: number, c: number) => a * c, 1));
     assert.equal(p.stats.count, 1e6);

@@ -3,6 +3,7 @@
 // and the fit() callback on a real training run.
 import { strict as assert } from "node:assert";
 import { viz, randn, manualSeed, nn, fit, tensor } from "../../core";
+import { MIME, setDisplayTransport } from "../../core/viz/internal";
 import type { MimeBundle } from "../../core/viz/schema";
 
 class Recorder {
@@ -10,12 +11,12 @@ class Recorder {
   display(bundle: MimeBundle, id: string) { this.calls.push({ kind: "display", id, bundle }); }
   update(bundle: MimeBundle, id: string) { this.calls.push({ kind: "update", id, bundle }); }
 }
-const payloadOf = (b: MimeBundle) => b[viz.MIME.lossplot] as viz.LossPlotPayload;
+const payloadOf = (b: MimeBundle) => b[MIME.lossplot] as viz.LossPlotPayload;
 
 describe("viz.lossPlot", () => {
   let rec: Recorder;
-  beforeEach(() => { rec = new Recorder(); viz.setDisplayTransport(rec); });
-  afterEach(() => viz.setDisplayTransport(null));
+  beforeEach(() => { rec = new Recorder(); setDisplayTransport(rec); });
+  afterEach(() => setDisplayTransport(null));
 
   it("displays once, then updates the same display id, throttled", () => {
     const plot = viz.lossPlot({ throttleMs: 50 });
@@ -87,7 +88,7 @@ describe("viz.lossPlot", () => {
   });
 
   it("without a transport, updates are no-ops and the bundle holds the final state", () => {
-    viz.setDisplayTransport(null);
+    setDisplayTransport(null);
     const plot = viz.lossPlot();
     plot.update(1, { loss: 2 }).epochEnd().done();
     assert.equal(plot.sent, 0);
@@ -119,7 +120,7 @@ describe("viz.lossPlot", () => {
   });
 
   it("draws a log scale with power-of-ten ticks, leaving out values ≤ 0", () => {
-    viz.setDisplayTransport(null);
+    setDisplayTransport(null);
     const plot = viz.lossPlot({ logScale: true });
     [10, 1, 0.1, 0, 0.01].forEach((v, i) => plot.update(i, { loss: v }));
     const svg = plot.bundle()["image/svg+xml"] as string;
