@@ -90,7 +90,8 @@ export class Tensor {
   tolist(): any { return this.toArray(); }
   toString(): string { return formatTensor(this); }
   [Symbol.for("nodejs.util.inspect.custom")](): string { return formatTensor(this); }
-  [Symbol.for("Jupyter.display")](): Record<string, unknown> { return { "text/plain": formatTensor(this) }; }
+  /** The text, plus statistics, histogram and values for the notebook (core/rich.ts; loaded late: it imports viz, which imports Tensor). */
+  [Symbol.for("Jupyter.display")](): Record<string, unknown> { return (require("./rich") as typeof import("./rich")).tensorBundle(this); }
 
   // ---- autograd ------------------------------------------------------------------
   /** Back-propagates from this tensor: a scalar, or any tensor given the gradient of its output. */

@@ -206,7 +206,8 @@ export abstract class Module {
     return this.toString();
   }
 
+  /** The text, plus the summary table for the notebook (core/rich.ts, loaded late to keep the import graph acyclic). */
   [Symbol.for("Jupyter.display")](): Record<string, unknown> {
-    return { "text/plain": this.toString() };
+    return (require("../rich") as typeof import("../rich")).moduleBundle(this);
   }
 }

@@ -37,8 +37,9 @@ export class History {
     return this.toString();
   }
 
+  /** The table, plus its curves for the notebook (core/rich.ts, loaded late to keep the import graph acyclic). */
   [Symbol.for("Jupyter.display")](): Record<string, unknown> {
-    return { "text/plain": this.toString() };
+    return (require("../rich") as typeof import("../rich")).historyBundle(this);
   }
 }
 
