@@ -7,7 +7,8 @@ import * as path from "node:path";
 import * as vm from "node:vm";
 import Module from "node:module";
 import { AsyncLocalStorage } from "node:async_hooks";
-import { createConverter, type Converter } from "tslab/dist/converter";
+import { createConverter, type Converter } from "./converter";
+import { saveCodeCache } from "./typescript";
 import { isComplete, type Completeness } from "./is_complete";
 import { requestStop } from "../core";
 import { fitsRunning } from "../core/train";
@@ -110,6 +111,7 @@ export class Session {
       `import { display, updateDisplay, clearOutput, input, prompt } from ${JSON.stringify(API)};`;
     const r = await this.execute(src, { stream() {}, display() {}, result() {} });
     if (r.status !== "ok") throw new Error(`gradlab kernel: the preload failed: ${r.evalue}`);
+    saveCodeCache();
   }
 
   isComplete(code: string): Completeness {
