@@ -189,4 +189,9 @@ describe("issue 21: one semantics per op whatever the size", () => {
     throwsNaming(() => tensor({} as any), "tensor", /expected a number/);
     throwsNaming(() => tensor(new Int16Array(2) as any), "tensor", /Int16Array/);
   });
+
+  it("a layer too large to allocate says which layer and parameter, not zeros", () => {
+    assert.throws(() => new gl.nn.Linear(1e300, 2), { name: "ValueError", message: /^Linear \(weight\): shape \[2,1e\+300\] has more than 2\^31-1 elements/ });
+    assert.throws(() => new gl.nn.Conv2d(1e9, 1e9, 3), { name: "ValueError", message: /^Conv2d \(weight\): / });
+  });
 });
