@@ -68,3 +68,45 @@ describe("native addon: interrupting a long product", function () {
     console.log(`      (stopped ${(first.ms - 300).toFixed(0)} ms after the signal was due)`);
   });
 });
+
+// The word the kernel's instrumented loops poll (kernel/instrument.ts): SIGINT sets it,
+// Node's own handler still runs, and arming again after vm's breakOnSigint (which puts
+// its own SIGINT handling in place) keeps it working.
+const FLAG_CHILD = `
+const vm = require("node:vm");
+const { loadAddon } = require(${JSON.stringify(sourcePath("dist", "core", "backend", "addon"))});
+const addon = loadAddon().addon;
+let nodeSaw = 0;
+process.on("SIGINT", () => { nodeSaw++; });
+const word = addon.sigintFlag();
+const again = addon.sigintFlag();
+const steps = [];
+const signal = (next) => { process.kill(process.pid, "SIGINT"); setTimeout(next, 100); };
+signal(() => {
+  steps.push(word[0]);
+  word[0] = 0;
+  vm.runInThisContext("1 + 1", { breakOnSigint: true });
+  addon.sigintFlag();
+  signal(() => {
+    steps.push(word[0]);
+    process.stdout.write(JSON.stringify({ steps, nodeSaw, isArray: word instanceof Int32Array, again: again === undefined }) + "\\n");
+  });
+});
+`;
+
+describe("native addon: the SIGINT word for interrupting cell code", function () {
+  this.timeout(60_000);
+  before(function () {
+    if (!loadAddon().addon) this.skip(); // the addon is not built: the kernel runs without the word
+  });
+
+  it("is set by SIGINT, passes the signal on to Node, and keeps working once armed again after vm", async () => {
+    const child = spawn(process.execPath, ["-e", FLAG_CHILD], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "", err = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (err += d));
+    const code = await new Promise((resolve) => child.on("close", resolve));
+    assert.equal(code, 0, err);
+    assert.deepEqual(JSON.parse(out), { steps: [1, 1], nodeSaw: 2, isArray: true, again: true });
+  });
+});
