@@ -29,6 +29,8 @@ export interface Instrumented {
   code: string;
   /** Every name the cell declares (the dropped statement's list). */
   declared: string[];
+  /** The cell awaits at its top level (the converter misses `for await`). */
+  awaits: boolean;
 }
 
 interface Edit { at: number; remove?: number; text: string }
@@ -107,12 +109,19 @@ export function instrument(output: string): Instrumented {
     ts.forEachChild(node, visit);
   };
   visit(sf);
+  let awaits = false;
+  const findAwait = (node: TS.Node): void => {
+    if (awaits || ts.isFunctionLike(node) || ts.isClassLike(node)) return;
+    if (ts.isAwaitExpression(node) || (ts.isForOfStatement(node) && node.awaitModifier)) awaits = true;
+    else ts.forEachChild(node, findAwait);
+  };
+  findAwait(sf);
   // Applied from the end, so earlier positions stay valid; at one position the edit made
   // first (an enclosing loop's) ends up outermost.
   edits.sort((a, b) => b.at - a.at);
   let code = output;
   for (const e of edits) code = code.slice(0, e.at) + e.text + code.slice(e.at + (e.remove ?? 0));
-  return { code, declared };
+  return { code, declared, awaits };
 }
 
 /** One declaration of a .d.ts text and the value names it declares. */

@@ -211,8 +211,9 @@ export class Session {
       this.prevDecl = converted.declOutput ?? "";
       return { status: "ok" };
     }
-    const prefix = converted.hasToplevelAwait ? "(async function(exports, require, __gradlab_ran__, __gradlab_irq__, __gradlab_stop__, __gradlab_define__) { " : "(function(exports, require, __gradlab_ran__, __gradlab_irq__, __gradlab_stop__, __gradlab_define__) { ";
-    const { code: body, declared } = instrument(converted.output);
+    const { code: body, declared, awaits } = instrument(converted.output);
+    const isAsync = converted.hasToplevelAwait || awaits;
+    const prefix = `(${isAsync ? "async " : ""}function(exports, require, __gradlab_ran__, __gradlab_irq__, __gradlab_stop__, __gradlab_define__) { `;
     const wrapped = prefix + body + "\n})(__gradlab_session__.exports, __gradlab_session__.require, __gradlab_session__.ran, __gradlab_session__.irq, __gradlab_session__.stop, __gradlab_session__.define)";
     const output = run.output = converted.output;
     const ran: string[] = [];
@@ -231,7 +232,7 @@ export class Session {
       } finally {
         this.armInterrupts(); // vm put its own SIGINT handling back in place of the addon's
       }
-      if (converted.hasToplevelAwait) {
+      if (isAsync) {
         await new Promise<void>((resolve, reject) => {
           run.abort = reject;
           (ret as Promise<void>).then(() => resolve(), reject);
