@@ -22,6 +22,9 @@ async function main(): Promise<void> {
     if (m?.type === "close") {
       control.close();
       hb.close();
+      // Only now may the thread end: a zeromq socket still open when its thread's
+      // environment is torn down throws from its finalizer, which aborts the process.
+      parentPort!.postMessage({ type: "closed" });
     }
   });
   for await (const frames of control) {

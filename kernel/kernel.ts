@@ -50,9 +50,16 @@ export async function runKernel(connectionFile: string): Promise<void> {
   await status(null, "starting");
 
   const shutdown = async (restart: boolean) => {
+    // The control thread closes its sockets before it may end (see control.ts); it is
+    // given a second to say so.
+    const closed = new Promise<void>((resolve) => {
+      control.on("message", (m) => { if (m?.type === "closed") resolve(); });
+      setTimeout(resolve, 1000).unref();
+    });
     control.postMessage({ type: "close" });
     state.close();
     shell.close(); iopub.close(); stdin.close();
+    await closed;
     await control.terminate();
     process.exit(0); // a restart is the client's to do: it starts a fresh kernel
   };
