@@ -1,6 +1,8 @@
 // Time from starting a gradlab kernel to the first cell's result, as a notebook user
 // waits for it: Jupyter's own client starts the installed kernelspec and runs `1 + 1`.
-//   node dist/bench/kernel_startup.js [runs]
+//   node dist/bench/kernel_startup.js [runs] [--against OTHER_CHECKOUT]
+// With --against, the other checkout's kernel (built) is timed in the same run, the two
+// alternating, and the ratio printed: the way to compare on a machine whose load varies.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -23,21 +25,42 @@ kc.stop_channels(); km.shutdown_kernel(now=True)
 print(json.dumps({"ready": ready, "first": first}))
 `;
 
-function main(): void {
-  const runs = Number(process.argv[2] ?? 3);
+interface Times { ready: number; first: number }
+
+function installed(cli: string): { env: NodeJS.ProcessEnv; tmp: string } {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gradlab-startup-"));
-  spawnSync(process.execPath, [CLI, "install", "--prefix", tmp], { stdio: "ignore" });
-  const env = { ...process.env, JUPYTER_PATH: path.join(tmp, "share", "jupyter") };
-  const times: { ready: number; first: number }[] = [];
-  for (let i = 0; i < runs; i++) {
-    const r = spawnSync("/usr/bin/python3", ["-c", CLIENT], { encoding: "utf8", env });
-    if (r.status !== 0) throw new Error(`the Jupyter client failed (is jupyter-client installed?):\n${r.stderr}`);
-    times.push(JSON.parse(r.stdout.trim()));
+  spawnSync(process.execPath, [cli, "install", "--prefix", tmp], { stdio: "ignore" });
+  // The notebook's folder: this checkout's notebooks/, as `npm start` opens them.
+  return { env: { ...process.env, JUPYTER_PATH: path.join(tmp, "share", "jupyter"), JUPYTER_DATA_DIR: path.join(tmp, "data") }, tmp };
+}
+
+function once(env: NodeJS.ProcessEnv, cwd: string): Times {
+  const r = spawnSync("/usr/bin/python3", ["-c", CLIENT], { encoding: "utf8", env, cwd });
+  if (r.status !== 0) throw new Error(`the Jupyter client failed (is jupyter-client installed?):\n${r.stderr}`);
+  return JSON.parse(r.stdout.trim());
+}
+
+const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function main(): void {
+  const runs = Number(process.argv[2] ?? 3) || 3;
+  const at = process.argv.indexOf("--against");
+  const other = at > 0 ? path.resolve(process.argv[at + 1]) : null;
+  const root = path.join(__dirname, "..", "..");
+  const kernels = [{ name: "this checkout", root, cli: CLI }];
+  if (other) kernels.push({ name: other, root: other, cli: path.join(other, "dist", "kernel", "cli.js") });
+  const setups = kernels.map((k) => ({ ...k, ...installed(k.cli), times: [] as Times[] }));
+  once(setups[0].env, path.join(root, "notebooks")); // the first start writes the code cache
+  for (let i = 0; i < runs; i++) for (const s of setups) s.times.push(once(s.env, path.join(s.root, "notebooks")));
+  for (const s of setups) {
+    fs.rmSync(s.tmp, { recursive: true, force: true });
+    console.log(`${s.name}: kernel start to kernel_info reply ${median(s.times.map((t) => t.ready)).toFixed(2)} s, ` +
+      `to the first cell's result ${median(s.times.map((t) => t.first)).toFixed(2)} s (median of ${runs})`);
   }
-  fs.rmSync(tmp, { recursive: true, force: true });
-  const med = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  console.log(`kernel start to kernel_info reply: ${med(times.map((t) => t.ready)).toFixed(2)} s (median of ${runs})`);
-  console.log(`kernel start to the first cell's result: ${med(times.map((t) => t.first)).toFixed(2)} s (median of ${runs})`);
+  if (other) {
+    const ratio = median(setups[0].times.map((t) => t.first)) / median(setups[1].times.map((t) => t.first));
+    console.log(`first result: this checkout / ${other} = ${ratio.toFixed(2)}`);
+  }
 }
 
 main();
