@@ -147,7 +147,8 @@ const labels = { title: opt(text()), xLabel: opt(text()), yLabel: opt(text()) };
 const xy = obj({ name: text(), x: nums(0, LIMITS.points, { gaps: true }), y: nums(0, LIMITS.points, { gaps: true }) }, (s, at) => {
   expect(s.x.length === s.y.length, fieldPath(at, "y"), `${s.x.length} values, one per x`, `${s.y.length}`);
 });
-const cells = () => num({ int: true, min: 1, max: LIMITS.cells });
+// A side longer than a canvas can be (Chrome's limit is 32,767 pixels) cannot be drawn.
+const cells = () => num({ int: true, min: 1, max: LIMITS.gridSide });
 const ticks = () => opt(arr(text(), 0, LIMITS.cells, "labels"));
 const grid = (k: "heatmap" | "confusion") => obj({
   version: v1, kind: oneOf(k), ...labels, rows: cells(), cols: cells(), z: nums(0, LIMITS.cells, { gaps: true }),
