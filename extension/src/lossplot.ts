@@ -131,7 +131,8 @@ function figure(p: LossPlotV1, lrShown: boolean): { traces: Trace[]; layout: Lay
     const yaxis = m === primary ? "y" : "y2";
     const val = s.group === "validation";
     const visible = isLR(m) && m !== primary && !lrShown ? "legendonly" : true;
-    const common = { type: "scatter", x: gaps(s.steps), yaxis, visible, meta: isLR(m) ? "lr" : "metric" };
+    // One legend group per series: its legend entry shows and hides the raw curve with the smoothed one.
+    const common = { type: "scatter", x: gaps(s.steps), yaxis, visible, meta: isLR(m) ? "lr" : "metric", legendgroup: `${s.group}/${s.name}` };
     if (s.smoothed) {
       traces.push({ ...common, mode: "lines", y: gaps(s.values), name: plain(`${s.name} (raw)`),
         line: { color: colour, width: 1 }, opacity: 0.3, showlegend: false, hoverinfo: "skip" });
