@@ -38,7 +38,8 @@ export class ChartViz extends VizObject<ChartPayload> {
     const head = `${p.kind}${p.title ? ": " + p.title : ""}`;
     if (p.kind === "line" || p.kind === "scatter") return `${head} (${p.series.map((s) => `${s.name}: ${s.x.length} points`).join(", ")})`;
     if (p.kind === "histogram") return `${head} (${p.stats.count} values, mean ${fmt(p.stats.mean)}, std ${fmt(p.stats.std)})`;
-    if (p.kind === "confusion") {
+    // A confusion matrix is printed whole up to 30 classes; beyond, a printout would be megabytes.
+    if (p.kind === "confusion" && (p as Grid).rows <= 30) {
       const g = p as Grid;
       const w = Math.max(maxOf(g.z.map((v) => String(v).length), 0), maxOf((g.yTicks ?? []).map((t) => t.length), 0));
       const rows = Array.from({ length: g.rows }, (_, i) => `${(g.yTicks?.[i] ?? String(i)).padStart(w)} ` +
