@@ -84,6 +84,13 @@ describe("extension: every renderer against hostile payloads (chromium + jupyter
     page = session.page;
     page.on("dialog", (d) => { dialogs.push(d.message()); void d.dismiss(); });
     page.on("request", (r) => { requests.push(r.url()); });
+    // JupyterLab loads MathJax, and plotly hands `$…$` text to a MathJax it finds; this page
+    // has none, so it gets a stand-in that records whoever touches it.
+    await page.addInitScript(() => {
+      const touched: string[] = [];
+      (window as unknown as { mathjaxTouched: string[] }).mathjaxTouched = touched;
+      (window as unknown as { MathJax: unknown }).MathJax = new Proxy({}, { get: (_, k) => { touched.push(String(k)); return undefined; } });
+    });
     await page.goto(session.urlOf("gradlab.ipynb"));
     await page.waitForFunction(() => "gradlabPage" in window, undefined, { timeout: 30000 });
     const kernel = await page.evaluate(() => (window as unknown as Api).gradlabPage.ready);
@@ -92,13 +99,15 @@ describe("extension: every renderer against hostile payloads (chromium + jupyter
 
   after(async () => { await session?.close(); });
 
-  afterEach(function () {
+  afterEach(async function () {
     if (!session) return;
     assert.deepEqual(session.pageErrors, [], `the page threw: ${session.pageErrors.join("\n")}`);
     assert.deepEqual(dialogs, [], "no dialog opened");
     const origin = new URL(session.server.url).origin;
     const away = requests.filter((u) => u.includes(MARK) || !(u.startsWith(`${origin}/`) || u.startsWith("data:") || u.startsWith("blob:")));
     assert.deepEqual(away, [], "no request left the page for data's addresses");
+    const mathjax = await page.evaluate(() => (window as unknown as { mathjaxTouched: string[] }).mathjaxTouched);
+    assert.deepEqual(mathjax, [], "no text from data went to MathJax");
   });
 
   /**
