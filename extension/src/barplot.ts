@@ -1,6 +1,6 @@
 // A histogram drawn on a small canvas: cheap enough for dozens of small multiples
 // in one output, where a plotly figure each would be slow.
-import { themeColour } from "./dom";
+import { themeColour } from "./theme";
 
 /** Bin edges and counts, as the payloads carry them. */
 export interface Histogram { edges: number[]; counts: number[] }

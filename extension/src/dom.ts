@@ -39,15 +39,3 @@ export async function guarded(node: HTMLElement, what: string, draw: () => void 
     node.replaceChildren(errorBox(what, `drawing it failed (${e instanceof Error ? e.message : String(e)})`));
   }
 }
-
-/** The value of a JupyterLab theme variable (--jp-…) now, or fallback outside JupyterLab. */
-export function themeColour(name: string, fallback: string): string {
-  return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
-}
-
-/** Calls redraw whenever JupyterLab switches theme; returns the function that stops watching. */
-export function onThemeChange(redraw: () => void): () => void {
-  const watch = new MutationObserver(() => redraw());
-  watch.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-name", "data-jp-theme-light"] });
-  return () => watch.disconnect();
-}

@@ -6,7 +6,8 @@ import { Widget } from "@lumino/widgets";
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import { MIME, type HistogramsV1 } from "./mime";
 import { readPayload } from "./payload";
-import { el, errorBox, fmt, guarded, onThemeChange } from "./dom";
+import { el, errorBox, fmt, guarded } from "./dom";
+import { onThemeChange } from "./theme";
 import { maxOf } from "./extent";
 import { drawHistogram } from "./barplot";
 

@@ -5,7 +5,8 @@ import { Widget } from "@lumino/widgets";
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import { MIME, type ImagesV1 } from "./mime";
 import { readPayload } from "./payload";
-import { el, errorBox, fmt, guarded, onThemeChange, themeColour } from "./dom";
+import { el, errorBox, fmt, guarded } from "./dom";
+import { onThemeChange, themeColour } from "./theme";
 import { diverging, gray, type RGB } from "./colormap";
 
 const LABEL_H = 14;
@@ -59,7 +60,8 @@ export class ImagesRenderer extends Widget implements IRenderMime.IRenderer {
     let tileH = 1, tileW = 1;
     for (const t of p.tiles) { tileH = Math.max(tileH, t.height); tileW = Math.max(tileW, t.width); }
     const cols = Math.max(1, Math.min(p.nrow, p.tiles.length)), rows = Math.max(1, Math.ceil(p.tiles.length / cols));
-    const pad = p.padding, labelH = p.tiles.some((t) => t.label) ? LABEL_H : 0;
+    // Labels get a strip under each row of tiles, unless so many rows would make the canvas too tall to exist.
+    const pad = p.padding, labelH = p.tiles.some((t) => t.label) && rows * LABEL_H <= 4096 ? LABEL_H : 0;
     const w = cols * (tileW + pad) + pad, h = rows * (tileH + pad) + pad;
     // Integer zoom so small images (28×28 templates, 3×3 kernels) are big enough to read.
     const zoom = Math.max(1, Math.min(16, Math.floor(Math.min(640 / w, 480 / h))));

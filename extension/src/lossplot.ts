@@ -8,7 +8,8 @@ import type { Message } from "@lumino/messaging";
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import { MIME, type LossPlotV1 } from "./mime";
 import { readPayload } from "./payload";
-import { el, errorBox, fmt, onThemeChange } from "./dom";
+import { el, errorBox, fmt } from "./dom";
+import { onThemeChange } from "./theme";
 import { Plotly, CONFIG, COLOURS, fitWhenShown, gaps, plain, themed, type PlotElement, type Trace, type Layout } from "./plotly";
 
 type Series = LossPlotV1["series"][number];

@@ -2,7 +2,7 @@
 // use it.
 // @ts-expect-error: plotly.js-basic-dist-min ships no type declarations.
 import PlotlyModule from "plotly.js-basic-dist-min";
-import { themeColour } from "./dom";
+import { themeColour } from "./theme";
 
 export type Trace = Record<string, unknown>;
 export type Layout = Record<string, unknown>;

@@ -5,7 +5,8 @@ import { Widget } from "@lumino/widgets";
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import { MIME, type TensorV1 } from "./mime";
 import { readPayload } from "./payload";
-import { el, errorBox, fmt, guarded, onThemeChange } from "./dom";
+import { el, errorBox, fmt, guarded } from "./dom";
+import { onThemeChange } from "./theme";
 import { Heatmap } from "./heatmap";
 import { drawHistogram } from "./barplot";
 
