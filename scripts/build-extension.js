@@ -53,7 +53,8 @@ try {
 
 run([tsc, "-b", path.join(ext, "tsconfig.json")], "tsc -b extension");
 const built = path.join(out, "package.json");
-const inputs = ["lib", "style", "package.json", "core-meta"].map((f) => newest(path.join(ext, f)));
+// The renderers bundle core's payload schemas from dist/core/viz (extension/src/payload.ts).
+const inputs = ["lib", "style", "package.json", "core-meta", "../dist/core/viz"].map((f) => newest(path.join(ext, f)));
 if (fs.existsSync(built) && newest(built) > Math.max(...inputs) && !process.argv.includes("--force")) {
   console.log("gradlab: the JupyterLab extension is up to date in extension/labextension");
   process.exit(0);

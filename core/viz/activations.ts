@@ -10,6 +10,17 @@ import { crossEntropy, mseLoss } from "../functional";
 import type { HistogramPanel, HistogramsPayload } from "./schema";
 import { computeStats, histogram, jsonStats, percent, finiteRange } from "./stats";
 import { HistogramsViz, type LayerValues } from "./histograms";
+import { integer, text } from "./args";
+import { LIMITS, histogramsV1 } from "./payloads";
+import { PayloadError } from "./validate";
+
+/** The size caps of a histogram set, checked before binning. */
+function checkCounts(runs: { run: string; layers: { name: string }[] }[], op: string): void {
+  if (runs.length > LIMITS.runs) throw new ValueError(`${op}: at most ${LIMITS.runs} runs side by side; got ${runs.length}`);
+  const panels = runs.reduce((n, r) => n + r.layers.length, 0);
+  const layers = new Set(runs.flatMap((r) => r.layers.map((l) => l.name))).size;
+  if (layers > LIMITS.layers || panels > LIMITS.panels) throw new ValueError(`${op}: ${layers} layers in ${panels} panels are too many to draw (at most ${LIMITS.layers} layers, ${LIMITS.panels} panels); choose some with { layers: [...] }`);
+}
 
 export type Quantity = "activations" | "weights" | "gradients";
 export interface ActivationsOptions {
@@ -108,6 +119,7 @@ function collectGradients(model: Module, input: Tensor, o: ActivationsOptions): 
 
 /** Builds panels for runs of layers, all binned over one shared range. */
 export function buildHistograms(runs: { run: string; layers: Layer[] }[], quantity: Quantity, bins: number, title?: string): HistogramsViz {
+  checkCounts(runs, "viz.activations");
   let lo = Infinity, hi = -Infinity;
   for (const r of runs) for (const l of r.layers) { const [a, b] = finiteRange(l.values); lo = Math.min(lo, a); hi = Math.max(hi, b); }
   const shared: [number, number] = lo < hi ? [lo, hi] : [0, 1];
@@ -148,8 +160,9 @@ function layersOf(model: Module, input: Tensor, o: ActivationsOptions): Layer[] 
 
 /** Per-layer histograms of one model's activations (or weights, or gradients) on one input. */
 export function activations(model: Module, input: Tensor, opts: ActivationsOptions = {}): HistogramsViz {
-  const q = opts.quantity ?? "activations";
-  return buildHistograms([{ run: opts.run ?? "", layers: layersOf(model, input, opts) }], q, opts.bins ?? 50, opts.title);
+  const q = opts.quantity ?? "activations", op = "viz.activations";
+  const bins = integer(opts.bins, op, "bins", 1, LIMITS.bins, 50);
+  return buildHistograms([{ run: text(opts.run, op, "run") ?? "", layers: layersOf(model, input, opts) }], q, bins, text(opts.title, op, "title"));
 }
 
 /**
@@ -162,16 +175,23 @@ export function compare(runs: Record<string, Module | HistogramsViz | Histograms
   const q = opts.quantity ?? "activations";
   const collected = names.map((run) => {
     const r = runs[run];
-    if (isPayload(r)) return { run, payload: r };
+    if (isPayload(r)) {
+      // A payload may come from a saved notebook: it is held to the schema like any other.
+      try { return { run, payload: histogramsV1(r, "") as HistogramsPayload }; } catch (e) {
+        if (e instanceof PayloadError) throw new ValueError(`viz.compare: run ${JSON.stringify(run)} is not a histograms payload: ${e.message}`);
+        throw e;
+      }
+    }
     if (r instanceof HistogramsViz) {
       return { run, layers: r.sources.flatMap((d) => d.layers) };
     }
     return { run, layers: layersOf(r, input as Tensor, opts) };
   });
-  const title = opts.title ?? `${q}: ${names.join(" vs ")}`;
-  if (collected.every((c) => !("payload" in c))) return buildHistograms(collected as { run: string; layers: Layer[] }[], q, opts.bins ?? 50, title);
+  const title = text(opts.title, "viz.compare", "title") ?? `${q}: ${names.join(" vs ")}`;
+  const bins = integer(opts.bins, "viz.compare", "bins", 1, LIMITS.bins, 50);
+  if (collected.every((c) => !("payload" in c))) return buildHistograms(collected as { run: string; layers: Layer[] }[], q, bins, title);
   // Saved payloads carry counts, not values: their bins stay as they were, so the axes are shared only if all edges agree.
-  const parts = collected.map((c) => ("payload" in c ? c.payload : buildHistograms([c as { run: string; layers: Layer[] }], q, opts.bins ?? 50).payload()));
+  const parts = collected.map((c) => ("payload" in c ? c.payload : buildHistograms([c as { run: string; layers: Layer[] }], q, bins).payload()));
   const panels = collected.flatMap((c, i) => parts[i]!.panels.map((p) => ({ ...p, run: c.run })));
   const layers = [...new Set(panels.map((p) => p.layer))];
   const edges = JSON.stringify(panels[0]?.histogram.edges);

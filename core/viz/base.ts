@@ -43,7 +43,7 @@ export function withSvgImage(bundle: MimeBundle): MimeBundle {
   return bundle;
 }
 
-/** Rounds to 4 significant digits: plenty for drawing, and a third of the JSON. */
+/** Rounds to 4 significant digits: plenty for drawing, and a third of the JSON. Not a number: NaN (a gap). */
 export function r4(v: number): number {
-  return Number.isFinite(v) ? Number(v.toPrecision(4)) : v;
+  return Number.isFinite(v) ? Number(v.toPrecision(4)) : typeof v === "number" ? v : NaN;
 }

@@ -31,7 +31,7 @@ export function gridGeometry(n: number, h: number, w: number, nrow: number, padd
 export function checkGridOptions(o: GridOptions, op: string): void {
   if (o.nrow !== undefined && !(Number.isInteger(o.nrow) && o.nrow >= 1)) throw new ValueError(`${op}: nrow must be a positive integer, got ${describeValue(o.nrow)}`);
   if (o.padding !== undefined && !(Number.isInteger(o.padding) && o.padding >= 0)) throw new ValueError(`${op}: padding must be a non-negative integer, got ${describeValue(o.padding)}`);
-  if (o.valueRange !== undefined && !(Array.isArray(o.valueRange) && o.valueRange.length === 2 && o.valueRange[0] < o.valueRange[1])) {
+  if (o.valueRange !== undefined && !(Array.isArray(o.valueRange) && o.valueRange.length === 2 && Number.isFinite(o.valueRange[0]) && Number.isFinite(o.valueRange[1]) && o.valueRange[0] < o.valueRange[1])) {
     throw new ValueError(`${op}: valueRange must be [low, high] with low < high, got ${JSON.stringify(o.valueRange)}`);
   }
 }

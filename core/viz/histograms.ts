@@ -4,6 +4,7 @@ import { VizObject } from "./base";
 import type { Module } from "../nn/module";
 import { MIME, type HistogramPanel, type HistogramsPayload } from "./schema";
 import { Svg, axes, bars, PALETTE } from "./svg";
+import { maxOf } from "./args";
 
 const PW = 150, PH = 110;
 
@@ -30,7 +31,7 @@ export class HistogramsViz extends VizObject<HistogramsPayload> {
     runs.forEach((run, ri) => {
       // Counts share one axis per run (row); the x axis is shared by all panels.
       const mine = p.panels.filter((q) => runs.length === 1 || q.run === run);
-      const yMax = p.sharedAxes ? Math.max(1, ...mine.map(countTop)) : 0;
+      const yMax = p.sharedAxes ? maxOf(mine.map(countTop), 1) : 0;
       if (runs.length > 1) svg.text(8, 34 + ri * rowsPerRun * cellH + cellH / 2, run, { "font-weight": "bold", fill: PALETTE[ri % 10] });
       p.layers.forEach((layer, li) => {
         const panel = p.panels.find((q) => q.layer === layer && (q.run ?? "") === (runs.length > 1 ? run : q.run ?? ""));
@@ -56,7 +57,7 @@ export class HistogramsViz extends VizObject<HistogramsPayload> {
  */
 function countTop(q: HistogramPanel): number {
   const e = q.histogram.edges;
-  return Math.max(1, ...q.histogram.counts.map((c, i) => (e[i] <= 0 && 0 <= e[i + 1] ? c - q.stats.zeros : c)));
+  return maxOf(q.histogram.counts.map((c, i) => (e[i] <= 0 && 0 <= e[i + 1] ? c - q.stats.zeros : c)), 1);
 }
 
 function drawPanel(svg: Svg, q: HistogramPanel, f: { x: number; y: number; w: number; h: number }, yMax: number, colour: string): void {

@@ -8,7 +8,8 @@ import { encodePNG } from "./png";
 
 /** The raster of a payload: tiles coloured and placed in their grid, padding in grey padValue. */
 export function renderImages(p: ImagesPayload): { width: number; height: number; rgb: Uint8Array } {
-  const h = Math.max(...p.tiles.map((t) => t.height)), w = Math.max(...p.tiles.map((t) => t.width));
+  let h = 0, w = 0;
+  for (const t of p.tiles) { if (t.height > h) h = t.height; if (t.width > w) w = t.width; }
   const padding = p.tiles.length === 1 ? 0 : p.padding; // make_grid returns one image unpadded
   const g = gridGeometry(p.tiles.length, h, w, p.nrow, padding);
   const rgb = new Uint8Array(g.width * g.height * 3).fill(Math.round(255 * Math.min(1, Math.max(0, p.padValue))));
@@ -63,7 +64,7 @@ export class ImagesViz extends VizObject<ImagesPayload> {
   fallback(): [string, string] { return ["image/png", this.png().toString("base64")]; }
   text(): string {
     const t = this.p.tiles;
-    const scale = this.p.colormap === "diverging" ? `diverging colour scale centred at 0, ±${Math.max(...this.p.valueRange.map(Math.abs)).toPrecision(3)}` : `grey over [${this.p.valueRange.map((v) => v.toPrecision(3)).join(", ")}]`;
+    const scale = this.p.colormap === "diverging" ? `diverging colour scale centred at 0, ±${Math.max(Math.abs(this.p.valueRange[0]), Math.abs(this.p.valueRange[1])).toPrecision(3)}` : `grey over [${this.p.valueRange.map((v) => v.toPrecision(3)).join(", ")}]`;
     const labels = t.some((x) => x.label) ? `: ${t.slice(0, 10).map((x) => x.label).join(", ")}${t.length > 10 ? ", …" : ""}` : "";
     return `${this.p.title ? this.p.title + " — " : ""}${t.length} image${t.length === 1 ? "" : "s"} of ${t[0]?.height ?? 0}×${t[0]?.width ?? 0}` +
       `${t[0]?.channels === 3 ? " RGB" : ""}, ${this.p.nrow} per row, ${scale}${labels}${this.note}`;

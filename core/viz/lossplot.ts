@@ -10,6 +10,8 @@ import { MIME, type LossPlotPayload, type MimeBundle, type Series } from "./sche
 import { Downsampler } from "./downsample";
 import { getDisplayTransport, newDisplayId } from "./display";
 import { Svg, axes, legend, PALETTE, fmt } from "./svg";
+import { integer, maxOf, text } from "./args";
+import { LIMITS } from "./payloads";
 
 export interface LossPlotOptions {
   title?: string;
@@ -53,9 +55,10 @@ export class LossPlot extends VizObject<LossPlotPayload> implements Callback {
     super();
     const smoothing = opts.smoothing ?? 0.6;
     if (!(smoothing >= 0 && smoothing < 1)) throw new ValueError(`viz.lossPlot: smoothing must be in [0, 1), got ${describeValue(opts.smoothing)}`);
-    const maxPoints = opts.maxPoints ?? 1000;
-    if (!(Number.isInteger(maxPoints) && maxPoints >= 2)) throw new ValueError(`viz.lossPlot: maxPoints must be an integer ≥ 2, got ${describeValue(opts.maxPoints)}`);
-    this.o = { logScale: false, xLabel: "step", throttleMs: 250, ...opts, smoothing, maxPoints };
+    const maxPoints = integer(opts.maxPoints, "viz.lossPlot", "maxPoints", 2, LIMITS.points, 1000);
+    if (opts.logScale !== undefined && typeof opts.logScale !== "boolean") throw new ValueError(`viz.lossPlot: logScale must be true or false; got ${describeValue(opts.logScale)}`);
+    this.o = { logScale: false, throttleMs: 250, ...opts, smoothing, maxPoints,
+      title: text(opts.title, "viz.lossPlot", "title"), xLabel: text(opts.xLabel, "viz.lossPlot", "xLabel") ?? "step" };
     this.gap = this.o.throttleMs;
   }
 
@@ -67,9 +70,11 @@ export class LossPlot extends VizObject<LossPlotPayload> implements Callback {
     this.finished = false;
     for (const key in values) {
       const v = values[key];
-      if (typeof v !== "number") continue;
+      if (v === undefined) continue;
+      if (typeof v !== "number") throw new ValueError(`lossPlot.update: ${JSON.stringify(key)} must be a number; got ${describeValue(v)}`);
       let t = this.tracks.get(key);
       if (!t) {
+        if (this.tracks.size >= LIMITS.series) throw new ValueError(`lossPlot.update: at most ${LIMITS.series} series in one plot; ${JSON.stringify(key)} would be one more`);
         t = { name: key, group: isValidation(key) ? "validation" : "train", ds: new Downsampler(this.o.maxPoints), ema: 0, n: 0 };
         this.tracks.set(key, t);
       }
@@ -142,8 +147,9 @@ export class LossPlot extends VizObject<LossPlotPayload> implements Callback {
       return s;
     });
     const out: LossPlotPayload = {
-      version: 1, title: this.o.title, series, epochs: this.epochs.slice(), smoothing: this.o.smoothing, logScale: this.o.logScale,
-      xLabel: this.o.xLabel, done: this.finished, totalPoints: Math.max(0, ...[...this.tracks.values()].map((t) => t.ds.count)),
+      // Epoch marks beyond the schema's cap: the latest are kept.
+      version: 1, title: this.o.title, series, epochs: this.epochs.slice(-LIMITS.epochs), smoothing: this.o.smoothing, logScale: this.o.logScale,
+      xLabel: this.o.xLabel, done: this.finished, totalPoints: maxOf([...this.tracks.values()].map((t) => t.ds.count), 0),
     };
     const eta = this.eta();
     if (eta !== undefined) out.eta = eta;
@@ -223,13 +229,13 @@ export function drawLossPlot(p: LossPlotPayload): string {
   const status = p.done ? "done" : p.eta !== undefined ? `ETA ${fmtDuration(p.eta)}` : "running";
   svg.text(10, 18, `${p.title ?? "training"} — ${status}`, { "font-weight": "bold", "font-size": 13 });
   const allSteps = p.series.flatMap((s) => s.steps).concat(p.epochs);
-  const xDom: [number, number] = allSteps.length ? [Math.min(...allSteps), Math.max(...allSteps)] : [0, 1];
+  const xDom: [number, number] = allSteps.length ? [-maxOf(allSteps.map((s) => -s)), maxOf(allSteps)] : [0, 1];
   metrics.forEach((m, i) => {
     const f = { x: 70 + (i % cols) * (PW + 80), y: 50 + Math.floor(i / cols) * (PH + 90), w: PW, h: PH };
     const mine = p.series.filter((s) => metricOf(s.name) === m);
     const ok = (v: number) => Number.isFinite(v) && (!p.logScale || v > 0);
     const vals = mine.flatMap((s) => s.values.filter(ok));
-    const yDom: [number, number] = vals.length ? [Math.min(...vals), Math.max(...vals)] : [p.logScale ? 0.1 : 0, 1];
+    const yDom: [number, number] = vals.length ? [-maxOf(vals.map((v) => -v)), maxOf(vals)] : [p.logScale ? 0.1 : 0, 1];
     const sc = axes(svg, f, xDom, yDom, { title: m, xLabel: p.xLabel, logY: p.logScale });
     for (const e of p.epochs) svg.line(sc.sx(e), f.y, sc.sx(e), f.y + f.h, { stroke: "#999", "stroke-dasharray": "3 3" });
     const items: { name: string; color: string; dash?: string }[] = [];

@@ -85,6 +85,12 @@ export class Svg {
     if (d) this.parts.push(`<path${attrs({ d, fill: "none", "stroke-width": 1.5, ...a })}/>`);
     return this;
   }
+  /** A PNG stretched over (x, y, w, h) with its pixels kept sharp (a large heatmap's cells). */
+  image(x: number, y: number, w: number, h: number, png: Uint8Array): this {
+    const href = `data:image/png;base64,${Buffer.from(png).toString("base64")}`;
+    this.parts.push(`<image${attrs({ x, y, width: w, height: h, preserveAspectRatio: "none", "image-rendering": "optimizeSpeed", "xmlns:xlink": "http://www.w3.org/1999/xlink", "xlink:href": href })}/>`);
+    return this;
+  }
   circle(cx: number, cy: number, r: number, a: Attrs = {}): this {
     this.parts.push(`<circle${attrs({ cx, cy, r, ...a })}/>`);
     return this;

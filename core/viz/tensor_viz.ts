@@ -7,9 +7,11 @@ import { VizObject, r4 } from "./base";
 import { MIME, type TensorPayload } from "./schema";
 import { computeStats, histogram, jsonNumber, jsonStats } from "./stats";
 import { Svg, axes, bars, fmt } from "./svg";
+import { maxOf, text } from "./args";
+import { LIMITS } from "./payloads";
 
 /** At most this many values travel in the bundle. */
-export const MAX_SHOWN = 4096;
+export const MAX_SHOWN = LIMITS.tensorValues;
 
 /** A strided sample: each dimension thinned by the same factor until ≤ limit values remain. */
 export function sampleShape(shape: number[], limit = MAX_SHOWN): { shown: number[]; strides: number[] } {
@@ -62,7 +64,7 @@ export class TensorViz extends VizObject<TensorPayload> {
       `zeros ${s.zeros}`, `NaN ${s.nan}`, `+Inf ${s.posInf}`, `-Inf ${s.negInf}`, `count ${s.count}`];
     lines.forEach((l, i) => svg.text(370, 50 + i * 17, l));
     const h = p.histogram;
-    const sc = axes(svg, { x: 70, y: 40, w: 280, h: 170 }, [h.edges[0], h.edges[h.edges.length - 1]], [0, Math.max(1, ...h.counts)], { xLabel: "value", yLabel: "count", yTicks: 4 });
+    const sc = axes(svg, { x: 70, y: 40, w: 280, h: 170 }, [h.edges[0], h.edges[h.edges.length - 1]], [0, maxOf(h.counts, 1)], { xLabel: "value", yLabel: "count", yTicks: 4 });
     bars(svg, sc, h.edges, h.counts);
     return ["image/svg+xml", svg.toString()];
   }
@@ -78,5 +80,6 @@ export function tensorView(t: Tensor, opts: { name?: string } = {}): TensorViz {
   if (!(t instanceof Tensor)) {
     throw new ValueError(`viz.tensor: expected a Tensor, got ${Array.isArray(t) ? "an array (make it one with tensor([...]))" : t === null ? "null" : typeof t}`);
   }
-  return new TensorViz(t, opts.name);
+  if (t.ndim > LIMITS.ndim) throw new ValueError(`viz.tensor: at most ${LIMITS.ndim} dimensions can be shown; got ${t.ndim}`);
+  return new TensorViz(t, text(opts.name, "viz.tensor", "name"));
 }

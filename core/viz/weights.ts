@@ -4,9 +4,11 @@
 import { Tensor } from "../tensor";
 import { Module } from "../nn/module";
 import { ShapeError, ValueError, fmtShape, describeValue } from "../errors";
-import { checkGridOptions, type GridOptions } from "./grid";
+import { checkGridOptions, gridGeometry, type GridOptions } from "./grid";
 import { ImagesViz } from "./images";
 import { r4 } from "./base";
+import { integer, labels, maxOf, text } from "./args";
+import { LIMITS } from "./payloads";
 import type { ImageTile, ImagesPayload } from "./schema";
 
 export interface WeightsOptions extends GridOptions {
@@ -83,6 +85,7 @@ function range(d: Float32Array): [number, number] {
 /** Images of a layer's weights, laid out as make_grid, on a diverging scale centred at zero unless normalize. */
 export function weights(layer: Module | Tensor, opts: WeightsOptions = {}): ImagesViz {
   checkGridOptions(opts, "viz.weights");
+  opts = { ...opts, classNames: labels(opts.classNames, "viz.weights", "classNames", Infinity, "classes"), title: text(opts.title, "viz.weights", "title") };
   const w = weightOf(layer);
   const mode = opts.mode ?? "auto";
   const asFilters = mode === "filters" || (mode === "auto" && w.ndim === 4);
@@ -90,12 +93,16 @@ export function weights(layer: Module | Tensor, opts: WeightsOptions = {}): Imag
   if (!asFilters && w.ndim !== 2) throw new ShapeError(`viz.weights: templates need a weight (classes, features), got ${fmtShape(w.shape)}; use mode: "filters" for (out, in, kh, kw)`);
   let tiles = asFilters ? filterTiles(w) : templateTiles(w, opts);
   const total = tiles.length;
-  const maxTiles = opts.maxTiles ?? 256;
+  const maxTiles = integer(opts.maxTiles, "viz.weights", "maxTiles", 1, LIMITS.tiles, 256);
+  if (opts.padding !== undefined && opts.padding > LIMITS.padding) throw new ValueError(`viz.weights: padding must be at most ${LIMITS.padding}; got ${describeValue(opts.padding)}`);
+  if (opts.padValue !== undefined && !Number.isFinite(opts.padValue)) throw new ValueError(`viz.weights: padValue must be a finite number; got ${describeValue(opts.padValue)}`);
   if (tiles.length > maxTiles) tiles = tiles.slice(0, maxTiles);
   const I = w.shape[1];
-  const nrow = opts.nrow ?? (asFilters ? (I !== 3 && I > 1 && I <= 16 ? I : 8) : Math.min(tiles.length, 10));
+  const nrow = Math.min(LIMITS.tiles, opts.nrow ?? (asFilters ? (I !== 3 && I > 1 && I <= 16 ? I : 8) : Math.min(tiles.length, 10)));
+  const g = gridGeometry(tiles.length, tiles[0]?.h ?? 1, tiles[0]?.w ?? 1, nrow, opts.padding ?? 2);
+  if (g.width > LIMITS.gridSide || g.height > LIMITS.gridSide) throw new ValueError(`viz.weights: a grid of ${g.width}×${g.height} pixels is too large to draw (at most ${LIMITS.gridSide} a side); change nrow or maxTiles`);
   const ranges = tiles.map((t) => range(t.data));
-  const all: [number, number] = [Math.min(...ranges.map((r) => r[0])), Math.max(...ranges.map((r) => r[1]))];
+  const all: [number, number] = [-maxOf(ranges.map((r) => -r[0])), maxOf(ranges.map((r) => r[1]))];
   const normalize = opts.normalize ?? false;
   // With an explicit valueRange, scaleEach changes nothing in make_grid: every tile uses that range.
   const scaleEach = (opts.scaleEach ?? false) && !opts.valueRange;
@@ -117,5 +124,7 @@ export function weights(layer: Module | Tensor, opts: WeightsOptions = {}): Imag
     nrow, padding: opts.padding ?? 2, padValue: opts.padValue ?? 0,
     colormap: normalize ? "gray" : "diverging", valueRange, scaleEach, tiles: out,
   };
+  const values = out.reduce((n, t) => n + t.data.length, 0);
+  if (values > LIMITS.imageValues) throw new ValueError(`viz.weights: ${out.length} tiles of ${out[0].height}×${out[0].width} are ${values} values, more than the ${LIMITS.imageValues} an image grid can hold; pass a smaller maxTiles`);
   return new ImagesViz(payload, total > tiles.length ? ` (first ${tiles.length} of ${total} shown)` : "");
 }

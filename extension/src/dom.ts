@@ -10,8 +10,7 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, 
 }
 
 /** A number as a short readable string (4 significant digits; NaN and ±Inf by name). */
-export function fmt(v: number | string): string {
-  if (typeof v === "string") return v;
+export function fmt(v: number): string {
   if (Number.isNaN(v)) return "NaN";
   if (!Number.isFinite(v)) return v > 0 ? "Infinity" : "-Infinity";
   if (v === 0) return "0";
@@ -20,12 +19,23 @@ export function fmt(v: number | string): string {
   return String(Number(v.toPrecision(4)));
 }
 
-/** A payload value (numbers, or "NaN"/"Infinity"/"-Infinity" since JSON has none) as a number. */
-export function num(v: number | string): number {
-  return typeof v === "number" ? v : Number(v);
+/**
+ * gradlab's error box, in place of an output that cannot be drawn: what it is and why
+ * (the field and what was expected), as plain text. Returned, never thrown: JupyterLab
+ * would show a rejected render as a raw "Javascript Error".
+ */
+export function errorBox(what: string, why: string): HTMLElement {
+  const box = el("div", "jp-gradlab-error");
+  box.append(el("b", undefined, `gradlab cannot draw this ${what}: `), document.createTextNode(why));
+  box.setAttribute("role", "alert");
+  return box;
 }
 
-/** The message shown in place of a payload this renderer cannot draw. */
-export function refusal(node: HTMLElement, what: string, version: unknown): void {
-  node.replaceChildren(el("div", "jp-gradlab-error", `gradlab: cannot draw this ${what} (payload version ${String(version)}; this extension knows version 1). Update the extension.`));
+/** Runs draw; whatever it throws is shown in the error box in node instead. */
+export async function guarded(node: HTMLElement, what: string, draw: () => void | Promise<void>): Promise<void> {
+  try {
+    await draw();
+  } catch (e) {
+    node.replaceChildren(errorBox(what, `drawing it failed (${e instanceof Error ? e.message : String(e)})`));
+  }
 }

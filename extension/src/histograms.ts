@@ -4,9 +4,14 @@
 // per panel, or a ReLU layer's spike of exact zeros would flatten every other panel.
 import { Widget } from "@lumino/widgets";
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
-import { MIME, type HistogramsPayload, type HistogramPanel } from "./mime";
-import { el, fmt, refusal } from "./dom";
+import { MIME, type HistogramsV1 } from "./mime";
+import { readPayload } from "./payload";
+import { el, errorBox, fmt, guarded } from "./dom";
+import { onThemeChange } from "./theme";
+import { maxOf } from "./extent";
 import { drawHistogram } from "./barplot";
+
+type HistogramPanel = HistogramsV1["panels"][number];
 
 const RUN_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"];
 
@@ -17,14 +22,40 @@ export class HistogramsRenderer extends Widget implements IRenderMime.IRenderer 
     this.addClass("jp-gradlab-histograms");
   }
 
+  private shown: HistogramsV1 | null = null;
+  private readonly unwatch = onThemeChange(() => { if (this.shown) void this.draw(this.shown); });
+
+  override dispose(): void {
+    this.unwatch();
+    super.dispose();
+  }
+
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
-    const p = model.data[MIME.histograms] as unknown as HistogramsPayload;
-    if (p?.version !== 1) return refusal(this.node, "histogram set", p?.version);
+    const r = readPayload(model, MIME.histograms);
+    if ("error" in r) {
+      this.shown = null;
+      this.node.replaceChildren(errorBox("histogram set", r.error));
+      return;
+    }
+    await this.draw(r.payload);
+  }
+
+  private draw(p: HistogramsV1): Promise<void> {
+    this.shown = p;
+    return guarded(this.node, "histogram set", () => this.build(p));
+  }
+
+  private build(p: HistogramsV1): void {
     const runs = p.runs.length ? p.runs : [""];
-    const finite = p.panels.filter((q) => q.histogram.edges.length > 1);
-    const xRange: [number, number] | undefined = p.sharedAxes && finite.length
-      ? [Math.min(...finite.map((q) => q.histogram.edges[0])), Math.max(...finite.map((q) => q.histogram.edges[q.histogram.edges.length - 1]))]
-      : undefined;
+    let lo = Infinity, hi = -Infinity;
+    for (const q of p.panels) {
+      const e = q.histogram.edges;
+      if (e.length > 1) { lo = Math.min(lo, e[0]); hi = Math.max(hi, e[e.length - 1]); }
+    }
+    const xRange: [number, number] | undefined = p.sharedAxes && lo < Infinity ? [lo, hi] : undefined;
+    // The first panel of each (layer, run), looked up once: layers × runs × panels would be millions of comparisons.
+    const byKey = new Map<string, HistogramPanel>();
+    for (const q of p.panels) { const k = JSON.stringify([q.layer, q.run ?? ""]); if (!byKey.has(k)) byKey.set(k, q); }
     const grid = el("div", "jp-gradlab-hist-grid");
     grid.style.gridTemplateColumns = `max-content repeat(${runs.length}, max-content)`;
     grid.append(el("div"));
@@ -32,7 +63,7 @@ export class HistogramsRenderer extends Widget implements IRenderMime.IRenderer 
     for (const layer of p.layers) {
       grid.append(el("div", "jp-gradlab-hist-layer", layer));
       runs.forEach((run, ri) => {
-        const panel = p.panels.find((q) => q.layer === layer && (q.run ?? "") === run);
+        const panel = byKey.get(JSON.stringify([layer, run]));
         grid.append(panel ? this.panel(panel, RUN_COLOURS[ri % RUN_COLOURS.length], xRange) : el("div"));
       });
     }
@@ -50,7 +81,7 @@ export class HistogramsRenderer extends Widget implements IRenderMime.IRenderer 
     drawHistogram(canvas, q.histogram, { width: 220, height: 80, xRange, color: colour });
     const s = q.stats;
     let line = `mean ${fmt(s.mean)}  std ${fmt(s.std)}  zeros ${fmt(q.zeroPercent)}%`;
-    const most = Math.max(...q.histogram.counts);
+    const most = maxOf(q.histogram.counts, 0);
     if (q.histogram.counts.filter((c) => c * 3 > most).length === 1 && q.histogram.counts.length > 1) canvas.title = `the tallest bar (${most}) is clipped`;
     if (q.saturation) line += `  saturated ${fmt(q.saturatedPercent)}%`;
     box.title = `${q.layer}${q.run ? ` (${q.run})` : ""}: min ${fmt(s.min)}, max ${fmt(s.max)}, ${s.count} values${q.saturation ? `; saturated means ${q.saturation}` : ""}`;

@@ -3,8 +3,10 @@
 // with the raw value under the cursor.
 import { Widget } from "@lumino/widgets";
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
-import { MIME, type ImagesPayload, type ImageTile } from "./mime";
-import { el, fmt, refusal } from "./dom";
+import { MIME, type ImagesV1 } from "./mime";
+import { readPayload } from "./payload";
+import { el, errorBox, fmt, guarded } from "./dom";
+import { onThemeChange, themeColour } from "./theme";
 import { diverging, gray, type RGB } from "./colormap";
 
 const LABEL_H = 14;
@@ -15,7 +17,7 @@ interface Geometry { tileH: number; tileW: number; cols: number; rows: number; p
 export class ImagesRenderer extends Widget implements IRenderMime.IRenderer {
   private readonly canvas = el("canvas", "jp-gradlab-images-canvas");
   private readonly readout = el("div", "jp-gradlab-readout", "\u00a0");
-  private p: ImagesPayload | null = null;
+  private p: ImagesV1 | null = null;
   private g: Geometry | null = null;
 
   constructor(readonly options: IRenderMime.IRendererOptions) {
@@ -25,9 +27,25 @@ export class ImagesRenderer extends Widget implements IRenderMime.IRenderer {
     this.canvas.addEventListener("mouseleave", () => { this.readout.textContent = "\u00a0"; });
   }
 
+  private readonly unwatch = onThemeChange(() => { if (this.p) void guarded(this.node, "image grid", () => this.draw(this.p!)); });
+
+  override dispose(): void {
+    this.unwatch();
+    super.dispose();
+  }
+
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
-    const p = model.data[MIME.images] as unknown as ImagesPayload;
-    if (p?.version !== 1) return refusal(this.node, "image grid", p?.version);
+    const r = readPayload(model, MIME.images);
+    if ("error" in r) {
+      this.p = null;
+      this.node.replaceChildren(errorBox("image grid", r.error));
+      return;
+    }
+    const p = r.payload;
+    await guarded(this.node, "image grid", () => this.present(p));
+  }
+
+  private present(p: ImagesV1): void {
     this.p = p;
     const parts: HTMLElement[] = [];
     if (p.title) parts.push(el("div", "jp-gradlab-title", p.title));
@@ -38,10 +56,12 @@ export class ImagesRenderer extends Widget implements IRenderMime.IRenderer {
     this.draw(p);
   }
 
-  private draw(p: ImagesPayload): void {
-    const tileH = Math.max(1, ...p.tiles.map((t) => t.height)), tileW = Math.max(1, ...p.tiles.map((t) => t.width));
+  private draw(p: ImagesV1): void {
+    let tileH = 1, tileW = 1;
+    for (const t of p.tiles) { tileH = Math.max(tileH, t.height); tileW = Math.max(tileW, t.width); }
     const cols = Math.max(1, Math.min(p.nrow, p.tiles.length)), rows = Math.max(1, Math.ceil(p.tiles.length / cols));
-    const pad = p.padding, labelH = p.tiles.some((t) => t.label) ? LABEL_H : 0;
+    // Labels get a strip under each row of tiles, unless so many rows would make the canvas too tall to exist.
+    const pad = p.padding, labelH = p.tiles.some((t) => t.label) && rows * LABEL_H <= 4096 ? LABEL_H : 0;
     const w = cols * (tileW + pad) + pad, h = rows * (tileH + pad) + pad;
     // Integer zoom so small images (28×28 templates, 3×3 kernels) are big enough to read.
     const zoom = Math.max(1, Math.min(16, Math.floor(Math.min(640 / w, 480 / h))));
@@ -55,6 +75,12 @@ export class ImagesRenderer extends Widget implements IRenderMime.IRenderer {
     ctx.fillStyle = `rgb(${r0},${g0},${b0})`;
     ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
     ctx.imageSmoothingEnabled = false;
+    // Labels sit on strips in the theme's background, in its text colour (readable in the dark theme too).
+    const background = themeColour("--jp-layout-color0", "#fff"), ink = themeColour("--jp-ui-font-color1", "#222");
+    if (labelH) {
+      ctx.fillStyle = background;
+      for (let r = 0; r < rows; r++) ctx.fillRect(0, this.origin(r * cols).y + tileH * zoom, this.canvas.width, labelH);
+    }
     p.tiles.forEach((t, i) => {
       const { x, y } = this.origin(i);
       const small = document.createElement("canvas");
@@ -62,7 +88,7 @@ export class ImagesRenderer extends Widget implements IRenderMime.IRenderer {
       small.getContext("2d")!.putImageData(this.pixels(t, p), 0, 0);
       ctx.drawImage(small, x, y, t.width * zoom, t.height * zoom);
       if (t.label) {
-        ctx.fillStyle = "#333";
+        ctx.fillStyle = ink;
         ctx.font = "11px sans-serif";
         ctx.textAlign = "center";
         ctx.textBaseline = "top";
@@ -82,7 +108,7 @@ export class ImagesRenderer extends Widget implements IRenderMime.IRenderer {
     return this.p!.colormap === "diverging" ? diverging(v, range[0], range[1]) : gray(v, range[0], range[1]);
   }
 
-  private pixels(t: ImageTile, p: ImagesPayload): ImageData {
+  private pixels(t: ImagesV1["tiles"][number], p: ImagesV1): ImageData {
     const img = new ImageData(t.width, t.height);
     const range = p.scaleEach ? t.range : p.valueRange;
     for (let i = 0; i < t.width * t.height; i++) {

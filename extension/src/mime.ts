@@ -1,12 +1,9 @@
-// The payload contract, taken from core/viz/schema.ts (types only, erased at build) so
-// the renderers and the kernel side cannot drift apart silently.
-export type {
-  TensorPayload, ImagesPayload, ImageTile, HistogramsPayload, HistogramPanel,
-  LossPlotPayload, Series, ChartPayload, Stats, Histogram,
-} from "../../core/viz/schema";
+// The gradlab mime types, one renderer each (the same strings as core/viz/schema.ts MIME,
+// checked at build). Payload types come from the schemas in core/viz/payloads.ts.
 import type { MIME as CORE_MIME } from "../../core/viz/schema";
+export type { TensorV1, ImagesV1, HistogramsV1, LossPlotV1, ChartV1 } from "./payload";
 
-/** The gradlab mime types, one renderer each (the same strings as core/viz/schema.ts MIME). */
+/** The gradlab mime types, one renderer each. */
 export const MIME = {
   tensor: "application/vnd.gradlab.tensor+json",
   images: "application/vnd.gradlab.images+json",

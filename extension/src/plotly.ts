@@ -2,6 +2,7 @@
 // use it.
 // @ts-expect-error: plotly.js-basic-dist-min ships no type declarations.
 import PlotlyModule from "plotly.js-basic-dist-min";
+import { themeColour } from "./theme";
 
 export type Trace = Record<string, unknown>;
 export type Layout = Record<string, unknown>;
@@ -17,15 +18,44 @@ export const Plotly = PlotlyModule as PlotlyAPI;
 /** The plot element plotly draws into, with the data it holds (plotly sets `data`). */
 export type PlotElement = HTMLDivElement & { data?: { x?: ArrayLike<number> }[] };
 
-/** Config shared by every gradlab plot: no plotly logo, no editing, resize with the page. */
-export const CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["sendDataToCloud", "lasso2d", "select2d"] };
+/**
+ * Config shared by every gradlab plot: no plotly logo, no editing, resize with the page,
+ * and no LaTeX: plotly hands `$…$` text to MathJax when the page has it (JupyterLab does),
+ * and text from a payload is not for typesetting.
+ */
+export const CONFIG = { displaylogo: false, responsive: true, typesetMath: false, modeBarButtonsToRemove: ["sendDataToCloud", "lasso2d", "select2d"] };
 
 /**
- * Text from a payload, for plotly: plotly reads a few HTML-like tags (<b>, <a href>)
- * in labels and builds SVG from them; escaping keeps names plain text.
+ * Text from a payload, for plotly: plotly reads an HTML subset in every label (<a href>,
+ * <b>, <span style>, <br>) and builds SVG from it; escaped, the text stays plain text.
  */
 export function plain(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/** Numbers for plotly: finite values as they are, anything else as null (a gap). */
+export function gaps(values: readonly number[]): (number | null)[] {
+  const out = new Array<number | null>(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = Number.isFinite(values[i]) ? values[i] : null;
+  return out;
+}
+
+/**
+ * The layout in the page's JupyterLab theme: text, axes and grid in its colours on a
+ * transparent background, so a plot reads in the dark theme as in the light one.
+ */
+export function themed(layout: Layout): Layout {
+  const font = themeColour("--jp-ui-font-color1", "#222"), muted = themeColour("--jp-ui-font-color2", "#666");
+  const grid = themeColour("--jp-border-color2", "#e0e0e0"), line = themeColour("--jp-border-color1", "#bdbdbd");
+  const out: Layout = {
+    ...layout, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
+    font: { ...(layout.font as object), color: font },
+    modebar: { bgcolor: "rgba(0,0,0,0)", color: muted, activecolor: font },
+  };
+  for (const key of Object.keys(layout)) {
+    if (/^[xy]axis\d*$/.test(key)) out[key] = { gridcolor: grid, linecolor: line, zerolinecolor: line, tickcolor: line, ...(layout[key] as object) };
+  }
+  return out;
 }
 
 /** The colour of the i-th metric (plotly's default cycle). */

@@ -3,8 +3,10 @@
 // tensors of 3 or more dimensions) and a histogram of the values.
 import { Widget } from "@lumino/widgets";
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
-import { MIME, type TensorPayload } from "./mime";
-import { el, fmt, num, refusal } from "./dom";
+import { MIME, type TensorV1 } from "./mime";
+import { readPayload } from "./payload";
+import { el, errorBox, fmt, guarded } from "./dom";
+import { onThemeChange } from "./theme";
 import { Heatmap } from "./heatmap";
 import { drawHistogram } from "./barplot";
 
@@ -13,7 +15,7 @@ const TABLE_MAX = 256, TABLE_COLS = 16;
 
 /** Renders one tensor payload. */
 export class TensorRenderer extends Widget implements IRenderMime.IRenderer {
-  private p: TensorPayload | null = null;
+  private p: TensorV1 | null = null;
   private index: number[] = [];
   private readonly view = el("div", "jp-gradlab-tensor-view");
   private heatmap: Heatmap | null = null;
@@ -23,17 +25,34 @@ export class TensorRenderer extends Widget implements IRenderMime.IRenderer {
     this.addClass("jp-gradlab-tensor");
   }
 
+  private readonly unwatch = onThemeChange(() => { if (this.p) void this.draw(this.p); });
+
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
-    const p = model.data[MIME.tensor] as unknown as TensorPayload;
-    if (p?.version !== 1) return refusal(this.node, "tensor", p?.version);
-    this.p = p;
-    const lead = p.shownShape.slice(0, -2);
-    if (this.index.length !== lead.length) this.index = lead.map(() => 0);
-    this.node.replaceChildren(this.header(p), this.statsLine(p), this.selector(lead), this.view, this.histogram(p));
-    this.drawSlice();
+    const r = readPayload(model, MIME.tensor);
+    if ("error" in r) {
+      this.p = null;
+      this.node.replaceChildren(errorBox("tensor", r.error));
+      return;
+    }
+    await this.draw(r.payload);
   }
 
-  private header(p: TensorPayload): HTMLElement {
+  private draw(p: TensorV1): Promise<void> {
+    return guarded(this.node, "tensor", () => {
+      this.p = p;
+      const lead = p.shownShape.slice(0, -2);
+      if (this.index.length !== lead.length) this.index = lead.map(() => 0);
+      this.node.replaceChildren(this.header(p), this.statsLine(p), this.selector(lead), this.view, this.histogram(p));
+      this.drawSlice();
+    });
+  }
+
+  override dispose(): void {
+    this.unwatch();
+    super.dispose();
+  }
+
+  private header(p: TensorV1): HTMLElement {
     const h = el("div", "jp-gradlab-tensor-header");
     if (p.name) h.append(el("span", "jp-gradlab-name", p.name), document.createTextNode(": "));
     h.append(document.createTextNode(`${p.dtype} [${p.shape.join(", ")}]`));
@@ -42,7 +61,7 @@ export class TensorRenderer extends Widget implements IRenderMime.IRenderer {
     return h;
   }
 
-  private statsLine(p: TensorPayload): HTMLElement {
+  private statsLine(p: TensorV1): HTMLElement {
     const s = p.stats;
     const row = el("div", "jp-gradlab-stats");
     const items: [string, string][] = [
@@ -95,11 +114,11 @@ export class TensorRenderer extends Widget implements IRenderMime.IRenderer {
     }
     this.heatmap ??= new Heatmap();
     const lo = Number.isFinite(p.stats.min) ? p.stats.min : 0, hi = Number.isFinite(p.stats.max) ? p.stats.max : 1;
-    this.heatmap.draw(slice.map(num), rows, cols, { lo, hi });
+    this.heatmap.draw(slice, rows, cols, { lo, hi });
     this.view.replaceChildren(this.heatmap.node);
   }
 
-  private histogram(p: TensorPayload): HTMLElement {
+  private histogram(p: TensorV1): HTMLElement {
     const box = el("div", "jp-gradlab-tensor-hist");
     if (!p.histogram.counts.length) return box;
     const canvas = el("canvas", "jp-gradlab-hist-canvas");
@@ -111,7 +130,7 @@ export class TensorRenderer extends Widget implements IRenderMime.IRenderer {
 }
 
 /** The values of a small slice as an HTML table of text cells. */
-function table(values: TensorPayload["values"], rows: number, cols: number): HTMLTableElement {
+function table(values: TensorV1["values"], rows: number, cols: number): HTMLTableElement {
   const t = el("table", "jp-gradlab-table");
   const head = t.createTHead().insertRow();
   head.append(el("th"));

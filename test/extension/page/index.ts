@@ -26,6 +26,8 @@ export interface GradlabPage {
   ready: Promise<string>;
   /** appends a code cell with this source, runs it, and resolves when the kernel replied. */
   run(code: string): Promise<RunResult>;
+  /** appends an unrun code cell holding these outputs, as a notebook file holds them; resolves with its index. */
+  show(outputs: unknown[]): Promise<number>;
 }
 
 function editorFactory(languages: EditorLanguageRegistry): CodeMirrorEditorFactory {
@@ -100,6 +102,14 @@ async function main(): Promise<void> {
       const reply = await CodeCell.execute(cell, panel.sessionContext);
       const content = reply?.content as { status?: string } | undefined;
       return { index, status: content?.status ?? "none", outputs: cell.outputArea.model.length, text: cell.outputArea.node.textContent ?? "" };
+    },
+    async show(outputs) {
+      await panel.context.ready;
+      const nb = panel.content;
+      const index = nb.model!.cells.length;
+      nb.model!.sharedModel.insertCell(index, { cell_type: "code", source: "// outputs saved in the notebook", outputs: outputs as never, execution_count: null });
+      nb.widgets[index].node.dataset.testCell = String(index);
+      return index;
     },
   };
   (window as unknown as { gradlabPage: GradlabPage }).gradlabPage = api;
