@@ -13,19 +13,27 @@ import { TensorViz } from "./viz/tensor_viz";
 import { drawLossPlot } from "./viz/lossplot";
 import { MIME, type LossPlotPayload, type MimeBundle, type Series } from "./viz/schema";
 import { summary } from "./nn/summary";
+import { checkPayload } from "./viz/payloads";
 
 /** The most bytes of JSON a tensor's or history's rich part may take in a saved notebook. */
 export const OUTPUT_BYTE_BUDGET = 64 * 1024;
 
-function withinBudget(payload: unknown): boolean {
-  return JSON.stringify(payload).length <= OUTPUT_BYTE_BUDGET;
+/** Whether a rich part may go out: within the budget, and one the extension will draw (else the text alone). */
+function sendable(mime: typeof MIME.tensor | typeof MIME.lossplot, payload: unknown): boolean {
+  if (JSON.stringify(payload).length > OUTPUT_BYTE_BUDGET) return false;
+  try {
+    checkPayload(mime, JSON.parse(JSON.stringify(payload)));
+    return true;
+  } catch {
+    return false; // past a renderer's cap (a tensor of more than 32 dimensions, say)
+  }
 }
 
 export function tensorBundle(t: Tensor): MimeBundle {
   const text = formatTensor(t);
   if (t.numel === 0) return { "text/plain": text };
   const payload = new TensorViz(t).payload(); // at most 4,096 values: about 45 KB of JSON
-  return withinBudget(payload) ? { [MIME.tensor]: payload, "text/plain": text } : { "text/plain": text };
+  return sendable(MIME.tensor, payload) ? { [MIME.tensor]: payload, "text/plain": text } : { "text/plain": text };
 }
 
 export function moduleBundle(m: Module): MimeBundle {
@@ -53,6 +61,6 @@ export function historyBundle(h: History): MimeBundle {
     version: 1, title: h.stopped ? `training stopped: ${h.stopped.message}` : undefined, series, epochs: [], smoothing: 0,
     logScale: false, xLabel: "epoch", done: true, totalPoints: h.epoch.length,
   };
-  if (!withinBudget(payload)) return { "text/plain": text };
+  if (!sendable(MIME.lossplot, payload)) return { "text/plain": text };
   return { [MIME.lossplot]: payload, "image/svg+xml": drawLossPlot(payload), "text/plain": text };
 }
