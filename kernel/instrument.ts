@@ -11,17 +11,7 @@
 import type * as TS from "typescript";
 import { ts } from "./typescript";
 
-/** The cell wrapper's parameters the inserted code refers to. */
-export const RAN = "__gradlab_ran__", IRQ = "__gradlab_irq__", STOP = "__gradlab_stop__", DEFINE = "__gradlab_define__";
-
-/**
- * What `Object.defineProperty(exports, …)` (the converter's form for a named import)
- * becomes: the same property, but configurable, so that a later cell may import the
- * name again (the plain call throws "Cannot redefine property").
- */
-export function defineConfigurable(o: object, key: PropertyKey, attrs: PropertyDescriptor): object {
-  return Object.defineProperty(o, key, { ...attrs, configurable: true });
-}
+import { RAN, IRQ, STOP, DEFINE } from "./cell_runtime";
 
 const POLL = `if (${IRQ}[0] !== 0) ${STOP}();`;
 

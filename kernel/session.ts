@@ -15,7 +15,7 @@ import { setDisplayTransport } from "../core/viz/internal";
 import { toBundle, type Bundle } from "./display";
 import { mapTraceback } from "./traceback";
 import { MemoryKeeper } from "./memory";
-import { defineConfigurable } from "./instrument";
+import { defineConfigurable } from "./cell_runtime";
 import { loadAddon } from "../core/backend/addon";
 
 export interface Sink {

@@ -25,7 +25,9 @@ def run(code):
     while True:
         r = kc.get_shell_msg(timeout=120)
         if r["parent_header"].get("msg_id") == msg_id:
-            return r["content"]["status"]
+            c = r["content"]
+            return c["status"] if c["status"] == "ok" else f'{c["status"]}: {c.get("ename")}: {c.get("evalue")}'
+
 
 
 obs = {"curve": [], "failed": None}
