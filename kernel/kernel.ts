@@ -160,16 +160,16 @@ export async function runKernel(connectionFile: string): Promise<void> {
     try {
       switch (type) {
         case "kernel_info_request": await answer("kernel_info_reply", info); break;
-        case "is_complete_request": await answer("is_complete_reply", await state.isComplete(String(msg.content.code ?? ""))); break;
+        case "is_complete_request": await answer("is_complete_reply", state.isComplete(String(msg.content.code ?? ""))); break;
         case "complete_request": {
           const code = String(msg.content.code ?? ""), pos = Number(msg.content.cursor_pos ?? code.length);
-          const r = await state.complete(code, pos);
+          const r = state.complete(code, pos);
           await answer("complete_reply", { status: "ok", matches: r.candidates, cursor_start: r.start, cursor_end: r.end, metadata: {} });
           break;
         }
         case "inspect_request": {
           const code = String(msg.content.code ?? ""), pos = Number(msg.content.cursor_pos ?? code.length);
-          const q = await state.inspect(code, pos);
+          const q = state.inspect(code, pos);
           const text = q ? [q.displayParts?.map((p) => p.text).join("") ?? "", q.documentation?.map((p) => p.text).join("") ?? ""].filter(Boolean).join("\n\n") : "";
           await answer("inspect_reply", { status: "ok", found: !!text, data: text ? { "text/plain": text } : {}, metadata: {} });
           break;

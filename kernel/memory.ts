@@ -18,6 +18,19 @@ const IDLE_MS = 2000;
 const GROWTH_MB = 64;
 const MB = 1024 * 1024;
 
+let flagsSet = false;
+
+/**
+ * Sets the V8 flags the kernel runs under. Called before TypeScript's compiler is compiled
+ * (kernel/typescript.ts): V8's code cache is checked against the flags, so the cache is
+ * written and read under the same ones.
+ */
+export function applyHeapFlags(): void {
+  if (flagsSet) return;
+  flagsSet = true;
+  v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+}
+
 export class MemoryKeeper {
   private idle: NodeJS.Timeout | null = null;
   private readonly trim = (loadAddon().addon as { trimMemory?: (reduceHeap: boolean) => void } | null)?.trimMemory;
@@ -28,7 +41,7 @@ export class MemoryKeeper {
   compactions = 0;
 
   constructor() {
-    v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+    applyHeapFlags();
   }
 
   cellStarts(): void {

@@ -7,14 +7,17 @@ import * as path from "node:path";
 import * as vm from "node:vm";
 import Module from "node:module";
 import { AsyncLocalStorage } from "node:async_hooks";
-import { ConverterThread } from "./converter_thread";
-import type { Completeness } from "./is_complete";
+import { createConverter, type Converter } from "./converter";
+import { saveCodeCache } from "./typescript";
+import { isComplete, type Completeness } from "./is_complete";
 import { requestStop } from "../core";
 import { fitsRunning } from "../core/train";
 import { setDisplayTransport } from "../core/viz/internal";
 import { toBundle, type Bundle } from "./display";
 import { mapTraceback } from "./traceback";
+import { expandShorthands } from "./shorthand";
 import { MemoryKeeper } from "./memory";
+import { instrument, keptDeclarations } from "./instrument";
 import { defineConfigurable } from "./cell_runtime";
 import { loadAddon } from "../core/backend/addon";
 
@@ -75,6 +78,7 @@ function stopForInterrupt(): never {
 }
 
 export class Session {
+  private readonly conv: Converter;
   private prevDecl = "";
   private readonly locals: Record<string, unknown> = {};
   private readonly sideOutputs = new Map<string, string>();
@@ -84,10 +88,7 @@ export class Session {
   private running: CellRun | null = null;
   private last: CellRun | null = null;
   private readonly restoreOutput: (() => void)[] = [];
-  // Before the converter thread: the V8 flags MemoryKeeper sets are part of what V8's code
-  // cache is checked against, so TypeScript is compiled and cached under the same flags.
   private readonly memory = new MemoryKeeper();
-  private readonly conv = new ConverterThread();
   /** Set to 1 by SIGINT (through the addon; never set without it); cleared as each cell starts. */
   private readonly irq: Int32Array;
   private readonly armInterrupts: () => void;
@@ -97,6 +98,7 @@ export class Session {
   };
 
   constructor(readonly cwd: string = process.cwd()) {
+    this.conv = createConverter();
     const addon = loadAddon().addon as { sigintFlag?: () => Int32Array | undefined } | null;
     this.irq = addon?.sigintFlag?.() ?? new Int32Array(1);
     this.armInterrupts = () => void addon?.sigintFlag?.();
@@ -110,10 +112,11 @@ export class Session {
       `import { display, updateDisplay, clearOutput, input, prompt } from ${JSON.stringify(API)};`;
     const r = await this.execute(src, { stream() {}, display() {}, result() {} });
     if (r.status !== "ok") throw new Error(`gradlab kernel: the preload failed: ${r.evalue}`);
+    saveCodeCache();
   }
 
-  isComplete(code: string): Promise<Completeness> {
-    return this.conv.isComplete(code);
+  isComplete(code: string): Completeness {
+    return isComplete(code);
   }
 
   complete(code: string, pos: number) {
@@ -194,12 +197,7 @@ export class Session {
 
   private async executeIn(run: CellRun): Promise<ExecuteOutcome> {
     const { code, name: cellName } = run;
-    let converted;
-    try {
-      converted = await this.conv.convert(this.prevDecl, code);
-    } catch (e) {
-      return this.failure(e, code, "", cellName);
-    }
+    const converted = this.conv.convert(this.prevDecl, expandShorthands(code));
     for (const o of converted.sideOutputs ?? []) {
       this.sideModules.delete(o.path);
       this.sideOutputs.set(o.path, o.data);
@@ -210,11 +208,11 @@ export class Session {
       const first = converted.diagnostics[0];
       return { status: "error", ename: "TypeError", evalue: `TS${first.code}: ${first.messageText}`, traceback: lines };
     }
-    if (!converted.output || !converted.instrumented) {
+    if (!converted.output) {
       this.prevDecl = converted.declOutput ?? "";
       return { status: "ok" };
     }
-    const { code: body, declared, awaits } = converted.instrumented;
+    const { code: body, declared, awaits } = instrument(converted.output);
     const isAsync = converted.hasToplevelAwait || awaits;
     const prefix = `(${isAsync ? "async " : ""}function(exports, require, __gradlab_ran__, __gradlab_irq__, __gradlab_stop__, __gradlab_define__) { `;
     const wrapped = prefix + body + "\n})(__gradlab_session__.exports, __gradlab_session__.require, __gradlab_session__.ran, __gradlab_session__.irq, __gradlab_session__.stop, __gradlab_session__.define)";
@@ -245,7 +243,7 @@ export class Session {
       if (run.failed) throw run.failed;
     } catch (e) {
       // What ran before the error stays declared, with its types, as in Node's REPL.
-      this.prevDecl = await this.conv.keptDeclarations(converted.declOutput ?? "", this.prevDecl, declared, ran).catch(() => this.prevDecl);
+      this.prevDecl = keptDeclarations(converted.declOutput ?? "", this.prevDecl, declared, ran);
       return this.failure(e, code, output, cellName);
     } finally {
       run.abort = null;

@@ -12,6 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as vm from "node:vm";
 import type * as TS from "typescript";
+import { applyHeapFlags } from "./memory";
 
 const tslabRoot = path.dirname(require.resolve("tslab/package.json"));
 const file = require.resolve("@tslab/typescript-for-tslab", { paths: [tslabRoot] });
@@ -29,6 +30,7 @@ function cachePath(source: string): string {
 function load(): typeof TS {
   const cached = require.cache[file];
   if (cached?.loaded) return cached.exports;
+  applyHeapFlags();
   const source = fs.readFileSync(file, "utf8");
   cacheFile = process.env.GRADLAB_CODE_CACHE === "0" ? null : cachePath(source);
   let cachedData: Buffer | undefined;
