@@ -15,7 +15,7 @@ const HEAP_GROWING_PERCENT = 25;
 /** A kernel idle this long compacts its heap (a few hundred ms, which nobody waits for). */
 const IDLE_MS = 2000;
 /** Resident growth past the first cell's that makes a busy kernel compact its heap. */
-const GROWTH_MB = 64;
+const GROWTH_MB = 48;
 const MB = 1024 * 1024;
 
 let flagsSet = false;
