@@ -116,9 +116,11 @@ async function main(): Promise<void> {
   const connectionStatus = await pluginRegistry.resolveOptionalService(IConnectionStatus);
   const serviceManager = await pluginRegistry.resolveRequiredService(IServiceManager);
   const lab = new JupyterLab({
-    pluginRegistry, serviceManager, mimeExtensions: mimes, connectionStatus: connectionStatus ?? undefined,
-    disabled: { matches: disabled, patterns: disabledPatterns.map((p) => p.raw) },
-    deferred: { matches: deferred, patterns: deferredPatterns.map((p) => p.raw) },
+    pluginRegistry, serviceManager, connectionStatus: connectionStatus ?? undefined,
+    // The extensions themselves, as JupyterLab's own entry passes them (the app takes modules or extensions).
+    mimeExtensions: mimes as unknown as IRenderMime.IExtensionModule[],
+    disabled: { matches: disabled, patterns: disabledPatterns },
+    deferred: { matches: deferred, patterns: deferredPatterns },
     availablePlugins,
   });
   await lab.start({ ignorePlugins, bubblingKeydown: true });
