@@ -64,6 +64,24 @@ const tilde = {
 };
 
 /**
+ * A dynamic import() of a CommonJS module gives, in esbuild's split chunks, only `default`
+ * (module.exports); webpack, which JupyterLab is written for, also gives its properties as
+ * named exports, and JupyterLab's code destructures them (MathJax, xterm). So JupyterLab's
+ * own import() calls get webpack's interop.
+ */
+const dynamicCjs = {
+  name: "dynamic-cjs",
+  setup(b) {
+    const interop = '((m) => m.default && typeof m.default === "object" && Object.keys(m).length === 1 ? (m.default.__esModule ? m.default : { ...m.default, default: m.default }) : m)';
+    b.onLoad({ filter: /[\\/]node_modules[\\/]@jupyterlab[\\/][^\\/]+[\\/]lib[\\/].+\.js$/ }, (args) => {
+      const text = fs.readFileSync(args.path, "utf8");
+      if (!text.includes("import(")) return undefined;
+      return { contents: text.replace(/\bimport\((['"][^'"./][^'"]*['"])\)/g, `import($1).then(${interop})`), loader: "js" };
+    });
+  },
+};
+
+/**
  * The generated modules lab/index.ts imports: gradlab-lab:plugins (every plugin package,
  * imported), gradlab-lab:styles (their style modules, as JupyterLab's builder lists them)
  * and gradlab-lab:shared (the share scope prebuilt extensions are given: JupyterLab's
@@ -151,10 +169,11 @@ async function main() {
     splitting: true,
     chunkNames: "chunks/[name]-[hash]",
     assetNames: "assets/[name]-[hash]",
-    define: { "process.env.NODE_ENV": '"production"', global: "globalThis" },
+    // As webpack's browser targets define them (MathJax's loader reads __dirname).
+    define: { "process.env.NODE_ENV": '"production"', global: "globalThis", __dirname: '"/"', __filename: '"/index.js"' },
     inject: [path.join(lab, "process.js")],
     tsconfig: path.join(lab, "tsconfig.json"),
-    plugins: [tilde, svg, generated(app, singletons)],
+    plugins: [tilde, svg, dynamicCjs, generated(app, singletons)],
   });
   // Themes: the CSS JupyterLab's theme manager loads from /lab/api/themes/<package>/index.css.
   for (const name of app.extensions) {
