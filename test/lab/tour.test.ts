@@ -8,7 +8,7 @@ import { strict as assert } from "node:assert";
 import * as path from "node:path";
 import type { Page } from "playwright-core";
 import { ARTIFACTS, ROOT, openLab, skipWithoutLab, type LabSession } from "./session";
-import { addCell, fullHeightShot, kernelIdle, menu, openFromFileBrowser, panel, savedGradlabOutputs, shownOutputs, toolbar } from "./ui";
+import { addCell, fullHeightShot, kernelIdle, luminance, menu, openFromFileBrowser, panel, savedGradlabOutputs, shownOutputs, toolbar } from "./ui";
 
 const TOUR = "01-tour.ipynb";
 
@@ -143,8 +143,24 @@ describe("gradlab lab: the tour notebook in JupyterLab (chromium)", function () 
     await menu(page, "Settings", "Theme", "JupyterLab Dark");
     await page.waitForFunction(() => document.body.dataset.jpThemeName === "JupyterLab Dark" && document.body.dataset.jpThemeLight === "false");
     await page.waitForTimeout(1000);
-    const background = await page.evaluate(() => getComputedStyle(document.querySelector(".jp-Notebook")!).backgroundColor);
-    assert.notEqual(background, "rgb(255, 255, 255)", "the notebook is dark");
+    const looks = await panel(page).evaluate((p) => {
+      const style = (sel: string) => getComputedStyle(p.querySelector(sel)!);
+      return {
+        notebook: style(".jp-Notebook").backgroundColor,
+        title: style(".jp-gradlab-lossplot .jp-gradlab-title").color,
+        plotBackground: style(".jp-gradlab-lossplot .main-svg").backgroundColor,
+        tickText: style(".jp-gradlab-lossplot .xtick text").fill,
+        axisTitle: style(".jp-gradlab-chart .g-xtitle text").fill,
+        table: style(".jp-gradlab-table td").color,
+      };
+    });
+    assert.ok(luminance(looks.notebook) < 0.3, `the notebook is dark: ${looks.notebook}`);
+    for (const k of ["title", "tickText", "axisTitle", "table"] as const) assert.ok(luminance(looks[k]) > 0.6, `${k} is light on the dark page: ${looks[k]}`);
+    assert.equal(looks.plotBackground, "rgba(0, 0, 0, 0)", "plots have no white paper");
+    for (const [sel, name] of [[".jp-gradlab-lossplot", "dark-lossplot"], [".jp-gradlab-chart", "dark-chart"], [".jp-gradlab-tensor", "dark-tensor"]]) {
+      await panel(page).locator(sel).first().screenshot({ path: shot(name) });
+      say(shot(name));
+    }
     await fullHeightShot(page, shot("tour-dark"));
     say(shot("tour-dark"));
   });

@@ -75,13 +75,26 @@ export async function shownOutputs(page: Page): Promise<{ gradlab: number; drawn
 /** A screenshot of the whole window made as tall as the front notebook's content. */
 export async function fullHeightShot(page: Page, file: string): Promise<void> {
   const size = page.viewportSize()!;
-  const extra = await panel(page).evaluate((p) => {
+  const overflow = () => panel(page).evaluate((p) => {
     const scroller = p.querySelector(".jp-WindowedPanel-outer") as HTMLElement;
+    scroller.scrollTop = 0;
     return scroller.scrollHeight - scroller.clientHeight;
   });
-  await page.setViewportSize({ width: size.width, height: Math.min(size.height + extra + 20, 16000) });
-  await page.waitForTimeout(1000);
+  // Cells not yet laid out are estimated; grow the window until the notebook fits.
+  for (let i = 0, extra = await overflow(); i < 5 && extra > 0; i++, extra = await overflow()) {
+    const height = Math.min(page.viewportSize()!.height + extra + 20, 16000);
+    await page.setViewportSize({ width: size.width, height });
+    await page.waitForTimeout(500);
+    if (height === 16000) break;
+  }
+  await page.waitForTimeout(500);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   await page.screenshot({ path: file });
   await page.setViewportSize(size);
+}
+
+/** The relative luminance (0 dark … 1 light) of a CSS rgb()/rgba() colour. */
+export function luminance(css: string): number {
+  const [r, g, b] = (css.match(/[\d.]+/g) ?? []).map(Number);
+  return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
 }
