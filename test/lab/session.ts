@@ -68,6 +68,17 @@ function printedUrl(proc: ChildProcess, log: () => string, port: number, timeout
   });
 }
 
+/**
+ * A second TypeScript kernel, tslab's own (gradlab's kernel is built on it), for the checks
+ * that follow a kernel change: installed into the lab's Jupyter data folder.
+ */
+function installTslabKernel(data: string): void {
+  const dir = path.join(data, "kernels", "tslab");
+  fs.mkdirSync(dir, { recursive: true });
+  const argv = [process.execPath, path.join(ROOT, "node_modules", "tslab", "bin", "tslab"), "kernel", "--config-path", "{connection_file}"];
+  fs.writeFileSync(path.join(dir, "kernel.json"), JSON.stringify({ argv, display_name: "TypeScript (tslab)", language: "typescript" }, null, 1));
+}
+
 /** Starts `gradlab lab` on copies of the named course notebooks and opens its page in chromium. */
 export async function openLab(notebooks: string[], timeoutMs: number): Promise<LabSession> {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
@@ -86,6 +97,7 @@ export async function openLab(notebooks: string[], timeoutMs: number): Promise<L
     JUPYTER_PLATFORM_DIRS: "1",
   };
   delete env.JUPYTER_TOKEN;
+  installTslabKernel(env.JUPYTER_DATA_DIR!);
   const t0 = Date.now();
   // detached: its own process group, so close() can end the server and its kernels together.
   const proc = spawn(process.execPath, [CLI, "lab", dir, "--port", String(port), "--no-browser"], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });

@@ -128,6 +128,22 @@ describe("gradlab lab: the tour notebook in JupyterLab (chromium)", function () 
     await page.keyboard.press("Escape");
   });
 
+  it("shows the Stop training button only while the notebook's kernel is gradlab's", async () => {
+    const stop = panel(page).locator('[data-gradlab="stop-training"]');
+    const change = async (to: string) => {
+      await menu(page, "Kernel", "Change Kernel…");
+      await page.locator(".jp-Dialog select").selectOption({ label: to });
+      await page.locator(".jp-Dialog .jp-mod-accept").click();
+      await panel(page).locator(".jp-KernelName", { hasText: to }).waitFor();
+      await kernelIdle(page, 60000);
+    };
+    await stop.waitFor({ state: "visible" });
+    await change("TypeScript (tslab)");
+    await stop.waitFor({ state: "hidden" });
+    await change("TypeScript (gradlab)");
+    await stop.waitFor({ state: "visible" });
+  });
+
   it("saves, closes and reopens: the saved outputs are drawn by the renderers again", async () => {
     await page.keyboard.press("Control+s");
     await page.waitForFunction(() => !document.querySelector(".lm-TabBar-tab.jp-mod-current.jp-mod-dirty"));
