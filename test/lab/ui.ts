@@ -87,6 +87,13 @@ export async function fullHeightShot(page: Page, file: string): Promise<void> {
     await page.waitForTimeout(500);
     if (height === 16000) break;
   }
+  // Estimates can overshoot: end the window just below the last cell, above the status bar.
+  const bottom = await panel(page).evaluate((p) => {
+    const cells = p.querySelectorAll(".jp-Notebook .jp-Cell");
+    return cells[cells.length - 1].getBoundingClientRect().bottom;
+  });
+  const below = await page.evaluate(() => document.querySelector("#jp-main-statusbar")?.getBoundingClientRect().height ?? 0);
+  await page.setViewportSize({ width: size.width, height: Math.max(size.height, Math.min(Math.ceil(bottom + below + 40), 16000)) });
   await page.waitForTimeout(500);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   await page.screenshot({ path: file });
