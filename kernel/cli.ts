@@ -42,7 +42,7 @@ const USAGE = `usage:
   gradlab lab [DIR] [--port N] [--no-browser]                        JupyterLab with gradlab's renderers, on DIR
   gradlab doctor                                                     backend, BLAS, threads, Jupyter paths
   gradlab tour                                                       a first look, no Jupyter needed
-  gradlab start                                                      what npm start runs: install, then open the notebooks
+  gradlab start [DIR]                                                what npm start runs: install, then open the notebooks
 ${ASSIGN_USAGE}`;
 
 /** --flag VALUE or --flag=VALUE; `true` for a bare flag. */
@@ -97,7 +97,7 @@ async function main(argv: string[]): Promise<number> {
       require("./tour");
       return 0;
     case "start":
-      return (await import("./start")).start();
+      return (await import("./start")).start(rest[0]);
     case "lab":
       return (await import("./lab")).lab({
         dir: rest[0], port: typeof opts["--port"] === "string" ? Number(opts["--port"]) : undefined, browser: !opts["--no-browser"],

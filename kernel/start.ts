@@ -19,19 +19,20 @@ function jupyterLabMajor(): number | null {
   return m ? Number(m[1]) : null;
 }
 
-export async function start(): Promise<number> {
+/** Opens dir (the course's notebooks unless given: `npm start -- DIR`). */
+export async function start(dir = NOTEBOOKS): Promise<number> {
   const major = jupyterLabMajor();
   if (major !== null && major >= 4) {
     for (const line of install({ user: true })) console.log(`gradlab: ${line}`);
-    console.log(`gradlab: opening ${NOTEBOOKS} in the installed JupyterLab ${major} (Ctrl+C to stop)`);
-    const child = spawn("jupyter", ["lab", NOTEBOOKS], { stdio: "inherit" });
+    console.log(`gradlab: opening ${dir} in the installed JupyterLab ${major} (Ctrl+C to stop)`);
+    const child = spawn("jupyter", ["lab", dir], { stdio: "inherit" });
     return new Promise((resolve) => child.on("exit", (code) => resolve(code ?? 0)));
   }
   // As root this installs Debian's packages; otherwise it prints the sudo line and goes on.
   spawnSync(process.execPath, [path.join(ROOT, "scripts", "system-deps.js"), "lab", "--optional"], { stdio: "inherit" });
   if (!labMissing()) {
-    console.log(`gradlab: opening ${NOTEBOOKS} in gradlab lab (JupyterLab with gradlab's renderers; Ctrl+C to stop)`);
-    return lab({ dir: NOTEBOOKS, browser: true });
+    console.log(`gradlab: opening ${dir} in gradlab lab (JupyterLab with gradlab's renderers; Ctrl+C to stop)`);
+    return lab({ dir, browser: true });
   }
   const tour = path.join(NOTEBOOKS, "01-tour.ipynb");
   if (!fs.existsSync(tour)) {
