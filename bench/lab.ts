@@ -12,7 +12,11 @@ import { chromium, type Browser, type Page } from "playwright-core";
 
 const ROOT = path.join(__dirname, "..", "..");
 
-/** Resident memory (MB) of pid and its descendants, by /proc, grouped by what each process is. */
+/**
+ * Memory (MB) of pid and its descendants, grouped by what each process is: proportional set
+ * size (shared pages split among the processes sharing them, so chromium's many processes
+ * add up honestly), from /proc.
+ */
 function treeMemory(pid: number): Record<string, number> {
   const children = new Map<number, number[]>();
   for (const d of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
@@ -25,7 +29,7 @@ function treeMemory(pid: number): Record<string, number> {
   const walk = (p: number) => {
     try {
       const cmd = fs.readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0").join(" ");
-      const rss = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0) / 1024;
+      const rss = Number(/^Pss:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${p}/smaps_rollup`, "utf8"))?.[1] ?? 0) / 1024;
       const kind = cmd.includes("lab/server.py") ? "server (jupyter_server)" : / kernel -f /.test(cmd) ? "gradlab kernel" : /chrom/.test(cmd) ? "chromium" : "npm and gradlab lab (node)";
       out[kind] = (out[kind] ?? 0) + rss;
     } catch { /* gone */ }
@@ -93,16 +97,17 @@ async function once(): Promise<Record<string, number>> {
     await cdp.send("Performance.enable");
     const metrics = (await cdp.send("Performance.getMetrics")).metrics;
     const heap = (metrics.find((m) => m.name === "JSHeapUsedSize")?.value ?? 0) / 2 ** 20;
-    const browserMem = treeMemory((browser as unknown as { process?: () => ChildProcess }).process?.()?.pid ?? -1).chromium ?? 0;
+    // chromium's processes are this process's children (playwright launched them).
+    const browserMem = treeMemory(process.pid).chromium ?? 0;
     return {
       "npm start → URL printed (s)": tUrl / 1000,
       "npm start → file browser listing, interactive (s)": tInteractive / 1000,
       "open 01-tour → kernel idle (s)": tOpen / 1000,
       "Run All 01-tour, full size (s)": tRunAll / 1000,
-      "server RSS (MB)": mem["server (jupyter_server)"] ?? 0,
-      "gradlab kernel RSS after Run All (MB)": mem["gradlab kernel"] ?? 0,
-      "npm + gradlab lab node processes RSS (MB)": mem["npm and gradlab lab (node)"] ?? 0,
-      "chromium, all processes RSS (MB)": browserMem,
+      "server (MB)": mem["server (jupyter_server)"] ?? 0,
+      "gradlab kernel after Run All (MB)": mem["gradlab kernel"] ?? 0,
+      "npm + gradlab lab node processes (MB)": mem["npm and gradlab lab (node)"] ?? 0,
+      "chromium, all its processes (MB)": browserMem,
       "the lab tab's JS heap used (MB)": heap,
     };
   } finally {

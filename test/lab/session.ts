@@ -33,6 +33,8 @@ export interface LabSession {
   page: Page;
   /** page errors, console errors, failed requests and HTTP errors, as they came. */
   problems: string[];
+  /** the path of every websocket the page opened, in order (a reconnect loop shows here). */
+  sockets: string[];
   /** what `gradlab lab` printed. */
   log(): string;
   /** ms from spawning `gradlab lab` to its URL printed, and to the file browser listing files. */
@@ -114,11 +116,13 @@ export async function openLab(notebooks: string[], timeoutMs: number): Promise<L
   page.on("console", (m) => { if (m.type() === "error") problems.push(`console error: ${m.text()}`); });
   page.on("requestfailed", (r) => problems.push(`failed request: ${r.method()} ${r.url()} (${r.failure()?.errorText})`));
   page.on("response", (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`); });
+  const sockets: string[] = [];
+  page.on("websocket", (ws) => sockets.push(new URL(ws.url()).pathname));
   await page.goto(url);
   await page.locator(".jp-DirListing-item").first().waitFor();
   const interactive = Date.now() - t0;
   return {
-    url, dir, page, problems, log: () => log, timings: { url: tUrl, interactive }, pid: proc.pid!,
+    url, dir, page, problems, sockets, log: () => log, timings: { url: tUrl, interactive }, pid: proc.pid!,
     async close() {
       await browser.close();
       if (proc.exitCode === null) {

@@ -180,4 +180,9 @@ describe("gradlab lab: the tour notebook in JupyterLab (chromium)", function () 
     await fullHeightShot(page, shot("tour-dark"));
     say(shot("tour-dark"));
   });
+
+  it("kept one event-bus socket all along: no reconnect loop", () => {
+    const events = lab!.sockets.filter((p) => p.endsWith("/api/events/subscribe"));
+    assert.equal(events.length, 1, `websockets opened: ${lab!.sockets.join(", ")}`);
+  });
 });
