@@ -46,7 +46,8 @@ export async function lab(o: LabOptions): Promise<number> {
   if (!o.browser) args.push("--no-browser");
   // Containers and fresh machines often run as root; jupyter_server refuses that unless told.
   if (process.getuid?.() === 0) args.push("--allow-root");
-  const child = spawn(python, args, { stdio: "inherit" });
+  // In DIR: jupyter_server 1.x starts terminals in its own working folder.
+  const child = spawn(python, args, { stdio: "inherit", cwd: dir });
   // Ctrl+C reaches the server too (same terminal); it asks to confirm, as `jupyter lab` does.
   const ignore = () => undefined;
   process.on("SIGINT", ignore);

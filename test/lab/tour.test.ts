@@ -5,6 +5,7 @@
 // its SVG fallback), and the page must log no error and make no failing request throughout.
 // Screenshots go to dist/test-artifacts/lab/.
 import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Page } from "playwright-core";
 import { ARTIFACTS, ROOT, openLab, skipWithoutLab, type LabSession } from "./session";
@@ -40,6 +41,18 @@ describe("gradlab lab: the tour notebook in JupyterLab (chromium)", function () 
     assert.equal(await page.locator("body").getAttribute("data-jp-theme-name"), "JupyterLab Light");
     await page.screenshot({ path: shot("lab-start") });
     say(shot("lab-start"));
+  });
+
+  it("opens a terminal from the File menu, in the notebooks' folder", async () => {
+    await menu(page, "File", "New", "Terminal");
+    await page.locator(".jp-Terminal .xterm").waitFor();
+    await page.locator(".jp-Terminal .xterm").click();
+    // xterm draws on a canvas: what the shell did is read back from the file it wrote.
+    await page.keyboard.type("echo $((6*7)) > terminal-check.txt\n");
+    const file = path.join(lab!.dir, "terminal-check.txt");
+    for (let i = 0; i < 100 && !(fs.existsSync(file) && fs.readFileSync(file, "utf8").trim()); i++) await page.waitForTimeout(100);
+    assert.equal(fs.readFileSync(file, "utf8").trim(), "42");
+    await page.locator(".jp-mod-current .lm-TabBar-tabCloseIcon").click();
   });
 
   it("opens 01-tour from the file browser and Run All draws every gradlab output with its renderer", async () => {
