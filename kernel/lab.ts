@@ -10,8 +10,8 @@ import { install } from "./install";
 const ROOT = path.join(__dirname, "..", "..");
 export const LAB = path.join(ROOT, "lab");
 
-/** Pythons to try, Debian's first (its jupyter packages live there, not in a pyenv or venv). */
-const PYTHONS = [process.env.GRADLAB_PYTHON, "/usr/bin/python3", "python3"].filter((p): p is string => !!p);
+/** Pythons to try: GRADLAB_PYTHON alone when set, else Debian's first (its jupyter packages live there, not in a pyenv or venv). */
+const PYTHONS = process.env.GRADLAB_PYTHON ? [process.env.GRADLAB_PYTHON] : ["/usr/bin/python3", "python3"];
 
 /** The first Python that has jupyter_server and jupyterlab_server ≥ 2, or null. */
 export function labPython(): string | null {

@@ -43,6 +43,22 @@ describe("gradlab lab: the tour notebook in JupyterLab (chromium)", function () 
     say(shot("lab-start"));
   });
 
+  it("has the command palette, the settings editor and Help › About JupyterLab", async () => {
+    await page.keyboard.press("Control+Shift+c");
+    await page.locator(".lm-CommandPalette-input").fill("new terminal");
+    await page.locator(".lm-CommandPalette-item", { hasText: "New Terminal" }).first().waitFor();
+    await page.keyboard.press("Escape");
+    await menu(page, "Settings", "Settings Editor");
+    // Every plugin's schema, as jupyterlab_server serves them from lab/build/schemas.
+    await page.locator(".jp-PluginList-entry", { hasText: "Notebook" }).first().waitFor();
+    assert.ok(await page.locator(".jp-PluginList-entry").count() > 30, "the settings editor lists the plugins' settings");
+    // Left open: closing it at once races its toolbar's resize (JupyterLab logs an error).
+    await menu(page, "Help", "About JupyterLab");
+    assert.match((await page.locator(".jp-Dialog .jp-About-version").textContent())!, /4\.6\.4/);
+    await page.locator(".jp-Dialog .jp-mod-reject").click();
+    await page.locator(".jp-Dialog").waitFor({ state: "detached" });
+  });
+
   it("opens a terminal from the File menu, in the notebooks' folder", async () => {
     await menu(page, "File", "New", "Terminal");
     await page.locator(".jp-Terminal .xterm").waitFor();
