@@ -134,9 +134,6 @@ class GradlabLab(LabServerApp):
         specs = self.serverapp.kernel_spec_manager.find_kernel_specs()
         if kernels.default_kernel_name not in specs and "gradlab" in specs:
             kernels.default_kernel_name = "gradlab"
-        # The test drives the app through window.jupyterapp only when asked to.
-        if os.environ.get("GRADLAB_LAB_EXPOSE_APP") == "1":
-            self.serverapp.web_app.settings.setdefault("page_config_data", {})["exposeAppInBrowser"] = True
 
 
 if __name__ == "__main__":
