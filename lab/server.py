@@ -3,8 +3,8 @@ front end scripts/build-lab.js built into lab/build, as JupyterLab's examples/ap
 
 Debian 12 packages jupyter_server 1.23 and jupyterlab_server 2.16; the JupyterLab 4 front
 end also asks for routes of jupyter_server 2 (who the user is, the event bus) and of the
-jupyterlab Python package (plugin locks). Those are provided here when the server lacks
-them, so the page makes no failing request and no reconnect loop.
+jupyterlab Python package (plugin locks) and of jupyter_lsp (its status). Those are provided
+here when the server lacks them, so the page makes no failing request and no reconnect loop.
 
 Run by `gradlab lab` with jupyter_server's own options (--port, --no-browser, ...).
 """
