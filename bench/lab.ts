@@ -73,8 +73,9 @@ async function once(): Promise<Record<string, number>> {
   proc.stdout!.on("data", (d) => { log += d; });
   proc.stderr!.on("data", (d) => { log += d; });
   let browser: Browser | undefined;
+  let url: string | undefined;
   try {
-    const url = await waitForUrl(proc, () => log);
+    url = await waitForUrl(proc, () => log);
     const tUrl = performance.now() - t0;
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
@@ -112,8 +113,12 @@ async function once(): Promise<Record<string, number>> {
     };
   } finally {
     await browser?.close();
+    // The server's own shutdown ends its kernels (in sessions of their own, out of npm's group).
+    const exited = new Promise((r) => proc.once("exit", r));
+    if (url) await fetch(new URL("/api/shutdown", url), { method: "POST", headers: { Authorization: `token ${new URL(url).searchParams.get("token")}` } }).catch(() => undefined);
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 15000))]);
     try { process.kill(-proc.pid!, "SIGTERM"); } catch { /* gone */ }
-    await new Promise((r) => setTimeout(r, 3000));
+    await new Promise((r) => setTimeout(r, 2000));
     try { process.kill(-proc.pid!, "SIGKILL"); } catch { /* gone */ }
     fs.rmSync(tmp, { recursive: true, force: true });
   }

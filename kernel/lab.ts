@@ -49,10 +49,17 @@ export async function lab(o: LabOptions): Promise<number> {
   // In DIR: jupyter_server 1.x starts terminals in its own working folder.
   const child = spawn(python, args, { stdio: "inherit", cwd: dir });
   // Ctrl+C reaches the server too (same terminal); it asks to confirm, as `jupyter lab` does.
+  // A SIGTERM or SIGHUP sent to this process alone is passed on: the server then shuts its
+  // kernels down and exits, and so does this process (an orphaned server would keep them).
   const ignore = () => undefined;
+  const pass = (signal: NodeJS.Signals) => { child.kill(signal); };
   process.on("SIGINT", ignore);
+  process.on("SIGTERM", pass);
+  process.on("SIGHUP", pass);
   return new Promise((resolve) => child.on("exit", (code, signal) => {
     process.off("SIGINT", ignore);
+    process.off("SIGTERM", pass);
+    process.off("SIGHUP", pass);
     resolve(code ?? (signal ? 1 : 0));
   }));
 }

@@ -127,9 +127,13 @@ export async function openLab(notebooks: string[], timeoutMs: number): Promise<L
       await browser.close();
       if (proc.exitCode === null) {
         const exited = new Promise((r) => proc.once("exit", r));
-        // SIGTERM: jupyter_server shuts its kernels down and exits without asking.
-        process.kill(-proc.pid!, "SIGTERM");
+        // The server's own shutdown ends its kernels first (they run in sessions of their
+        // own, which no signal to this group reaches); `gradlab lab` exits with it.
+        const token = new URL(url).searchParams.get("token");
+        await fetch(new URL("/api/shutdown", url), { method: "POST", headers: { Authorization: `token ${token}` } }).catch(() => undefined);
         await Promise.race([exited, sleep(15000)]);
+        if (proc.exitCode === null) process.kill(-proc.pid!, "SIGTERM");
+        await Promise.race([exited, sleep(5000)]);
         if (proc.exitCode === null) process.kill(-proc.pid!, "SIGKILL");
       }
       proc.stdout!.destroy();
