@@ -1,7 +1,7 @@
 // Course notebooks 07 and 12 (their CI size) in the real JupyterLab that `gradlab lab`
 // serves: opened from the file browser, Run All from the Run menu, every gradlab output
 // drawn by its renderer, no page error or failing request; a full-height screenshot of
-// each, light theme, goes to dist/test-artifacts/lab/.
+// each (and of 07, with its per-layer histograms, in the dark theme) goes to dist/test-artifacts/lab/.
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
 import { ARTIFACTS, ROOT, openLab, skipWithoutLab, type LabSession } from "./session";
@@ -42,6 +42,17 @@ describe("gradlab lab: course notebooks run in JupyterLab (chromium)", function 
       const file = path.join(ARTIFACTS, `notebook-${name}.png`);
       await fullHeightShot(page, file);
       console.log(`      screenshot: ${path.relative(ROOT, file)}`);
+      if (name === "07-initialisation") {
+        // The per-layer histograms, Xavier vs He, under the dark theme too.
+        await menu(page, "Settings", "Theme", "JupyterLab Dark");
+        await page.waitForFunction(() => document.body.dataset.jpThemeLight === "false");
+        await page.waitForTimeout(1000);
+        const dark = path.join(ARTIFACTS, `notebook-${name}-dark.png`);
+        await fullHeightShot(page, dark);
+        console.log(`      screenshot: ${path.relative(ROOT, dark)}`);
+        await menu(page, "Settings", "Theme", "JupyterLab Light");
+        await page.waitForFunction(() => document.body.dataset.jpThemeLight === "true");
+      }
       // The next notebook opens in a tab of its own; this one's kernel stops with the lab.
       await page.locator(".jp-mod-current .lm-TabBar-tabCloseIcon").click();
     });
