@@ -17,6 +17,7 @@ from jupyter_core.paths import jupyter_config_dir
 from jupyter_server import version_info as server_version
 from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from jupyterlab_server import LabServerApp
+from jupyterlab_server.config import get_static_page_config, write_page_config
 from tornado import web, websocket
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -84,12 +85,33 @@ class LspStatusHandler(APIHandler):
 
 
 class PluginsHandler(APIHandler):
-    """GET /lab/api/plugins (the jupyterlab package's plugin manager API): every plugin locked,
-    since turning plugins on and off is not offered here; the plugin manager lists them."""
+    """/lab/api/plugins (the jupyterlab package's plugin manager API): the plugin manager turns
+    plugins off and on in the user's labconfig/page_config.json, as JupyterLab's does (the
+    page takes it on its next load); what lab/app.json turns off stays locked."""
+
+    def initialize(self, locked):
+        self.locked = locked
 
     @web.authenticated
     def get(self):
-        self.finish(json.dumps({"allLocked": True, "lockRules": []}))
+        self.finish(json.dumps({"allLocked": False, "lockRules": self.locked}))
+
+    @web.authenticated
+    def post(self):
+        body = self.get_json_body() or {}
+        cmd, name = body.get("cmd"), body.get("plugin_name")
+        if cmd not in ("enable", "disable") or not isinstance(name, str) or not name:
+            raise web.HTTPError(400, "expected {cmd: enable|disable, plugin_name}")
+        if any(name == rule or name.startswith(rule + ":") for rule in self.locked):
+            raise web.HTTPError(403, f"{name} is turned off by gradlab lab (lab/app.json)")
+        config = get_static_page_config(level="user") or {}
+        disabled = config.get("disabledExtensions") or {}
+        if isinstance(disabled, list):
+            disabled = {key: True for key in disabled}
+        disabled[name] = cmd == "disable"
+        config["disabledExtensions"] = disabled
+        write_page_config(config, level="user")
+        self.finish(json.dumps({"status": "ok", "needs_restart": ["frontend"]}))
 
 
 def _jupyter_server_extension_points():
@@ -121,7 +143,9 @@ class GradlabLab(LabServerApp):
                 (r"/api/events", EventsHandler),
                 (r"/api/events/subscribe", EventsSocket),
             ]
-        self.handlers[:0] = [(r"/lab/api/plugins", PluginsHandler)]
+        with open(os.path.join(self.app_settings_dir, "page_config.json"), encoding="utf-8") as f:
+            locked = json.load(f).get("disabledExtensions", [])
+        self.handlers[:0] = [(r"/lab/api/plugins", PluginsHandler, {"locked": locked})]
         try:
             import jupyter_lsp  # noqa: F401
         except ImportError:

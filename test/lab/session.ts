@@ -1,6 +1,6 @@
 // What the lab tests stand up: `gradlab lab` itself (the CLI, as a person runs it) on a copy
-// of some course notebooks, with Jupyter's folders in a temporary place, and Debian's
-// chromium on the URL it prints. Every page error, console error, failed request and
+// of some course notebooks, with Jupyter's folders in a temporary place, and (openLab)
+// Debian's chromium on the URL it prints. Every page error, console error, failed request and
 // HTTP error response is recorded, so a test can say there were none.
 import * as fs from "node:fs";
 import * as net from "node:net";
@@ -39,8 +39,6 @@ export interface LabSession {
   log(): string;
   /** ms from spawning `gradlab lab` to its URL printed, and to the file browser listing files. */
   timings: { url: number; interactive: number };
-  /** the server's pid (its kernels are its children). */
-  pid: number;
   close(): Promise<void>;
 }
 
@@ -81,9 +79,24 @@ function installTslabKernel(data: string): void {
   fs.writeFileSync(path.join(dir, "kernel.json"), JSON.stringify({ argv, display_name: "TypeScript (tslab)", language: "typescript" }, null, 1));
 }
 
-/** Starts `gradlab lab` on copies of the named course notebooks and opens its page in chromium. */
-export async function openLab(notebooks: string[], timeoutMs: number): Promise<LabSession> {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
+/** `gradlab lab` running, as its CLI printed it. */
+export interface LabServer {
+  /** the URL `gradlab lab` printed, token included. */
+  url: string;
+  token: string;
+  /** the folder the lab serves (copies of the notebooks). */
+  dir: string;
+  /** Jupyter's config folder for this lab (user settings, labconfig). */
+  configDir: string;
+  /** what `gradlab lab` printed. */
+  log(): string;
+  /** ms from spawning `gradlab lab` to its URL printed. */
+  startedMs: number;
+  stop(): Promise<void>;
+}
+
+/** Starts `gradlab lab DIR --port P --no-browser` on copies of the named course notebooks. */
+export async function startLab(notebooks: string[]): Promise<LabServer> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gradlab-lab-"));
   const dir = path.join(tmp, "notebooks");
   fs.mkdirSync(dir);
@@ -101,13 +114,38 @@ export async function openLab(notebooks: string[], timeoutMs: number): Promise<L
   delete env.JUPYTER_TOKEN;
   installTslabKernel(env.JUPYTER_DATA_DIR!);
   const t0 = Date.now();
-  // detached: its own process group, so close() can end the server and its kernels together.
+  // detached: its own process group, so stop() can end what is left of it at once.
   const proc = spawn(process.execPath, [CLI, "lab", dir, "--port", String(port), "--no-browser"], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let log = "";
   proc.stdout!.on("data", (d) => { log += d; });
   proc.stderr!.on("data", (d) => { log += d; });
   const url = await printedUrl(proc, () => log, port, 120000);
-  const tUrl = Date.now() - t0;
+  const token = new URL(url).searchParams.get("token")!;
+  return {
+    url, token, dir, configDir: env.JUPYTER_CONFIG_DIR!, log: () => log, startedMs: Date.now() - t0,
+    async stop() {
+      if (proc.exitCode === null) {
+        const exited = new Promise((r) => proc.once("exit", r));
+        // The server's own shutdown ends its kernels first (they run in sessions of their
+        // own, which no signal to this group reaches); `gradlab lab` exits with it.
+        await fetch(new URL("/api/shutdown", url), { method: "POST", headers: { Authorization: `token ${token}` } }).catch(() => undefined);
+        await Promise.race([exited, sleep(15000)]);
+        if (proc.exitCode === null) process.kill(-proc.pid!, "SIGTERM");
+        await Promise.race([exited, sleep(5000)]);
+        if (proc.exitCode === null) process.kill(-proc.pid!, "SIGKILL");
+      }
+      proc.stdout!.destroy();
+      proc.stderr!.destroy();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Starts `gradlab lab` on copies of the named course notebooks and opens its page in chromium. */
+export async function openLab(notebooks: string[], timeoutMs: number): Promise<LabSession> {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const server = await startLab(notebooks);
+  const t0 = Date.now() - server.startedMs;
   const browser = await launch();
   const page = await browser.context.newPage();
   page.setDefaultTimeout(timeoutMs);
@@ -118,27 +156,14 @@ export async function openLab(notebooks: string[], timeoutMs: number): Promise<L
   page.on("response", (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`); });
   const sockets: string[] = [];
   page.on("websocket", (ws) => sockets.push(new URL(ws.url()).pathname));
-  await page.goto(url);
+  await page.goto(server.url);
   await page.locator(".jp-DirListing-item").first().waitFor();
   const interactive = Date.now() - t0;
   return {
-    url, dir, page, problems, sockets, log: () => log, timings: { url: tUrl, interactive }, pid: proc.pid!,
+    url: server.url, dir: server.dir, page, problems, sockets, log: server.log, timings: { url: server.startedMs, interactive },
     async close() {
       await browser.close();
-      if (proc.exitCode === null) {
-        const exited = new Promise((r) => proc.once("exit", r));
-        // The server's own shutdown ends its kernels first (they run in sessions of their
-        // own, which no signal to this group reaches); `gradlab lab` exits with it.
-        const token = new URL(url).searchParams.get("token");
-        await fetch(new URL("/api/shutdown", url), { method: "POST", headers: { Authorization: `token ${token}` } }).catch(() => undefined);
-        await Promise.race([exited, sleep(15000)]);
-        if (proc.exitCode === null) process.kill(-proc.pid!, "SIGTERM");
-        await Promise.race([exited, sleep(5000)]);
-        if (proc.exitCode === null) process.kill(-proc.pid!, "SIGKILL");
-      }
-      proc.stdout!.destroy();
-      proc.stderr!.destroy();
-      fs.rmSync(tmp, { recursive: true, force: true });
+      await server.stop();
     },
   };
 }
