@@ -6,6 +6,7 @@
 // not bundled: the app loads it prebuilt, as JupyterLab does. Skips the work when the build
 // is newer than lab/ and package-lock.json. Run by `npm install` (a failure only warns),
 // `npm run build`, `npm test` (--strict: a failure is fatal) and `gradlab lab`.
+// GRADLAB_LAB_DEBUG=1 builds it unminified with source maps (--force to rebuild now).
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -25,9 +26,9 @@ function fail(message) {
   process.exit(0);
 }
 
-/** The newest modification time under p, leaving out lab/build. */
+/** The newest modification time under p, leaving out lab/build and Python's caches. */
 function newest(p) {
-  if (!fs.existsSync(p) || p === out) return 0;
+  if (!fs.existsSync(p) || p === out || path.basename(p) === "__pycache__") return 0;
   const st = fs.statSync(p);
   if (!st.isDirectory()) return st.mtimeMs;
   return Math.max(st.mtimeMs, ...fs.readdirSync(p).map((f) => newest(path.join(p, f))));
@@ -188,7 +189,7 @@ async function main() {
   fs.writeFileSync(path.join(out, "settings", "page_config.json"), JSON.stringify({ disabledExtensions: Object.keys(app.disabled) }, null, 1) + "\n");
   const version = pkg("@jupyterlab/application").data.version;
   fs.writeFileSync(STAMP, JSON.stringify({ jupyterlab: version, plugins: app.extensions.length + app.mimeExtensions.length, seconds: (Date.now() - t0) / 1000 }, null, 1) + "\n");
-  console.log(`gradlab: built the lab (JupyterLab ${version}, ${app.extensions.length + app.mimeExtensions.length} plugin packages) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(`gradlab: built the lab (JupyterLab ${version}, ${app.extensions.length + app.mimeExtensions.length} plugin modules) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
 main().catch((e) => fail(e.message.split("\n").slice(0, 6).join(" ")));
