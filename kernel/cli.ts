@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `gradlab` command: kernel, install, uninstall, run, doctor, tour.
+// The `gradlab` command: kernel, install, uninstall, run, lab, doctor, tour.
 import * as fs from "node:fs";
 import * as os from "os";
 import * as path from "node:path";
@@ -39,16 +39,17 @@ const USAGE = `usage:
   gradlab uninstall [--user | --sys-prefix | --prefix P]
   gradlab kernel -f CONNECTION_FILE                                  what the kernelspec runs
   gradlab run NOTEBOOK [--out OUT.ipynb] [--html OUT.html] [--timeout S] [--allow-errors]
+  gradlab lab [DIR] [--port N] [--no-browser]                        JupyterLab with gradlab's renderers, on DIR
   gradlab doctor                                                     backend, BLAS, threads, Jupyter paths
   gradlab tour                                                       a first look, no Jupyter needed
-  gradlab start                                                      what npm start runs: install, then open the notebooks
+  gradlab start [DIR]                                                what npm start runs: install, then open the notebooks
 ${ASSIGN_USAGE}`;
 
 /** --flag VALUE or --flag=VALUE; `true` for a bare flag. */
 function options(args: string[]): { rest: string[]; opts: Record<string, string | true> } {
   const opts: Record<string, string | true> = {}, rest: string[] = [];
   const takesValue = new Set(["--prefix", "--python", "--out", "--html", "--timeout", "-f",
-    "--source", "--key", "--total-timeout", "--memory", "--parallel"]);
+    "--source", "--key", "--total-timeout", "--memory", "--parallel", "--port"]);
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const eq = a.indexOf("=");
@@ -96,7 +97,11 @@ async function main(argv: string[]): Promise<number> {
       require("./tour");
       return 0;
     case "start":
-      return (await import("./start")).start();
+      return (await import("./start")).start(rest[0]);
+    case "lab":
+      return (await import("./lab")).lab({
+        dir: rest[0], port: typeof opts["--port"] === "string" ? Number(opts["--port"]) : undefined, browser: !opts["--no-browser"],
+      });
     case "kernel": {
       const file = typeof opts["-f"] === "string" ? opts["-f"] : rest[0];
       if (!file) throw new Error("gradlab kernel needs a connection file: gradlab kernel -f FILE");

@@ -11,7 +11,10 @@ const NEEDS = {
   // The kernel tests drive the installed kernel through Jupyter's own client and nbconvert;
   // the extension test drives Chromium against a real jupyter server.
   // The grading tests run each submission in a bubblewrap sandbox (setpriv and prlimit from util-linux).
-  test: ["libopenblas-dev", "dataset-fashion-mnist", "jupyter-client", "python3-nbclient", "jupyter-nbconvert", "chromium", "jupyter-server", "bubblewrap", "util-linux"],
+  // The lab tests drive `gradlab lab` (jupyterlab_server on jupyter_server, terminado for its terminal).
+  test: ["libopenblas-dev", "dataset-fashion-mnist", "jupyter-client", "python3-nbclient", "jupyter-nbconvert", "chromium", "jupyter-server", "python3-jupyterlab-server", "python3-terminado", "bubblewrap", "util-linux"],
+  // `npm start` and `gradlab lab`: JupyterLab's server side from Debian (the front end is built from npm).
+  lab: ["python3-jupyterlab-server", "python3-terminado"],
   // `gradlab grade` refuses to run submissions without a sandbox (unless --unsafe-no-sandbox).
   grade: ["bubblewrap", "util-linux"],
   bench: ["libopenblas-dev", "python3-torch", "dataset-fashion-mnist"],

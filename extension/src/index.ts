@@ -12,9 +12,15 @@ export { StopTrainingButton, stopTraining, CONTROL_TARGET } from "./stop";
 
 /** One renderer's mime extension: safe (payload text only through textContent), rank 0. */
 function mimeExtension(name: string, mime: string, Renderer: new (options: IRenderMime.IRendererOptions) => IRenderMime.IRenderer): IRenderMime.IExtension {
+  const createRenderer = (options: IRenderMime.IRendererOptions) => {
+    const renderer = new Renderer(options);
+    // The output node names its mime type, as JupyterLab's own renderers' nodes do.
+    renderer.node.dataset.mimeType = options.mimeType;
+    return renderer;
+  };
   return {
     id: `@gradlab/jupyterlab-extension:${name}`,
-    rendererFactory: { safe: true, mimeTypes: [mime], createRenderer: (options) => new Renderer(options) },
+    rendererFactory: { safe: true, mimeTypes: [mime], createRenderer },
     rank: 0,
     dataType: "json",
   };

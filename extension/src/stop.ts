@@ -1,6 +1,7 @@
 // The "Stop training" toolbar button: it opens a comm to the kernel's `gradlab.control`
 // target and sends {action: "stop"}; the kernel then ends a running `await fit(...)`
 // after the current batch, keeping the model and the history (an interrupt would throw).
+// It is shown only on notebooks whose kernel is gradlab's, and follows kernel changes.
 import type { ISessionContext } from "@jupyterlab/apputils";
 import { ToolbarButton } from "@jupyterlab/apputils";
 import type { DocumentRegistry } from "@jupyterlab/docregistry";
@@ -35,7 +36,18 @@ export async function stopTraining(session: ISessionContext, timeoutMs = 5000): 
   }
 }
 
-/** Adds the button to every notebook's toolbar (a document widget extension). */
+/** Whether the session's kernel is gradlab's (its kernel_info names the implementation), whatever its kernelspec is called. */
+export async function isGradlabKernel(session: ISessionContext): Promise<boolean> {
+  const kernel = session.session?.kernel;
+  if (!kernel) return false;
+  try {
+    return (await kernel.info).implementation === "gradlab";
+  } catch {
+    return false; // a kernel that died before answering
+  }
+}
+
+/** Adds the button to every notebook's toolbar (a document widget extension); it shows only while the kernel is gradlab's. */
 export class StopTrainingButton implements DocumentRegistry.IWidgetExtension<NotebookPanel, INotebookModel> {
   createNew(panel: NotebookPanel): IDisposable {
     const button = new ToolbarButton({
@@ -56,6 +68,19 @@ export class StopTrainingButton implements DocumentRegistry.IWidgetExtension<Not
     });
     button.node.dataset.gradlab = "stop-training";
     panel.toolbar.insertItem(10, "gradlabStopTraining", button);
+    // Hidden until the kernel says it is gradlab's; asked again whenever the kernel changes.
+    button.hide();
+    const session = panel.sessionContext;
+    const follow = () => {
+      const kernel = session.session?.kernel;
+      void isGradlabKernel(session).then((yes) => {
+        if (button.isDisposed || session.session?.kernel !== kernel) return; // a later change answers
+        button.setHidden(!yes);
+      });
+    };
+    session.kernelChanged.connect(follow);
+    button.disposed.connect(() => session.kernelChanged.disconnect(follow));
+    follow();
     return button;
   }
 }
