@@ -8,6 +8,8 @@ import time
 
 from jupyter_client.manager import start_new_kernel
 
+from driver import execute, shell_reply as reply_to
+
 obs = {}
 t0 = time.time()
 km, kc = start_new_kernel(kernel_name="gradlab", startup_timeout=60)
@@ -15,24 +17,8 @@ obs["startup_seconds"] = time.time() - t0
 
 
 def run(code, timeout=60, allow_stdin=False, on_msg=None):
-    """Executes code; returns (reply content, [(msg_type, content, transient)] of its iopub messages)."""
-    msg_id = kc.execute(code, allow_stdin=allow_stdin)
-    outs = []
-    while True:
-        m = kc.get_iopub_msg(timeout=timeout)
-        if m["parent_header"].get("msg_id") != msg_id:
-            continue
-        t = m["msg_type"]
-        if t == "status" and m["content"]["execution_state"] == "idle":
-            break
-        if t in ("execute_result", "display_data", "update_display_data", "stream", "error"):
-            outs.append([t, m["content"]])
-            if on_msg:
-                on_msg(t, m["content"])
-    while True:
-        r = kc.get_shell_msg(timeout=timeout)
-        if r["parent_header"].get("msg_id") == msg_id:
-            return r["content"], outs
+    """Executes code; returns (reply content, [[msg_type, content]] of its iopub output)."""
+    return execute(kc, code, timeout, allow_stdin, on_msg)
 
 
 def interrupt_after(seconds):
@@ -82,10 +68,7 @@ try:
 
 
     def shell_reply(msg_id, timeout=30):
-        while True:
-            r = kc.get_shell_msg(timeout=timeout)
-            if r["parent_header"].get("msg_id") == msg_id:
-                return r["content"]
+        return reply_to(kc, msg_id, timeout)
 
 
     obs["is_complete"] = [shell_reply(kc.is_complete(c))["status"] for c in ["for (let i = 0; i < 3; i++) {", "1 + 1"]]

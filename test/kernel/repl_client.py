@@ -9,34 +9,19 @@ import threading
 
 from jupyter_client.manager import start_new_kernel
 
+from driver import OUTPUTS, execute, shell_reply as reply_to
+
 obs = {}
 km, kc = start_new_kernel(kernel_name="gradlab", startup_timeout=60)
 
 
 def run(code, timeout=120):
-    """Executes code; returns (reply content, [[msg_type, content]] of its iopub output)."""
-    msg_id = kc.execute(code)
-    outs = []
-    while True:
-        m = kc.get_iopub_msg(timeout=timeout)
-        if m["parent_header"].get("msg_id") != msg_id:
-            continue
-        t = m["msg_type"]
-        if t == "status" and m["content"]["execution_state"] == "idle":
-            break
-        if t in ("execute_result", "display_data", "update_display_data", "stream", "error", "clear_output"):
-            outs.append([t, m["content"]])
-    while True:
-        r = kc.get_shell_msg(timeout=timeout)
-        if r["parent_header"].get("msg_id") == msg_id:
-            return r["content"], outs
+    """Executes code; returns (reply content, [[msg_type, content]] of its iopub output, clear_output included)."""
+    return execute(kc, code, timeout, outputs=OUTPUTS + ("clear_output",))
 
 
 def shell_reply(msg_id, timeout=30):
-    while True:
-        r = kc.get_shell_msg(timeout=timeout)
-        if r["parent_header"].get("msg_id") == msg_id:
-            return r["content"]
+    return reply_to(kc, msg_id, timeout)
 
 
 try:
