@@ -39,8 +39,8 @@ export class Conv2d extends Module {
       throw new ValueError(`Conv2d: groups (${groups}) must divide inChannels (${inChannels}) and outChannels (${outChannels})`);
     }
     this.kernelSize = pair(kernelSize, 1, "kernelSize", "Conv2d", 1);
-    this.weight = new Parameter(empty([outChannels, inChannels / groups, ...this.kernelSize], opts.dtype, "Conv2d (weight)"));
-    this.bias = opts.bias === false ? null : new Parameter(empty([outChannels], opts.dtype, "Conv2d (bias)"));
+    this.weight = new Parameter(empty([outChannels, inChannels / groups, ...this.kernelSize], opts.dtype, ["Conv2d", "weight"]));
+    this.bias = opts.bias === false ? null : new Parameter(empty([outChannels], opts.dtype, ["Conv2d", "bias"]));
     this.resetParameters();
   }
 

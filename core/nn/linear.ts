@@ -33,8 +33,8 @@ export class Linear extends Module {
     for (const [n, v] of [["inFeatures", inFeatures], ["outFeatures", outFeatures]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new ValueError(`Linear: ${n} must be a positive integer, got ${describeValue(v)}`);
     }
-    this.weight = new Parameter(empty([outFeatures, inFeatures], opts.dtype, "Linear (weight)"));
-    this.bias = opts.bias === false ? null : new Parameter(empty([outFeatures], opts.dtype, "Linear (bias)"));
+    this.weight = new Parameter(empty([outFeatures, inFeatures], opts.dtype, ["Linear", "weight"]));
+    this.bias = opts.bias === false ? null : new Parameter(empty([outFeatures], opts.dtype, ["Linear", "bias"]));
     this.resetParameters();
   }
 

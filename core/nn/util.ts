@@ -5,14 +5,14 @@ import type { DType } from "../dtype";
 
 /**
  * A zero tensor for a parameter that resetParameters() then initialises. With `owner`
- * ("Linear (weight)"), a size that cannot be allocated is reported as the layer's, not
- * as a call to zeros the user never made.
+ * (["Linear", "weight"]), a size that cannot be allocated is reported as the layer's
+ * ("Linear: weight shape [...] has more than ..."), not as a call to zeros the user never made.
  */
-export function empty(shape: number[], dtype: DType = "float32", owner?: string): Tensor {
+export function empty(shape: number[], dtype: DType = "float32", owner?: [layer: string, parameter: string]): Tensor {
   try {
     return zeros(shape, { dtype });
   } catch (e) {
-    if (owner && e instanceof Error) e.message = `${owner}: ${e.message.replace(/^zeros: /, "")}`;
+    if (owner && e instanceof Error) e.message = e.message.replace(/^zeros: /, `${owner[0]}: ${owner[1]} `);
     throw e;
   }
 }
