@@ -76,13 +76,18 @@ function textOutputs(nb: any): string[][] {
 }
 
 /** The fallbacks nbconvert should show, one per output with a gradlab mime type. */
-function gradlabDisplays(nb: any): { cell: number; mime: string; svg?: string; png?: string }[] {
-  const found: { cell: number; mime: string; svg?: string; png?: string }[] = [];
+type GradlabDisplay = { cell: number; mime: string; svg?: string; png?: string; valueText?: string };
+
+function gradlabDisplays(nb: any): GradlabDisplay[] {
+  const found: GradlabDisplay[] = [];
   codeCells(nb).forEach((c: any, i: number) => {
     for (const o of c.outputs ?? []) {
       const mime = Object.keys(o.data ?? {}).find((k) => GRADLAB_MIME.test(k));
       if (!mime) continue;
-      found.push({ cell: i + 1, mime, svg: o.data["image/svg+xml"] && join(o.data["image/svg+xml"]), png: o.data["image/png"] && join(o.data["image/png"]).replace(/\s/g, "") });
+      // A tensor that is a cell's value falls back to its printed text, as in a console
+      // (core/rich.ts), not to a picture.
+      const valueText = o.output_type === "execute_result" && mime === "application/vnd.gradlab.tensor+json" ? join(o.data["text/plain"]) : undefined;
+      found.push({ cell: i + 1, mime, svg: o.data["image/svg+xml"] && join(o.data["image/svg+xml"]), png: o.data["image/png"] && join(o.data["image/png"]).replace(/\s/g, ""), valueText });
     }
   });
   return found;
@@ -182,11 +187,14 @@ describe("the course notebooks", function () {
             assert.ok(page.includes(`data:image/png;base64,${d.png.slice(0, 200)}`), `cell ${d.cell}: the ${d.mime} display's PNG fallback is not in the HTML`);
           } else if (d.svg) {
             assert.ok(showsSvg(page, d.svg), `cell ${d.cell}: the ${d.mime} display's SVG fallback is not in the HTML whole`);
+          } else if (d.valueText) {
+            const firstLine = d.valueText.split("\n")[0].replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+            assert.ok(page.includes(firstLine), `cell ${d.cell}: the tensor value's text is not in the HTML`);
           } else {
             assert.fail(`cell ${d.cell}: the ${d.mime} display has no image/svg+xml or image/png fallback`);
           }
         }
-        console.log(`      ${name}: ${shown.length} gradlab displays, all with a static fallback in the HTML`);
+        console.log(`      ${name}: ${shown.length} gradlab displays, all with a static fallback in the HTML (a tensor value: its text)`);
       });
 
       it("is reproducible: gradlab run gives the same text outputs as nbclient", function () {
