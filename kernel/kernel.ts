@@ -14,13 +14,18 @@ import { fitsRunning } from "../core/train";
 import { kernelInfo } from "./info";
 import { History } from "./history";
 
-/** One socket's sends in order: zeromq.js refuses a send while the previous one is pending. */
+/**
+ * One socket's sends, in order and at once. Publisher and router sockets queue a message
+ * as soon as send() is called (at their high-water mark they drop, never wait), and
+ * zeromq's own thread puts it on the wire: so what a cell's synchronous code prints, or a
+ * progress line it updates, reaches the front end while that code still runs, as
+ * IPython's output does. Waiting for the previous send's promise would hold every message
+ * back until the cell yields.
+ */
 class Outbox {
-  private chain: Promise<void> = Promise.resolve();
   constructor(private readonly sock: zmq.Writable, private readonly signer: Signer) {}
   send(msg: Message): Promise<void> {
-    this.chain = this.chain.then(() => this.sock.send(encode(msg, this.signer))).catch(() => undefined);
-    return this.chain;
+    return this.sock.send(encode(msg, this.signer)).catch(() => undefined);
   }
 }
 

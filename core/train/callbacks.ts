@@ -25,6 +25,8 @@ export interface Callback {
   /** logs has the epoch's mean loss and metrics, and the validation ones (valLoss, ...). */
   onEpochEnd?(epoch: number, logs: Logs, ctx: TrainContext): void | Promise<void>;
   onTrainEnd?(ctx: TrainContext): void | Promise<void>;
+  /** True for a callback that shows progress itself: fit() then draws no progress line of its own. */
+  readonly showsProgress?: boolean;
 }
 
 export interface EarlyStoppingOptions {
@@ -95,6 +97,7 @@ export class LRSchedulerCallback implements Callback {
 
 /** Prints one line per epoch (and, optionally, every n batches). */
 export class ProgressLogger implements Callback {
+  readonly showsProgress = true;
   private started = 0;
   constructor(readonly opts: { everyBatches?: number; print?: (line: string) => void } = {}) {}
   private print(line: string): void {

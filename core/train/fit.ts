@@ -15,6 +15,7 @@ import { accuracy } from "./metrics";
 import { History, type Logs, type StopKind } from "./history";
 import type { Callback, TrainContext } from "./callbacks";
 import { ValueError, describeValue } from "../errors";
+import { Progress, checkVerbosity, type Verbosity } from "./progress";
 
 export type LossFn = (output: Tensor, target: Tensor) => Tensor;
 export type LossSpec = LossFn | Module | "crossEntropy" | "nll" | "mse" | "l1" | "bce" | "bceWithLogits" | "svm" | "multiMargin";
@@ -89,6 +90,13 @@ export interface FitOptions {
   signal?: AbortSignal;
   /** Stop when the loss becomes NaN or ±Inf, saying where and why (default true). */
   stopOnNonFinite?: boolean;
+  /**
+   * Progress, as Keras' verbose: 0 silent, 1 (default) a line per epoch updated in place
+   * (batch n/N, bar, elapsed, ETA, running loss and metrics), 2 one line per epoch. The
+   * default is 0 when a callback already shows progress (viz.lossPlot); GRADLAB_VERBOSE
+   * sets it for a whole run.
+   */
+  verbose?: Verbosity;
 }
 
 /** Explains a non-finite loss in the user's terms. */
@@ -126,6 +134,10 @@ async function fitLoop(model: Module, data: DataSpec, opts: FitOptions): Promise
   const loss = lossFn(opts.loss);
   const metrics = metricFns(opts.metrics);
   const callbacks = opts.callbacks ?? [];
+  // A live loss plot already shows progress: the bar stays out of its way unless asked for.
+  const showsProgress = callbacks.some((c) => (c as { showsProgress?: boolean }).showsProgress === true);
+  const verbose = opts.verbose === undefined && showsProgress ? 0 : checkVerbosity(opts.verbose, "fit");
+  const progress = new Progress({ verbose });
   const history = new History();
   const startGeneration = stopGeneration;
   let stopping: { kind: StopKind; message: string } | null = null;
@@ -140,48 +152,63 @@ async function fitLoop(model: Module, data: DataSpec, opts: FitOptions): Promise
   };
 
   for (const c of callbacks) await c.onTrainBegin?.(ctx);
-  for (let epoch = 1; epoch <= epochs && !stopping; epoch++) {
-    model.train();
-    for (const c of callbacks) await c.onEpochBegin?.(epoch, ctx);
-    let seen = 0;
-    let lossSum = 0;
-    const metricSums = metrics.map(() => 0);
-    let batch = 0;
-    for (const [x, y] of loader) {
-      current = { epoch, batch };
-      const out = model.forward(x);
-      const l = loss(out, y);
-      const value = l.item();
-      if (!Number.isFinite(value) && (opts.stopOnNonFinite ?? true)) {
-        // Stop before the update, so the weights stay those of the last finite step.
-        ctx.stop("nonFinite", diagnoseNonFinite(value, epoch, batch, x, optimizer, model));
+  try {
+    for (let epoch = 1; epoch <= epochs && !stopping; epoch++) {
+      model.train();
+      for (const c of callbacks) await c.onEpochBegin?.(epoch, ctx);
+      let seen = 0;
+      let lossSum = 0;
+      const metricSums = metrics.map(() => 0);
+      let batch = 0;
+      const runningLogs = (): Logs => {
+        const r: Logs = { loss: lossSum / seen };
+        metrics.forEach((m, i) => { r[m.name] = metricSums[i] / seen; });
+        return r;
+      };
+      progress.begin(`epoch ${epoch}/${epochs}`, loader.length);
+      for (const [x, y] of loader) {
+        current = { epoch, batch };
+        const out = model.forward(x);
+        const l = loss(out, y);
+        const value = l.item();
+        if (!Number.isFinite(value) && (opts.stopOnNonFinite ?? true)) {
+          // Stop before the update, so the weights stay those of the last finite step.
+          ctx.stop("nonFinite", diagnoseNonFinite(value, epoch, batch, x, optimizer, model));
+          break;
+        }
+        optimizer.zeroGrad();
+        l.backward();
+        optimizer.step();
+        const n = x.shape[0];
+        seen += n;
+        lossSum += value * n;
+        history.batchLoss.push(value);
+        metrics.forEach((m, i) => { metricSums[i] += noGrad(() => m.fn(out, y)) * n; });
+        for (const c of callbacks) await c.onBatchEnd?.(epoch, batch, { loss: value }, ctx);
+        batch++;
+        progress.update(batch, runningLogs);
+        await nextTick();
+        checkRequests();
+        if (stopping) break;
+      }
+      if (seen === 0) {
+        progress.end(0, undefined, (stopping as { message: string } | null)?.message);
         break;
       }
-      optimizer.zeroGrad();
-      l.backward();
-      optimizer.step();
-      const n = x.shape[0];
-      seen += n;
-      lossSum += value * n;
-      history.batchLoss.push(value);
-      metrics.forEach((m, i) => { metricSums[i] += noGrad(() => m.fn(out, y)) * n; });
-      for (const c of callbacks) await c.onBatchEnd?.(epoch, batch, { loss: value }, ctx);
-      batch++;
-      await nextTick();
-      checkRequests();
-      if (stopping) break;
+      const logs: Logs = runningLogs();
+      if (opts.validationData) {
+        const v = evaluate(model, opts.validationData, { loss: opts.loss, metrics: opts.metrics, batchSize: opts.batchSize, verbose: 0 });
+        for (const [k, val] of Object.entries(v)) logs[`val${k[0].toUpperCase()}${k.slice(1)}`] = val;
+      }
+      progress.end(batch, { ...logs }, (stopping as { message: string } | null)?.message);
+      logs.lr = optimizer.lr;
+      // An epoch cut short by a stop request is still recorded: the history is complete up to it.
+      history.record(epoch, logs);
+      for (const c of callbacks) await c.onEpochEnd?.(epoch, logs, ctx);
     }
-    if (seen === 0) break;
-    const logs: Logs = { loss: lossSum / seen };
-    metrics.forEach((m, i) => { logs[m.name] = metricSums[i] / seen; });
-    if (opts.validationData) {
-      const v = evaluate(model, opts.validationData, { loss: opts.loss, metrics: opts.metrics, batchSize: opts.batchSize });
-      for (const [k, val] of Object.entries(v)) logs[`val${k[0].toUpperCase()}${k.slice(1)}`] = val;
-    }
-    logs.lr = optimizer.lr;
-    // An epoch cut short by a stop request is still recorded: the history is complete up to it.
-    history.record(epoch, logs);
-    for (const c of callbacks) await c.onEpochEnd?.(epoch, logs, ctx);
+  } catch (e) {
+    progress.abandon();
+    throw e;
   }
   if (stopping) {
     const s = stopping as { kind: StopKind; message: string };
@@ -194,28 +221,42 @@ async function fitLoop(model: Module, data: DataSpec, opts: FitOptions): Promise
 }
 
 /** Mean loss and metrics of model on data, in evaluation mode, without gradients. */
-export function evaluate(model: Module, data: DataSpec, opts: { loss?: LossSpec; metrics?: MetricSpec[]; batchSize?: number } = {}): Logs {
+export function evaluate(model: Module, data: DataSpec, opts: { loss?: LossSpec; metrics?: MetricSpec[]; batchSize?: number; verbose?: Verbosity } = {}): Logs {
   const loader = asLoader(data, opts.batchSize ?? 256, false, "evaluate");
   const loss = lossFn(opts.loss);
   const metrics = metricFns(opts.metrics);
+  // Evaluation that takes under a second shows nothing.
+  const progress = new Progress({ verbose: checkVerbosity(opts.verbose, "evaluate"), delayMs: 1000 });
+  progress.begin("evaluate", loader.length);
   const wasTraining = model.training;
   model.eval();
   try {
     return noGrad(() => {
       let seen = 0;
       let lossSum = 0;
+      let batches = 0;
       const sums = metrics.map(() => 0);
+      const means = (): Logs => {
+        const logs: Logs = { loss: lossSum / seen };
+        metrics.forEach((m, i) => { logs[m.name] = sums[i] / seen; });
+        return logs;
+      };
       for (const [x, y] of loader) {
         const out = model.forward(x);
         const n = x.shape[0];
         lossSum += loss(out, y).item() * n;
         metrics.forEach((m, i) => { sums[i] += m.fn(out, y) * n; });
         seen += n;
+        batches++;
+        progress.update(batches, () => means());
       }
-      const logs: Logs = { loss: lossSum / seen };
-      metrics.forEach((m, i) => { logs[m.name] = sums[i] / seen; });
+      const logs = means();
+      progress.end(batches, logs);
       return logs;
     });
+  } catch (e) {
+    progress.abandon();
+    throw e;
   } finally {
     model.train(wasTraining);
   }

@@ -37,6 +37,8 @@ const metricOf = (k: string) => { const m = k.replace(/^val_?/, ""); return isVa
 export class LossPlot extends VizObject<LossPlotPayload> implements Callback {
   readonly mime = MIME.lossplot;
   readonly displayId = newDisplayId("lossplot");
+  /** fit() leaves out its progress line: the plot shows progress (with its ETA). */
+  readonly showsProgress = true;
   private readonly o: Required<Omit<LossPlotOptions, "totalSteps" | "title">> & { totalSteps?: number; title?: string };
   private readonly tracks = new Map<string, Track>();
   private readonly epochs: number[] = [];
