@@ -79,6 +79,11 @@ describe("the kernel as a REPL, through Jupyter's client", function () {
     assert.match(h["image/svg+xml"], /^<svg/);
   });
 
+  it("lets a cell declare a name the preload imported, for the cells after it too", () => {
+    assert.equal(reply("shadow_preloaded").status, "ok");
+    assert.equal(text("shadow_preloaded"), "8");
+  });
+
   it("says invalid for code no added line can fix, incomplete with an indent for open code", () => {
     const st = obs.is_complete;
     assert.deepEqual(st.complete.map((r: any) => r.status), ["complete", "complete", "complete"]);

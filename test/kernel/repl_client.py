@@ -33,6 +33,9 @@ try:
     obs["kept_type"] = run("const s: string = model;")  # model is a number now: a type error
     obs["never_ran"] = run("neverRan")
     obs["redeclare"] = run("const ds = 'again';\nds")
+    # A name the preload imported can be declared by the user, and stays so in later cells.
+    run("const split = (n: number) => n * 2;")
+    obs["shadow_preloaded"] = run("split(4)")
 
     # Rich values.
     obs["tensor_small"] = run("tensor([[1, 2], [3, 4]])")
