@@ -6,6 +6,7 @@ import * as path from "path";
 import { Tensor } from "../tensor";
 import { readIdx } from "./idx";
 import { ValueError, ShapeError } from "../errors";
+import { Progress, checkVerbosity, type Verbosity } from "../train/progress";
 
 export const FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
 
@@ -22,6 +23,8 @@ export interface FashionMnistOptions {
   shape?: "image" | "flat";
   /** Scale pixels to [0, 1] (default true); false keeps 0–255. */
   normalize?: boolean;
+  /** Progress when loading takes over a second: 0 none, 1 (default) updated in place, 2 a line at the end. */
+  verbose?: Verbosity;
 }
 
 export interface LabelledData {
@@ -47,8 +50,13 @@ export function fashionMnist(opts: FashionMnistOptions = {}): LabelledData {
   const dir = opts.dir ?? process.env.FASHION_MNIST_DIR ?? FASHION_MNIST_DIR;
   const prefix = (opts.split ?? "train") === "train" ? "train" : "t10k";
   if (opts.split && opts.split !== "train" && opts.split !== "test") throw new ValueError(`fashionMnist: split must be "train" or "test", got ${JSON.stringify(opts.split)}`);
+  // Three steps, shown only when loading takes over a second (a slow disk, a slow CPU).
+  const progress = new Progress({ verbose: checkVerbosity(opts.verbose, "fashionMnist"), delayMs: 1000, perStep: false });
+  progress.begin(`fashionMnist ${prefix === "train" ? "train" : "test"}`, 3);
   let x = readIdx(find(dir, `${prefix}-images-idx3-ubyte`), { asFloat: true });
+  progress.update(1, undefined, "images read; reading labels");
   let y = readIdx(find(dir, `${prefix}-labels-idx1-ubyte`));
+  progress.update(2, undefined, "labels read; scaling pixels");
   if (x.ndim !== 3 || y.ndim !== 1 || x.shape[0] !== y.shape[0]) {
     throw new ShapeError(`fashionMnist: the files in ${dir} do not pair up: images [${x.shape}] and labels [${y.shape}]`);
   }
@@ -61,6 +69,7 @@ export function fashionMnist(opts: FashionMnistOptions = {}): LabelledData {
     const d = x.data;
     for (let i = 0; i < d.length; i++) d[i] /= 255;
   }
+  progress.end(3);
   x = (opts.shape ?? "image") === "image" ? x.reshape([n, 1, x.shape[1], x.shape[2]]) : x.reshape([n, -1]);
   return { x: x.detach(), y, classes: FASHION_MNIST_CLASSES };
 }

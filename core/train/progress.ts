@@ -141,6 +141,8 @@ export interface ProgressOptions {
   delayMs?: number;
   /** Least time between two redraws (default: 100 ms on a terminal, 250 ms in a notebook). */
   intervalMs?: number;
+  /** Show the time per step on the finished line (default true; off where steps differ in kind). */
+  perStep?: boolean;
 }
 
 /**
@@ -150,7 +152,9 @@ export interface ProgressOptions {
 export class Progress {
   private readonly out: ReturnType<typeof surfaceFor>;
   private readonly delayMs: number;
+  private readonly perStep: boolean;
   private interval: number;
+  private readonly baseInterval: number;
   private label = "";
   private total = 0;
   private t0 = 0;
@@ -164,7 +168,8 @@ export class Progress {
   constructor(opts: ProgressOptions = {}) {
     this.out = surfaceFor(opts.verbose ?? defaultVerbosity());
     this.delayMs = opts.delayMs ?? 0;
-    this.interval = opts.intervalMs ?? (this.out?.surface instanceof DisplaySurface ? 250 : 100);
+    this.perStep = opts.perStep ?? true;
+    this.interval = this.baseInterval = opts.intervalMs ?? (this.out?.surface instanceof DisplaySurface ? 250 : 100);
   }
 
   /** Whether anything is drawn at all (verbose 0 draws nothing). */
@@ -202,7 +207,7 @@ export class Progress {
     if (!this.drawn && now - this.t0 < this.delayMs) return;
     this.draw(now, () => {
       const elapsed = (now - this.t0) / 1000;
-      const perStep = done > 0 ? `${fmtStep((elapsed / done) * 1000)}/step` : "";
+      const perStep = done > 0 && this.perStep ? `${fmtStep((elapsed / done) * 1000)}/step` : "";
       out.surface.commit(this.line(done, elapsed, perStep, values, note));
     });
   }
@@ -220,8 +225,9 @@ export class Progress {
     const cost = performance.now() - start;
     this.drawMs += cost;
     this.lastDraw = now;
-    // A redraw that took d ms waits at least 200·d before the next: drawing stays under 0.5 %.
-    this.interval = Math.max(this.interval, 200 * cost);
+    // A redraw that took d ms waits at least 200·d before the next (at most 2 s): drawing
+    // stays under 0.5 % of the time. The first draw, still compiling, does not count.
+    if (this.draws > 1) this.interval = Math.max(this.baseInterval, Math.min(2000, 200 * cost));
   }
 
   private line(done: number, elapsed: number, timing: string, values?: Record<string, number>, note?: string): string {
