@@ -3,6 +3,8 @@
 import * as fs from "node:fs";
 import * as os from "os";
 import * as path from "node:path";
+import { StatusLine, seconds } from "./status_line";
+import type { RunOptions } from "./run";
 import { backend, availableBackends } from "../core";
 import { loadAddon } from "../core/backend/addon";
 import { assignCommand, ASSIGN_USAGE } from "./assign/commands";
@@ -68,6 +70,32 @@ function where(opts: Record<string, string | true>) {
   return { user: !!opts["--user"], sysPrefix: !!opts["--sys-prefix"], prefix: str("--prefix"), python: str("--python") };
 }
 
+/**
+ * `gradlab run`'s progress: on a terminal the running cell with its time so far (redrawn
+ * whenever the cell lets the event loop run, as fit does between batches); a line per
+ * finished cell with its time, on a terminal and in a log.
+ */
+function cellProgress(status: StatusLine): NonNullable<RunOptions["onCell"]> {
+  let timer: ReturnType<typeof setInterval> | null = null;
+  let name = "", head = "";
+  return {
+    start(i, total, src) {
+      name = `cell ${String(i).padStart(String(total).length)}/${total}`;
+      head = (src.split("\n").find((l) => l.trim()) ?? "").trim();
+      const t0 = performance.now();
+      const draw = () => status.show(`${name}  ${status.dim(seconds((performance.now() - t0) / 1000))}  ${head}`);
+      draw();
+      if (status.tty) { timer = setInterval(draw, 500); timer.unref(); }
+    },
+    end(_i, ok, secs) {
+      if (timer) clearInterval(timer);
+      timer = null;
+      status.clear();
+      status.log(`${name}  ${ok ? status.green("ok   ") : status.red("error")}  ${seconds(secs).padStart(8)}  ${head}`);
+    },
+  };
+}
+
 async function run(file: string, opts: Record<string, string | true>): Promise<number> {
   const { readNotebook, runNotebook, notebookDir } = await import("./run");
   const { notebookHtml } = await import("./html");
@@ -76,7 +104,9 @@ async function run(file: string, opts: Record<string, string | true>): Promise<n
   if (timeout !== undefined && !(timeout > 0)) throw new Error(`--timeout must be a positive number of seconds, got ${opts["--timeout"]}`);
   const cwd = process.cwd();
   process.chdir(notebookDir(file)); // a notebook runs in its own directory, as under Jupyter
-  const r = await runNotebook(nb, process.cwd(), { timeout, allowErrors: !!opts["--allow-errors"] });
+  const status = new StatusLine();
+  const r = await runNotebook(nb, process.cwd(), { timeout, allowErrors: !!opts["--allow-errors"], onCell: cellProgress(status) });
+  status.clear();
   process.chdir(cwd);
   const out = typeof opts["--out"] === "string" ? opts["--out"] : undefined;
   if (out) fs.writeFileSync(out, JSON.stringify(r.notebook, null, 1) + "\n");

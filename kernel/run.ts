@@ -8,7 +8,12 @@ import { Worker } from "node:worker_threads";
 import { Session, type Sink } from "./session";
 import type { Bundle } from "./display";
 
-export interface RunOptions { timeout?: number; allowErrors?: boolean }
+export interface RunOptions {
+  timeout?: number;
+  allowErrors?: boolean;
+  /** Told when each code cell starts (1-based, of all code cells) and ends, with its time. */
+  onCell?: { start(index: number, total: number, source: string): void; end(index: number, ok: boolean, seconds: number): void };
+}
 export interface RunResult { notebook: any; errors: number; cells: number }
 
 type Output = Record<string, any>;
@@ -49,6 +54,7 @@ export async function runNotebook(nb: any, cwd: string, opts: RunOptions = {}): 
   const displays = new Map<string, Output[]>();
   try {
     await session.preload();
+    const total = (nb.cells ?? []).filter((c: any) => c.cell_type === "code").length;
     for (const cell of nb.cells ?? []) {
       if (cell.cell_type !== "code") continue;
       cells++;
@@ -92,7 +98,10 @@ export async function runNotebook(nb: any, cwd: string, opts: RunOptions = {}): 
         },
       };
       if (opts.timeout) dog.arm(opts.timeout * 1000);
+      opts.onCell?.start(cells, total, source(cell));
+      const started = performance.now();
       const r = await session.execute(source(cell), sink, `cell[${count}]`);
+      opts.onCell?.end(cells, r.status !== "error", (performance.now() - started) / 1000);
       dog.disarm();
       cell.execution_count = count;
       if (r.status === "error") {

@@ -4,7 +4,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { readNotebook, writeNotebook, meta, kindOf, sourceOf } from "./notebook";
 import { release, assignmentName } from "./author";
-import { gradeAll, checkKey, type StudentGrade } from "./grade";
+import { gradeAll, checkKey, type StudentGrade, type GradeEvents } from "./grade";
+import { classSummary } from "./summary";
+import { StatusLine, seconds } from "../status_line";
 import { ProcessRunner, type RunLimits } from "./runner";
 import { writeReports } from "./report";
 import { DEFAULT_LIMITS, sandboxProblem, visiblePaths, type Limits } from "./sandbox";
@@ -85,6 +87,44 @@ function checkOutOfReach(files: string[]): void {
   }
 }
 
+/**
+ * `gradlab grade`'s progress: a line per graded submission on stdout, numbered; on a
+ * terminal, a status line below them with submissions done / total, the ones running,
+ * the elapsed time and an ETA.
+ */
+function gradingProgress(total: number): GradeEvents & { close(): void } {
+  const status = new StatusLine();
+  const running = new Map<number, string>();
+  const t0 = performance.now();
+  let done = 0;
+  const w = String(total).length;
+  const draw = () => {
+    const elapsed = (performance.now() - t0) / 1000;
+    const eta = done > 0 && done < total ? `  ETA ${seconds((elapsed / done) * (total - done))}` : "";
+    const names = [...running.values()];
+    status.show(`grading  ${done}/${total} done  ${status.dim(seconds(elapsed) + eta)}  running: ${names.slice(0, 4).join(", ")}${names.length > 4 ? ` +${names.length - 4}` : ""}`);
+  };
+  const timer = status.tty ? setInterval(draw, 500) : null;
+  timer?.unref();
+  return {
+    started(file, i) {
+      running.set(i, path.basename(file, ".ipynb"));
+      draw();
+    },
+    graded(g, i) {
+      running.delete(i);
+      done++;
+      status.clear();
+      console.log(`[${String(done).padStart(w)}/${total}] ${g.student}: ${g.score} / ${g.max_score}${g.tampering.length ? ` (tampered: ${g.tampering.map((t) => `${t.grade_id} ${t.what}`).join(", ")})` : ""} [${g.seconds.toFixed(1)} s, peak ${g.peak_rss_mb} MiB]`);
+      if (running.size > 0) draw();
+    },
+    close() {
+      if (timer) clearInterval(timer);
+      status.clear();
+    },
+  };
+}
+
 export async function grade(rest: string[], opts: Opts): Promise<number> {
   const src = str(opts, "--source"), out = str(opts, "--out");
   if (!src || !out || rest.length === 0) throw new Error("usage: gradlab grade --source SOURCE.ipynb SUBMISSION.ipynb… --out GRADES_DIR");
@@ -108,10 +148,16 @@ export async function grade(rest: string[], opts: Opts): Promise<number> {
   const lim = gradingLimits(source, opts);
   const parallel = Math.floor(num(opts, "--parallel", os.cpus().length));
   const t0 = Date.now();
-  const grades = await gradeAll(source, key, rest, { limits: lim, parallel, sandbox: !problem }, (g: StudentGrade) =>
-    console.log(`${g.student}: ${g.score} / ${g.max_score}${g.tampering.length ? ` (tampered: ${g.tampering.map((t) => `${t.grade_id} ${t.what}`).join(", ")})` : ""} [${g.seconds.toFixed(1)} s, peak ${g.peak_rss_mb} MiB]`));
+  const progress = gradingProgress(rest.length);
+  let grades: StudentGrade[];
+  try {
+    grades = await gradeAll(source, key, rest, { limits: lim, parallel, sandbox: !problem }, progress);
+  } finally {
+    progress.close();
+  }
   writeReports(out, key.assignment, grades);
   const wall = (Date.now() - t0) / 1000;
+  console.log(classSummary(grades));
   console.log(`gradlab grade: ${grades.length} submissions in ${wall.toFixed(1)} s (${(wall / grades.length).toFixed(1)} s each, ${parallel} at a time, ${problem ? "NOT sandboxed" : "each in a sandbox"}); ${path.join(out, "grades.csv")}`);
   return 0;
 }

@@ -103,16 +103,23 @@ export async function gradeOne(source: Notebook, key: Key, file: string, opts: G
   };
 }
 
+/** What gradeAll tells as it goes: a submission started, a submission graded. */
+export interface GradeEvents {
+  started?(file: string, index: number): void;
+  graded?(g: StudentGrade, index: number): void;
+}
+
 /** Grades all submissions, `parallel` at a time (default: one per core); results in the order given. */
-export async function gradeAll(source: Notebook, key: Key, files: string[], opts: GradeOptions, progress?: (g: StudentGrade) => void): Promise<StudentGrade[]> {
+export async function gradeAll(source: Notebook, key: Key, files: string[], opts: GradeOptions, events: GradeEvents = {}): Promise<StudentGrade[]> {
   const parallel = Math.max(1, opts.parallel ?? os.cpus().length);
   const results: StudentGrade[] = new Array(files.length);
   let next = 0;
   const worker = async () => {
     while (next < files.length) {
       const i = next++;
+      events.started?.(files[i], i);
       results[i] = await gradeOne(source, key, files[i], opts);
-      progress?.(results[i]);
+      events.graded?.(results[i], i);
     }
   };
   await Promise.all(Array.from({ length: Math.min(parallel, files.length) }, worker));
