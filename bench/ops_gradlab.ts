@@ -50,10 +50,13 @@ export function gradlabCases(quick: boolean): OpCase[] {
 }
 
 /** ms per case (median), keyed by name. */
-export function timeGradlab(quick: boolean): Record<string, number> {
+export function timeGradlab(quick: boolean, onCase?: (name: string) => void): Record<string, number> {
   setBackend("native");
   const out: Record<string, number> = {};
-  for (const c of gradlabCases(quick)) out[c.name] = timeMs(c.run, { minMs: quick ? 100 : 400, reps: 5 });
+  for (const c of gradlabCases(quick)) {
+    onCase?.(c.name);
+    out[c.name] = timeMs(c.run, { minMs: quick ? 100 : 400, reps: 5 });
+  }
   return out;
 }
 

@@ -10,6 +10,7 @@ import { backend } from "../core";
 import { hasTorch, printTable, ratio, runNode, runPython } from "./util";
 import { timeGradlab, matmulSizes } from "./ops_gradlab";
 import type { ModelName, TrainResult } from "./train_gradlab";
+import { StatusLine } from "../kernel/status_line";
 
 const argv = process.argv.slice(2);
 const flag = (f: string) => argv.includes(f);
@@ -17,14 +18,21 @@ const option = (f: string) => (argv.includes(f) ? Number(argv[argv.indexOf(f) + 
 const quick = flag("--quick");
 const withTfjs = !flag("--no-tfjs");
 const torch = hasTorch();
+// Which case runs now: redrawn in place on a terminal, a line per step in a log.
+const status = new StatusLine();
+const step = (what: string) => (status.tty ? status.show(`running: ${what}`) : status.log(`running: ${what}`));
 
 async function ops(): Promise<void> {
   console.log(`\n## Ops (median ms per call; ${quick ? "quick" : "full"} sizes)\n`);
-  const g = timeGradlab(quick);
+  step("ops, gradlab");
+  const g = timeGradlab(quick, (name) => status.show(`running: ops, gradlab: ${name}`));
+  if (torch) step("ops, PyTorch");
   const t = torch ? (runPython("ops_torch.py", quick ? ["--quick"] : []) as Record<string, number>) : {};
+  if (withTfjs) step("ops, TensorFlow.js");
   // tfjs is loaded only now, after gradlab's side has been timed.
   const { timeTfjs, missing } = await import("./ops_tfjs");
   const w = withTfjs ? await timeTfjs(quick) : {};
+  status.clear();
   const rows: (string | number)[][] = [["case", "gradlab ms", "torch ms", "tfjs-wasm ms", "gradlab/torch", "gradlab/tfjs"]];
   for (const name of Object.keys(g)) rows.push([name, g[name], t[name] ?? NaN, w[name] ?? NaN, ratio(g[name], t[name]), ratio(g[name], w[name])]);
   printTable(rows);
@@ -44,11 +52,14 @@ async function train(): Promise<void> {
   for (const model of ["mlp", "cnn"] as ModelName[]) {
     // Each side trains in a process of its own.
     const args = [model, String(epochs), ...(limit ? [String(limit)] : [])];
+    step(`train ${model}, gradlab`);
     const results: [string, TrainResult | null][] = [["gradlab", runNode("train_gradlab", args) as TrainResult]];
+    if (torch) step(`train ${model}, PyTorch`);
     if (torch) results.push(["torch", runPython("torch_train.py", args) as TrainResult]);
     // tfjs-wasm has no Conv2DBackpropFilter kernel, so it cannot train the CNN at all.
     if (withTfjs && model === "cnn") console.log("tfjs-wasm: cannot train the CNN (no Conv2DBackpropFilter kernel in the wasm backend)");
     if (withTfjs && model === "mlp") {
+      step(`train ${model}, TensorFlow.js`);
       results.push(["tfjs-wasm", runNode("train_tfjs", args) as TrainResult]);
     }
     const torchSec = results.find(([s]) => s === "torch")?.[1]?.seconds;
@@ -57,6 +68,7 @@ async function train(): Promise<void> {
       rows.push([model, side, sec, r!.samplesPerSec, r!.testAcc.toFixed(4), torchSec ? ratio(sec, Math.min(...torchSec)) : "—"]);
     }
   }
+  status.clear();
   printTable(rows);
 }
 
