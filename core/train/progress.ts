@@ -129,9 +129,9 @@ function bar(done: number, total: number, width: number, color: boolean): string
   if (width <= 0) return "";
   const frac = total > 0 ? Math.min(1, done / total) : 0;
   const full = Math.floor(frac * width);
-  const head = full < width ? (frac * width - full >= 0.5 ? "╸" : "") : "";
-  const filled = "━".repeat(full) + head;
-  const rest = "─".repeat(width - full - (head ? 1 : 0));
+  const head = full < width ? (frac * width - full >= 0.5 ? "▌" : "") : "";
+  const filled = "█".repeat(full) + head;
+  const rest = "░".repeat(width - full - (head ? 1 : 0));
   return color ? `\x1b[32m${filled}\x1b[2m${rest}\x1b[0m ` : `${filled}${rest} `;
 }
 

@@ -34,14 +34,14 @@ describe("progress on a terminal and in a log", function () {
     const { output } = onTerminal(["fit"]);
     const redraws = output.split("\r").filter((s) => s.startsWith("epoch 1/2"));
     assert.ok(redraws.length >= 3, `the first epoch's line is drawn several times:\n${JSON.stringify(output)}`);
-    assert.ok(output.includes(`${ESC}[32m━`), "the bar is green");
+    assert.ok(output.includes(`${ESC}[32m█`), "the bar is green");
     assert.ok(output.includes(`${ESC}[K`), "each redraw clears the rest of the line");
     assert.match(output, /ETA [\d.]+ s/);
     // What stays on screen: each epoch's last draw, ended by a newline.
     const plain = output.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
     const kept = plain.split(/\r?\n/).map((l) => l.split("\r").filter(Boolean).at(-1) ?? "").filter((l) => l.startsWith("epoch"));
     assert.equal(kept.length, 2, plain);
-    kept.forEach((l, i) => assert.match(l.replace(/[━╸─]+ /, ""), EPOCH_LINE(i + 1)));
+    kept.forEach((l, i) => assert.match(l.replace(/[█▌░]+ /, ""), EPOCH_LINE(i + 1)));
     assert.match(plain, /result: 2 epochs/);
   });
 
@@ -88,8 +88,8 @@ describe("progress on a terminal and in a log", function () {
     // Five batches of 0.3 s (640 samples, 128 a batch): nothing before a second, then the line, ending 5/5.
     const draws = plain.split("\r").filter((s) => s.startsWith("evaluate"));
     assert.ok(draws.length >= 2, plain);
-    assert.match(draws[0], /^evaluate  [━╸─]+ [0-9]+\/5  1\.\d s/);
-    assert.match(draws.at(-1)!, /^evaluate  ━+ 5\/5  [\d.]+ s  \d+ ms\/step  loss \d\.\d{4}$/);
+    assert.match(draws[0], /^evaluate  [█▌░]+ [0-9]+\/5  1\.\d s/);
+    assert.match(draws.at(-1)!, /^evaluate  █+ 5\/5  [\d.]+ s  \d+ ms\/step  loss \d\.\d{4}$/);
   });
 
   it("formats durations and values as a person reads them", () => {

@@ -55,14 +55,14 @@ describe("progress in the notebook, through Jupyter's client", function () {
     const lines = final.split("\n");
     assert.equal(lines.length, 3, final);
     lines.forEach((line, i) => {
-      assert.match(line, new RegExp(`^epoch ${i + 1}/3  ━+ 94/94  [\\d.]+ s  \\d+ (ms|µs)/step  loss \\d\\.\\d{4}  accuracy 0\\.\\d{4}  valLoss \\d\\.\\d{4}  valAccuracy 0\\.\\d{4}$`), line);
+      assert.match(line, new RegExp(`^epoch ${i + 1}/3  █+ 94/94  [\\d.]+ s  \\d+ (ms|µs)/step  loss \\d\\.\\d{4}  accuracy 0\\.\\d{4}  valLoss \\d\\.\\d{4}  valAccuracy 0\\.\\d{4}$`), line);
     });
     // The running numbers are the epoch's: the last epoch's loss is below the first's.
     const loss = (l: string) => Number(/ loss (\S+)/.exec(l)![1]);
     assert.ok(loss(lines[2]) < loss(lines[0]), final);
     // Updates in between show the batch count and an ETA.
     const mid = updates.map(([, c]) => c.data["text/plain"] as string).find((t) => / ETA /.test(t));
-    if (mid) assert.match(mid.split("\n").at(-1)!, /^epoch \d\/3  [━╸─]+ +\d+\/94  [\d.]+ s  ETA [\d.]+ s  loss /);
+    if (mid) assert.match(mid.split("\n").at(-1)!, /^epoch \d\/3  [█▌░]+ +\d+\/94  [\d.]+ s  ETA [\d.]+ s  loss /);
   });
 
   it("sends nothing with verbose 0, and one printed line per epoch with verbose 2", () => {
@@ -87,12 +87,12 @@ describe("progress in the notebook, through Jupyter's client", function () {
     const shown = of("evaluate_slow", "display_data").filter(([, c]) => /^gradlab-progress-/.test(displayId(c) ?? ""));
     assert.equal(shown.length, 1);
     const [, first, at] = shown[0];
-    assert.match(first.data["text/plain"], /^evaluate  [━╸─]+ +\d\/6 /);
+    assert.match(first.data["text/plain"], /^evaluate  [█▌░]+ +\d\/6 /);
     const idle = obs.evaluate_slow[2];
     // Six batches of 0.4 s: the display appears after a second, well before the cell ends.
     assert.ok(at < idle - 0.5, `display arrived at ${at.toFixed(2)} s, the cell ended at ${idle.toFixed(2)} s`);
     const final = of("evaluate_slow", "update_display_data").at(-1)![1].data["text/plain"];
-    assert.match(final, /^evaluate  ━+ 6\/6  [\d.]+ s  \d+ ms\/step  loss \d\.\d{4}  accuracy 0\.\d{4}$/);
+    assert.match(final, /^evaluate  █+ 6\/6  [\d.]+ s  \d+ ms\/step  loss \d\.\d{4}  accuracy 0\.\d{4}$/);
     assert.deepEqual(of("evaluate_fast", "display_data", "update_display_data", "stream"), []);
   });
 

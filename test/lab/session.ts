@@ -112,6 +112,8 @@ export async function startLab(notebooks: string[]): Promise<LabServer> {
     JUPYTER_PLATFORM_DIRS: "1",
   };
   delete env.JUPYTER_TOKEN;
+  // The lab's kernels show progress as a user's do (the suite itself runs with it off).
+  delete env.GRADLAB_VERBOSE;
   installTslabKernel(env.JUPYTER_DATA_DIR!);
   const t0 = Date.now();
   // detached: its own process group, so stop() can end what is left of it at once.

@@ -94,6 +94,31 @@ describe("gradlab lab: the tour notebook in JupyterLab (chromium)", function () 
     say(shot("tour-light"));
   });
 
+  it("shows fit's progress as one line per epoch updated in place, and Stop ends it there", async () => {
+    const cell = await addCell(page, [
+      "manualSeed(0); const X3 = randn([8192, 32]), Y3 = randint(0, 4, [8192]);",
+      "const m3 = new nn.Sequential(new nn.Linear(32, 128), new nn.ReLU(), new nn.Linear(128, 4));",
+      "const h3 = await fit(m3, [X3, Y3], { epochs: 100000, batchSize: 32, metrics: ['accuracy'] });",
+      "`stopped: ${h3.stopped?.kind}`",
+    ].join("\n"));
+    await page.keyboard.press("Shift+Enter");
+    const out = cell.locator(".jp-OutputArea-output").first();
+    // Wait for the third epoch's line: two finished lines above it.
+    await page.waitForFunction((el) => /^epoch 3\/100000/m.test(el?.textContent ?? ""), await out.elementHandle(), { timeout: 60000 });
+    const shown = (await out.textContent())!;
+    const lines = shown.trim().split("\n");
+    assert.match(lines[0], /^epoch 1\/100000  █+ 256\/256  [\d.]+ s  \d+ (ms|µs)\/step  loss \d\.\d{4}  accuracy 0\.\d{4}$/);
+    assert.match(lines[lines.length - 1], /^epoch \d+\/100000  [█▌░]+ +\d+\/256  [\d.]+ s  (ETA [\d.]+ s  )?loss /);
+    assert.equal(await cell.locator(".jp-OutputArea-output").count(), 1, "one output, updated in place");
+    await cell.screenshot({ path: shot("notebook-progress") });
+    say(shot("notebook-progress"));
+    await toolbar(page, "gradlabStopTraining");
+    await kernelIdle(page, 30000);
+    const final = (await cell.locator(".jp-OutputArea").textContent())!;
+    assert.match(final, /\(training stopped by request at epoch \d+, batch \d+\)/);
+    assert.match(final, /stopped: requested/);
+  });
+
   it("updates a live loss plot in place, and the Stop training button ends the fit", async () => {
     assert.equal(await panel(page).locator('[data-gradlab="stop-training"]').count(), 1, "the Stop button is on a gradlab notebook");
     const cell = await addCell(page, [
