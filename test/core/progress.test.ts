@@ -5,6 +5,8 @@
 // failure leaves the terminal on a fresh line. Output goes to stderr, as tqdm's does.
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { fmtSeconds, fmtValue } from "../../core/train/progress";
 
@@ -90,6 +92,29 @@ describe("progress on a terminal and in a log", function () {
     assert.ok(draws.length >= 2, plain);
     assert.match(draws[0], /^evaluate  [█▌░]+ [0-9]+\/5  1\.\d s/);
     assert.match(draws.at(-1)!, /^evaluate  █+ 5\/5  [\d.]+ s  \d+ ms\/step  loss \d\.\d{4}$/);
+  });
+
+  it("shows loading Fashion-MNIST once it has taken a second, and nothing when it is quick", function () {
+    const real = "/usr/share/datasets/fashion-mnist";
+    if (!fs.existsSync(path.join(real, "t10k-images-idx3-ubyte.gz"))) this.skip(); // npm test installs dataset-fashion-mnist
+    // A slow disk: the images arrive through a FIFO after 1.5 s.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gradlab-slow-data-"));
+    try {
+      for (const f of ["t10k-labels-idx1-ubyte.gz"]) fs.symlinkSync(path.join(real, f), path.join(dir, f));
+      const fifo = path.join(dir, "t10k-images-idx3-ubyte.gz");
+      assert.equal(spawnSync("mkfifo", [fifo]).status, 0);
+      const writer = `import shutil, time\ntime.sleep(1.5)\nshutil.copyfileobj(open(${JSON.stringify(path.join(real, "t10k-images-idx3-ubyte.gz"))}, "rb"), open(${JSON.stringify(fifo)}, "wb"))`;
+      const r = spawnSync("sh", ["-c", `${PY} -c '${writer}' & exec "$0" "$@"`, process.execPath, SCRIPT, "load", dir],
+        { encoding: "utf8", timeout: 60_000, env: { ...process.env, GRADLAB_VERBOSE: undefined } });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, "result: 10000x1x28x28\n");
+      assert.match(r.stderr, /^fashionMnist test  3\/3  [12]\.\d s\n$/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    const quick = onPipe(["load", real]);
+    assert.equal(quick.status, 0, quick.stderr);
+    assert.equal(quick.stderr, "", "loading from a normal disk takes under a second and shows nothing");
   });
 
   it("formats durations and values as a person reads them", () => {
