@@ -13,19 +13,56 @@ import { requestStop } from "../core";
 import { fitsRunning } from "../core/train";
 import { kernelInfo } from "./info";
 import { History } from "./history";
+import { StreamBuffer } from "./stream_buffer";
 
 /**
- * One socket's sends, in order and at once. Publisher and router sockets queue a message
- * as soon as send() is called (at their high-water mark they drop, never wait), and
- * zeromq's own thread puts it on the wire: so what a cell's synchronous code prints, or a
- * progress line it updates, reaches the front end while that code still runs, as
- * IPython's output does. Waiting for the previous send's promise would hold every message
- * back until the cell yields.
+ * One socket's sends, in order, and at once when zeromq can take them. Publisher and
+ * router sockets usually queue a message as soon as send() is called, and zeromq's own
+ * thread puts it on the wire: so what a cell's synchronous code prints, or a progress line
+ * it updates, reaches the front end while that code still runs, as IPython's output does.
+ * When the socket cannot take a message at once, zeromq.js keeps that send in progress and
+ * refuses any other until it completes ("Socket is busy writing"): from then on messages
+ * wait in a queue here and go one after another, in order.
  */
 class Outbox {
+  private last: Promise<void> = Promise.resolve();
+  private readonly queue: { frames: ReturnType<typeof encode>; sent: () => void }[] = [];
+  private draining = false;
   constructor(private readonly sock: zmq.Writable, private readonly signer: Signer) {}
+
   send(msg: Message): Promise<void> {
-    return this.sock.send(encode(msg, this.signer)).catch(() => undefined);
+    const frames = encode(msg, this.signer);
+    if (!this.draining) {
+      try {
+        this.last = this.sock.send(frames).catch(() => undefined);
+        return this.last;
+      } catch {
+        // A send still in progress: this one waits for it (below), and so does every later one.
+      }
+    }
+    return new Promise<void>((sent) => {
+      this.queue.push({ frames, sent });
+      if (!this.draining) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.queue.length > 0) {
+        await this.last;
+        const { frames, sent } = this.queue.shift()!;
+        try {
+          this.last = this.sock.send(frames).catch(() => undefined);
+        } catch {
+          this.last = Promise.resolve(); // a closed socket: the message is dropped, as before
+        }
+        await this.last;
+        sent();
+      }
+    } finally {
+      this.draining = false;
+    }
   }
 }
 
@@ -33,7 +70,10 @@ export async function runKernel(connectionFile: string): Promise<void> {
   const c: ConnectionInfo = readConnection(connectionFile);
   const signer = new Signer(c.key, c.signature_scheme);
   const session = `gradlab-${process.pid}-${Date.now()}`;
-  const shell = new zmq.Router(), iopub = new zmq.Publisher(), stdin = new zmq.Router();
+  // Sends never wait: zeromq.js otherwise delays every send after 512 in a row until the
+  // event loop turns (refusing others meanwhile), and a cell's synchronous code holds it.
+  // IOPub keeps what it cannot send yet rather than drop it at a high-water mark.
+  const shell = new zmq.Router({ sendTimeout: 0 }), iopub = new zmq.Publisher({ sendTimeout: 0, sendHighWaterMark: 0 }), stdin = new zmq.Router({ sendTimeout: 0 });
   await shell.bind(address(c, c.shell_port));
   await iopub.bind(address(c, c.iopub_port));
   await stdin.bind(address(c, c.stdin_port));
@@ -116,18 +156,22 @@ export async function runKernel(connectionFile: string): Promise<void> {
     interrupted = false;
     await status(msg, "busy");
     await publish(msg, "execute_input", { code, execution_count: count });
+    const streams = new StreamBuffer((name, text) => void publish(msg, "stream", { name, text }));
+    // Any other output first sends the text gathered before it, so the order stays.
     const sink: Sink = {
-      stream: (name, text) => { if (!silent) void publish(msg, "stream", { name, text }); },
+      stream: (name, text) => { if (!silent) streams.write(name, text); },
       display: (b: Bundle, id, update) => {
+        streams.flush();
         void publish(msg, update ? "update_display_data" : "display_data", { data: b.data, metadata: b.metadata, transient: id ? { display_id: id } : {} });
       },
       result: (b: Bundle) => {
         if (silent) return;
+        streams.flush();
         void publish(msg, "execute_result", { execution_count: count, data: b.data, metadata: b.metadata });
         if (remember && typeof b.data["text/plain"] === "string") history.recordOutput(count, b.data["text/plain"]);
       },
-      error: (e) => void publish(msg, "error", e),
-      clear: (wait) => void publish(msg, "clear_output", { wait }),
+      error: (e) => { streams.flush(); void publish(msg, "error", e); },
+      clear: (wait) => { streams.flush(); void publish(msg, "clear_output", { wait }); },
     };
     state.inputHandler = (prompt, password) => {
       if (!allow_stdin) return Promise.reject(new Error("input: this front end does not accept input (allow_stdin is false)"));
@@ -137,6 +181,7 @@ export async function runKernel(connectionFile: string): Promise<void> {
       });
     };
     const r = await state.execute(String(code), sink, `cell[${count}]`);
+    streams.flush();
     // An interrupt stops "Run All" even when the cell itself ended well (fit stops after its
     // batch); the Stop button's graceful stop (a comm, not an interrupt) does not. Marked
     // before the front end can hear of the failure, so what it sends next runs.

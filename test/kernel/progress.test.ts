@@ -103,6 +103,20 @@ describe("progress in the notebook, through Jupyter's client", function () {
     assert.ok(second[2] - first[2] > 1.0, `'first' at ${first[2].toFixed(2)} s, 'second' at ${second[2].toFixed(2)} s`);
   });
 
+  it("gathers a flood of printed lines into few messages, all of them in order, around a display", () => {
+    assert.equal(reply("flood").status, "ok");
+    const out = outs("flood");
+    const mid = out.findIndex(([t]) => t === "display_data");
+    const text = (part: Out[]) => part.filter(([t]) => t === "stream").map(([, c]) => c.text).join("");
+    const lines = (t: string) => t.trimEnd().split("\n");
+    const before = lines(text(out.slice(0, mid))), after = lines(text(out.slice(mid + 1)));
+    assert.deepEqual(before, Array.from({ length: 10000 }, (_, i) => `line ${i}`));
+    assert.deepEqual(after, Array.from({ length: 10000 }, (_, i) => `line ${i + 10000}`));
+    const messages = out.filter(([t]) => t === "stream").length;
+    assert.ok(messages < 500, `${messages} stream messages for 20,000 lines`);
+    assert.equal(reply("after_flood").status, "ok");
+  });
+
   it("ends a fit at the Stop button with its line saying so, the kernel and history intact", () => {
     assert.equal(reply("interrupted").status, "ok");
     const res = of("interrupted", "execute_result")[0][1].data["text/plain"];

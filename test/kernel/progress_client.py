@@ -43,6 +43,9 @@ try:
     obs["evaluate_fast"] = run("Object.keys(evaluate(net(), part(600), { batchSize: 100 })).join(',')")
     # Synchronous code's output leaves as it is written.
     obs["sync_print"] = run("console.log('first');\nconst t0 = Date.now();\nwhile (Date.now() - t0 < 1500) {}\nconsole.log('second');")
+    # A flood: 20,000 lines from a synchronous loop, a display in the middle; all arrive, in order.
+    obs["flood"] = run("for (let i = 0; i < 20000; i++) {\n  console.log(`line ${i}`);\n  if (i === 9999) await display('the middle');\n}\n'done'")
+    obs["after_flood"] = run("1 + 1")
     # The Stop button (an interrupt) during a long fit ends it after the batch, with its line.
     threading.Timer(2.0, km.interrupt_kernel).start()
     obs["interrupted"] = run("const hi = await fit(net(), part(3000), { epochs: 500, batchSize: 16 });\n[hi.history.loss.length, hi.stopped?.kind].join(' ')")
