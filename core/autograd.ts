@@ -2,6 +2,11 @@
 // records a Node holding its inputs and a closure that maps the output's gradient to
 // its inputs' gradients; backward() sorts the graph topologically and walks it in
 // reverse, accumulating. Small enough to show students whole.
+//
+// Gradients of gradients: the closures are written in tensor ops (or record their own
+// node where they call a kernel), so when the walk records a graph of its own
+// ({ createGraph: true }) the gradients it returns are differentiable again, as in
+// PyTorch. Without createGraph recording is off during the walk and nothing is built.
 import type { Tensor } from "./tensor";
 import { ShapeError, ValueError, fmtShape } from "./errors";
 
@@ -40,6 +45,27 @@ export function noGrad<T>(fn: () => T): T {
   return result;
 }
 
+/**
+ * Runs fn with recording on, even inside noGrad (torch.enable_grad). If fn returns a
+ * promise, recording stays on until it settles.
+ */
+export function enableGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = true;
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    gradEnabled = prev;
+    throw e;
+  }
+  if (result instanceof Promise) {
+    return result.finally(() => { gradEnabled = prev; }) as unknown as T;
+  }
+  gradEnabled = prev;
+  return result;
+}
+
 /** Turns recording on or off for the code that follows (what torch.set_grad_enabled does). */
 export function setGradEnabled(on: boolean): void {
   gradEnabled = on;
@@ -52,6 +78,17 @@ export function needsGrad(inputs: readonly Tensor[]): boolean {
   return false;
 }
 
+/** While grad() walks, the tensors whose gradients lead to an input it was asked for. */
+let activeLeads: ReadonlySet<Tensor> | null = null;
+
+/**
+ * Whether a gradient closure must compute the gradient of input t: t requires one and,
+ * while grad() walks, it leads to a tensor asked for (grad(D(x), x) skips D's weights).
+ */
+export function wantsGrad(t: Tensor): boolean {
+  return t.requiresGrad && (activeLeads === null || activeLeads.has(t));
+}
+
 /** Attaches the node for `op` to out when any input needs a gradient; returns out. */
 export function record(op: string, inputs: Tensor[], out: Tensor, backward: GradFn): Tensor {
   if (needsGrad(inputs)) {
@@ -61,50 +98,80 @@ export function record(op: string, inputs: Tensor[], out: Tensor, backward: Grad
   return out;
 }
 
-/** Tensors reachable from root through gradFn, inputs before the tensors made from them. */
-function topoSort(root: Tensor): Tensor[] {
+/** Tensors reachable from the roots through gradFn, inputs before the tensors made from them. */
+function topoSort(roots: readonly Tensor[]): Tensor[] {
   const order: Tensor[] = [];
   const seen = new Set<Tensor>();
-  // Iterative DFS: deep graphs (long training unrolls) must not overflow the stack.
-  const stack: [Tensor, number][] = [[root, 0]];
-  seen.add(root);
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1];
-    const [t, i] = top;
-    const inputs = t.gradFn ? t.gradFn.inputs : [];
-    if (i < inputs.length) {
-      top[1]++;
-      const child = inputs[i];
-      if (child.requiresGrad && !seen.has(child)) {
-        seen.add(child);
-        stack.push([child, 0]);
+  for (const root of roots) {
+    if (seen.has(root)) continue;
+    seen.add(root);
+    // Iterative DFS: deep graphs (long training unrolls) must not overflow the stack.
+    const stack: [Tensor, number][] = [[root, 0]];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      const [t, i] = top;
+      const inputs = t.gradFn ? t.gradFn.inputs : [];
+      if (i < inputs.length) {
+        top[1]++;
+        const child = inputs[i];
+        if (child.requiresGrad && !seen.has(child)) {
+          seen.add(child);
+          stack.push([child, 0]);
+        }
+      } else {
+        order.push(t);
+        stack.pop();
       }
-    } else {
-      order.push(t);
-      stack.pop();
     }
   }
   return order;
 }
 
 export interface BackwardOptions {
-  /** Keep the graph so backward() can run through it again. */
+  /** Keep the graph so backward() can run through it again (default: createGraph). */
   retainGraph?: boolean;
+  /**
+   * Record the gradient computation itself, so that the gradients (`.grad`) have a gradFn and
+   * can be differentiated again (gradients of gradients; implies retainGraph unless it is given).
+   */
+  createGraph?: boolean;
+  /** The gradient of the output, for an output with more than one element (as backward(gradient)). */
+  gradient?: Tensor;
+}
+
+interface WalkOptions {
+  retainGraph: boolean;
+  createGraph: boolean;
+  /** The function's name in error messages. */
+  op: string;
 }
 
 /**
- * Computes the gradient of root with respect to every tensor it depends on that
- * requires one, adding it into their `.grad` (leaves, and tensors that called retainGrad()).
+ * The walk shared by backward() and grad(): propagates rootGrads from the roots down the
+ * graph. With capture, returns the gradients of those tensors and leaves every .grad alone,
+ * visiting only the part of the graph that leads to them; without, accumulates into .grad.
  */
-export function runBackward(root: Tensor, grad: Tensor, opts: BackwardOptions = {}): void {
-  if (!root.requiresGrad) {
-    throw new ValueError("backward: this tensor does not require a gradient and has no graph " +
-      "(did you create the inputs with { requiresGrad: true }, or compute it inside noGrad?)");
+function walk(roots: readonly Tensor[], rootGrads: readonly Tensor[], opts: WalkOptions, capture: ReadonlySet<Tensor> | null): Map<Tensor, Tensor> {
+  const order = topoSort(roots);
+  // With capture, the tensors from which a captured one can be reached: nodes elsewhere are skipped.
+  let leads: Set<Tensor> | null = null;
+  if (capture) {
+    leads = new Set();
+    for (const t of order) {
+      if (capture.has(t) || (t.gradFn && t.gradFn.inputs.some((x) => leads!.has(x)))) leads.add(t);
+    }
   }
-  const order = topoSort(root);
-  const grads = new Map<Tensor, Tensor>([[root, grad]]);
+  const grads = new Map<Tensor, Tensor>();
+  roots.forEach((r, i) => {
+    const acc = grads.get(r);
+    grads.set(r, acc ? acc.add(rootGrads[i]) : rootGrads[i]);
+  });
+  const captured = new Map<Tensor, Tensor>();
   const prev = gradEnabled;
-  gradEnabled = false;
+  const prevLeads = activeLeads;
+  // Recording during the walk is what makes the gradients differentiable.
+  gradEnabled = opts.createGraph;
+  activeLeads = leads;
   try {
     for (let k = order.length - 1; k >= 0; k--) {
       const t = order[k];
@@ -112,20 +179,23 @@ export function runBackward(root: Tensor, grad: Tensor, opts: BackwardOptions = 
       if (!g) continue;
       grads.delete(t);
       const node = t.gradFn;
-      if (!node || t.retainsGrad) {
+      if (capture) {
+        if (capture.has(t)) captured.set(t, g);
+      } else if (!node || t.retainsGrad) {
         t.grad = t.grad ? t.grad.add(g) : g;
       }
       if (!node) continue;
+      if (leads && !node.inputs.some((x) => leads!.has(x))) continue;
       if (node.released || !node.backward) {
-        throw new ValueError(`backward: the graph through ${node.op} was freed by an earlier backward(); ` +
-          "call the first backward({ retainGraph: true }) to go through it twice");
+        throw new ValueError(`${opts.op}: the graph through ${node.op} was freed by an earlier backward() or grad(); ` +
+          "pass { retainGraph: true } (or createGraph) to the first one to go through the graph twice");
       }
       const parts = node.backward(g);
       node.inputs.forEach((input, i) => {
         const gi = parts[i];
-        if (!gi || !input.requiresGrad) return;
+        if (!gi || !input.requiresGrad || (leads && !leads.has(input))) return;
         if (gi.shape.length !== input.shape.length || gi.shape.some((d, j) => d !== input.shape[j])) {
-          throw new ShapeError(`backward: ${node.op} produced a gradient of shape ${fmtShape(gi.shape)} ` +
+          throw new ShapeError(`${opts.op}: ${node.op} produced a gradient of shape ${fmtShape(gi.shape)} ` +
             `for an input of shape ${fmtShape(input.shape)} (a bug in gradlab: please report it)`);
         }
         const acc = grads.get(input);
@@ -138,5 +208,109 @@ export function runBackward(root: Tensor, grad: Tensor, opts: BackwardOptions = 
     }
   } finally {
     gradEnabled = prev;
+    activeLeads = prevLeads;
   }
+  return captured;
+}
+
+/**
+ * Computes the gradient of root with respect to every tensor it depends on that
+ * requires one, adding it into their `.grad` (leaves, and tensors that called retainGrad()).
+ * grad is the gradient of root (ones for a scalar), already checked against root's shape.
+ */
+export function runBackward(root: Tensor, grad: Tensor, opts: BackwardOptions = {}): void {
+  if (!root.requiresGrad) {
+    throw new ValueError("backward: this tensor does not require a gradient and has no graph " +
+      "(did you create the inputs with { requiresGrad: true }, or compute it inside noGrad?)");
+  }
+  const createGraph = opts.createGraph ?? false;
+  walk([root], [grad], { createGraph, retainGraph: opts.retainGraph ?? createGraph, op: "backward" }, null);
+}
+
+export interface GradOptions {
+  /**
+   * The gradients of the outputs (one per output, of its shape): the vector in the
+   * vector-Jacobian product. May be omitted (or null) for a single-element output (ones).
+   */
+  gradOutputs?: Tensor | readonly (Tensor | null | undefined)[] | null;
+  /** Record the computation so the returned gradients can be differentiated again. */
+  createGraph?: boolean;
+  /** Keep the graph for another backward() or grad() (default: createGraph). */
+  retainGraph?: boolean;
+  /** Return null for an input the outputs do not depend on, instead of throwing. */
+  allowUnused?: boolean;
+}
+
+const isTensor = (x: unknown): x is Tensor =>
+  typeof x === "object" && x !== null && "gradFn" in x && "shape" in x && "data" in x;
+
+/**
+ * The gradients of outputs with respect to inputs, returned rather than added into `.grad`
+ * (torch.autograd.grad): Σ_k gradOutputs[k]·∂outputs[k]/∂inputs[i] for each input. With
+ * createGraph the results are differentiable: the gradient penalty of WGAN-GP, Hessian-vector
+ * products, gradients of gradients.
+ */
+export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[],
+  options?: (GradOptions & { allowUnused?: false }) | null): Tensor[];
+export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], options?: GradOptions | null): (Tensor | null)[];
+export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], options?: GradOptions | null): (Tensor | null)[] {
+  const opts: GradOptions = options ?? {};
+  if (typeof opts !== "object" || isTensor(opts) || Array.isArray(opts)) {
+    throw new TypeError("grad: the third argument is the options object, e.g. { gradOutputs: [g], createGraph: true }");
+  }
+  const outs = isTensor(outputs) ? [outputs] : Array.isArray(outputs) ? [...outputs] : null;
+  const ins = isTensor(inputs) ? [inputs] : Array.isArray(inputs) ? [...inputs] : null;
+  if (!outs || outs.length === 0 || outs.some((o) => !isTensor(o))) {
+    throw new TypeError("grad: outputs must be a tensor or a non-empty array of tensors");
+  }
+  if (!ins || ins.length === 0 || ins.some((x) => !isTensor(x))) {
+    throw new TypeError("grad: inputs must be a tensor or a non-empty array of tensors");
+  }
+  const given = opts.gradOutputs === undefined || opts.gradOutputs === null ? []
+    : isTensor(opts.gradOutputs) ? [opts.gradOutputs] : [...(opts.gradOutputs as (Tensor | null)[])];
+  if (given.length > 0 && given.length !== outs.length) {
+    throw new ValueError(`grad: ${outs.length} output${outs.length > 1 ? "s" : ""} but ${given.length} gradOutputs; give one per output`);
+  }
+  const rootGrads = outs.map((o, k) => {
+    if (!o.requiresGrad) {
+      throw new ValueError(`grad: output ${k} does not require a gradient and has no graph ` +
+        "(did you create the inputs with { requiresGrad: true }, or compute it inside noGrad?)");
+    }
+    const g = given[k];
+    if (g === undefined || g === null) {
+      if (o.numel !== 1) {
+        throw new ShapeError(`grad: output ${k} has shape ${fmtShape(o.shape)}; the gradient can be implied only for a ` +
+          "single-element output, so pass { gradOutputs: [...] } with one tensor of its shape (e.g. onesLike(y)), or reduce it first (y.sum())");
+      }
+      return onesOf(o);
+    }
+    if (!isTensor(g)) throw new TypeError(`grad: gradOutputs[${k}] must be a tensor or null`);
+    if (g.shape.length !== o.shape.length || g.shape.some((d, j) => d !== o.shape[j])) {
+      throw new ShapeError(`grad: gradOutputs[${k}] has shape ${fmtShape(g.shape)} but output ${k} has shape ${fmtShape(o.shape)}`);
+    }
+    return g.dtype === o.dtype ? g : g.to(o.dtype);
+  });
+  ins.forEach((x, i) => {
+    if (!x.requiresGrad) {
+      throw new ValueError(`grad: input ${i} does not require a gradient, so no gradient can be taken with respect to it ` +
+        "(create it with { requiresGrad: true } or call requiresGrad_())");
+    }
+  });
+  const createGraph = opts.createGraph ?? false;
+  const got = walk(outs, rootGrads, { createGraph, retainGraph: opts.retainGraph ?? createGraph, op: "grad" }, new Set(ins));
+  return ins.map((x, i) => {
+    const g = got.get(x);
+    if (g) return g;
+    if (!opts.allowUnused) {
+      throw new ValueError(`grad: input ${i} (shape ${fmtShape(x.shape)}) is not in the graph of the outputs: they were not ` +
+        "computed from it. Pass { allowUnused: true } to get null for such inputs");
+    }
+    return null;
+  });
+}
+
+/** Ones of t's shape and dtype (required lazily: the ops import tensor.ts, which imports this file). */
+function onesOf(t: Tensor): Tensor {
+  const { onesLike } = require("./ops/creation") as typeof import("./ops/creation");
+  return onesLike(t);
 }

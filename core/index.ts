@@ -14,8 +14,8 @@ export { reshape, flatten, squeeze, unsqueeze, transpose, permute, expand, slice
 export { matmul, dot } from "./ops/linalg";
 export { convOutputSize, type WindowOptions } from "./ops/window";
 export { manualSeed, Generator, defaultGenerator } from "./random";
-export { noGrad, setGradEnabled, isGradEnabled } from "./autograd";
-export { gradcheck, relativeError, type GradcheckResult, type GradcheckOptions } from "./gradcheck";
+export { noGrad, enableGrad, setGradEnabled, isGradEnabled, grad, type GradOptions, type BackwardOptions } from "./autograd";
+export { gradcheck, gradgradCheck, relativeError, type GradcheckResult, type GradcheckOptions, type GradgradcheckOptions } from "./gradcheck";
 export { backend, setBackend, availableBackends, setNumThreads, type BackendInfo } from "./backend";
 export { ShapeError, DTypeError, ValueError } from "./errors";
 export * as F from "./functional";
@@ -30,4 +30,4 @@ export * as classical from "./classical";
 export { save, load, serialize, deserialize } from "./io/safetensors";
 export * as viz from "./viz";
 export * as testing from "./testing";
-export { expectClose, expectShape, checkGradient } from "./testing";
+export { expectClose, expectShape, checkGradient, checkGradGrad } from "./testing";

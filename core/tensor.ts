@@ -94,14 +94,30 @@ export class Tensor {
   [Symbol.for("Jupyter.display")](): Record<string, unknown> { return (require("./rich") as typeof import("./rich")).tensorBundle(this); }
 
   // ---- autograd ------------------------------------------------------------------
-  /** Back-propagates from this tensor: a scalar, or any tensor given the gradient of its output. */
-  backward(grad?: Tensor, opts?: BackwardOptions): void {
-    if (grad === undefined) {
+  /**
+   * Back-propagates from this tensor: a scalar, or any tensor given the gradient of its output,
+   * as backward(gradient) or backward({ gradient }). Options: retainGraph, and createGraph
+   * to make the gradients differentiable (gradients of gradients).
+   */
+  backward(gradient?: Tensor | BackwardOptions, opts?: BackwardOptions): void {
+    let grad: Tensor | undefined;
+    if (gradient instanceof Tensor || gradient === undefined || gradient === null) {
+      grad = gradient ?? opts?.gradient ?? undefined;
+    } else if (typeof gradient === "object" && !Array.isArray(gradient)) {
+      if (opts !== undefined) throw new TypeError("backward: give the options once: backward(gradient, options) or backward({ gradient, ...options })");
+      opts = gradient;
+      grad = opts.gradient;
+    } else {
+      throw new TypeError(`backward: expected a gradient tensor or an options object, got ${describeValue(gradient)}`);
+    }
+    if (grad === undefined || grad === null) {
       if (this.numel !== 1) {
         throw new ShapeError(`backward: the gradient can be implied only for a single-element output; this one has shape ` +
           `${fmtShape(this.shape)}, so pass its gradient (e.g. y.backward(onesLike(y))) or reduce it first (y.sum().backward())`);
       }
       grad = onesLike(this);
+    } else if (!(grad instanceof Tensor)) {
+      throw new TypeError(`backward: the gradient must be a tensor, got ${describeValue(grad)}`);
     } else if (grad.shape.length !== this.ndim || grad.shape.some((d, i) => d !== this.shape[i])) {
       throw new ShapeError(`backward: the gradient has shape ${fmtShape(grad.shape)} but the tensor has shape ${fmtShape(this.shape)}`);
     }

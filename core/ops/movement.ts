@@ -150,13 +150,24 @@ export function slice(x: Tensor, dim: number, start?: number, end?: number, step
   shape[d] = count;
   // A step past the end takes one element at most; capped so that the stride stays a small integer.
   const strides = st.map((v, i) => (i === d ? v * Math.min(step, Math.max(x.shape[d], 1)) : v));
-  const offset = s * st[d];
+  return stridedView(x, s * st[d], strides, shape);
+}
+
+/**
+ * The strided view (offset, strides, shape) of x, copied, for views whose elements are
+ * distinct (slices). Its gradient writes g back into zeros (stridedPlace), whose gradient
+ * is this view again, so both are differentiable to any order.
+ */
+function stridedView(x: Tensor, offset: number, strides: number[], shape: number[]): Tensor {
   const out = stridedCopy(x, offset, strides, shape);
-  return record("slice", [x], out, (g) => {
-    const dx = zeros(x.shape, { dtype: g.dtype });
-    kernels().stridedScatter(dx.data, offset, strides, shape, g.data, false);
-    return [dx];
-  });
+  return record("slice", [x], out, (g) => [stridedPlace(g, x.shape, offset, strides, shape)]);
+}
+
+/** Zeros of baseShape with src written into the strided view (offset, strides, shape): the adjoint of stridedView. */
+function stridedPlace(src: Tensor, baseShape: number[], offset: number, strides: number[], shape: number[]): Tensor {
+  const out = zeros(baseShape, { dtype: src.dtype });
+  kernels().stridedScatter(out.data, offset, strides, shape, src.data, false);
+  return record("sliceBackward", [src], out, (g) => [stridedView(g, offset, strides, shape)]);
 }
 
 /** Checks an index tensor and returns it as int32 with negatives wrapped. */
@@ -191,16 +202,25 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | number[]): T
   const src = x.ndim === 0 ? reshape(x, [1]) : x;
   const idx = indexTensor(index, src.shape[d], "indexSelect");
   if (idx.ndim > 1) throw new ShapeError(`indexSelect: index must be 1-D, got shape ${fmtShape(idx.shape)}`);
-  const [outer, n, inner] = [numel(src.shape.slice(0, d)), src.shape[d], numel(src.shape.slice(d + 1))];
-  const shape = src.shape.slice();
+  return indexSelectRaw(src, d, idx);
+}
+
+/** indexSelect of a checked int32 index along dim d of x (at least 1-D); its gradient is indexAddRaw. */
+function indexSelectRaw(x: Tensor, d: number, idx: Tensor): Tensor {
+  const [outer, n, inner] = [numel(x.shape.slice(0, d)), x.shape[d], numel(x.shape.slice(d + 1))];
+  const shape = x.shape.slice();
   shape[d] = idx.numel;
   const out = empty(x.dtype, shape);
-  kernels().indexSelect(src.data, outer, n, inner, idx.data as Int32Array, out.data);
-  return record("indexSelect", [x], out, (g) => {
-    const dx = zeros(src.shape, { dtype: g.dtype });
-    kernels().indexAdd(dx.data, outer, n, inner, idx.data as Int32Array, g.data);
-    return [dx.reshape(x.shape)];
-  });
+  kernels().indexSelect(x.data, outer, n, inner, idx.data as Int32Array, out.data);
+  return record("indexSelect", [x], out, (g) => [indexAddRaw(g, x.shape, d, idx)]);
+}
+
+/** Zeros of shape with src's slices added at idx along dim d: indexSelect's adjoint, whose gradient is indexSelect. */
+function indexAddRaw(src: Tensor, shape: number[], d: number, idx: Tensor): Tensor {
+  const [outer, n, inner] = [numel(shape.slice(0, d)), shape[d], numel(shape.slice(d + 1))];
+  const out = zeros(shape, { dtype: src.dtype });
+  kernels().indexAdd(out.data, outer, n, inner, idx.data as Int32Array, src.data);
+  return record("indexSelectBackward", [src], out, (g) => [indexSelectRaw(g, d, idx)]);
 }
 
 /** PyTorch's gather: out[i][j] = x[i][index[i][j]] for dim 1, and so on. */
@@ -216,14 +236,24 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
       throw new ShapeError(`gather: index shape ${fmtShape(index.shape)} is larger than input shape ${fmtShape(x.shape)} in dimension ${i}`);
     }
   });
-  const idx = indexTensor(index, x.shape[d], "gather");
+  return gatherRaw(x, d, indexTensor(index, x.shape[d], "gather"));
+}
+
+/** gather with a checked int32 index (non-negative, in range); its gradient is scatterAddRaw. */
+export function gatherRaw(x: Tensor, d: number, idx: Tensor): Tensor {
   const out = empty(x.dtype, idx.shape.slice());
   kernels().gather(x.data, x.shape, d, idx.data as Int32Array, idx.shape, out.data);
-  return record("gather", [x], out, (g) => {
-    const dx = zeros(x.shape, { dtype: g.dtype });
-    kernels().scatterAdd(dx.data, x.shape, d, idx.data as Int32Array, idx.shape, g.data);
-    return [dx];
-  });
+  return record("gather", [x], out, (g) => [scatterAddRaw(g, x.shape, d, idx)]);
+}
+
+/**
+ * Zeros of shape with src added at idx along dim d (src has idx's shape): gather's adjoint,
+ * the gradient of max along a dim and of max pooling. Its own gradient is gather.
+ */
+export function scatterAddRaw(src: Tensor, shape: number[], d: number, idx: Tensor): Tensor {
+  const out = zeros(shape, { dtype: src.dtype });
+  kernels().scatterAdd(out.data, shape, d, idx.data as Int32Array, idx.shape, src.data);
+  return record("gatherBackward", [src], out, (g) => [gatherRaw(g, d, idx)]);
 }
 
 /** The elements of x where mask is true, as a 1-D tensor (mask broadcasts to x). */

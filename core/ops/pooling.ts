@@ -3,10 +3,11 @@ import { Tensor } from "../tensor";
 import { kernels } from "../backend";
 import type { FloatBuffer } from "../backend/kernels";
 import { allocUninitialized } from "../dtype";
-import { record } from "../autograd";
+import { record, isGradEnabled } from "../autograd";
 import { numel } from "../shape";
 import { ShapeError, ValueError, fmtShape } from "../errors";
 import { fromBuffer } from "./creation";
+import { scatterAddRaw } from "./movement";
 import { requireFloat } from "./elementwise";
 import { pair, windowOutputSize, type Pair } from "./window";
 
@@ -50,6 +51,13 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   const argmax = allocUninitialized("int32", out.numel) as Int32Array;
   kernels().maxPool2d(x.data as FloatBuffer, out.data as FloatBuffer, argmax, params);
   return record("maxPool2d", [x], out, (g) => {
+    if (isGradEnabled()) {
+      // Recording during backward (createGraph): the routing as a scatter over each (n, c) plane,
+      // whose gradient (a gather at the same winners) makes it differentiable again.
+      const [N, C, H, W, OH, OW] = params;
+      const idx = fromBuffer(argmax, [N * C, OH * OW]);
+      return [scatterAddRaw(g.reshape([N * C, OH * OW]), [N * C, H * W], 1, idx).reshape(x.shape)];
+    }
     const dx = fromBuffer(allocUninitialized(g.dtype, x.numel), x.shape.slice());
     kernels().maxPool2dBackward(g.data as FloatBuffer, argmax, dx.data as FloatBuffer, params);
     return [dx];
@@ -61,13 +69,21 @@ export function avgPool2d(x: Tensor, opts: AvgPool2dOptions): Tensor {
   const { params, shape } = geometry(x, opts, "avgPool2d");
   if ((opts.dilation ?? 1) !== 1) throw new ValueError("avgPool2d: dilation is not supported (as in PyTorch)");
   const include = opts.countIncludePad ?? true;
+  return avgPoolRaw(x, params, include, shape);
+}
+
+// Average pooling is linear, and its backward kernel is its adjoint: each is recorded with
+// the other as its gradient, so it is differentiable to any order.
+function avgPoolRaw(x: Tensor, params: number[], include: boolean, shape: number[]): Tensor {
   const out = fromBuffer(allocUninitialized(x.dtype, numel(shape)), shape);
   kernels().avgPool2d(x.data as FloatBuffer, out.data as FloatBuffer, params, include);
-  return record("avgPool2d", [x], out, (g) => {
-    const dx = fromBuffer(allocUninitialized(g.dtype, x.numel), x.shape.slice());
-    kernels().avgPool2dBackward(g.data as FloatBuffer, dx.data as FloatBuffer, params, include);
-    return [dx];
-  });
+  return record("avgPool2d", [x], out, (g) => [avgPoolBackwardRaw(g, params, include, x.shape)]);
+}
+
+function avgPoolBackwardRaw(g: Tensor, params: number[], include: boolean, xShape: number[]): Tensor {
+  const dx = fromBuffer(allocUninitialized(g.dtype, numel(xShape)), xShape.slice());
+  kernels().avgPool2dBackward(g.data as FloatBuffer, dx.data as FloatBuffer, params, include);
+  return record("avgPool2dBackward", [g], dx, (gg) => [avgPoolRaw(gg, params, include, g.shape)]);
 }
 
 /** The sum of each window (the course's sum pooling): average pooling times the window's area. */

@@ -9,6 +9,7 @@ import { normDims, normDim, sameShape } from "../shape";
 import { ValueError, describeValue } from "../errors";
 import { fromBuffer, requireTensor, optionsArg } from "./creation";
 import { cast, where } from "./elementwise";
+import { scatterAddRaw } from "./movement";
 
 export type Dims = number | number[];
 
@@ -126,11 +127,8 @@ function extremumAlong(x: Tensor, dim: number, keepdim: boolean, which: "max" | 
   const finalShape = keepdim || x.ndim === 0 ? keptShape(x.shape, x.ndim ? [d] : []) : dropDims(x.shape, [d]);
   const v = values.reshape(finalShape);
   if (isFloat(x.dtype)) {
-    record(which, [x], v, (g) => {
-      const dx = fromBuffer(allocBuffer(g.dtype, x.numel), x.shape.slice());
-      kernels().scatterAdd(dx.data, src.shape, d, indices.data as Int32Array, kept, g.data);
-      return [dx];
-    });
+    // The gradient goes to each winner: a scatter, whose own gradient is a gather (so differentiable again).
+    record(which, [x], v, (g) => [scatterAddRaw(g.reshape(kept), src.shape, d, indices).reshape(x.shape)]);
   }
   return { values: v, indices: indices.reshape(finalShape) };
 }

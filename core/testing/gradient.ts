@@ -1,6 +1,6 @@
 // checkGradient: the gradient check of COURSE.md topic 3, as an assertion. It runs core's
 // gradcheck and judges its largest relative error by the course's rule of thumb.
-import { gradcheck, type GradcheckResult } from "../gradcheck";
+import { gradcheck, gradgradCheck, type GradcheckResult } from "../gradcheck";
 import type { Tensor } from "../tensor";
 import { AssertionError } from "./close";
 
@@ -29,6 +29,25 @@ export function gradientVerdict(rel: number): string {
   if (rel <= GRADIENT_THRESHOLDS.pass) return "acceptable (fine if the function has kinks)";
   if (rel <= GRADIENT_THRESHOLDS.wrong) return "suspicious";
   return "most likely wrong";
+}
+
+/**
+ * Throws unless fn's second derivatives (gradgradCheck: the gradient of its gradient, taken
+ * with grad(..., { createGraph: true })) match centred differences within the threshold.
+ */
+export function checkGradGrad(fn: (...xs: Tensor[]) => Tensor | Tensor[], inputs: Tensor[], opts: CheckGradientOptions = {}): GradcheckResult {
+  const threshold = opts.threshold ?? GRADIENT_THRESHOLDS.pass;
+  const r = gradgradCheck(fn, inputs, { eps: opts.eps });
+  if (r.maxRelError > threshold && !(r.maxAbsError <= (opts.atol ?? 1e-8))) {
+    const w = r.worst;
+    const n = inputs.length;
+    const what = w && (w.input < n ? `input ${w.input}` : `the upstream gradient ${w.input - n}`);
+    throw new AssertionError(`${opts.message ? opts.message + ": " : ""}second-derivative check failed: max relative error ` +
+      `${r.maxRelError.toExponential(2)} > ${threshold} (${gradientVerdict(r.maxRelError)}); the gradient, differentiated again, ` +
+      "does not match finite differences" +
+      (w ? `\n  worst: the gradient's derivative with respect to ${what}, element ${w.index}: analytic ${w.analytic}, numeric ${w.numeric}` : ""));
+  }
+  return r;
 }
 
 /** Throws unless fn's analytic gradient matches centred differences within the threshold; returns gradcheck's result. */
