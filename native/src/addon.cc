@@ -14,6 +14,7 @@
 #include "gemm.h"
 #include "indexing.h"
 #include "interrupt.h"
+#include "isa.h"
 #include "optim.h"
 #include "pool.h"
 #include "reduce.h"
@@ -26,22 +27,13 @@
 namespace gradlab {
 namespace {
 
-// The vector extensions the addon was compiled for (the build targets the CPU it runs
-// on unless GRADLAB_PORTABLE=1), and what the portable GEMM picks at run time.
-const char* simdLevel() {
-#if defined(__AVX512F__)
-  return "avx512";
-#elif defined(__AVX2__)
-  return "avx2";
-#elif defined(__x86_64__)
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "sse4.2 (x86-64-v2), gemm kernel avx2+fma (x86-64-v3)";
-  return "sse4.2";
-#elif defined(__aarch64__)
-  return "neon";
-#else
-  return "none";
-#endif
+// The instruction-set path in use (isa.h), with how it was chosen.
+std::string simdLevel() {
+  const IsaKernels& k = isa();
+  std::string s = std::string(k.name) + ": " + k.target;
+  if (isaForced()) s += std::string(", forced by GRADLAB_ISA (this CPU supports ") + cpuIsaName() + ")";
+  else s += ", this CPU's best";
+  return s;
 }
 
 Napi::Value Info(const Napi::CallbackInfo& info) {
@@ -53,6 +45,8 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("threads", numThreads());
   o.Set("version", GRADLAB_VERSION);
   o.Set("simd", simdLevel());
+  o.Set("isa", isa().name);
+  o.Set("cpuIsa", cpuIsaName());
   return o;
 }
 
@@ -109,6 +103,10 @@ void tuneMalloc() {
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  // Before any kernel: which vector kernels run. A GRADLAB_ISA this CPU cannot honour
+  // fails the load (the loader reports why and gradlab says so).
+  const std::string refused = chooseIsa();
+  if (!refused.empty()) throw Napi::Error::New(env, "gradlab: " + refused);
   tuneMalloc();
   blasInit();
   auto add = [&](const char* name, Napi::Function::Callback cb) { exports.Set(name, Napi::Function::New(env, cb, name)); };

@@ -1,3 +1,4 @@
+#include "isa_unit.h"
 #include "winograd.h"
 
 #include <algorithm>
@@ -5,11 +6,12 @@
 
 #include "simd.h"
 
-#include "gemm.h"
+#include "gemm_core.h"
 #include "scratch.h"
 #include "threadpool.h"
 
 namespace gradlab {
+namespace GRADLAB_ISA_NS {
 
 namespace {
 
@@ -453,4 +455,5 @@ void winogradConv3x3(const Conv3x3Geom& g, const float* x, const float* w, float
   });
 }
 
+}  // namespace GRADLAB_ISA_NS
 }  // namespace gradlab
