@@ -103,9 +103,10 @@ void tuneMalloc() {
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  // Before any kernel: which vector kernels run. A GRADLAB_ISA this CPU cannot honour
-  // fails the load (the loader reports why and gradlab says so).
-  const std::string refused = chooseIsa();
+  // Before any kernel: which vector kernels run, and who multiplies float32 matrices. A
+  // GRADLAB_ISA this CPU cannot honour (or a GRADLAB_SGEMM that is not a choice) fails the load (the loader reports why and gradlab says so).
+  std::string refused = chooseIsa();
+  if (refused.empty()) refused = chooseSgemm();
   if (!refused.empty()) throw Napi::Error::New(env, "gradlab: " + refused);
   tuneMalloc();
   blasInit();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -68,14 +69,34 @@ bool openblasAvx512() {
 // On the avx2 path, kAvx2TileWins says whether the 6x16 tile beats OpenBLAS's AVX2 kernels.
 // OpenBLAS's own AVX-512 kernels, and the baseline path, always keep OpenBLAS.
 constexpr bool kAvx2TileWins = false;
+// GRADLAB_SGEMM=gradlab|openblas overrides the choice (the tests run every path's tile).
+enum class SgemmChoice { Auto, Gradlab, Openblas };
+SgemmChoice sgemmChoice = SgemmChoice::Auto;
 bool ownSgemm(int64_t M, int64_t N) {
   const IsaKernels& k = isa();
   // Thin products (the 10 classes of a last layer) waste most of a tile.
   if (M < k.sgemmMR || N < k.sgemmNR) return false;
-  static const bool own = (k.isa == Isa::Avx512 || (k.isa == Isa::Avx2 && kAvx2TileWins)) && !openblasAvx512();
+  static const bool own = sgemmChoice == SgemmChoice::Auto
+                              ? (k.isa == Isa::Avx512 || (k.isa == Isa::Avx2 && kAvx2TileWins)) && !openblasAvx512()
+                              : sgemmChoice == SgemmChoice::Gradlab;
   return own;
 }
 #endif
+
+std::string chooseSgemm() {
+  const char* env = std::getenv("GRADLAB_SGEMM");
+  if (!env || !*env || std::strcmp(env, "auto") == 0) return "";
+#ifdef GRADLAB_OPENBLAS
+  if (std::strcmp(env, "gradlab") == 0) sgemmChoice = SgemmChoice::Gradlab;
+  else if (std::strcmp(env, "openblas") == 0) sgemmChoice = SgemmChoice::Openblas;
+  else
+#else
+  if (std::strcmp(env, "openblas") == 0) return "GRADLAB_SGEMM=openblas, but the addon was built without OpenBLAS";
+  if (std::strcmp(env, "gradlab") != 0)
+#endif
+    return std::string("GRADLAB_SGEMM=") + env + " is not a choice: use gradlab, openblas or auto";
+  return "";
+}
 
 const char* sgemmName() {
 #ifdef GRADLAB_OPENBLAS

@@ -3,6 +3,7 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <string>
 
 #include "gemm_core.h"
 
@@ -14,6 +15,9 @@ Napi::Value Gemm(const Napi::CallbackInfo& info);
 const char* blasName();
 // Who does float32 products: "openblas", or gradlab's own tile where it is faster.
 const char* sgemmName();
+// At load: GRADLAB_SGEMM (gradlab | openblas | auto) forces who does float32 products
+// of a tile's size or more; returns "" or why the value was refused.
+std::string chooseSgemm();
 // Once, at load: OpenBLAS single-threaded (gradlab's pool does the threading).
 void blasInit();
 

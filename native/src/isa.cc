@@ -65,6 +65,10 @@ bool isaForced() { return forced; }
 
 std::string chooseIsa() {
   best = table(detect());
+  // For the tests of the refusal below: act as if the CPU had at most this path.
+  if (const char* cap = std::getenv("GRADLAB_ISA_CPU"))
+    for (Isa i : {Isa::Baseline, Isa::Avx2, Isa::Avx512})
+      if (std::strcmp(cap, table(i)->name) == 0 && table(i)->isa == i && i < best->isa) best = table(i);
   active = best;
   const char* env = std::getenv("GRADLAB_ISA");
   if (!env || !*env || std::strcmp(env, "auto") == 0) return "";
