@@ -8,6 +8,7 @@
 #include <cstring>
 #include <type_traits>
 
+#include "gemm_tile.h"
 #include "simd.h"
 
 #include "interrupt_flag.h"
@@ -23,18 +24,6 @@ namespace {
 constexpr int64_t kThreadedGemmMin = int64_t(1) << 20;
 
 // ---- Portable GEMM: packed panels, an MR x NR register tile the compiler vectorises. ----
-
-template <class T> struct Tile;
-#if defined(__AVX512F__)
-// 12 rows x 32 columns: 24 zmm accumulators, two for B and one broadcast of A.
-template <> struct Tile<float> { static constexpr int MR = 12, NR = 32, KC = 256, MC = 144, NC = 4096; };
-#elif defined(__AVX2__)
-// 6 rows x 16 columns: 12 ymm accumulators, two for B and one broadcast of A.
-template <> struct Tile<float> { static constexpr int MR = 6, NR = 16, KC = 256, MC = 120, NC = 4096; };
-#else
-template <> struct Tile<float> { static constexpr int MR = 4, NR = 16, KC = 256, MC = 128, NC = 4096; };
-#endif
-template <> struct Tile<double> { static constexpr int MR = 4, NR = 8, KC = 256, MC = 96, NC = 2048; };
 
 // Packs rows [i0, i0+mc) x cols [k0, k0+kc) of op(A) into MR-row panels, k-major.
 template <class T>
@@ -279,7 +268,6 @@ void dgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, cons
            double beta, double* C, int64_t ldc, bool threaded) {
   portableGemm<double>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, threaded);
 }
-extern const int kSgemmMR = Tile<float>::MR, kSgemmNR = Tile<float>::NR;
 
 }  // namespace GRADLAB_ISA_NS
 }  // namespace gradlab

@@ -3,6 +3,7 @@
 #include "isa.h"
 
 #include "direct_conv.h"
+#include "gemm_tile.h"
 #include "winograd.h"
 
 namespace gradlab {
@@ -15,7 +16,6 @@ void sgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const
            float beta, float* C, int64_t ldc, bool threaded);
 void dgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t lda, const double* B, int64_t ldb,
            double beta, double* C, int64_t ldc, bool threaded);
-extern const int kSgemmMR, kSgemmNR;
 
 #if defined(__AVX512F__)
 #define GRADLAB_ISA_TABLE Isa::Avx512, "avx512", "x86-64-v4 (AVX-512 F/BW/CD/DQ/VL)", "12x32 tile"
@@ -38,8 +38,11 @@ constexpr Names kNames{GRADLAB_ISA_TABLE};
 #define GRADLAB_DIRECT_CONV nullptr  // the baseline has no direct kernel: im2col + GEMM
 #endif
 
-extern const IsaKernels kernels = {kNames.i, kNames.name, kNames.target, winogradConv3x3, winogradWeightGrad3x3, GRADLAB_DIRECT_CONV,
-                                   maxPool2x2Row, softmaxRow, sgemm, dgemm, kNames.tile, kSgemmMR, kSgemmNR};
+// A constant expression, so the table is filled at compile time: no code of a path runs
+// at load, before it is chosen (on a CPU without it, that code would fault).
+constexpr IsaKernels kTable = {kNames.i, kNames.name, kNames.target, winogradConv3x3, winogradWeightGrad3x3, GRADLAB_DIRECT_CONV,
+                               maxPool2x2Row, softmaxRow, sgemm, dgemm, kNames.tile, Tile<float>::MR, Tile<float>::NR};
+extern const IsaKernels kernels = kTable;
 
 }  // namespace GRADLAB_ISA_NS
 }  // namespace gradlab
