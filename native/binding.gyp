@@ -5,6 +5,9 @@
     # (src/isa.h); the addon picks one at load.
     "isa_sources": [
       "src/isa_table.cc",
+      "src/elementwise.cc",
+      "src/reduce.cc",
+      "src/optim.cc",
       "src/winograd.cc",
       "src/direct_conv.cc",
       "src/pool_rows.cc",
@@ -51,13 +54,10 @@
         "src/args.cc",
         "src/isa.cc",
         "src/threadpool.cc",
-        "src/elementwise.cc",
-        "src/reduce.cc",
         "src/gemm.cc",
         "src/conv.cc",
         "src/pool.cc",
         "src/indexing.cc",
-        "src/optim.cc",
         "src/scratch.cc",
         "src/interrupt.cc"
       ],

@@ -10,14 +10,11 @@
 
 #include "args.h"
 #include "conv.h"
-#include "elementwise.h"
 #include "gemm.h"
 #include "indexing.h"
 #include "interrupt.h"
 #include "isa.h"
-#include "optim.h"
 #include "pool.h"
-#include "reduce.h"
 #include "threadpool.h"
 
 #ifndef GRADLAB_VERSION
@@ -48,6 +45,12 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("isa", isa().name);
   o.Set("cpuIsa", cpuIsaName());
   return o;
+}
+
+// An export whose code is compiled per instruction-set path: the chosen path's (isa.h).
+template <NapiKernel IsaKernels::*K>
+Napi::Value viaIsa(const Napi::CallbackInfo& info) {
+  return (isa().*K)(info);
 }
 
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
@@ -111,14 +114,14 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tuneMalloc();
   blasInit();
   auto add = [&](const char* name, Napi::Function::Callback cb) { exports.Set(name, Napi::Function::New(env, cb, name)); };
-  add("unary", wrap<Unary>);
-  add("unaryBackward", wrap<UnaryBackward>);
-  add("binary", wrap<Binary>);
-  add("where", wrap<Where>);
-  add("reduce", wrap<Reduce>);
+  add("unary", wrap<viaIsa<&IsaKernels::unary>>);
+  add("unaryBackward", wrap<viaIsa<&IsaKernels::unaryBackward>>);
+  add("binary", wrap<viaIsa<&IsaKernels::binary>>);
+  add("where", wrap<viaIsa<&IsaKernels::where>>);
+  add("reduce", wrap<viaIsa<&IsaKernels::reduce>>);
   add("gemm", wrap<Gemm>);
-  add("softmax", wrap<Softmax>);
-  add("softmaxBackward", wrap<SoftmaxBackward>);
+  add("softmax", wrap<viaIsa<&IsaKernels::softmax>>);
+  add("softmaxBackward", wrap<viaIsa<&IsaKernels::softmaxBackward>>);
   add("conv2d", wrap<Conv2d>);
   add("conv2dBackwardInput", wrap<Conv2dBackwardInput>);
   add("conv2dBackwardWeight", wrap<Conv2dBackwardWeight>);
@@ -132,12 +135,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add("indexAdd", wrap<IndexAdd>);
   add("gather", wrap<Gather>);
   add("scatterAdd", wrap<ScatterAdd>);
-  add("cast", wrap<Cast>);
-  add("fill", wrap<Fill>);
-  add("nonzero", wrap<Nonzero>);
-  add("countNonFinite", wrap<CountNonFinite>);
-  add("sgdStep", wrap<SgdStep>);
-  add("adamStep", wrap<AdamStep>);
+  add("cast", wrap<viaIsa<&IsaKernels::cast>>);
+  add("fill", wrap<viaIsa<&IsaKernels::fill>>);
+  add("nonzero", wrap<viaIsa<&IsaKernels::nonzero>>);
+  add("countNonFinite", wrap<viaIsa<&IsaKernels::countNonFinite>>);
+  add("sgdStep", wrap<viaIsa<&IsaKernels::sgdStep>>);
+  add("adamStep", wrap<viaIsa<&IsaKernels::adamStep>>);
   add("info", wrap<Info>);
   add("setNumThreads", wrap<SetNumThreads>);
   add("trimMemory", wrap<TrimMemory>);

@@ -5,6 +5,8 @@
 // the CPU and its operating system support (cpuid, xgetbv), or from GRADLAB_ISA.
 // Everything else is compiled for the baseline, so the addon runs on any x86-64-v2 CPU.
 #pragma once
+#include <napi.h>
+
 #include <cstdint>
 #include <string>
 
@@ -13,6 +15,9 @@
 namespace gradlab {
 
 enum class Isa : int { Baseline = 0, Avx2 = 1, Avx512 = 2 };
+
+// An exported kernel (the arguments straight from JavaScript).
+using NapiKernel = Napi::Value (*)(const Napi::CallbackInfo&);
 
 struct IsaKernels {
   Isa isa;
@@ -34,6 +39,10 @@ struct IsaKernels {
                 int64_t ldb, double beta, double* C, int64_t ldc, bool threaded);
   const char* sgemmTile;  // e.g. "12x32 tile"
   int sgemmMR, sgemmNR;   // its rows and columns: thinner products waste most of it
+  // The exports of elementwise.h, reduce.h and optim.h: whole files compiled per path, for
+  // the loops the compiler vectorises (exp, sigmoid, relu, add, sums, the optimisers).
+  NapiKernel unary, unaryBackward, binary, where, cast, fill, countNonFinite, nonzero;
+  NapiKernel reduce, softmax, softmaxBackward, sgdStep, adamStep;
 };
 
 // The path in use. Set once by chooseIsa() at load, before any kernel runs.

@@ -3,7 +3,10 @@
 #include "isa.h"
 
 #include "direct_conv.h"
+#include "elementwise.h"
 #include "gemm_tile.h"
+#include "optim.h"
+#include "reduce.h"
 #include "winograd.h"
 
 namespace gradlab {
@@ -41,7 +44,9 @@ constexpr Names kNames{GRADLAB_ISA_TABLE};
 // A constant expression, so the table is filled at compile time: no code of a path runs
 // at load, before it is chosen (on a CPU without it, that code would fault).
 constexpr IsaKernels kTable = {kNames.i, kNames.name, kNames.target, winogradConv3x3, winogradWeightGrad3x3, GRADLAB_DIRECT_CONV,
-                               maxPool2x2Row, softmaxRow, sgemm, dgemm, kNames.tile, Tile<float>::MR, Tile<float>::NR};
+                               maxPool2x2Row, softmaxRow, sgemm, dgemm, kNames.tile, Tile<float>::MR, Tile<float>::NR,
+                               Unary, UnaryBackward, Binary, Where, Cast, Fill, CountNonFinite, Nonzero,
+                               Reduce, Softmax, SoftmaxBackward, SgdStep, AdamStep};
 extern const IsaKernels kernels = kTable;
 
 }  // namespace GRADLAB_ISA_NS

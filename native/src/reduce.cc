@@ -1,3 +1,4 @@
+#include "isa_unit.h"
 #include "reduce.h"
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include "threadpool.h"
 
 namespace gradlab {
+namespace GRADLAB_ISA_NS {
 
 namespace {
 
@@ -389,4 +391,5 @@ Napi::Value SoftmaxBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+}  // namespace GRADLAB_ISA_NS
 }  // namespace gradlab
