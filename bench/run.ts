@@ -74,7 +74,7 @@ async function train(): Promise<void> {
 
 async function main(): Promise<void> {
   const b = backend();
-  console.log(`gradlab backend: ${b.name} (${b.blas}, ${b.threads} threads); PyTorch: ${torch ? "python3-torch, 2 threads" : "not installed (npm run bench installs python3-torch as root)"}`);
+  console.log(`gradlab backend: ${b.name} (${b.blas}, ${b.threads} threads, ${b.isa} path: GRADLAB_ISA picks another); PyTorch: ${torch ? "python3-torch, 2 threads" : "not installed (npm run bench installs python3-torch as root)"}`);
   const which = argv.filter((a) => !a.startsWith("--") && Number.isNaN(Number(a)));
   if (which.length === 0 || which.includes("ops")) await ops();
   if (which.length === 0 || which.includes("train")) await train();

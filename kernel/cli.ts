@@ -22,7 +22,8 @@ function doctor(): number {
     ["threads", String(b.threads)],
     ["addon", load.path ?? `not loaded: ${load.failures.join("; ")}`],
   ];
-  if (load.addon) lines.push(["SIMD", load.addon.info().simd]);
+  // The addon's vector path; OpenBLAS dispatches on its own (its kernels are on the BLAS line).
+  if (load.addon) lines.push(["SIMD", `${load.addon.info().simd}; GRADLAB_ISA=baseline|avx2|avx512 forces a lower path, not OpenBLAS's kernels`]);
   lines.push(["GPU", "none used (the CUDA backend is not built in this version)"]);
   const { dataDir } = require("./install") as typeof import("./install");
   const user = dataDir({ user: true });

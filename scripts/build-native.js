@@ -58,18 +58,20 @@ function main() {
   // As root on Debian, install OpenBLAS first (an optional step: the portable GEMM still works).
   spawnSync(process.execPath, [path.join(__dirname, "system-deps.js"), "build", "--optional"], { stdio: "inherit" });
   const blas = hasOpenBlas() ? 1 : 0;
-  // The addon is built where it runs, so it is built for this CPU (AVX-512 where there is
-  // one); GRADLAB_PORTABLE=1 builds for any x86-64-v2 machine, for a build that travels.
-  const march = process.env.GRADLAB_PORTABLE === "1" ? "x86-64-v2" : "native";
+  // One build for every x86-64 CPU: the vector kernels of each instruction-set path are
+  // compiled in, and the addon picks one at load (native/src/isa.h). GRADLAB_PORTABLE,
+  // which used to ask for this, is no longer needed. binding.gyp's digest is in the stamp
+  // so that a change to it configures again.
+  const gyp = require("crypto").createHash("sha1").update(fs.readFileSync(path.join(nativeDir, "binding.gyp"))).digest("hex");
   const stamp = path.join(buildDir, "gradlab-config.json");
-  const wanted = JSON.stringify({ blas, march, node: process.version });
+  const wanted = JSON.stringify({ blas, gyp, node: process.version });
   const configured = fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === wanted;
   if (!blas) {
     console.log("gradlab: OpenBLAS not found; building the addon with its portable GEMM " +
       "(for full speed: apt-get install libopenblas-dev, then npm run build)");
   }
   let r = { status: 0, why: "" };
-  if (!configured) r = run(["configure", "--", `-Duse_openblas=${blas}`, `-Dmarch=${march}`]);
+  if (!configured) r = run(["configure", "--", `-Duse_openblas=${blas}`]);
   if (r.status === 0) r = run(["build", "-j", "max"]);
   if (r.status !== 0) {
     console.error(`gradlab: the native addon did not build (${r.why}); gradlab will run on its TypeScript backend`);

@@ -6,7 +6,12 @@ import type { Kernels } from "./kernels";
 
 /** What the addon exports beyond the kernels: build facts and thread control. */
 export interface NativeAddon extends Kernels {
-  info(): { blas: string; threads: number; version: string; simd: string };
+  /**
+   * Build facts. `isa`: the instruction-set path whose vector kernels run ("baseline",
+   * "avx2", "avx512"), the CPU's best (`cpuIsa`) unless GRADLAB_ISA chose a lower one;
+   * `simd` says the same in words.
+   */
+  info(): { blas: string; threads: number; version: string; simd: string; isa: string; cpuIsa: string };
   setNumThreads(n: number): void;
 }
 

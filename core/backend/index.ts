@@ -14,6 +14,12 @@ export interface BackendInfo {
   reason: string;
   blas: string;
   threads: number;
+  /**
+   * The native addon's instruction-set path ("avx512", "avx2", "baseline"; GRADLAB_ISA
+   * forces a lower one), or "none" on the TypeScript backend. OpenBLAS picks its own
+   * kernels whatever the path: `blas` names them.
+   */
+  isa: string;
 }
 
 export interface Backend {
@@ -23,7 +29,7 @@ export interface Backend {
   copyIn(dst: Buffer, src: ArrayLike<number>): void;
   copyOut(src: Buffer): Buffer;
   free(buf: Buffer): void;
-  describe(): { blas: string; threads: number };
+  describe(): { blas: string; threads: number; isa: string };
 }
 
 /** Storage common to the CPU backends: plain typed arrays, freed by the garbage collector. */
@@ -38,7 +44,7 @@ export const jsBackend: Backend = {
   name: "js",
   kernels: jsKernels,
   ...cpuStorage,
-  describe: () => ({ blas: "none (TypeScript loops)", threads: 1 }),
+  describe: () => ({ blas: "none (TypeScript loops)", threads: 1, isa: "none" }),
 };
 
 /**
@@ -98,7 +104,7 @@ function makeNativeBackend(): Backend | null {
     ...cpuStorage,
     describe: () => {
       const i = addon.info();
-      return { blas: i.blas, threads: i.threads };
+      return { blas: i.blas, threads: i.threads, isa: i.isa ?? "unknown (an addon built before the paths)" };
     },
   };
 }
@@ -144,7 +150,7 @@ export function activeBackend(): Backend {
 /** Which backend is active and why, with its BLAS and thread count. */
 export function backend(): BackendInfo {
   const d = active.describe();
-  return { name: active.name, reason, blas: d.blas, threads: d.threads };
+  return { name: active.name, reason, blas: d.blas, threads: d.threads, isa: d.isa };
 }
 
 /** The names of the backends available in this process ("js" always; "native" when the addon loaded). */

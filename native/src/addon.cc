@@ -10,13 +10,11 @@
 
 #include "args.h"
 #include "conv.h"
-#include "elementwise.h"
 #include "gemm.h"
 #include "indexing.h"
 #include "interrupt.h"
-#include "optim.h"
+#include "isa.h"
 #include "pool.h"
-#include "reduce.h"
 #include "threadpool.h"
 
 #ifndef GRADLAB_VERSION
@@ -26,22 +24,13 @@
 namespace gradlab {
 namespace {
 
-// The vector extensions the addon was compiled for (the build targets the CPU it runs
-// on unless GRADLAB_PORTABLE=1), and what the portable GEMM picks at run time.
-const char* simdLevel() {
-#if defined(__AVX512F__)
-  return "avx512";
-#elif defined(__AVX2__)
-  return "avx2";
-#elif defined(__x86_64__)
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "sse4.2 (x86-64-v2), gemm kernel avx2+fma (x86-64-v3)";
-  return "sse4.2";
-#elif defined(__aarch64__)
-  return "neon";
-#else
-  return "none";
-#endif
+// The instruction-set path in use (isa.h), with how it was chosen.
+std::string simdLevel() {
+  const IsaKernels& k = isa();
+  std::string s = std::string(k.name) + ": " + k.target;
+  if (isaForced()) s += std::string(", forced by GRADLAB_ISA (this CPU supports ") + cpuIsaName() + ")";
+  else s += ", this CPU's best";
+  return s;
 }
 
 Napi::Value Info(const Napi::CallbackInfo& info) {
@@ -53,7 +42,15 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("threads", numThreads());
   o.Set("version", GRADLAB_VERSION);
   o.Set("simd", simdLevel());
+  o.Set("isa", isa().name);
+  o.Set("cpuIsa", cpuIsaName());
   return o;
+}
+
+// An export whose code is compiled per instruction-set path: the chosen path's (isa.h).
+template <NapiKernel IsaKernels::*K>
+Napi::Value viaIsa(const Napi::CallbackInfo& info) {
+  return (isa().*K)(info);
 }
 
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
@@ -109,17 +106,22 @@ void tuneMalloc() {
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  // Before any kernel: which vector kernels run, and who multiplies float32 matrices. A
+  // GRADLAB_ISA this CPU cannot honour (or a GRADLAB_SGEMM that is not a choice) fails the load (the loader reports why and gradlab says so).
+  std::string refused = chooseIsa();
+  if (refused.empty()) refused = chooseSgemm();
+  if (!refused.empty()) throw Napi::Error::New(env, "gradlab: " + refused);
   tuneMalloc();
   blasInit();
   auto add = [&](const char* name, Napi::Function::Callback cb) { exports.Set(name, Napi::Function::New(env, cb, name)); };
-  add("unary", wrap<Unary>);
-  add("unaryBackward", wrap<UnaryBackward>);
-  add("binary", wrap<Binary>);
-  add("where", wrap<Where>);
-  add("reduce", wrap<Reduce>);
+  add("unary", wrap<viaIsa<&IsaKernels::unary>>);
+  add("unaryBackward", wrap<viaIsa<&IsaKernels::unaryBackward>>);
+  add("binary", wrap<viaIsa<&IsaKernels::binary>>);
+  add("where", wrap<viaIsa<&IsaKernels::where>>);
+  add("reduce", wrap<viaIsa<&IsaKernels::reduce>>);
   add("gemm", wrap<Gemm>);
-  add("softmax", wrap<Softmax>);
-  add("softmaxBackward", wrap<SoftmaxBackward>);
+  add("softmax", wrap<viaIsa<&IsaKernels::softmax>>);
+  add("softmaxBackward", wrap<viaIsa<&IsaKernels::softmaxBackward>>);
   add("conv2d", wrap<Conv2d>);
   add("conv2dBackwardInput", wrap<Conv2dBackwardInput>);
   add("conv2dBackwardWeight", wrap<Conv2dBackwardWeight>);
@@ -133,12 +135,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add("indexAdd", wrap<IndexAdd>);
   add("gather", wrap<Gather>);
   add("scatterAdd", wrap<ScatterAdd>);
-  add("cast", wrap<Cast>);
-  add("fill", wrap<Fill>);
-  add("nonzero", wrap<Nonzero>);
-  add("countNonFinite", wrap<CountNonFinite>);
-  add("sgdStep", wrap<SgdStep>);
-  add("adamStep", wrap<AdamStep>);
+  add("cast", wrap<viaIsa<&IsaKernels::cast>>);
+  add("fill", wrap<viaIsa<&IsaKernels::fill>>);
+  add("nonzero", wrap<viaIsa<&IsaKernels::nonzero>>);
+  add("countNonFinite", wrap<viaIsa<&IsaKernels::countNonFinite>>);
+  add("sgdStep", wrap<viaIsa<&IsaKernels::sgdStep>>);
+  add("adamStep", wrap<viaIsa<&IsaKernels::adamStep>>);
   add("info", wrap<Info>);
   add("setNumThreads", wrap<SetNumThreads>);
   add("trimMemory", wrap<TrimMemory>);

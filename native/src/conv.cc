@@ -11,11 +11,11 @@
 
 #include "interrupt.h"
 #include "args.h"
-#include "direct_conv.h"
+#include "conv3x3.h"
 #include "gemm.h"
 #include "scratch.h"
 #include "threadpool.h"
-#include "winograd.h"
+#include "isa.h"
 
 namespace gradlab {
 
@@ -218,7 +218,10 @@ inline Conv3x3Geom plain3x3(const Geom& g) { return {g.N, g.C, g.H, g.W, g.OC, g
 inline bool useWinograd(const Geom& g) { return isPlain3x3(g) && g.pH <= 2 && g.pW <= 2 && g.C >= 16 && g.OC >= 16; }
 
 // With few input channels: direct (direct_conv.h).
-inline bool useDirect(const Geom& g) { return isPlain3x3(g) && directConvApplies(g.C, g.pH, g.pW); }
+// The path in use (isa.h) may have none.
+inline bool useDirect(const Geom& g) {
+  return isPlain3x3(g) && isa().directConv3x3 && g.C <= kDirectMaxChannels && g.pH <= 2 && g.pW <= 2;
+}
 
 // Winograd's transforms add and subtract inputs before multiplying: an infinity there
 // gives Inf - Inf = NaN where the plain sum of products is infinite, and values near the
@@ -245,8 +248,8 @@ template <class T>
 void convForward(const Geom& g, const T* x, const T* w, T* y) {
   if (g.N == 0) return;
   if constexpr (std::is_same<T, float>::value) {
-    if (winogradFor(g, x, g.xN, w, g.wN)) return winogradConv3x3(plain3x3(g), x, w, y);
-    if (useDirect(g)) return directConv3x3(plain3x3(g), x, w, y);
+    if (winogradFor(g, x, g.xN, w, g.wN)) return isa().winogradConv3x3(plain3x3(g), x, w, y);
+    if (useDirect(g)) return isa().directConv3x3(plain3x3(g), x, w, y);
   }
   if (isPointwise(g)) {
     for (int64_t n = 0; n < g.N && !interruptRequested(); n++)
@@ -278,7 +281,7 @@ void convBackwardInput(const Geom& g, const T* dy, const T* w, T* dx) {
       for (int64_t k = 0; k < g.OC; k++)
         for (int64_t c = 0; c < g.C; c++)
           for (int64_t i = 0; i < 9; i++) flipped[(c * g.OC + k) * 9 + i] = w[(k * g.C + c) * 9 + (8 - i)];
-      return winogradConv3x3({g.N, g.OC, g.OH, g.OW, g.C, g.H, g.W, 2 - g.pH, 2 - g.pW}, dy, flipped.data(), dx);
+      return isa().winogradConv3x3({g.N, g.OC, g.OH, g.OW, g.C, g.H, g.W, 2 - g.pH, 2 - g.pW}, dy, flipped.data(), dx);
     }
   }
   std::fill(dx, dx + g.xN, T(0));
@@ -306,7 +309,7 @@ void convBackwardInput(const Geom& g, const T* dy, const T* w, T* dx) {
 template <class T>
 void convBackwardWeight(const Geom& g, const T* x, const T* dy, T* dw) {
   if constexpr (std::is_same<T, float>::value) {
-    if (winogradFor(g, x, g.xN, dy, g.yN)) return winogradWeightGrad3x3(plain3x3(g), x, dy, dw);
+    if (winogradFor(g, x, g.xN, dy, g.yN)) return isa().winogradWeightGrad3x3(plain3x3(g), x, dy, dw);
   }
   if (g.N == 0) {
     std::fill(dw, dw + g.wN, T(0));

@@ -11,4 +11,8 @@ struct Conv3x3Geom {
   int64_t pH, pW;      // zero padding, 0..2
 };
 
+// The direct kernel (direct_conv.h) takes at most this many input channels: beyond,
+// Winograd or im2col's GEMM does better.
+constexpr int64_t kDirectMaxChannels = 4;
+
 }  // namespace gradlab

@@ -1,3 +1,4 @@
+#include "isa_unit.h"
 #include "direct_conv.h"
 
 #include <algorithm>
@@ -9,22 +10,83 @@
 #include "threadpool.h"
 
 namespace gradlab {
+namespace GRADLAB_ISA_NS {
 
-// At most this many input channels: beyond, Winograd or im2col's GEMM does better.
-constexpr int64_t kDirectMaxChannels = 4;
-
-#if defined(__AVX512F__)
-
-bool directConvApplies(int64_t C, int64_t pH, int64_t pW) { return C <= kDirectMaxChannels && pH <= 2 && pW <= 2; }
+#if defined(__AVX2__)
 
 namespace {
 
-// A step: 4 output channels x 2 output rows x 32 columns, 16 accumulators; each input
-// vector loaded serves 4 channels and up to two output rows.
+// A step: 4 output channels x 2 output rows x kCols columns; each input vector loaded
+// serves 4 channels and up to two output rows.
 constexpr int64_t kBlock = 4;
 // A padded plane is followed by one zero row (the second output row of an odd last pair
-// reads it) and 32 floats that 16-wide loads at a row's end may read (masked off when stored).
+// reads it) and 32 floats that loads at a row's end may read (masked off when stored).
 inline int64_t padFloats(const Conv3x3Geom& g) { return g.C * (g.H + 2 * g.pH) * (g.W + 2 * g.pW) + (g.W + 2 * g.pW) + 32; }
+
+#if defined(__AVX512F__)
+// 32 columns in two zmm per row: 16 accumulators.
+constexpr int64_t kCols = 32;
+inline void step(const Conv3x3Geom& g, const float* pad, int64_t plane, int64_t Wp, const float* wk, int64_t oh, int64_t rows, int64_t ow,
+                 int64_t kb, float* tmp) {
+  const __mmask16 m0 = firstLanes(g.OW - ow), m1 = firstLanes(g.OW - ow - 16);
+  __m512 acc[kBlock][2][2];
+  for (auto& a : acc)
+    for (auto& r : a) r[0] = r[1] = _mm512_setzero_ps();
+  for (int64_t c = 0; c < g.C; c++) {
+    const float* wc = wk + c * 9 * kBlock;
+    // Input row oh + i feeds output row oh with filter row i and row oh + 1 with i - 1.
+    for (int i = 0; i < 4; i++) {
+      const float* row = pad + c * plane + (oh + i) * Wp + ow;
+      for (int j = 0; j < 3; j++) {
+        const __m512 v0 = _mm512_loadu_ps(row + j), v1 = _mm512_loadu_ps(row + j + 16);
+        for (int r = 0; r < 2; r++) {
+          const int fi = i - r;
+          if (fi < 0 || fi > 2) continue;
+          const float* wt = wc + (fi * 3 + j) * kBlock;
+          for (int kk = 0; kk < kBlock; kk++) {
+            const __m512 wv = _mm512_set1_ps(wt[kk]);
+            acc[kk][r][0] = _mm512_fmadd_ps(wv, v0, acc[kk][r][0]);
+            acc[kk][r][1] = _mm512_fmadd_ps(wv, v1, acc[kk][r][1]);
+          }
+        }
+      }
+    }
+  }
+  for (int64_t kk = 0; kk < kb; kk++)
+    for (int64_t r = 0; r < rows; r++) {
+      float* dst = tmp + (kk * g.OH + oh + r) * g.OW + ow;
+      _mm512_mask_storeu_ps(dst, m0, acc[kk][r][0]);
+      if (m1) _mm512_mask_storeu_ps(dst + 16, m1, acc[kk][r][1]);
+    }
+}
+#else
+// 8 columns in one ymm per row: 8 accumulators (16 would not leave registers for the
+// input and the broadcast weight).
+constexpr int64_t kCols = 8;
+inline void step(const Conv3x3Geom& g, const float* pad, int64_t plane, int64_t Wp, const float* wk, int64_t oh, int64_t rows, int64_t ow,
+                 int64_t kb, float* tmp) {
+  const __m256i m = firstLanes8(g.OW - ow);
+  __m256 acc[kBlock][2];
+  for (auto& a : acc) a[0] = a[1] = _mm256_setzero_ps();
+  for (int64_t c = 0; c < g.C; c++) {
+    const float* wc = wk + c * 9 * kBlock;
+    for (int i = 0; i < 4; i++) {
+      const float* row = pad + c * plane + (oh + i) * Wp + ow;
+      for (int j = 0; j < 3; j++) {
+        const __m256 v = _mm256_loadu_ps(row + j);
+        for (int r = 0; r < 2; r++) {
+          const int fi = i - r;
+          if (fi < 0 || fi > 2) continue;
+          const float* wt = wc + (fi * 3 + j) * kBlock;
+          for (int kk = 0; kk < kBlock; kk++) acc[kk][r] = _mm256_fmadd_ps(_mm256_broadcast_ss(wt + kk), v, acc[kk][r]);
+        }
+      }
+    }
+  }
+  for (int64_t kk = 0; kk < kb; kk++)
+    for (int64_t r = 0; r < rows; r++) _mm256_maskstore_ps(tmp + (kk * g.OH + oh + r) * g.OW + ow, m, acc[kk][r]);
+}
+#endif
 
 // One image: its planes zero-padded, then each pair of rows of each block of output channels.
 void image(const Conv3x3Geom& g, const float* x, const float* wb, float* y, float* pad, float* tmp) {
@@ -36,41 +98,8 @@ void image(const Conv3x3Geom& g, const float* x, const float* wb, float* y, floa
   for (int64_t k0 = 0; k0 < g.K; k0 += kBlock) {
     const int64_t kb = std::min(kBlock, g.K - k0);
     const float* wk = wb + k0 * taps;  // [c][i][j][kBlock] for this block
-    for (int64_t oh = 0; oh < g.OH; oh += 2) {
-      const int64_t rows = std::min<int64_t>(2, g.OH - oh);
-      for (int64_t ow = 0; ow < g.OW; ow += 32) {
-        const __mmask16 m0 = firstLanes(g.OW - ow), m1 = firstLanes(g.OW - ow - 16);
-        __m512 acc[kBlock][2][2];
-        for (auto& a : acc)
-          for (auto& r : a) r[0] = r[1] = _mm512_setzero_ps();
-        for (int64_t c = 0; c < g.C; c++) {
-          const float* wc = wk + c * 9 * kBlock;
-          // Input row oh + i feeds output row oh with filter row i and row oh + 1 with i - 1.
-          for (int i = 0; i < 4; i++) {
-            const float* row = pad + c * plane + (oh + i) * Wp + ow;
-            for (int j = 0; j < 3; j++) {
-              const __m512 v0 = _mm512_loadu_ps(row + j), v1 = _mm512_loadu_ps(row + j + 16);
-              for (int r = 0; r < 2; r++) {
-                const int fi = i - r;
-                if (fi < 0 || fi > 2) continue;
-                const float* wt = wc + (fi * 3 + j) * kBlock;
-                for (int kk = 0; kk < kBlock; kk++) {
-                  const __m512 wv = _mm512_set1_ps(wt[kk]);
-                  acc[kk][r][0] = _mm512_fmadd_ps(wv, v0, acc[kk][r][0]);
-                  acc[kk][r][1] = _mm512_fmadd_ps(wv, v1, acc[kk][r][1]);
-                }
-              }
-            }
-          }
-        }
-        for (int64_t kk = 0; kk < kb; kk++)
-          for (int64_t r = 0; r < rows; r++) {
-            float* dst = tmp + (kk * g.OH + oh + r) * g.OW + ow;
-            _mm512_mask_storeu_ps(dst, m0, acc[kk][r][0]);
-            if (m1) _mm512_mask_storeu_ps(dst + 16, m1, acc[kk][r][1]);
-          }
-      }
-    }
+    for (int64_t oh = 0; oh < g.OH; oh += 2)
+      for (int64_t ow = 0; ow < g.OW; ow += kCols) step(g, pad, plane, Wp, wk, oh, std::min<int64_t>(2, g.OH - oh), ow, kb, tmp);
     // The block's planes are adjacent in y: one sequential copy out of L1.
     std::copy(tmp, tmp + kb * g.OH * g.OW, y + k0 * g.OH * g.OW);
   }
@@ -90,11 +119,7 @@ void directConv3x3(const Conv3x3Geom& g, const float* x, const float* w, float* 
   });
 }
 
-#else
-
-bool directConvApplies(int64_t, int64_t, int64_t) { return false; }
-void directConv3x3(const Conv3x3Geom&, const float*, const float*, float*) {}
-
 #endif
 
+}  // namespace GRADLAB_ISA_NS
 }  // namespace gradlab

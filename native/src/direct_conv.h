@@ -5,13 +5,15 @@
 #include <cstdint>
 
 #include "conv3x3.h"
+#include "isa_unit.h"
 
+// Compiled once per instruction-set path (isa.h); the AVX2 and AVX-512 paths have it,
+// and common code calls it through isa().directConv3x3 for C <= kDirectMaxChannels.
 namespace gradlab {
-
-// Whether this build has the direct kernel (it needs AVX-512) and the shape suits it.
-bool directConvApplies(int64_t C, int64_t pH, int64_t pW);
+namespace GRADLAB_ISA_NS {
 
 // y[N,K,OH,OW] = cross-correlation of x[N,C,H,W] with w[K,C,3,3]; every element of y is written.
 void directConv3x3(const Conv3x3Geom& g, const float* x, const float* w, float* y);
 
+}  // namespace GRADLAB_ISA_NS
 }  // namespace gradlab

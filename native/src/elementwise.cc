@@ -1,3 +1,4 @@
+#include "isa_unit.h"
 #include "elementwise.h"
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include "vecmath.h"
 
 namespace gradlab {
+namespace GRADLAB_ISA_NS {
 
 namespace {
 
@@ -653,4 +655,5 @@ Napi::Value Nonzero(const Napi::CallbackInfo& info) {
   return out;
 }
 
+}  // namespace GRADLAB_ISA_NS
 }  // namespace gradlab

@@ -2,13 +2,14 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
 
-#include "simd.h"
+#include "isa.h"
 
 #include "args.h"
 #include "interrupt.h"
@@ -28,225 +29,6 @@ constexpr int64_t kThreadedGemmMin = int64_t(1) << 20;
 // Multiply-adds of the longest piece of a product that runs without looking for an
 // interrupt: tens of milliseconds on one core.
 constexpr int64_t kInterruptBlock = int64_t(1) << 32;
-
-// ---- Portable GEMM: packed panels, an MR x NR register tile the compiler vectorises. ----
-
-template <class T> struct Tile;
-#if defined(__AVX512F__)
-// 12 rows x 32 columns: 24 zmm accumulators, two for B and one broadcast of A.
-template <> struct Tile<float> { static constexpr int MR = 12, NR = 32, KC = 256, MC = 144, NC = 4096; };
-#else
-template <> struct Tile<float> { static constexpr int MR = 4, NR = 16, KC = 256, MC = 128, NC = 4096; };
-#endif
-template <> struct Tile<double> { static constexpr int MR = 4, NR = 8, KC = 256, MC = 96, NC = 2048; };
-
-// Packs rows [i0, i0+mc) x cols [k0, k0+kc) of op(A) into MR-row panels, k-major.
-template <class T>
-void packA(bool ta, const T* A, int64_t lda, int64_t i0, int64_t mc, int64_t k0, int64_t kc, T* dst) {
-  constexpr int MR = Tile<T>::MR;
-  for (int64_t ip = 0; ip < mc; ip += MR) {
-    int64_t rows = std::min<int64_t>(MR, mc - ip);
-    if (ta && rows == MR) {  // op(A) = A^T: each k's MR values are contiguous
-      for (int64_t k = 0; k < kc; k++, dst += MR) std::memcpy(dst, A + (k0 + k) * lda + i0 + ip, sizeof(T) * MR);
-      continue;
-    }
-    for (int64_t k = 0; k < kc; k++) {
-      for (int64_t r = 0; r < MR; r++) {
-        T v = 0;
-        if (r < rows) {
-          int64_t i = i0 + ip + r, kk = k0 + k;
-          v = ta ? A[kk * lda + i] : A[i * lda + kk];
-        }
-        *dst++ = v;
-      }
-    }
-  }
-}
-
-// Packs rows [k0, k0+kc) x cols [j0, j0+nc) of op(B) into NR-column panels, k-major.
-template <class T>
-void packBPanel(bool tb, const T* B, int64_t ldb, int64_t k0, int64_t kc, int64_t j, int64_t cols, T* dst) {
-  constexpr int NR = Tile<T>::NR;
-  int64_t k = 0;
-#if defined(__AVX512F__)
-  // op(B) = B^T (a Linear layer's weight): 16 x 16 blocks transposed in registers. With
-  // few rows of A the panel is used only a few times, so its packing must be cheap.
-  if constexpr (std::is_same<T, float>::value && NR == 32) {
-    if (tb && cols == NR) {
-      for (; k + 16 <= kc; k += 16)
-        for (int h = 0; h < 2; h++) {
-          __m512 r[16];
-          for (int i = 0; i < 16; i++) r[i] = _mm512_loadu_ps(B + (j + 16 * h + i) * ldb + k0 + k);
-          transpose16(r);
-          for (int i = 0; i < 16; i++) _mm512_storeu_ps(dst + (k + i) * NR + 16 * h, r[i]);
-        }
-    }
-  }
-#endif
-  for (dst += k * NR; k < kc; k++) {
-    int64_t kk = k0 + k;
-    if (!tb && cols == NR) {
-      std::memcpy(dst, B + kk * ldb + j, sizeof(T) * NR);
-      dst += NR;
-      continue;
-    }
-    for (int64_t c = 0; c < NR; c++) *dst++ = c < cols ? (tb ? B[(j + c) * ldb + kk] : B[kk * ldb + j + c]) : T(0);
-  }
-}
-
-template <class T>
-inline void microKernel(int64_t kc, const T* __restrict a, const T* __restrict b, T* __restrict C, int64_t ldc, int64_t rows,
-                        int64_t cols, T alpha, bool overwrite) {
-  constexpr int MR = Tile<T>::MR, NR = Tile<T>::NR;
-  T acc[MR][NR];
-  for (int r = 0; r < MR; r++)
-    for (int c = 0; c < NR; c++) acc[r][c] = 0;
-  for (int64_t k = 0; k < kc; k++) {
-    for (int r = 0; r < MR; r++) {
-      T av = a[r];
-      for (int c = 0; c < NR; c++) acc[r][c] += av * b[c];
-    }
-    a += MR;
-    b += NR;
-  }
-  for (int64_t r = 0; r < rows; r++)
-    for (int64_t c = 0; c < cols; c++) C[r * ldc + c] = (overwrite ? T(0) : C[r * ldc + c]) + alpha * acc[r][c];
-}
-
-#if defined(__AVX512F__)
-// The float tile in AVX-512 FMAs (2 per broadcast of A), for the first R rows of a panel.
-// Edge tiles are computed over the zero-padded packed panels and stored through masks.
-template <int R>
-inline void floatTile(int64_t kc, const float* __restrict a, const float* __restrict b, float* __restrict C, int64_t ldc, int64_t rows,
-                      int64_t cols, float alpha, bool overwrite) {
-  constexpr int MR = Tile<float>::MR;
-  __m512 lo[R], hi[R];
-#pragma GCC unroll 12
-  for (int r = 0; r < R; r++) lo[r] = hi[r] = _mm512_setzero_ps();
-  for (int64_t k = 0; k < kc; k++) {
-    const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
-#pragma GCC unroll 12
-    for (int r = 0; r < R; r++) {
-      const __m512 av = _mm512_set1_ps(a[r]);
-      lo[r] = _mm512_fmadd_ps(av, b0, lo[r]);
-      hi[r] = _mm512_fmadd_ps(av, b1, hi[r]);
-    }
-    a += MR;
-    b += 32;
-  }
-  const __m512 al = _mm512_set1_ps(alpha);
-  const __mmask16 mlo = firstLanes(cols), mhi = firstLanes(cols - 16);
-  // With beta = 0 the first block of K overwrites C instead of reading it back.
-  const __mmask16 rlo = overwrite ? __mmask16(0) : mlo, rhi = overwrite ? __mmask16(0) : mhi;
-#pragma GCC unroll 12
-  for (int r = 0; r < R; r++) {
-    if (r >= rows) break;
-    float* c = C + r * ldc;
-    _mm512_mask_storeu_ps(c, mlo, _mm512_fmadd_ps(al, lo[r], _mm512_maskz_loadu_ps(rlo, c)));
-    _mm512_mask_storeu_ps(c + 16, mhi, _mm512_fmadd_ps(al, hi[r], _mm512_maskz_loadu_ps(rhi, c + 16)));
-  }
-}
-
-// A panel's last rows (M not a multiple of 12: 64 output channels are 5 panels and 4
-// rows) run a tile of 4 or 8 rows rather than all 12.
-template <>
-inline void microKernel<float>(int64_t kc, const float* __restrict a, const float* __restrict b, float* __restrict C, int64_t ldc,
-                               int64_t rows, int64_t cols, float alpha, bool overwrite) {
-  if (rows > 8) floatTile<12>(kc, a, b, C, ldc, rows, cols, alpha, overwrite);
-  else if (rows > 4) floatTile<8>(kc, a, b, C, ldc, rows, cols, alpha, overwrite);
-  else floatTile<4>(kc, a, b, C, ldc, rows, cols, alpha, overwrite);
-}
-#endif
-
-// C[mc x nc] += alpha * Ap * Bp for one packed block.
-template <class T>
-void macroKernel(int64_t mc, int64_t nc, int64_t kc, const T* Ap, const T* Bp, T* C, int64_t ldc, T alpha, bool overwrite) {
-  constexpr int MR = Tile<T>::MR, NR = Tile<T>::NR;
-  for (int64_t jp = 0; jp < nc; jp += NR) {
-    int64_t cols = std::min<int64_t>(NR, nc - jp);
-    const T* b = Bp + (jp / NR) * kc * NR;
-    for (int64_t ip = 0; ip < mc; ip += MR) {
-      int64_t rows = std::min<int64_t>(MR, mc - ip);
-      microKernel<T>(kc, Ap + (ip / MR) * kc * MR, b, C + ip * ldc + jp, ldc, rows, cols, alpha, overwrite);
-    }
-  }
-}
-
-// A portable build carries an AVX2+FMA clone chosen at run time; a build for this CPU
-// (the default) is vectorised for it already.
-#if defined(__AVX2__)
-#define GRADLAB_CLONES
-#else
-#define GRADLAB_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#endif
-
-GRADLAB_CLONES
-void macroKernelF(int64_t mc, int64_t nc, int64_t kc, const float* Ap, const float* Bp, float* C, int64_t ldc, float alpha, bool overwrite) {
-  macroKernel<float>(mc, nc, kc, Ap, Bp, C, ldc, alpha, overwrite);
-}
-GRADLAB_CLONES
-void macroKernelD(int64_t mc, int64_t nc, int64_t kc, const double* Ap, const double* Bp, double* C, int64_t ldc, double alpha, bool overwrite) {
-  macroKernel<double>(mc, nc, kc, Ap, Bp, C, ldc, alpha, overwrite);
-}
-inline void macro(int64_t mc, int64_t nc, int64_t kc, const float* Ap, const float* Bp, float* C, int64_t ldc, float alpha, bool overwrite) {
-  macroKernelF(mc, nc, kc, Ap, Bp, C, ldc, alpha, overwrite);
-}
-inline void macro(int64_t mc, int64_t nc, int64_t kc, const double* Ap, const double* Bp, double* C, int64_t ldc, double alpha, bool overwrite) {
-  macroKernelD(mc, nc, kc, Ap, Bp, C, ldc, alpha, overwrite);
-}
-
-template <class T>
-void scaleC(int64_t M, int64_t N, T beta, T* C, int64_t ldc) {
-  if (beta == T(1)) return;
-  for (int64_t i = 0; i < M; i++) {
-    T* c = C + i * ldc;
-    if (beta == T(0)) std::fill(c, c + N, T(0));
-    else for (int64_t j = 0; j < N; j++) c[j] *= beta;
-  }
-}
-
-template <class T>
-void portableGemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda, const T* B, int64_t ldb, T beta,
-                  T* C, int64_t ldc, bool threaded) {
-  constexpr int MR = Tile<T>::MR, NR = Tile<T>::NR, KC = Tile<T>::KC, NC = Tile<T>::NC;
-  if (M == 0 || N == 0) return;
-  if (K == 0 || alpha == T(0)) return scaleC(M, N, beta, C, ldc);
-  // beta = 0: the first block of K writes C without reading it (C may hold anything).
-  const bool overwrite = beta == T(0);
-  if (!overwrite) scaleC(M, N, beta, C, ldc);
-  // Waking the pool costs microseconds: small products stay on the calling thread.
-  threaded = threaded && M * N * K >= kThreadedGemmMin;
-  int nt = threaded ? numThreads() : 1;
-  int64_t MC = Tile<T>::MC;
-  if (nt > 1 && M < MC * nt) MC = std::max<int64_t>(MR, ((M + nt - 1) / nt + MR - 1) / MR * MR);
-  // Packed panels in per-thread scratch: no allocation or zero-fill per call.
-  Scratch<T> Bp(kGemmPackedB, int64_t(KC) * ((std::min<int64_t>(NC, N) + NR - 1) / NR) * NR);
-  for (int64_t jc = 0; jc < N; jc += NC) {
-    int64_t nc = std::min<int64_t>(NC, N - jc);
-    int64_t npanels = (nc + NR - 1) / NR;
-    for (int64_t pc = 0; pc < K; pc += KC) {
-      if (interruptRequested()) return;
-      int64_t kc = std::min<int64_t>(KC, K - pc);
-      auto packB = [&](int64_t b, int64_t e) {
-        for (int64_t p = b; p < e; p++)
-          packBPanel(tb, B, ldb, pc, kc, jc + p * NR, std::min<int64_t>(NR, nc - p * NR), Bp.data() + p * kc * NR);
-      };
-      if (threaded) parallel_for(npanels, 16, packB);
-      else packB(0, npanels);
-      int64_t mblocks = (M + MC - 1) / MC;
-      auto body = [&](int64_t b, int64_t e) {
-        Scratch<T> Ap(kGemmPackedA, (MC + MR) * kc);
-        for (int64_t ib = b; ib < e && !interruptRequested(); ib++) {
-          int64_t i0 = ib * MC, mc = std::min<int64_t>(MC, M - i0);
-          packA(ta, A, lda, i0, mc, pc, kc, Ap.data());
-          macro(mc, nc, kc, Ap.data(), Bp.data(), C + i0 * ldc + jc, ldc, alpha, overwrite && pc == 0);
-        }
-      };
-      if (threaded) parallel_for(mblocks, 1, body);
-      else body(0, mblocks);
-    }
-  }
-}
 
 }  // namespace
 
@@ -270,31 +52,58 @@ const char* blasName() { return "portable"; }
 void blasInit() {}
 #endif
 
-#if defined(GRADLAB_OPENBLAS) && defined(__AVX512F__)
-// OpenBLAS runs AVX2 kernels on an AVX-512 CPU when told to (OPENBLAS_CORETYPE=Haswell)
-// or when it does not know the CPU; gradlab's AVX-512 tile then does float32 products at
-// up to twice their speed. Its AVX-512 kernels (SkylakeX and later) are used as they are.
+#ifdef GRADLAB_OPENBLAS
+// Whether OpenBLAS chose AVX-512 kernels for itself. It dispatches on its own, from the
+// CPU and OPENBLAS_CORETYPE: GRADLAB_ISA does not change its choice.
+bool openblasAvx512() {
+  std::string core = openblas_get_corename();
+  for (auto& ch : core) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  for (const char* fast : {"skylakex", "cooperlake", "sapphirerapids"})
+    if (core == fast) return true;
+  return false;
+}
+
+// gradlab's tile does float32 products where it is faster than OpenBLAS's kernels
+// (measured: native/README.md). On the avx512 path, when OpenBLAS runs AVX2 kernels (as
+// with OPENBLAS_CORETYPE=Haswell, or on a CPU it does not know): up to twice their speed.
+// On the avx2 path, kAvx2TileWins says whether the 6x16 tile beats OpenBLAS's AVX2 kernels.
+// OpenBLAS's own AVX-512 kernels, and the baseline path, always keep OpenBLAS.
+constexpr bool kAvx2TileWins = false;
+// GRADLAB_SGEMM=gradlab|openblas overrides the choice (the tests run every path's tile).
+enum class SgemmChoice { Auto, Gradlab, Openblas };
+SgemmChoice sgemmChoice = SgemmChoice::Auto;
 bool ownSgemm(int64_t M, int64_t N) {
-  // Thin products (the 10 classes of a last layer) waste most of a 12x32 tile.
-  if (M < 12 || N < 32) return false;
-  static const bool own = [] {
-    std::string core = openblas_get_corename();
-    for (auto& ch : core) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    for (const char* fast : {"skylakex", "cooperlake", "sapphirerapids"})
-      if (core == fast) return false;
-    return true;
-  }();
+  const IsaKernels& k = isa();
+  // Thin products (the 10 classes of a last layer) waste most of a tile.
+  if (M < k.sgemmMR || N < k.sgemmNR) return false;
+  static const bool own = sgemmChoice == SgemmChoice::Auto
+                              ? (k.isa == Isa::Avx512 || (k.isa == Isa::Avx2 && kAvx2TileWins)) && !openblasAvx512()
+                              : sgemmChoice == SgemmChoice::Gradlab;
   return own;
 }
-#else
-constexpr bool ownSgemm(int64_t, int64_t) { return false; }
 #endif
+
+std::string chooseSgemm() {
+  const char* env = std::getenv("GRADLAB_SGEMM");
+  if (!env || !*env || std::strcmp(env, "auto") == 0) return "";
+#ifdef GRADLAB_OPENBLAS
+  if (std::strcmp(env, "gradlab") == 0) sgemmChoice = SgemmChoice::Gradlab;
+  else if (std::strcmp(env, "openblas") == 0) sgemmChoice = SgemmChoice::Openblas;
+  else
+#else
+  if (std::strcmp(env, "openblas") == 0) return "GRADLAB_SGEMM=openblas, but the addon was built without OpenBLAS";
+  if (std::strcmp(env, "gradlab") != 0)
+#endif
+    return std::string("GRADLAB_SGEMM=") + env + " is not a choice: use gradlab, openblas or auto";
+  return "";
+}
 
 const char* sgemmName() {
 #ifdef GRADLAB_OPENBLAS
   if (!ownSgemm(1 << 20, 1 << 20)) return "openblas";
 #endif
-  return Tile<float>::MR == 12 ? "gradlab avx512 (12x32 tile)" : "gradlab portable";
+  static const std::string name = std::string("gradlab ") + isa().name + " (" + isa().sgemmTile + ")";
+  return name.c_str();
 }
 
 namespace {
@@ -366,7 +175,8 @@ void gemmAt(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T*
     return;
   }
 #endif
-  portableGemm<T>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, threaded);
+  if constexpr (std::is_same<T, float>::value) isa().sgemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, threaded);
+  else isa().dgemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, threaded);
 }
 
 }  // namespace

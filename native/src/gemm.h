@@ -3,30 +3,21 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <string>
+
+#include "gemm_core.h"
 
 namespace gradlab {
 
 Napi::Value Gemm(const Napi::CallbackInfo& info);
 
-// C = alpha * op(A) op(B) + beta * C, row-major with leading dimensions.
-// OpenBLAS or gradlab's own tile, whichever is faster for the shape; parallel on the
-// thread pool when threaded and large enough.
-void gemmCore(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
-              const float* B, int64_t ldb, float beta, float* C, int64_t ldc, bool threaded = true);
-void gemmCore(bool transA, bool transB, int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t lda,
-              const double* B, int64_t ldb, double beta, double* C, int64_t ldc, bool threaded = true);
-
-// Single-threaded gemm for use inside a parallel region, e.g. per chunk of a batch of
-// images: BLAS when built with it, else portable.
-void gemmSerial(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
-                const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
-void gemmSerial(bool transA, bool transB, int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t lda,
-                const double* B, int64_t ldb, double beta, double* C, int64_t ldc);
-
 // What BLAS the addon was built with: "openblas 0.3.21" or "portable".
 const char* blasName();
 // Who does float32 products: "openblas", or gradlab's own tile where it is faster.
 const char* sgemmName();
+// At load: GRADLAB_SGEMM (gradlab | openblas | auto) forces who does float32 products
+// of a tile's size or more; returns "" or why the value was refused.
+std::string chooseSgemm();
 // Once, at load: OpenBLAS single-threaded (gradlab's pool does the threading).
 void blasInit();
 

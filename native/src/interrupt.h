@@ -9,10 +9,9 @@
 
 #include <cstdint>
 
-namespace gradlab {
+#include "interrupt_flag.h"
 
-// True once SIGINT arrived during the outermost InterruptWatch now alive (any thread may ask).
-bool interruptRequested();
+namespace gradlab {
 
 // For interrupting JavaScript that no longer runs under vm's breakOnSigint (a cell's code
 // after its first `await`): from now on SIGINT sets the returned word to 1 (and is passed

@@ -1,5 +1,6 @@
 // Fused optimiser steps, the rules of core/backend/kernels.ts (PyTorch's). Arithmetic is
 // in double, as in the TypeScript reference, so both backends round identically.
+#include "isa_unit.h"
 #include "optim.h"
 
 #include <cmath>
@@ -8,6 +9,7 @@
 #include "threadpool.h"
 
 namespace gradlab {
+namespace GRADLAB_ISA_NS {
 namespace {
 
 struct SgdParams { double lr, momentum, dampening, weightDecay; bool nesterov, first; };
@@ -109,4 +111,5 @@ Napi::Value AdamStep(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+}  // namespace GRADLAB_ISA_NS
 }  // namespace gradlab

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "args.h"
-#include "simd.h"
+#include "isa.h"
 #include "threadpool.h"
 
 namespace gradlab {
@@ -62,46 +62,6 @@ std::string yWhy(const PGeom& g) { return "N*C*OH*OW = " + s(g.N) + "*" + s(g.C)
 
 int64_t planeGrain(const PGeom& g, int64_t work) { return std::max<int64_t>(1, kParallelMin / std::max<int64_t>(work, 1)); }
 
-#if defined(__AVX512F__)
-// One output row of 2x2 stride-2 max pooling in float32, 16 windows per step: the two input
-// rows split into even and odd columns, then a later value wins where it is larger or is
-// the first NaN (as the scalar loop below). Writes the whole row; returns its length.
-int64_t maxPool2x2RowAvx512(const float* r0, const float* r1, int64_t OW, int32_t base, int32_t W, float* y, int32_t* am) {
-  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-  const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
-  const __m512i lane2 = _mm512_slli_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), 1);
-  auto takes = [](__m512 v, __m512 best) {
-    return static_cast<__mmask16>(_mm512_cmp_ps_mask(v, best, _CMP_GT_OQ) |
-                                  (_mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q) & _mm512_cmp_ps_mask(best, best, _CMP_ORD_Q)));
-  };
-  int64_t ow = 0;
-  for (; ow < OW; ow += 16) {
-    // The last step of a row covers what is left through masks (rows are often 14 wide).
-    const int64_t n = std::min<int64_t>(16, OW - ow);
-    const __mmask16 m0 = firstLanes(2 * n), m1 = firstLanes(2 * n - 16), mo = firstLanes(n);
-    const float* a = r0 + 2 * ow;
-    const float* b = r1 + 2 * ow;
-    const __m512 a0 = _mm512_maskz_loadu_ps(m0, a), a1 = _mm512_maskz_loadu_ps(m1, a + 16);
-    const __m512 b0 = _mm512_maskz_loadu_ps(m0, b), b1 = _mm512_maskz_loadu_ps(m1, b + 16);
-    __m512 best = _mm512_permutex2var_ps(a0, even, a1);
-    __m512i k = _mm512_setzero_si512();
-    const __m512 v1 = _mm512_permutex2var_ps(a0, odd, a1), v2 = _mm512_permutex2var_ps(b0, even, b1), v3 = _mm512_permutex2var_ps(b0, odd, b1);
-    __mmask16 t = takes(v1, best);
-    best = _mm512_mask_mov_ps(best, t, v1);
-    k = _mm512_mask_mov_epi32(k, t, _mm512_set1_epi32(1));
-    t = takes(v2, best);
-    best = _mm512_mask_mov_ps(best, t, v2);
-    k = _mm512_mask_mov_epi32(k, t, _mm512_set1_epi32(W));
-    t = takes(v3, best);
-    best = _mm512_mask_mov_ps(best, t, v3);
-    k = _mm512_mask_mov_epi32(k, t, _mm512_set1_epi32(W + 1));
-    _mm512_mask_storeu_ps(y + ow, mo, best);
-    const __m512i idx = _mm512_add_epi32(_mm512_add_epi32(_mm512_set1_epi32(base + static_cast<int32_t>(2 * ow)), lane2), k);
-    _mm512_mask_storeu_epi32(am + ow, mo, idx);
-  }
-  return OW;
-}
-#endif
 
 // The CNN's usual pooling, 2×2 windows at stride 2 inside the input: four loads, no
 // bounds checks. Ties keep the first in scan order and a NaN wins, as in the general loop.
@@ -118,9 +78,7 @@ bool maxPool2x2(const PGeom& g, const T* x, T* y, int32_t* am) {
         const T* r1 = r0 + g.W;
         const int32_t base = static_cast<int32_t>(2 * oh * g.W), W = static_cast<int32_t>(g.W);
         int64_t ow = 0;
-#if defined(__AVX512F__)
-        if constexpr (std::is_same<T, float>::value) ow = maxPool2x2RowAvx512(r0, r1, g.OW, base, W, yp + oh * g.OW, ap + oh * g.OW);
-#endif
+        if constexpr (std::is_same<T, float>::value) ow = isa().maxPool2x2Row(r0, r1, g.OW, base, W, yp + oh * g.OW, ap + oh * g.OW);
         for (; ow < g.OW; ow++) {
           const int32_t c = static_cast<int32_t>(2 * ow);
           T v[4] = {r0[c], r0[c + 1], r1[c], r1[c + 1]};

@@ -1,3 +1,4 @@
+#include "isa_unit.h"
 #include "reduce.h"
 
 #include <algorithm>
@@ -8,12 +9,12 @@
 #include <vector>
 
 #include "args.h"
-#include "simd.h"
+#include "isa.h"
 #include "opcodes.h"
 #include "threadpool.h"
-#include "vecmath.h"
 
 namespace gradlab {
+namespace GRADLAB_ISA_NS {
 
 namespace {
 
@@ -235,78 +236,12 @@ void reduceT(int op, const T* x, void* out, int64_t outer, int64_t n, int64_t in
 // Softmax over [outer, n, inner], a tile of up to kSmBlock inner columns at a time.
 constexpr int64_t kSmBlock = 64;
 
-// Softmax of one contiguous float row with expFast: max, exp and sum, scale; each pass
-// over 16 independent lanes so that it vectorises.
-template <bool LOG>
-void softmaxRowF(const float* x, float* o, int64_t n) {
-  constexpr int L = 16;
-  int64_t i = 0;
-  float mx = -INFINITY;
-  bool nan = false;
-#if defined(__AVX512F__)
-  // GCC leaves the max-and-NaN pass below scalar: it took half the row's time.
-  __m512 mv = _mm512_set1_ps(-INFINITY);
-  __mmask16 unordered = 0;
-  for (; i + L <= n; i += L) {
-    const __m512 v = _mm512_loadu_ps(x + i);
-    unordered |= _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
-    mv = _mm512_mask_max_ps(mv, 0xFFFF, mv, v);  // (the plain form trips GCC 12's -Wmaybe-uninitialized)
-  }
-  alignas(64) float lanes[L];  // (GCC 12's _mm512_reduce_max_ps trips -Wuninitialized)
-  _mm512_store_ps(lanes, mv);
-  for (int j = 0; j < L; j++) mx = lanes[j] > mx ? lanes[j] : mx;
-  nan = unordered != 0;
-#else
-  float m[L];
-  int bad[L] = {};
-  for (int j = 0; j < L; j++) m[j] = -INFINITY;
-  for (; i + L <= n; i += L)
-    for (int j = 0; j < L; j++) {
-      float v = x[i + j];
-      bad[j] |= v != v;
-      m[j] = v > m[j] ? v : m[j];
-    }
-  for (int j = 0; j < L; j++) {
-    mx = m[j] > mx ? m[j] : mx;
-    nan |= bad[j] != 0;
-  }
-#endif
-  for (; i < n; i++) {
-    nan |= x[i] != x[i];
-    mx = x[i] > mx ? x[i] : mx;
-  }
-  if (nan) mx = NAN;  // as the reference: a NaN in the row makes the whole row NaN
-  if (mx == -INFINITY) mx = 0;
-  float acc[L] = {};
-  for (i = 0; i + L <= n; i += L)
-    for (int j = 0; j < L; j++) {
-      float e = expFast(x[i + j] - mx);
-      if (!LOG) o[i + j] = e;
-      acc[j] += e;
-    }
-  double sum = 0;
-  for (; i < n; i++) {
-    float e = expFast(x[i] - mx);
-    if (!LOG) o[i] = e;
-    sum += e;
-  }
-  for (int j = 0; j < L; j++) sum += acc[j];
-  if (LOG) {
-    // (x − max) − log Σ, as PyTorch: adding log Σ to a large max first would round it away.
-    const float ls = static_cast<float>(std::log(sum));
-    for (i = 0; i < n; i++) o[i] = (x[i] - mx) - ls;
-  } else {
-    const float inv = static_cast<float>(1.0 / sum);
-    for (i = 0; i < n; i++) o[i] *= inv;
-  }
-}
-
 template <class T>
 void softmaxT(const T* x, T* out, int64_t outer, int64_t n, int64_t inner, bool log) {
   if constexpr (std::is_same<T, float>::value) {
     if (inner == 1) {
       parallel_for(outer, std::max<int64_t>(1, kParallelMin / std::max<int64_t>(n, 1)), [&](int64_t b, int64_t e) {
-        for (int64_t o = b; o < e; o++) (log ? softmaxRowF<true> : softmaxRowF<false>)(x + o * n, out + o * n, n);
+        for (int64_t o = b; o < e; o++) isa().softmaxRow(x + o * n, out + o * n, n, log);
       });
       return;
     }
@@ -456,4 +391,5 @@ Napi::Value SoftmaxBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+}  // namespace GRADLAB_ISA_NS
 }  // namespace gradlab

@@ -7,7 +7,12 @@
 #include <cstdint>
 #include <cstring>
 
+#include "isa_unit.h"
+
+// In the namespace of the path it is compiled for (isa.h): the per-path units use it, and
+// an out-of-line copy must stay with the code of its own path.
 namespace gradlab {
+namespace GRADLAB_ISA_NS {
 
 inline float expFast(float x) {
   const float hi = 88.72283935546875f, lo = -103.972084045410f;
@@ -35,4 +40,5 @@ inline float expFast(float x) {
   return x != x ? x : y;
 }
 
+}  // namespace GRADLAB_ISA_NS
 }  // namespace gradlab

@@ -1,3 +1,4 @@
+#include "isa_unit.h"
 #include "winograd.h"
 
 #include <algorithm>
@@ -5,11 +6,12 @@
 
 #include "simd.h"
 
-#include "gemm.h"
+#include "gemm_core.h"
 #include "scratch.h"
 #include "threadpool.h"
 
 namespace gradlab {
+namespace GRADLAB_ISA_NS {
 
 namespace {
 
@@ -204,6 +206,30 @@ void transformInput(const Conv3x3Geom& g, const Tiling& t, const float* x, int64
           float* o = out + (tw - tw0);
           inputTile(row, [&](int xi, __m512 v) { _mm512_mask_storeu_ps(o + xi * CP, keep, v); });
         }
+#elif defined(__AVX2__)
+        // 8 tiles a step, gathered as above by two-register deinterleaves. A full store may
+        // run past the run's last tile into later tiles of the same plane row, which are
+        // written after it (images, then channels, then runs, in order); only a step that
+        // would run past the row (the chunk's P tiles) is stored through a mask (slow on
+        // some CPUs, so only there).
+        for (int64_t tw = tw0; tw < tw1; tw += 8) {
+          const __m256i keep = firstLanes8(tw1 - tw);
+          const bool full = q + (tw - tw0) + 8 <= P;
+          __m256 row[4][4];
+          for (int r = 0; r < 4; r++) {
+            const float* f = r0 + r * Wp + 2 * tw;
+            const __m256 lo = _mm256_loadu_ps(f), hi = _mm256_loadu_ps(f + 8), lo2 = _mm256_loadu_ps(f + 2), hi2 = _mm256_loadu_ps(f + 10);
+            row[r][0] = evenLanes(lo, hi);
+            row[r][1] = oddLanes(lo, hi);
+            row[r][2] = evenLanes(lo2, hi2);
+            row[r][3] = oddLanes(lo2, hi2);
+          }
+          float* o = out + (tw - tw0);
+          inputTile(row, [&](int xi, __m256 v) {
+            if (full) _mm256_storeu_ps(o + xi * CP, v);
+            else _mm256_maskstore_ps(o + xi * CP, keep, v);
+          });
+        }
 #else
         for (int64_t tw = tw0; tw < tw1; tw++) {
           float row[4][4];
@@ -262,6 +288,30 @@ void transformOutput(const Conv3x3Geom& g, const Tiling& t, const float* M, int6
           if (second) _mm512_mask_storeu_ps(dst + 16, second, _mm512_permutex2var_ps(out[r][0], hi, out[r][1]));
         }
       }
+#elif defined(__AVX2__)
+      // 8 tiles a step. The products are read past the run's end (within the chunk's planes
+      // and their slack; those lanes are not stored); each output row's two halves are
+      // interleaved into place, the row's end stored through a mask.
+      for (int64_t tw = tw0; tw < tw1; tw += 8) {
+        const int64_t tiles = std::min<int64_t>(8, tw1 - tw), cols = std::min(2 * tiles, g.OW - 2 * tw);
+        __m256 m[16], out[2][2];
+        for (int xi = 0; xi < 16; xi++) m[xi] = _mm256_loadu_ps(mk + (tw - tw0) + xi * KP);
+        outputTile(m, out);
+        for (int r = 0; r < 2 && 2 * th + r < g.OH; r++) {
+          float* dst = plane + (2 * th + r) * g.OW + 2 * tw;
+          const __m256 lo = _mm256_unpacklo_ps(out[r][0], out[r][1]), hi = _mm256_unpackhi_ps(out[r][0], out[r][1]);
+          const __m256 first = _mm256_permute2f128_ps(lo, hi, 0x20), second = _mm256_permute2f128_ps(lo, hi, 0x31);
+          if (cols >= 16) {
+            _mm256_storeu_ps(dst, first);
+            _mm256_storeu_ps(dst + 8, second);
+          } else if (cols >= 8) {
+            _mm256_storeu_ps(dst, first);
+            _mm256_maskstore_ps(dst + 8, firstLanes8(cols - 8), second);
+          } else {
+            _mm256_maskstore_ps(dst, firstLanes8(cols), first);
+          }
+        }
+      }
 #else
       for (int64_t tw = tw0; tw < tw1; tw++) {
         float m[16], out[2][2];
@@ -313,6 +363,22 @@ void padRowsInterleaved(const float* img, int64_t C, int64_t c0, int64_t H, int6
         v[l] = l < lanes ? _mm512_maskz_loadu_ps(keep, img + (c0 + l) * H * W + h * W + w0) : _mm512_setzero_ps();
       transpose16(v);
       for (int64_t j = 0; j < n; j++) _mm512_storeu_ps(dst + (w0 + j) * kLanes, v[j]);
+    }
+#elif defined(__AVX2__)
+    // 8 channels x 8 columns a step, transposed in registers (the frame is zero already
+    // where there are no channels).
+    for (int64_t w0 = 0; w0 < cols; w0 += 8) {
+      const int64_t n = std::min<int64_t>(8, cols - w0);
+      const __m256i keep = firstLanes8(n);
+      for (int64_t h8 = 0; h8 < lanes; h8 += 8) {
+        __m256 v[8];
+        for (int64_t l = 0; l < 8; l++) {
+          const float* src = img + (c0 + h8 + l) * H * W + h * W + w0;
+          v[l] = h8 + l >= lanes ? _mm256_setzero_ps() : n == 8 ? _mm256_loadu_ps(src) : _mm256_maskload_ps(src, keep);
+        }
+        transpose8(v);
+        for (int64_t j = 0; j < n; j++) _mm256_storeu_ps(dst + (w0 + j) * kLanes + h8, v[j]);
+      }
     }
 #else
     for (int64_t l = 0; l < lanes; l++) {
@@ -453,4 +519,5 @@ void winogradConv3x3(const Conv3x3Geom& g, const float* x, const float* w, float
   });
 }
 
+}  // namespace GRADLAB_ISA_NS
 }  // namespace gradlab

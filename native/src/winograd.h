@@ -5,8 +5,11 @@
 // and both gradients.
 #pragma once
 #include "conv3x3.h"
+#include "isa_unit.h"
 
+// Compiled once per instruction-set path (isa.h); common code calls them through isa().
 namespace gradlab {
+namespace GRADLAB_ISA_NS {
 
 // y[N,K,OH,OW] = cross-correlation of x[N,C,H,W] with w[K,C,3,3]; every element of y is written.
 void winogradConv3x3(const Conv3x3Geom& g, const float* x, const float* w, float* y);
@@ -14,4 +17,5 @@ void winogradConv3x3(const Conv3x3Geom& g, const float* x, const float* w, float
 // dw[K,C,3,3] = the gradient of that convolution's filters for the output gradient dy[N,K,OH,OW]; dw is overwritten.
 void winogradWeightGrad3x3(const Conv3x3Geom& g, const float* x, const float* dy, float* dw);
 
+}  // namespace GRADLAB_ISA_NS
 }  // namespace gradlab

@@ -1,0 +1,64 @@
+// Instruction-set paths. The kernels that gain from wide vectors are compiled once per
+// path (baseline x86-64-v2, AVX2+FMA x86-64-v3, AVX-512 x86-64-v4), each copy in its own
+// namespace gradlab::<path> (binding.gyp's gradlab_isa_* libraries); one table of
+// function pointers per path (isa_table.cc), and the addon picks one at load from what
+// the CPU and its operating system support (cpuid, xgetbv), or from GRADLAB_ISA.
+// Everything else is compiled for the baseline, so the addon runs on any x86-64-v2 CPU.
+#pragma once
+#include <napi.h>
+
+#include <cstdint>
+#include <string>
+
+#include "conv3x3.h"
+
+namespace gradlab {
+
+enum class Isa : int { Baseline = 0, Avx2 = 1, Avx512 = 2 };
+
+// An exported kernel (the arguments straight from JavaScript).
+using NapiKernel = Napi::Value (*)(const Napi::CallbackInfo&);
+
+struct IsaKernels {
+  Isa isa;
+  const char* name;    // "baseline", "avx2", "avx512": GRADLAB_ISA's values
+  const char* target;  // what the unit was compiled for
+  // winograd.h
+  void (*winogradConv3x3)(const Conv3x3Geom& g, const float* x, const float* w, float* y);
+  void (*winogradWeightGrad3x3)(const Conv3x3Geom& g, const float* x, const float* dy, float* dw);
+  // direct_conv.h; null where the path has no direct kernel (im2col + GEMM runs instead)
+  void (*directConv3x3)(const Conv3x3Geom& g, const float* x, const float* w, float* y);
+  // pool_rows.cc: the first outputs of a 2x2 stride-2 max-pooling row; returns how many it wrote
+  int64_t (*maxPool2x2Row)(const float* r0, const float* r1, int64_t OW, int32_t base, int32_t W, float* y, int32_t* am);
+  // softmax_rows.cc: softmax (or log-softmax) of one contiguous float row
+  void (*softmaxRow)(const float* x, float* o, int64_t n, bool log);
+  // gemm_tile.cc: gradlab's packed GEMM, C = alpha op(A) op(B) + beta C
+  void (*sgemm)(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const float* B,
+                int64_t ldb, float beta, float* C, int64_t ldc, bool threaded);
+  void (*dgemm)(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t lda, const double* B,
+                int64_t ldb, double beta, double* C, int64_t ldc, bool threaded);
+  const char* sgemmTile;  // e.g. "12x32 tile"
+  int sgemmMR, sgemmNR;   // its rows and columns: thinner products waste most of it
+  // The exports of elementwise.h, reduce.h and optim.h: whole files compiled per path, for
+  // the loops the compiler vectorises (exp, sigmoid, relu, add, sums, the optimisers).
+  NapiKernel unary, unaryBackward, binary, where, cast, fill, countNonFinite, nonzero;
+  NapiKernel reduce, softmax, softmaxBackward, sgdStep, adamStep;
+};
+
+// The path in use. Set once by chooseIsa() at load, before any kernel runs.
+const IsaKernels& isa();
+// Picks the path: the CPU's best, or GRADLAB_ISA's when set. Returns "" or, when
+// GRADLAB_ISA asks for an unknown path or one this CPU lacks, why it refused.
+std::string chooseIsa();
+// The best path this CPU and OS support, and whether GRADLAB_ISA chose a lower one.
+const char* cpuIsaName();
+bool isaForced();
+
+// One table per path, defined in isa_table.cc compiled in that path's namespace.
+namespace baseline { extern const IsaKernels kernels; }
+#if defined(__x86_64__)
+namespace avx2 { extern const IsaKernels kernels; }
+namespace avx512 { extern const IsaKernels kernels; }
+#endif
+
+}  // namespace gradlab

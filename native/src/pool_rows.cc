@@ -1,0 +1,89 @@
+// One output row of 2x2 stride-2 max pooling in float32, in vector lanes: compiled once
+// per instruction-set path (isa.h), called by pool.cc through isa().maxPool2x2Row.
+#include "isa_unit.h"
+
+#include <algorithm>
+#include <cstdint>
+
+#include "simd.h"
+
+namespace gradlab {
+namespace GRADLAB_ISA_NS {
+
+// The two input rows are split into even and odd columns; then a later value of the
+// window wins where it is larger or is the first NaN (as pool.cc's scalar loop). Writes
+// the whole row and returns its length; the baseline has no vector row (returns 0).
+int64_t maxPool2x2Row(const float* r0, const float* r1, int64_t OW, int32_t base, int32_t W, float* y, int32_t* am) {
+#if defined(__AVX512F__)
+  // 16 windows per step.
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+  const __m512i lane2 = _mm512_slli_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), 1);
+  auto takes = [](__m512 v, __m512 best) {
+    return static_cast<__mmask16>(_mm512_cmp_ps_mask(v, best, _CMP_GT_OQ) |
+                                  (_mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q) & _mm512_cmp_ps_mask(best, best, _CMP_ORD_Q)));
+  };
+  for (int64_t ow = 0; ow < OW; ow += 16) {
+    // The last step of a row covers what is left through masks (rows are often 14 wide).
+    const int64_t n = std::min<int64_t>(16, OW - ow);
+    const __mmask16 m0 = firstLanes(2 * n), m1 = firstLanes(2 * n - 16), mo = firstLanes(n);
+    const float* a = r0 + 2 * ow;
+    const float* b = r1 + 2 * ow;
+    const __m512 a0 = _mm512_maskz_loadu_ps(m0, a), a1 = _mm512_maskz_loadu_ps(m1, a + 16);
+    const __m512 b0 = _mm512_maskz_loadu_ps(m0, b), b1 = _mm512_maskz_loadu_ps(m1, b + 16);
+    __m512 best = _mm512_permutex2var_ps(a0, even, a1);
+    __m512i k = _mm512_setzero_si512();
+    const __m512 v1 = _mm512_permutex2var_ps(a0, odd, a1), v2 = _mm512_permutex2var_ps(b0, even, b1), v3 = _mm512_permutex2var_ps(b0, odd, b1);
+    __mmask16 t = takes(v1, best);
+    best = _mm512_mask_mov_ps(best, t, v1);
+    k = _mm512_mask_mov_epi32(k, t, _mm512_set1_epi32(1));
+    t = takes(v2, best);
+    best = _mm512_mask_mov_ps(best, t, v2);
+    k = _mm512_mask_mov_epi32(k, t, _mm512_set1_epi32(W));
+    t = takes(v3, best);
+    best = _mm512_mask_mov_ps(best, t, v3);
+    k = _mm512_mask_mov_epi32(k, t, _mm512_set1_epi32(W + 1));
+    _mm512_mask_storeu_ps(y + ow, mo, best);
+    const __m512i idx = _mm512_add_epi32(_mm512_add_epi32(_mm512_set1_epi32(base + static_cast<int32_t>(2 * ow)), lane2), k);
+    _mm512_mask_storeu_epi32(am + ow, mo, idx);
+  }
+  return OW;
+#elif defined(__AVX2__)
+  // 8 windows per step; the comparisons are lane masks, the choices blends.
+  const __m256i lane2 = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
+  auto takes = [](__m256 v, __m256 best) {
+    return _mm256_or_ps(_mm256_cmp_ps(v, best, _CMP_GT_OQ), _mm256_and_ps(_mm256_cmp_ps(v, v, _CMP_UNORD_Q), _mm256_cmp_ps(best, best, _CMP_ORD_Q)));
+  };
+  auto pick = [](__m256i k, __m256 t, int32_t v) { return _mm256_blendv_epi8(k, _mm256_set1_epi32(v), _mm256_castps_si256(t)); };
+  for (int64_t ow = 0; ow < OW; ow += 8) {
+    const int64_t n = std::min<int64_t>(8, OW - ow);
+    const __m256i m0 = firstLanes8(2 * n), m1 = firstLanes8(2 * n - 8), mo = firstLanes8(n);
+    const float* a = r0 + 2 * ow;
+    const float* b = r1 + 2 * ow;
+    const __m256 a0 = _mm256_maskload_ps(a, m0), a1 = _mm256_maskload_ps(a + 8, m1);
+    const __m256 b0 = _mm256_maskload_ps(b, m0), b1 = _mm256_maskload_ps(b + 8, m1);
+    __m256 best = evenLanes(a0, a1);
+    __m256i k = _mm256_setzero_si256();
+    const __m256 v1 = oddLanes(a0, a1), v2 = evenLanes(b0, b1), v3 = oddLanes(b0, b1);
+    __m256 t = takes(v1, best);
+    best = _mm256_blendv_ps(best, v1, t);
+    k = pick(k, t, 1);
+    t = takes(v2, best);
+    best = _mm256_blendv_ps(best, v2, t);
+    k = pick(k, t, W);
+    t = takes(v3, best);
+    best = _mm256_blendv_ps(best, v3, t);
+    k = pick(k, t, W + 1);
+    _mm256_maskstore_ps(y + ow, mo, best);
+    const __m256i idx = _mm256_add_epi32(_mm256_add_epi32(_mm256_set1_epi32(base + static_cast<int32_t>(2 * ow)), lane2), k);
+    _mm256_maskstore_epi32(am + ow, mo, idx);
+  }
+  return OW;
+#else
+  (void)r0, (void)r1, (void)OW, (void)base, (void)W, (void)y, (void)am;
+  return 0;
+#endif
+}
+
+}  // namespace GRADLAB_ISA_NS
+}  // namespace gradlab
