@@ -1,0 +1,95 @@
+// What each course assignment is worth, and the hostile submissions graded beside its
+// solution: each is the solution with one thing a student might try, and the tests it must
+// fail (the points it loses), with the reason the feedback must give.
+import { type Notebook } from "../../kernel/assign/notebook";
+import { setSource, replaced } from "./course_submissions";
+
+export interface Hostile {
+  edit: (nb: Notebook, sol: Map<string, string>) => void;
+  /** The tests it fails, in the notebook's order. */
+  loses: string[];
+  because?: Record<string, RegExp>;
+}
+
+export interface CourseAssignment { points: number; hostile: Record<string, Hostile> }
+
+// The softmax gradient by autograd, the loss and its gradient otherwise right.
+const SOFTMAX_AUTOGRAD = `
+function softmaxLoss(W: Tensor, X: Tensor, y: Tensor, reg: number): { loss: number; dW: Tensor } {
+  const Wg = W.detach().requiresGrad_();
+  const loss = F.crossEntropy(X.matmul(Wg), y).add(Wg.square().sum().mul(reg));
+  loss.backward();
+  return { loss: loss.item(), dW: Wg.grad! };
+}`;
+
+// The SVM loss one example at a time: right values, a JavaScript loop over the batch.
+const SVM_LOOP = `
+function svmLoss(W: Tensor, X: Tensor, y: Tensor, reg: number): { loss: number; dW: Tensor } {
+  const n = X.shape[0], C = W.shape[1], labels = y.dataSync();
+  let loss = 0, dW = zeros(W.shape, { dtype: W.dtype });
+  for (let i = 0; i < n; i++) {
+    const xi = X.slice(0, i, i + 1), s = xi.matmul(W), yi = labels[i];
+    const isY = arange(C).reshape([1, C]).eq(yi);
+    const m = s.sub(s.slice(1, yi, yi + 1)).add(1).clamp(0).where(isY.logicalNot(), 0);
+    loss += m.sum().item();
+    const pos = m.gt(0).to(W.dtype);
+    dW = dW.add(xi.T.matmul(pos.sub(isY.to(W.dtype).mul(pos.sum()))));
+  }
+  return { loss: loss / n + reg * W.square().sum().item(), dW: dW.div(n).add(W.mul(2 * reg)) };
+}`;
+
+export const COURSE: Record<string, CourseAssignment> = {
+  knn: {
+    points: 17,
+    hostile: {
+      // The L2 distances one test image at a time: right values, a loop.
+      loop_over_test_images: {
+        edit: (nb, sol) => setSource(nb, "distances", replaced(sol, "distances", /function l2Distances[\s\S]*$/, `function l2Distances(A: Tensor, B: Tensor): Tensor {
+  const rows: Tensor[] = [];
+  for (let i = 0; i < A.shape[0]; i++) rows.push(A.slice(0, i, i + 1).sub(B).square().sum(1).sqrt().reshape([1, -1]));
+  return cat(rows, 0);
+}`)),
+        loses: ["test_vectorised"],
+        because: { test_vectorised: /l2Distances loops in JavaScript/ },
+      },
+      // gradlab's own k-NN distances instead of the student's.
+      library_distances: {
+        edit: (nb, sol) => setSource(nb, "distances", replaced(sol, "distances", /function l2Distances[\s\S]*$/,
+          "function l2Distances(A: Tensor, B: Tensor): Tensor {\n  return classical.pairwiseDistances(A, B);\n}")),
+        loses: ["test_vectorised"],
+        because: { test_vectorised: /calls gradlab's own k-NN/ },
+      },
+    },
+  },
+  linear: {
+    points: 23,
+    hostile: {
+      // Autograd is off in the assignment: backward() finds no graph, so every test that
+      // calls softmaxLoss fails.
+      autograd: {
+        edit: (nb) => setSource(nb, "softmax_loss", SOFTMAX_AUTOGRAD),
+        loses: ["test_softmax_loss", "test_softmax_gradient", "test_softmax_analytic", "test_numerical_gradient", "test_train", "test_search"],
+        because: { test_softmax_loss: /does not require a gradient/ },
+      },
+      // Turning autograd back on inside the function gives right numbers; the code check
+      // still finds it.
+      autograd_switched_on: {
+        edit: (nb) => setSource(nb, "softmax_loss", SOFTMAX_AUTOGRAD.replace("const Wg", "setGradEnabled(true);\n  const Wg").replace("return {", "setGradEnabled(false);\n  return {")),
+        loses: ["test_softmax_analytic"],
+        because: { test_softmax_analytic: /softmaxLoss uses autograd/ },
+      },
+      loop_over_examples: {
+        edit: (nb) => setSource(nb, "svm_loss", SVM_LOOP),
+        loses: ["test_svm_analytic"],
+        because: { test_svm_analytic: /svmLoss loops in JavaScript/ },
+      },
+      // An honest solution whose comments and strings speak of loops and backward: the
+      // checks read code, not prose.
+      honest_with_comments: {
+        edit: (nb, sol) => setSource(nb, "svm_loss", replaced(sol, "svm_loss", "const n = X.shape[0];",
+          "// no for loop over examples, no backward(): while (we) do { the maths }\n  const note = \"for (i) .map( .grad requiresGrad\";\n  const n = X.shape[0];")),
+        loses: [],
+      },
+    },
+  },
+};
