@@ -38,15 +38,30 @@ function svmLoss(W: Tensor, X: Tensor, y: Tensor, reg: number): { loss: number; 
   return { loss: loss / n + reg * W.square().sum().item(), dW: dW.div(n).add(W.mul(2 * reg)) };
 }`;
 
+// linearBackward by autograd, switched on for the purpose: right gradients, found by the code check.
+const LINEAR_AUTOGRAD = `
+function linearBackward(dout: Tensor, cache: { x: Tensor; W: Tensor }): { dx: Tensor; dW: Tensor; db: Tensor } {
+  setGradEnabled(true);
+  const x = cache.x.detach().requiresGrad_(), W = cache.W.detach().requiresGrad_();
+  x.matmul(W).backward(dout);
+  setGradEnabled(false);
+  return { dx: x.grad!, dW: W.grad!, db: dout.sum(0) };
+}`;
+
 export const COURSE: Record<string, CourseAssignment> = {
   knn: {
     points: 17,
     hostile: {
-      // The L2 distances one test image at a time: right values, a loop.
+      // The L2 distances one test image at a time (each row by the same expansion, so it is
+      // as fast as it can be): right values, a loop.
       loop_over_test_images: {
         edit: (nb, sol) => setSource(nb, "distances", replaced(sol, "distances", /function l2Distances[\s\S]*$/, `function l2Distances(A: Tensor, B: Tensor): Tensor {
   const rows: Tensor[] = [];
-  for (let i = 0; i < A.shape[0]; i++) rows.push(A.slice(0, i, i + 1).sub(B).square().sum(1).sqrt().reshape([1, -1]));
+  const bb = B.square().sum(1).reshape([1, -1]), Bt = B.T.contiguous();
+  for (let i = 0; i < A.shape[0]; i++) {
+    const a = A.slice(0, i, i + 1);
+    rows.push(a.square().sum(1, true).add(bb).sub(a.matmul(Bt).mul(2)).clamp(0).sqrt());
+  }
   return cat(rows, 0);
 }`)),
         loses: ["test_vectorised"],
@@ -89,6 +104,22 @@ export const COURSE: Record<string, CourseAssignment> = {
         edit: (nb, sol) => setSource(nb, "svm_loss", replaced(sol, "svm_loss", "const n = X.shape[0];",
           "// no for loop over examples, no backward(): while (we) do { the maths }\n  const note = \"for (i) .map( .grad requiresGrad\";\n  const n = X.shape[0];")),
         loses: [],
+      },
+    },
+  },
+  backprop: {
+    points: 21,
+    hostile: {
+      autograd_linear_backward: {
+        edit: (nb, sol) => setSource(nb, "linear", replaced(sol, "linear", /function linearBackward[\s\S]*$/, LINEAR_AUTOGRAD.trim())),
+        loses: ["test_linear"],
+        because: { test_linear: /linearBackward uses autograd/ },
+      },
+      // PyTorch's meaning of p (the probability to drop) where the notes mean keep.
+      dropout_p_is_drop: {
+        edit: (nb, sol) => setSource(nb, "dropout", replaced(sol, "dropout", "rand(x.shape).lt(keep).to(x.dtype).div(keep)", "rand(x.shape).ge(keep).to(x.dtype).div(1 - keep)")),
+        loses: ["test_dropout"],
+        because: { test_dropout: /about 80 % of the units are kept/ },
       },
     },
   },
