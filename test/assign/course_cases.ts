@@ -57,10 +57,10 @@ export const COURSE: Record<string, CourseAssignment> = {
       loop_over_test_images: {
         edit: (nb, sol) => setSource(nb, "distances", replaced(sol, "distances", /function l2Distances[\s\S]*$/, `function l2Distances(A: Tensor, B: Tensor): Tensor {
   const rows: Tensor[] = [];
-  const bb = B.square().sum(1).reshape([1, -1]), Bt = B.T.contiguous();
+  const bb = B.square().sum(1).reshape([1, -1]);
   for (let i = 0; i < A.shape[0]; i++) {
     const a = A.slice(0, i, i + 1);
-    rows.push(a.square().sum(1, true).add(bb).sub(a.matmul(Bt).mul(2)).clamp(0).sqrt());
+    rows.push(a.square().sum(1, true).add(bb).sub(B.matmul(a.reshape([-1, 1])).reshape([1, -1]).mul(2)).clamp(0).sqrt());
   }
   return cat(rows, 0);
 }`)),
@@ -120,6 +120,17 @@ export const COURSE: Record<string, CourseAssignment> = {
         edit: (nb, sol) => setSource(nb, "dropout", replaced(sol, "dropout", "rand(x.shape).lt(keep).to(x.dtype).div(keep)", "rand(x.shape).ge(keep).to(x.dtype).div(1 - keep)")),
         loses: ["test_dropout"],
         because: { test_dropout: /about 80 % of the units are kept/ },
+      },
+    },
+  },
+  recipe: {
+    points: 15,
+    hostile: {
+      // He's factor for every scheme: right for ReLU, wrong for the rest.
+      he_everywhere: {
+        edit: (nb, sol) => setSource(nb, "init", replaced(sol, "init", "case \"xavier\": return 1 / Math.sqrt(fanIn);", "case \"xavier\": return Math.sqrt(2 / fanIn);")),
+        loses: ["test_init_scale", "test_activation_stds"],
+        because: { test_activation_stds: /example 17, Xavier with tanh/ },
       },
     },
   },
