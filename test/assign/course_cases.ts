@@ -134,4 +134,23 @@ export const COURSE: Record<string, CourseAssignment> = {
       },
     },
   },
+  cnn: {
+    points: 17,
+    hostile: {
+      // gradlab's F.conv2d behind the student's name: right values, found by the code check.
+      conv_by_library: {
+        edit: (nb, sol) => setSource(nb, "conv_forward", replaced(sol, "conv_forward", /\{\n  const \[N, C, H, W\][\s\S]*$/,
+          "{\n  return { out: F.conv2d(x, w, b, { stride, padding: pad }), cache: { x, w, stride, pad } };\n}")),
+        loses: ["test_conv_forward"],
+        because: { test_conv_forward: /conv2dForward uses F\.conv2d/ },
+      },
+      // Training on the held-out images too: refused before it trains.
+      trains_on_test_split: {
+        edit: (nb, sol) => setSource(nb, "cnn", replaced(sol, "cnn", "await fit(model, [Xtrain, ytrain],",
+          "const extra = data.fashionMnist({ split: \"test\" });\n  await fit(model, [cat([Xtrain, extra.x]), cat([ytrain, extra.y])],")),
+        loses: ["test_cnn_accuracy"],
+        because: { test_cnn_accuracy: /trainCnn uses a data loader/ },
+      },
+    },
+  },
 };
