@@ -98,6 +98,13 @@ export const COURSE: Record<string, CourseAssignment> = {
         loses: ["test_svm_analytic"],
         because: { test_svm_analytic: /svmLoss loops in JavaScript/ },
       },
+      // The tests' own helper (a locked cell defines it) behind the student's name.
+      numerical_by_test_helper: {
+        edit: (nb, sol) => setSource(nb, "numerical_gradient", replaced(sol, "numerical_gradient", /\{\n  const w = Float64Array[\s\S]*?\n\}\n/,
+          "{\n  return tensor(referenceNumericGradient(lossFn, W, X, y, reg, h), { dtype: \"float64\" }).reshape(W.shape);\n}\n")),
+        loses: ["test_numerical_gradient"],
+        because: { test_numerical_gradient: /referenceNumericGradient/ },
+      },
       // An honest solution whose comments and strings speak of loops and backward: the
       // checks read code, not prose.
       honest_with_comments: {
