@@ -3,6 +3,8 @@
 // and gradlab grade gives the solution full marks, the untouched release 0, and each
 // hostile submission (autograd where a gradient is to be derived, loops where the code is
 // to be vectorised, …) exactly the points it earns.
+// The CNN trains for real (3 epochs on 50,000 images, one core per submission): a few
+// minutes on an idle machine, 15 on a busy one. GRADLAB_ASSIGNMENTS=knn,linear runs only those.
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
