@@ -10,8 +10,8 @@ import { stripSolution, stripHidden } from "../../kernel/assign/markers";
 import { readNotebook, sourceOf, meta, clone, toLines, type Notebook } from "../../kernel/assign/notebook";
 import { sourcePath } from "../helpers";
 
-const SOURCE = sourcePath("notebooks", "assignments", "softmax", "source.ipynb");
-const RELEASED = sourcePath("notebooks", "assignments", "softmax", "release", "softmax.ipynb");
+const SOURCE = sourcePath("test", "assign", "fixtures", "softmax", "source.ipynb");
+const RELEASED = sourcePath("test", "assign", "fixtures", "softmax", "release", "softmax.ipynb");
 const CLI = sourcePath("dist", "kernel", "cli.js");
 const byId = (nb: Notebook, id: string) => nb.cells.find((c) => meta(c)?.grade_id === id)!;
 
@@ -39,7 +39,7 @@ describe("assign: authoring", () => {
     assert.ok(key.cells.every((c) => /^[0-9a-f]{64}$/.test(c.checksum)));
     // The source's own checksum, which grading checks before it runs anything.
     assert.equal(key.source_sha256, sourceDigest(source));
-    const committed = JSON.parse(fs.readFileSync(sourcePath("notebooks", "assignments", "softmax", "source.key.json"), "utf8"));
+    const committed = JSON.parse(fs.readFileSync(sourcePath("test", "assign", "fixtures", "softmax", "source.key.json"), "utf8"));
     assert.equal(committed.source_sha256, sourceDigest(source), "the committed key was made from another source: run gradlab assign again");
     const edited = clone(source);
     edited.cells[4].source = toLines("// nothing to test\n");

@@ -22,7 +22,7 @@ describe("assign: grading a class", function () {
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "gradlab-class-"));
     fs.mkdirSync(path.join(dir, "softmax"));
-    fs.copyFileSync(sourcePath("notebooks", "assignments", "softmax", "source.ipynb"), source());
+    fs.copyFileSync(sourcePath("test", "assign", "fixtures", "softmax", "source.ipynb"), source());
     const r = spawnSync(process.execPath, [CLI, "assign", source(), "--out", path.join(dir, "softmax", "release")], { encoding: "utf8" });
     assert.equal(r.status, 0, r.stderr);
     files = makeClass(readNotebook(source()), readNotebook(path.join(dir, "softmax", "release", "softmax.ipynb")), path.join(dir, "submissions"));

@@ -68,7 +68,7 @@ describe("assign: a hostile class, sandboxed", function () {
     }
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "gradlab-hostile-"));
     fs.mkdirSync(path.join(dir, "softmax"));
-    fs.copyFileSync(sourcePath("notebooks", "assignments", "softmax", "source.ipynb"), source());
+    fs.copyFileSync(sourcePath("test", "assign", "fixtures", "softmax", "source.ipynb"), source());
     const r = spawnSync(process.execPath, [CLI, "assign", source(), "--out", path.join(dir, "release")], { encoding: "utf8" });
     assert.equal(r.status, 0, r.stderr);
     server = http.createServer((_req, res) => { requests++; res.end("ok"); });

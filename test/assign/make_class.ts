@@ -33,7 +33,8 @@ const snooped: string[] = (() => {
   const found: string[] = [];
   const look = (f: string) => { try { const t = fs.readFileSync(f, "utf8"); if (/HIDDEN TESTS|gradlab_key|Wbig/.test(t)) found.push(f); } catch {} };
   const names = ["source.ipynb", "source.key.json", "submission.ipynb", "softmax.ipynb", "../source.ipynb", "../source.key.json",
-    "../../source.ipynb", "../../source.key.json", "../../../notebooks/assignments/softmax/source.ipynb"];
+    "../../source.ipynb", "../../source.key.json", "../../../test/assign/fixtures/softmax/source.ipynb",
+    "../../../course/instructor/linear/source.ipynb"];
   for (const n of names) look(n);
   for (let d = process.cwd(); ; d = path.dirname(d)) {
     try { for (const e of fs.readdirSync(d)) if (/source|key|\\.ipynb$/.test(e)) look(path.join(d, e)); } catch {}
