@@ -1,6 +1,6 @@
-// COURSE.md worked examples 2, 7, 8, 10, 11, 12, 16, 17, 18 and 20, with the nn library.
+// COURSE.md worked examples 2, 7, 8, 10, 11, 12, 16, 17, 18, 20 and 21, with the nn library.
 import { strict as assert } from "node:assert";
-import { tensor, randn, rand, zeros, nn, F, init, optim, fit, data, manualSeed, noGrad, Tensor } from "../../core";
+import { tensor, randn, rand, zeros, cat, nn, F, init, optim, fit, data, manualSeed, noGrad, Tensor } from "../../core";
 import { forEachBackend, rounded } from "../helpers";
 
 const cats = () => tensor([[3.2, 5.1, -1.7], [1.3, 4.9, 2.0], [2.2, 2.5, -3.1]]);
@@ -52,14 +52,17 @@ forEachBackend("COURSE.md worked examples (nn)", () => {
     assert.equal(Number((-Math.log10(p)).toFixed(3)), 0.886);
   });
 
-  it("12: with tiny weights the softmax loss starts at ln 10 and the SVM loss at 9", () => {
+  it("12: with tiny weights the softmax loss starts at ln 10 = 2.302585 and the SVM loss at 9", () => {
     manualSeed(12);
     const x = randn([64, 100]);
     const W = randn([100, 10]).mul(1e-6);
     const y = tensor(Array.from({ length: 64 }, (_, i) => i % 10), { dtype: "int32" });
     const scores = x.matmul(W);
-    assert.ok(Math.abs(F.crossEntropy(scores, y).item() - Math.log(10)) < 1e-4);
-    assert.ok(Math.abs(F.svmLoss(scores, y).item() - 9) < 1e-3);
+    // The notes print 2.302585: all six decimals, not an approximation of them.
+    const ce = F.crossEntropy(scores, y).item();
+    assert.equal(ce.toFixed(6), "2.302585", `softmax loss at initialisation ${ce}, expected ln 10 = 2.302585`);
+    const svm = F.svmLoss(scores, y).item();
+    assert.ok(Math.abs(svm - 9) < 1e-4, `SVM loss at initialisation ${svm}, expected 9 (9 wrong classes × margin 1)`);
   });
 
   it("16: the 11-line 2-layer sigmoid network learns XOR in 60,000 full-batch steps", () => {
@@ -160,8 +163,84 @@ forEachBackend("COURSE.md worked examples (nn)", () => {
     assert.equal(conv.numParameters() / 10, 76);
     assert.equal(conv.numParameters(), 760);
     assert.deepEqual(conv.forward(randn([1, 3, 32, 32])).shape, [1, 10, 32, 32]);
-    // 21: pooling has no parameters and gives (W − F)/S + 1.
-    assert.equal(new nn.MaxPool2d(2).numParameters(), 0);
-    assert.deepEqual(new nn.MaxPool2d(2).forward(randn([1, 1, 4, 4])).shape, [1, 1, 2, 2]);
+  });
+
+  it("21: pooling example 6's 4×4 map with stride 2 gives (W − F)/S + 1 = 2 per side and has no parameters", () => {
+    const x = tensor([[6, 6, 6, 6], [4, 5, 5, 4], [2, 4, 4, 2], [2, 4, 4, 2]]).reshape([1, 1, 4, 4]);
+    for (const pool of [new nn.MaxPool2d(2, { stride: 2 }), new nn.AvgPool2d(2, { stride: 2 }), new nn.SumPool2d(2, { stride: 2 })]) {
+      const name = pool.constructor.name;
+      assert.deepEqual(pool.forward(x).shape, [1, 1, (4 - 2) / 2 + 1, (4 - 2) / 2 + 1], `${name}: output size`);
+      assert.equal(pool.numParameters(), 0, `${name} has no parameters`);
+      assert.equal(pool.parameters().length, 0, `${name} has no parameter tensors`);
+    }
+    // The formula at other sizes, per channel: 3 channels of 6×6, F = 2, S = 2 → 3×3; F = 3, S = 1 → 4×4.
+    const x6 = randn([2, 3, 6, 6]);
+    assert.deepEqual(new nn.MaxPool2d(2, { stride: 2 }).forward(x6).shape, [2, 3, 3, 3]);
+    assert.deepEqual(new nn.MaxPool2d(3, { stride: 1 }).forward(x6).shape, [2, 3, 4, 4]);
+    // A window that does not fit ((5 − 2)/2 + 1 is not whole) is an error, not a silent floor.
+    assert.throws(() => new nn.MaxPool2d(2, { stride: 2 }).forward(randn([1, 1, 5, 5])), /5|fit/);
+  });
+});
+
+// Examples 17 and 18 at the notes' scale: many full-size runs, so once, on the default backend
+// (native when built); the kernels themselves are tested on every backend above.
+describe("COURSE.md worked examples (nn), at the notes' scale", () => {
+  it("17: He's layers 1–10 keep the notes' means and standard deviations (0.55–0.62, 0.81–0.89)", () => {
+    manualSeed(170);
+    const near = (v: number, want: number, tol: number, what: string) => assert.ok(Math.abs(v - want) <= tol, `${what}: ${v.toFixed(4)}, expected ${want} ± ${tol}`);
+    // Each run's layers wander (a product of random gains), and the notes show one run: means
+    // 0.545–0.623, stds 0.814–0.889 over layers 1–10 (layer 1: mean 0.562488, std 0.825232). He's
+    // scale keeps E[h²] = 1 in every layer, so the expected layer is mean 0.564, std 0.826, at the
+    // low end of that range; averaged over 8 runs each layer must fall in the notes' range,
+    // widened by 0.05 below (0.01 above) for the spread of that average (about ±0.04 by layer 10).
+    const RUNS = 8, heMean = new Array(10).fill(0), heStd = new Array(10).fill(0);
+    noGrad(() => {
+      for (let r = 0; r < RUNS; r++) {
+        let h = randn([1000, 500]);
+        for (let i = 0; i < 10; i++) {
+          h = h.matmul(randn([500, 500]).div(Math.sqrt(250))).relu();
+          const m = h.mean().item(), s = h.std().item();
+          heMean[i] += m / RUNS; heStd[i] += s / RUNS;
+          assert.ok(s > 0.6 && s < 1.1, `He run ${r} layer ${i + 1}: std ${s.toFixed(3)} neither collapses nor explodes`);
+        }
+      }
+    });
+    heMean.forEach((m, i) => assert.ok(m >= 0.495 && m <= 0.633, `He layer ${i + 1}: mean ${m.toFixed(4)} over ${RUNS} runs, notes' range 0.545–0.623 (−0.05, +0.01)`));
+    heStd.forEach((s, i) => assert.ok(s >= 0.764 && s <= 0.899, `He layer ${i + 1}: std ${s.toFixed(4)} over ${RUNS} runs, notes' range 0.814–0.889 (−0.05, +0.01)`));
+    // ReLU of a zero-mean Gaussian has mean/std = 0.683 whatever its scale; the notes' layers give 0.65–0.70.
+    heMean.forEach((m, i) => assert.ok(m / heStd[i] > 0.63 && m / heStd[i] < 0.73, `He layer ${i + 1}: mean/std ${(m / heStd[i]).toFixed(3)} over ${RUNS} runs, expected ≈ 0.68 (ReLU of a Gaussian)`));
+    heMean.forEach((m, i) => near(Math.sqrt(m * m + heStd[i] * heStd[i]), 1, 0.08, `He layer ${i + 1}: √E[h²] over ${RUNS} runs`));
+  });
+
+  it("18: lr 3e-3 can blow up where 1e-3 trains (the notes' raw-pixel 2-layer net, [1e-5, 1e-3] the good interval)", async function () {
+    this.timeout(300000);
+    // The notes' setting: pixels 0–255, only zero-centred (X -= mean), weights 1e-4·randn, plain
+    // SGD, batches of 100. Their CIFAR-10 images have 3×32×32 inputs; Fashion-MNIST's grey copied
+    // to three channels (3×784) gives inputs of the same scale, and the learning rate that blows
+    // up depends on that scale (the step on the scores grows with ‖x‖²).
+    manualSeed(18);
+    const { x: raw, y } = data.fashionMnist({ shape: "flat", limit: 3000, normalize: false });
+    const rgb = cat([raw, raw, raw], 1);
+    const x = rgb.sub(rgb.mean(0));
+    const run = async (lr: number, seed: number) => {
+      manualSeed(seed);
+      const m = new nn.Sequential(new nn.Linear(3 * 784, 50), new nn.ReLU(), new nn.Linear(50, 10));
+      for (const p of m.parameters()) noGrad(() => (p.ndim === 2 ? init.normal_(p, 0, 1e-4) : p.zero_()));
+      const h = await fit(m, [x, y], { epochs: 10, batchSize: 100, optimizer: new optim.SGD(m.parameters(), { lr }) });
+      return { losses: h.history.loss, stopped: h.stopped };
+    };
+    // Blown up: a non-finite loss, or past 3× the initial ln 10 (the notes' rule for stopping early).
+    const blewUp = (r: { losses: number[]; stopped: unknown }) => r.stopped !== null || r.losses.some((l) => !(l < 3 * Math.log(10)));
+    const seeds = [180, 181, 182];
+    const good = await Promise.all(seeds.map((s) => run(1e-3, s)));
+    good.forEach((r, i) => {
+      assert.ok(!blewUp(r), `lr 1e-3, seed ${seeds[i]}: should train, losses ${r.losses.map((l) => l.toPrecision(3)).join(" ")}`);
+      assert.ok(r.losses.at(-1)! < r.losses[0], `lr 1e-3, seed ${seeds[i]}: the loss should fall`);
+    });
+    const fast = [];
+    for (const s of seeds) fast.push(await run(3e-3, s));
+    const blown = fast.filter(blewUp).length;
+    assert.ok(blown >= 1, `lr 3e-3 should blow up in at least one of ${seeds.length} runs (the notes: "cost inf" at epoch 5), got ${blown}: ` +
+      fast.map((r) => r.losses.map((l) => l.toPrecision(3)).join(" ")).join(" | "));
   });
 });
