@@ -24,13 +24,10 @@ export function isGradEnabled(): boolean {
   return gradEnabled;
 }
 
-/**
- * Runs fn without recording a graph (for evaluation, parameter updates and
- * initialisation). If fn returns a promise, recording stays off until it settles.
- */
-export function noGrad<T>(fn: () => T): T {
+/** Runs fn with recording set to `on`; if fn returns a promise, until it settles. */
+function withGradMode<T>(on: boolean, fn: () => T): T {
   const prev = gradEnabled;
-  gradEnabled = false;
+  gradEnabled = on;
   let result: T;
   try {
     result = fn();
@@ -46,24 +43,19 @@ export function noGrad<T>(fn: () => T): T {
 }
 
 /**
+ * Runs fn without recording a graph (for evaluation, parameter updates and
+ * initialisation). If fn returns a promise, recording stays off until it settles.
+ */
+export function noGrad<T>(fn: () => T): T {
+  return withGradMode(false, fn);
+}
+
+/**
  * Runs fn with recording on, even inside noGrad (torch.enable_grad). If fn returns a
  * promise, recording stays on until it settles.
  */
 export function enableGrad<T>(fn: () => T): T {
-  const prev = gradEnabled;
-  gradEnabled = true;
-  let result: T;
-  try {
-    result = fn();
-  } catch (e) {
-    gradEnabled = prev;
-    throw e;
-  }
-  if (result instanceof Promise) {
-    return result.finally(() => { gradEnabled = prev; }) as unknown as T;
-  }
-  gradEnabled = prev;
-  return result;
+  return withGradMode(true, fn);
 }
 
 /** Turns recording on or off for the code that follows (what torch.set_grad_enabled does). */
