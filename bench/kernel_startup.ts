@@ -1,8 +1,10 @@
 // Time from starting a gradlab kernel to the first cell's result, as a notebook user
 // waits for it: Jupyter's own client starts the installed kernelspec and runs `1 + 1`.
 //   node dist/bench/kernel_startup.js [runs] [--against OTHER_CHECKOUT]
-// With --against, the other checkout's kernel (built) is timed in the same run, the two
-// alternating, and the ratio printed: the way to compare on a machine whose load varies.
+// This checkout's kernel is timed from its startup snapshot and without it
+// (GRADLAB_SNAPSHOT=0, as kernels started before there was one), alternating, and the
+// ratio printed: the way to compare on a machine whose load varies. With --against, the
+// other checkout's kernel (built) is timed in the same run too.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -47,20 +49,26 @@ function main(): void {
   const at = process.argv.indexOf("--against");
   const other = at > 0 ? path.resolve(process.argv[at + 1]) : null;
   const root = path.join(__dirname, "..", "..");
-  const kernels = [{ name: "this checkout", root, cli: CLI }];
-  if (other) kernels.push({ name: other, root: other, cli: path.join(other, "dist", "kernel", "cli.js") });
-  const setups = kernels.map((k) => ({ ...k, ...installed(k.cli), times: [] as Times[] }));
-  once(setups[0].env, path.join(root, "notebooks")); // the first start writes the code cache
+  const kernels = [
+    { name: "this checkout, from its snapshot", root, cli: CLI, extra: {} },
+    { name: "this checkout, without it", root, cli: CLI, extra: { GRADLAB_SNAPSHOT: "0" } },
+  ];
+  if (other) kernels.push({ name: other, root: other, cli: path.join(other, "dist", "kernel", "cli.js"), extra: {} });
+  const setups = kernels.map((k) => {
+    const inst = installed(k.cli);
+    return { ...k, ...inst, env: { ...inst.env, ...k.extra }, times: [] as Times[] };
+  });
+  // The first starts write the code cache and the snapshot (the install wrote it already).
+  for (const s of setups) once(s.env, path.join(s.root, "notebooks"));
   for (let i = 0; i < runs; i++) for (const s of setups) s.times.push(once(s.env, path.join(s.root, "notebooks")));
+  const first = (s: (typeof setups)[number]) => median(s.times.map((t) => t.first));
   for (const s of setups) {
     fs.rmSync(s.tmp, { recursive: true, force: true });
     console.log(`${s.name}: kernel start to kernel_info reply ${median(s.times.map((t) => t.ready)).toFixed(2)} s, ` +
-      `to the first cell's result ${median(s.times.map((t) => t.first)).toFixed(2)} s (median of ${runs})`);
+      `to the first cell's result ${first(s).toFixed(2)} s (median of ${runs})`);
   }
-  if (other) {
-    const ratio = median(setups[0].times.map((t) => t.first)) / median(setups[1].times.map((t) => t.first));
-    console.log(`first result: this checkout / ${other} = ${ratio.toFixed(2)}`);
-  }
+  console.log(`first result: from the snapshot / without it = ${(first(setups[0]) / first(setups[1])).toFixed(2)}`);
+  if (other) console.log(`first result: this checkout from its snapshot / ${other} = ${(first(setups[0]) / first(setups[2])).toFixed(2)}`);
 }
 
 main();

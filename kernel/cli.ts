@@ -143,6 +143,8 @@ async function main(argv: string[]): Promise<number> {
     case "uninstall": {
       const m = await import("./install");
       for (const line of (cmd === "install" ? m.install : m.uninstall)(where(opts))) console.log(line);
+      const snapshot = cmd === "install" ? await m.writeSnapshot() : null;
+      if (snapshot) console.log(snapshot);
       return 0;
     }
     case "run":

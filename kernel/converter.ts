@@ -3,22 +3,24 @@
 // By default TypeScript adds every package under each node_modules/@types above the
 // notebook's folder; in gradlab's own checkout that is some forty (d3, react, mocha…),
 // which more than doubled the time a kernel took to build its first program. A package a
-// cell imports still finds its types through module resolution.
+// cell imports still finds its types through module resolution. Node's types are always
+// the ones tslab ships (typeRoot), whatever folder the notebook is in: the kernel's startup
+// snapshot holds them parsed (kernel/snapshot.ts).
 import * as fs from "node:fs";
 import Module from "node:module";
 import * as path from "node:path";
 import type { Converter } from "tslab/dist/converter";
-import { ts } from "./typescript";
+import { ts, typeRoot } from "./typescript";
 
 export type { Converter };
 
-/** TypeScript as tslab's converter sees it: the same module, with createWatchCompilerHost adding `types: ["node"]`. */
+/** TypeScript as tslab's converter sees it: the same module, with createWatchCompilerHost adding `types: ["node"]` from typeRoot. */
 function typescriptForConverter(): unknown {
   const create = ts.createWatchCompilerHost as (...args: unknown[]) => unknown;
   return Object.create(ts, {
     __esModule: { value: true }, // tslab's __importStar then takes the object as it is
     createWatchCompilerHost: {
-      value: (rootFiles: unknown, options: Record<string, unknown>, ...rest: unknown[]) => create(rootFiles, { ...options, types: ["node"] }, ...rest),
+      value: (rootFiles: unknown, options: Record<string, unknown>, ...rest: unknown[]) => create(rootFiles, { ...options, types: ["node"], typeRoots: [typeRoot] }, ...rest),
     },
   });
 }

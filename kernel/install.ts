@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { logo } from "./png";
+import { buildSnapshot, kernelArgv, snapshotPath } from "./snapshot";
 
 export interface Where { user?: boolean; sysPrefix?: boolean; prefix?: string; python?: string }
 
@@ -28,7 +29,7 @@ export function dataDir(w: Where): string {
 
 export function kernelSpec(): Record<string, unknown> {
   return {
-    argv: [process.execPath, path.join(ROOT, "dist", "kernel", "cli.js"), "kernel", "-f", "{connection_file}"],
+    argv: kernelArgv(),
     display_name: "TypeScript (gradlab)",
     language: "typescript",
     interrupt_mode: "signal",
@@ -57,6 +58,23 @@ export function install(w: Where): string[] {
     done.push(`JupyterLab extension not installed: it is not built (${built} is missing; npm run build builds it)`);
   }
   return done;
+}
+
+/**
+ * Writes the kernel's startup snapshot unless it exists (or GRADLAB_SNAPSHOT=0); says
+ * what it did. Without it the first kernel writes it in the background.
+ */
+export async function writeSnapshot(): Promise<string | null> {
+  if (process.env.GRADLAB_SNAPSHOT === "0") return null;
+  const where = snapshotPath();
+  if (fs.existsSync(where)) return `kernel startup snapshot in ${where}`;
+  const { Session } = await import("./session");
+  const session = new Session(fs.mkdtempSync(path.join(os.tmpdir(), "gradlab-preload-")));
+  await session.preload();
+  session.close();
+  fs.rmSync(session.cwd, { recursive: true, force: true });
+  const built = buildSnapshot(session.preloadConversion!);
+  return "path" in built ? `kernel startup snapshot in ${built.path}` : `kernel startup snapshot not written (kernels start without it, a second slower): ${built.error}`;
 }
 
 export function uninstall(w: Where): string[] {

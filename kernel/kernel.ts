@@ -8,6 +8,7 @@ import * as zmq from "zeromq";
 import { readConnection, address, type ConnectionInfo } from "./protocol/connection";
 import { decode, encode, reply, Signer, PROTOCOL_VERSION, type Message } from "./protocol/wire";
 import { Session, type Sink } from "./session";
+import { buildSnapshotLater } from "./snapshot";
 import type { Bundle } from "./display";
 import { requestStop } from "../core";
 import { fitsRunning } from "../core/train";
@@ -93,6 +94,8 @@ export async function runKernel(connectionFile: string): Promise<void> {
   const status = (parent: Message | null, s: string) => publish(parent, "status", { execution_state: s });
   await state.preload();
   await status(null, "starting");
+  // A kernel that started without its startup snapshot has it written (niced, in the background).
+  if (state.preloadConversion) buildSnapshotLater(state.preloadConversion);
 
   const shutdown = async (restart: boolean) => {
     // The control thread closes its sockets before it may end (see control.ts); it is

@@ -20,6 +20,10 @@ import { MemoryKeeper } from "./memory";
 import { instrument, keptDeclarations } from "./instrument";
 import { defineConfigurable } from "./cell_runtime";
 import { loadAddon } from "../core/backend/addon";
+import { runningSnapshot } from "./snapshot";
+import type { PreloadConversion } from "./snapshot_types";
+
+type Conversion = ReturnType<Converter["convert"]>;
 
 export interface Sink {
   stream(name: "stdout" | "stderr", text: string): void;
@@ -46,6 +50,13 @@ const CORE = path.join(__dirname, "..", "core", "index");
 const API = path.join(__dirname, "api");
 // Exports that cannot be variable names (gradlab's `var`, PyTorch's name) stay reachable as methods.
 const RESERVED = new Set(["var", "delete", "in", "new", "function", "default", "class", "const", "let", "import", "export"]);
+
+/** The cell the kernel runs first: gradlab's exports and the kernel API, imported. */
+export function preloadSource(): string {
+  const names = Object.keys(require(CORE)).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && !RESERVED.has(n));
+  return `import { ${names.join(", ")} } from ${JSON.stringify(CORE)};\n` +
+    `import { display, updateDisplay, clearOutput, input, prompt } from ${JSON.stringify(API)};`;
+}
 
 /**
  * One execution of a cell. Node's AsyncLocalStorage carries it into every timer, callback
@@ -93,6 +104,8 @@ export class Session {
   private readonly irq: Int32Array;
   private readonly armInterrupts: () => void;
   /** Asks the user for input; the kernel sets it to an input_request over stdin. */
+  /** The preload as converted, once preload() ran: what a startup snapshot keeps. */
+  preloadConversion: PreloadConversion | null = null;
   inputHandler: (prompt: string, password: boolean) => Promise<string> = async () => {
     throw new Error("input: this front end does not accept input (allow_stdin is false)");
   };
@@ -107,10 +120,14 @@ export class Session {
 
   /** Preloads gradlab and the kernel API as if a first cell had imported them. */
   async preload(): Promise<void> {
-    const names = Object.keys(require(CORE)).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && !RESERVED.has(n));
-    const src = `import { ${names.join(", ")} } from ${JSON.stringify(CORE)};\n` +
-      `import { display, updateDisplay, clearOutput, input, prompt } from ${JSON.stringify(API)};`;
-    const r = await this.execute(src, { stream() {}, display() {}, result() {} });
+    const source = preloadSource();
+    // A kernel started from its snapshot has the preload converted already (same source, same compiler).
+    const kept = runningSnapshot()?.preloaded;
+    const converted: Conversion = kept?.source === source
+      ? { output: kept.output, declOutput: kept.declOutput, diagnostics: [] }
+      : this.conv.convert("", source);
+    this.preloadConversion = { source, output: converted.output ?? "", declOutput: converted.declOutput ?? "" };
+    const r = await this.execute(source, { stream() {}, display() {}, result() {} }, "cell", converted);
     if (r.status !== "ok") throw new Error(`gradlab kernel: the preload failed: ${r.evalue}`);
     saveCodeCache();
   }
@@ -181,12 +198,13 @@ export class Session {
     run.sink.error({ ...f, traceback: [...f.traceback, `(raised after ${run.name} had finished, by work it started without awaiting it)`] });
   }
 
-  async execute(code: string, sink: Sink, cellName = "cell"): Promise<ExecuteOutcome> {
+  /** Runs a cell; `converted` when the converter's work on it is known already (the preload). */
+  async execute(code: string, sink: Sink, cellName = "cell", converted?: Conversion): Promise<ExecuteOutcome> {
     const run: CellRun = { sink, name: cellName, code, output: "", executing: true, abort: null, failed: null };
     this.running = this.last = run;
     this.memory.cellStarts();
     try {
-      return await this.cells.run(run, () => this.executeIn(run));
+      return await this.cells.run(run, () => this.executeIn(run, converted));
     } finally {
       run.executing = false;
       run.abort = null;
@@ -195,9 +213,9 @@ export class Session {
     }
   }
 
-  private async executeIn(run: CellRun): Promise<ExecuteOutcome> {
+  private async executeIn(run: CellRun, given?: Conversion): Promise<ExecuteOutcome> {
     const { code, name: cellName } = run;
-    const converted = this.conv.convert(this.prevDecl, expandShorthands(code));
+    const converted = given ?? this.conv.convert(this.prevDecl, expandShorthands(code));
     for (const o of converted.sideOutputs ?? []) {
       this.sideModules.delete(o.path);
       this.sideOutputs.set(o.path, o.data);

@@ -5,6 +5,7 @@
 // V8's code cache: the first kernel writes the bytecode of everything it ran (after its
 // first cell, see saveCodeCache) under the user's cache folder, and later kernels start
 // from it. A cache V8 rejects (another Node, other flags) is replaced the same way.
+// A kernel started from its startup snapshot (kernel/snapshot.ts) has it compiled already.
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import Module from "node:module";
@@ -13,9 +14,17 @@ import * as path from "node:path";
 import * as vm from "node:vm";
 import type * as TS from "typescript";
 import { applyHeapFlags } from "./memory";
+import type { KernelSnapshot } from "./snapshot_types";
 
 const tslabRoot = path.dirname(require.resolve("tslab/package.json"));
 const file = require.resolve("@tslab/typescript-for-tslab", { paths: [tslabRoot] });
+/** The compiler's file, as tslab's converter loads it. */
+export const typescriptFile = file;
+/**
+ * The one folder of @types packages cells are checked with (Node's types, as tslab ships
+ * them), wherever the notebook is: the snapshot holds these files parsed.
+ */
+export const typeRoot = path.dirname(path.dirname(require.resolve("@types/node/package.json", { paths: [tslabRoot] })));
 
 let script: vm.Script | null = null;
 let cacheFile: string | null = null;
@@ -31,6 +40,8 @@ function load(): typeof TS {
   const cached = require.cache[file];
   if (cached?.loaded) return cached.exports;
   applyHeapFlags();
+  const snapshot = (globalThis as { __gradlabSnapshot?: KernelSnapshot }).__gradlabSnapshot;
+  if (snapshot?.typescriptFile === file) return register(snapshot.ts).exports;
   const source = fs.readFileSync(file, "utf8");
   cacheFile = process.env.GRADLAB_CODE_CACHE === "0" ? null : cachePath(source);
   let cachedData: Buffer | undefined;
@@ -39,13 +50,22 @@ function load(): typeof TS {
   } catch { /* first start */ }
   script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
   cacheWanted = !!cacheFile && (!cachedData || script.cachedDataRejected === true);
-  const mod = new Module(file, module);
-  mod.filename = file;
-  mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(file));
-  require.cache[file] = mod;
+  const mod = register({} as typeof TS);
+  mod.loaded = false;
   script.runInThisContext()(mod.exports, mod.require.bind(mod), mod, file, path.dirname(file));
   mod.loaded = true;
   return mod.exports;
+}
+
+/** Makes `exports` the module tslab's converter gets when it requires the compiler. */
+function register(exports: typeof TS): Module & { exports: typeof TS } {
+  const mod = new Module(file, module);
+  mod.filename = file;
+  mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(file));
+  mod.exports = exports;
+  mod.loaded = true;
+  require.cache[file] = mod;
+  return mod as Module & { exports: typeof TS };
 }
 
 export const ts: typeof TS = load();
