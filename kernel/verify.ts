@@ -74,7 +74,8 @@ export async function verifyNotebook(file: string, opts: VerifyOptions): Promise
   if (!ran) throw new UsageError(`${file} holds no outputs to compare with: save a run first (gradlab run ${file} --out RUN.ipynb, then gradlab verify RUN.ipynb)`);
   const storedFacts = notebookProvenance(stored);
   const tolerance: Tolerance = { rtol: opts.rtol, atol: opts.atol, bitwise: storedFacts?.deterministic === true };
-  const fresh = JSON.parse(JSON.stringify(stored)); // runNotebook fills in the outputs of what it is given
+  // runNotebook fills in the outputs of what it is given: a copy, the stored outputs left out.
+  const fresh = { ...stored, metadata: { ...stored.metadata }, cells: stored.cells.map((c: any) => (c.cell_type === "code" ? { ...c, outputs: [] } : c)) };
   const cwd = process.cwd();
   process.chdir(notebookDir(file));
   let again: any;
@@ -83,7 +84,8 @@ export async function verifyNotebook(file: string, opts: VerifyOptions): Promise
   } finally {
     process.chdir(cwd);
   }
-  again = JSON.parse(JSON.stringify(again)); // as it would be saved: members that are undefined drop out
+  // As they would be saved: members that are undefined drop out.
+  for (const c of again.cells) if (c.cell_type === "code") c.outputs = JSON.parse(JSON.stringify(c.outputs));
   const cells = compareNotebooks(stored, again, tolerance);
   return { cells, provenance: provenanceDifferences(storedFacts, notebookProvenance(again)), tolerance, ok: cells.every((c) => c.differences.length === 0) };
 }
