@@ -6,7 +6,7 @@
 type Facts = Record<string, unknown>;
 
 /** The mime type of an output that only carries provenance facts (a cell that set a seed and showed nothing else). */
-export const PROVENANCE_MIME = "application/vnd.gradlab.provenance+json";
+export const PROVENANCE_MIME = "application/vnd.gradlab-provenance+json";
 
 const isObject = (v: unknown): v is Facts => !!v && typeof v === "object" && !Array.isArray(v);
 

@@ -116,7 +116,7 @@ describe("provenance in notebooks", function () {
     assert.match(foot, new RegExp(`<th>blas</th><td>${p.blas.replace(/[()]/g, "\\$&")}</td>`));
     for (const stem of ["train-images-idx3-ubyte", "train-labels-idx1-ubyte"]) assert.ok(foot.includes(sha256Of(stem).sha256), `the footer shows ${stem}'s sha256`);
     // The provenance-only output is not drawn in the report.
-    assert.ok(!page.includes("vnd.gradlab.provenance"), "the provenance-only output shows nothing");
+    assert.ok(!page.includes("vnd.gradlab-provenance"), "the provenance-only output shows nothing");
   });
 
   it("gradlab doctor --json prints the machine facts a notebook records", () => {

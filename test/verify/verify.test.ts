@@ -14,7 +14,7 @@ const ROOT = path.join(__dirname, "..", "..", "..");
 const CLI = path.join(ROOT, "dist", "kernel", "cli.js");
 const NB_DIR = path.join(ROOT, "notebooks");
 const TOUR = path.join(NB_DIR, "01-tour.ipynb");
-const GRADLAB_PAYLOAD = /^application\/vnd\.gradlab\.(?!provenance)[\w.-]+\+json$/;
+const GRADLAB_PAYLOAD = /^application\/vnd\.gradlab\.[\w.-]+\+json$/;
 
 const env = { ...process.env, GRADLAB_CI: "1" };
 const verify = (...args: string[]) => spawnSync(process.execPath, [CLI, "verify", ...args], { encoding: "utf8", env, timeout: 300_000 });
