@@ -84,7 +84,8 @@ function compareText(stored: string, now: string, where: string, tol: Tolerance,
   const s = mask(stored), n = mask(now);
   if (s !== stored || n !== now) out.timesSkipped = true;
   const sLines = s.split("\n"), nLines = n.split("\n");
-  const lineOf = (i: number) => (sLines.length > 1 || nLines.length > 1 ? `${where} line ${i + 1}` : where);
+  const oneLine = (x: string) => !x.replace(/\n$/, "").includes("\n");
+  const lineOf = (i: number) => (oneLine(s) && oneLine(n) ? where : `${where} line ${i + 1}`);
   if (sLines.length !== nLines.length) {
     out.add(`${where}: ${sLines.length} lines stored, ${nLines.length} now`);
     return;
