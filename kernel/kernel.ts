@@ -92,6 +92,7 @@ export async function runKernel(connectionFile: string): Promise<void> {
   const publish = (parent: Message | null, type: string, content: unknown) => iopubOut.send({ ...reply(parent, type, content, session, [Buffer.from(type)]) });
   const status = (parent: Message | null, s: string) => publish(parent, "status", { execution_state: s });
   await state.preload();
+  state.trackProvenance();
   await status(null, "starting");
 
   const shutdown = async (restart: boolean) => {

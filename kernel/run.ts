@@ -55,6 +55,7 @@ export async function runNotebook(nb: any, cwd: string, opts: RunOptions = {}): 
   const displays = new Map<string, Output[]>();
   try {
     await session.preload();
+    session.trackProvenance();
     const total = (nb.cells ?? []).filter((c: any) => c.cell_type === "code").length;
     for (const cell of nb.cells ?? []) {
       if (cell.cell_type !== "code") continue;

@@ -117,7 +117,14 @@ export class Session {
     const r = await this.execute(src, { stream() {}, display() {}, result() {} });
     if (r.status !== "ok") throw new Error(`gradlab kernel: the preload failed: ${r.evalue}`);
     saveCodeCache();
-    // The facts at start travel in kernel_info (and `gradlab run`'s notebook metadata).
+  }
+
+  /**
+   * From now on, changed provenance facts go out with the cells' outputs (the kernel and
+   * `gradlab run` call this; the facts at this point travel in kernel_info or the notebook's
+   * metadata). The grader's processes do not: their outputs are not notebooks.
+   */
+  trackProvenance(): void {
     this.publishedProvenance = JSON.stringify(provenance());
   }
 
@@ -204,7 +211,7 @@ export class Session {
 
   /** The provenance facts as JSON when they changed since the notebook last got them, else null. */
   private changedProvenance(): { facts: unknown; json: string } | null {
-    if (!this.publishedProvenance) return null; // still preloading
+    if (!this.publishedProvenance) return null; // not tracked (yet)
     const facts = provenance();
     const json = JSON.stringify(facts);
     return json === this.publishedProvenance ? null : { facts, json };
