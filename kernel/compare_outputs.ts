@@ -1,7 +1,7 @@
 // Compares the outputs of two runs of one notebook, code cell by code cell, as
 // `gradlab verify` reports them. Text must match exactly apart from its numbers; numbers
 // (in text and in gradlab payloads) agree within rtol/atol, each known only to the
-// precision it is written with, or bit for bit when the run was deterministic. Figures
+// precision it is printed with, or bit for bit when the run was deterministic. Figures
 // are compared by their data (the gradlab payload), not by their pixels. Outputs marked
 // volatile (progress displays), time readings in text and execution counts are skipped.
 import { PROVENANCE_MIME } from "./notebook_provenance";
@@ -49,15 +49,18 @@ function unit(written: string): number {
   return 10 ** (Number(m[2] ?? 0) - m[1].length);
 }
 
-/** Whether two written numbers agree; when not, how far apart they are. */
-function numbersAgree(stored: string, now: string, tol: Tolerance): { ok: boolean; rel: number } {
+/**
+ * Whether two written numbers agree; when not, how far apart they are. Printed numbers
+ * (`printed`) are rounded: each stands for an interval half a unit of its last digit wide
+ * on each side. Numbers in JSON are written exactly (shortest round trip), so none is given.
+ */
+function numbersAgree(stored: string, now: string, tol: Tolerance, printed = true): { ok: boolean; rel: number } {
   const a = Number(stored), b = Number(now);
   const rel = Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b), Number.MIN_VALUE);
   if (tol.bitwise) return { ok: stored === now || Object.is(a, b), rel };
   if (Number.isNaN(a) && Number.isNaN(b)) return { ok: true, rel: 0 };
   if (!Number.isFinite(a) || !Number.isFinite(b)) return { ok: a === b, rel };
-  // Each printed value stands for an interval half a unit of its last digit wide on each side.
-  const slack = (unit(stored) + unit(now)) / 2;
+  const slack = printed ? (unit(stored) + unit(now)) / 2 : 0;
   return { ok: Math.abs(a - b) - slack <= tol.atol + tol.rtol * Math.abs(a), rel };
 }
 
@@ -120,7 +123,7 @@ function compareJson(stored: unknown, now: unknown, where: string, tol: Toleranc
     return;
   }
   if (typeof stored === "number" && typeof now === "number") {
-    const r = numbersAgree(String(stored), String(now), tol);
+    const r = numbersAgree(String(stored), String(now), tol, false);
     if (!r.ok) out.add(`${where}: ${stored} stored, ${now} now (rel ${fmtRel(r.rel)})`);
     return;
   }

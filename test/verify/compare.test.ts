@@ -34,6 +34,8 @@ describe("gradlab verify's comparison", () => {
     assert.deepEqual(differences([out("loss 0.8412\n")], [out("loss 0.8413\n")], bitwise), ["stdout: 0.8412 stored, 0.8413 now (rel 1.2e-4)"]);
     const payload = (v: number) => [rich({ "application/vnd.gradlab.tensor+json": { mean: v } })];
     assert.deepEqual(differences(payload(0.1), payload(0.1 * (1 + 1e-12))), []);
+    // A payload's numbers are written exactly, not rounded for print: 3.5 and 3.6 differ.
+    assert.deepEqual(differences(payload(3.5), payload(3.6)), ["output tensor payload.mean: 3.5 stored, 3.6 now (rel 2.8e-2)"]);
     assert.equal(differences(payload(0.1), payload(0.1 * (1 + 1e-12)), bitwise).length, 1);
   });
 
