@@ -109,7 +109,7 @@ function compareText(stored: string, now: string, where: string, tol: Tolerance,
   }
 }
 
-const describe = (v: unknown): string => {
+const sketch = (v: unknown): string => {
   if (Array.isArray(v)) return `a list of ${v.length}`;
   if (v === null) return "null";
   if (typeof v === "object") return "an object";
@@ -145,7 +145,7 @@ function compareJson(stored: unknown, now: unknown, where: string, tol: Toleranc
     }
     return;
   }
-  if (stored !== now) out.add(`${where}: ${describe(stored)} stored, ${describe(now)} now`);
+  if (stored !== now) out.add(`${where}: ${sketch(stored)} stored, ${sketch(now)} now`);
 }
 
 function payloadName(mime: string): string {

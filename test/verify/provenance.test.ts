@@ -65,7 +65,7 @@ describe("provenance in notebooks", function () {
   before(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gradlab-provenance-")); });
   after(() => { if (tmp) fs.rmSync(tmp, { recursive: true, force: true }); });
 
-  it("is in a notebook nbclient executed on the installed kernel: the facts at start in language_info, the seed and dataset checksums in output metadata", function () {
+  it("is in a notebook nbclient executed on the installed kernel: the facts at start in language_info, the seed and dataset checksums in output metadata; gradlab verify reads it", function () {
     const jupyter = spawnSync(PY, ["-c", "import nbclient, nbformat"], { encoding: "utf8" });
     if (jupyter.status !== 0) { console.log("      (skipped: python3-nbclient is not installed)"); this.skip(); }
     const inst = spawnSync(process.execPath, [CLI, "install", "--prefix", tmp], { encoding: "utf8" });
@@ -96,6 +96,11 @@ describe("provenance in notebooks", function () {
     // The same machine and process kind: the kernel's facts are gradlab run's.
     const doctor = JSON.parse(spawnSync(process.execPath, [CLI, "doctor", "--json"], { encoding: "utf8" }).stdout);
     for (const k of MACHINE_FACTS) assert.deepEqual(atStart[k], doctor[k], `${k}: the kernel says ${atStart[k]}, gradlab doctor --json ${doctor[k]}`);
+    // gradlab verify reads what Jupyter saved: the same outputs again, the progress skipped, the same facts.
+    const v = spawnSync(process.execPath, [CLI, "verify", out], { encoding: "utf8", timeout: 200_000 });
+    assert.equal(v.status, 0, v.stdout + v.stderr);
+    assert.match(v.stdout, /^cell 3  ok       2 outputs match; 1 volatile output skipped \(progress, with times\)$/m);
+    assert.match(v.stdout, /^provenance: the same facts as the stored run$/m);
   });
 
   it("is in the metadata of a notebook gradlab run wrote, and in its HTML report's footer", () => {
