@@ -88,6 +88,14 @@ function gitCommit(root: string): string | null {
   return commitCache;
 }
 
+function packageVersion(root: string): string {
+  try {
+    return String(JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).version);
+  } catch {
+    return "unknown (no package.json beside gradlab)";
+  }
+}
+
 /** The facts as they stand now. */
 export function provenance(): Provenance {
   // Required here, not imported: random.ts records seeds through this module and must not pull in the backends.
@@ -96,7 +104,7 @@ export function provenance(): Provenance {
   const root = packageRoot();
   const b = backend();
   return {
-    gradlab: require(path.join(root, "package.json")).version,
+    gradlab: packageVersion(root),
     commit: gitCommit(root),
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
