@@ -88,12 +88,16 @@ function gitCommit(root: string): string | null {
   return commitCache;
 }
 
+let versionCache: string | undefined;
+
 function packageVersion(root: string): string {
+  if (versionCache !== undefined) return versionCache;
   try {
-    return String(JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).version);
+    versionCache = String(JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).version);
   } catch {
-    return "unknown (no package.json beside gradlab)";
+    versionCache = "unknown (no package.json beside gradlab)";
   }
+  return versionCache;
 }
 
 /** The facts as they stand now. */
