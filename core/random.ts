@@ -4,6 +4,7 @@
 //
 // The generator is xoshiro128** (Blackman & Vigna), seeded through splitmix32; it is
 // fast in 32-bit JS arithmetic and passes BigCrush. Normals use Box–Muller.
+import { recordSeed } from "./provenance";
 
 export class Generator {
   private s = new Uint32Array(4);
@@ -105,5 +106,7 @@ export const defaultGenerator = new Generator(0);
 
 /** Seeds gradlab's default generator: the same seed gives the same numbers on every run and backend. */
 export function manualSeed(seed: number): Generator {
-  return defaultGenerator.manualSeed(seed);
+  defaultGenerator.manualSeed(seed);
+  recordSeed(seed); // after the seed was accepted: a refused one produced nothing
+  return defaultGenerator;
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `gradlab` command: kernel, install, uninstall, run, lab, doctor, tour.
+// The `gradlab` command: kernel, install, uninstall, run, verify, lab, doctor, tour.
 import * as fs from "node:fs";
 import * as os from "os";
 import * as path from "node:path";
@@ -9,7 +9,14 @@ import { backend, availableBackends } from "../core";
 import { loadAddon } from "../core/backend/addon";
 import { assignCommand, ASSIGN_USAGE } from "./assign/commands";
 
-function doctor(): number {
+function doctor(json: boolean): number {
+  if (json) {
+    // The facts a notebook's provenance records, as gradlab run and the kernel write them.
+    const { provenance } = require("../core/provenance") as typeof import("../core/provenance");
+    const { seeds, datasets, ...facts } = provenance();
+    console.log(JSON.stringify(facts, null, 2));
+    return 0;
+  }
   const b = backend();
   const load = loadAddon();
   const lines: [string, string][] = [
@@ -42,8 +49,10 @@ const USAGE = `usage:
   gradlab uninstall [--user | --sys-prefix | --prefix P]
   gradlab kernel -f CONNECTION_FILE                                  what the kernelspec runs
   gradlab run NOTEBOOK [--out OUT.ipynb] [--html OUT.html] [--timeout S] [--allow-errors]
+  gradlab verify NOTEBOOK [--rtol R] [--atol A] [--timeout S]         run a saved notebook again and compare its outputs
+                                                                     (numbers within rtol 1e-5, atol 1e-8; exit 0 same, 1 differs)
   gradlab lab [DIR] [--port N] [--no-browser]                        JupyterLab with gradlab's renderers, on DIR
-  gradlab doctor                                                     backend, BLAS, threads, Jupyter paths
+  gradlab doctor [--json]                                            backend, BLAS, threads, Jupyter paths (--json: provenance facts)
   gradlab tour                                                       a first look, no Jupyter needed
   gradlab start [DIR]                                                what npm start runs: install, then open the notebooks
 ${ASSIGN_USAGE}`;
@@ -52,7 +61,7 @@ ${ASSIGN_USAGE}`;
 function options(args: string[]): { rest: string[]; opts: Record<string, string | true> } {
   const opts: Record<string, string | true> = {}, rest: string[] = [];
   const takesValue = new Set(["--prefix", "--python", "--out", "--html", "--timeout", "-f",
-    "--source", "--key", "--total-timeout", "--memory", "--parallel", "--port"]);
+    "--source", "--key", "--total-timeout", "--memory", "--parallel", "--port", "--rtol", "--atol"]);
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const eq = a.indexOf("=");
@@ -116,14 +125,56 @@ async function run(file: string, opts: Record<string, string | true>): Promise<n
   return r.errors > 0 && !opts["--allow-errors"] ? 1 : 0;
 }
 
+async function verify(args: string[]): Promise<number> {
+  const { verifyNotebook, formatVerify, toleranceOption, guardExit, UsageError, VERIFY_USAGE } = await import("./verify");
+  const usage = (message: string) => {
+    console.error(`gradlab verify: ${message}\nusage: ${VERIFY_USAGE}`);
+    return 2;
+  };
+  let parsed: ReturnType<typeof options>;
+  try {
+    parsed = options(args);
+  } catch (e) {
+    return usage((e as Error).message);
+  }
+  const { rest, opts } = parsed;
+  const unknown = Object.keys(opts).filter((k) => !["--rtol", "--atol", "--timeout"].includes(k));
+  if (unknown.length) return usage(`unknown option ${unknown[0]}`);
+  if (rest.length !== 1) return usage(rest.length ? `one notebook at a time, got ${rest.length}` : "which notebook? give the path of a saved, executed notebook");
+  const file = rest[0];
+  let rtol: number, atol: number, timeout: number | undefined;
+  try {
+    rtol = toleranceOption(opts["--rtol"], "--rtol", 1e-5);
+    atol = toleranceOption(opts["--atol"], "--atol", 1e-8);
+    timeout = opts["--timeout"] === undefined ? undefined : toleranceOption(opts["--timeout"], "--timeout", 0) || undefined;
+  } catch (e) {
+    return usage((e as Error).message);
+  }
+  const status = new StatusLine();
+  const guard = guardExit();
+  try {
+    const r = await verifyNotebook(file, { rtol, atol, timeout, onCell: cellProgress(status) });
+    status.clear();
+    process.stdout.write(formatVerify(file, r));
+    return r.ok ? 0 : 1;
+  } catch (e) {
+    status.clear();
+    if (e instanceof UsageError) return usage(e.message);
+    throw e;
+  } finally {
+    guard.done();
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...args] = argv;
+  if (cmd === "verify") return verify(args); // its own usage errors: exit status 2
   const { rest, opts } = options(args);
   const assigned = assignCommand(cmd, rest, opts); // assign, grade, validate
   if (assigned) return assigned;
   switch (cmd) {
     case "doctor":
-      return doctor();
+      return doctor(!!opts["--json"]);
     case "tour":
       require("./tour");
       return 0;

@@ -1,7 +1,10 @@
-// kernel_info_reply's content, with the versions actually running.
+// kernel_info_reply's content, with the versions actually running. Its language_info
+// also carries the provenance facts at start: Jupyter clients (nbclient, JupyterLab)
+// copy language_info into the notebook's metadata.
 import * as ts from "@tslab/typescript-for-tslab";
 import { PROTOCOL_VERSION } from "./protocol/wire";
 import { backend } from "../core";
+import { provenance } from "../core/provenance";
 
 export function kernelInfo(): Record<string, unknown> {
   const version: string = require("../../package.json").version;
@@ -17,6 +20,7 @@ export function kernelInfo(): Record<string, unknown> {
       mimetype: "text/typescript",
       file_extension: ".ts",
       codemirror_mode: { name: "javascript", typescript: true },
+      gradlab: { provenance: provenance() },
     },
     banner: `gradlab ${version} — TypeScript ${ts.version} on Node ${process.versions.node}; backend ${b.name} (${b.blas}, ${b.threads} threads)`,
     help_links: [],

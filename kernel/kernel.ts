@@ -93,6 +93,7 @@ export async function runKernel(connectionFile: string): Promise<void> {
   const publish = (parent: Message | null, type: string, content: unknown) => iopubOut.send({ ...reply(parent, type, content, session, [Buffer.from(type)]) });
   const status = (parent: Message | null, s: string) => publish(parent, "status", { execution_state: s });
   await state.preload();
+  state.trackProvenance();
   await status(null, "starting");
   // A kernel that started without its startup snapshot has it written (niced, in the background).
   if (state.preloadConversion) buildSnapshotLater(state.preloadConversion);

@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import { Session, type Sink } from "./session";
 import type { Bundle } from "./display";
+import { provenance } from "../core/provenance";
 
 export interface RunOptions {
   timeout?: number;
@@ -54,6 +55,7 @@ export async function runNotebook(nb: any, cwd: string, opts: RunOptions = {}): 
   const displays = new Map<string, Output[]>();
   try {
     await session.preload();
+    session.trackProvenance();
     const total = (nb.cells ?? []).filter((c: any) => c.cell_type === "code").length;
     for (const cell of nb.cells ?? []) {
       if (cell.cell_type !== "code") continue;
@@ -110,6 +112,10 @@ export async function runNotebook(nb: any, cwd: string, opts: RunOptions = {}): 
         if (!opts.allowErrors) break;
       }
     }
+    // What produced these outputs, as the notebook's own metadata (a kernel cannot write it; this runner can).
+    const meta = nb.metadata && typeof nb.metadata === "object" && !Array.isArray(nb.metadata) ? nb.metadata : (nb.metadata = {});
+    const own = meta.gradlab && typeof meta.gradlab === "object" && !Array.isArray(meta.gradlab) ? meta.gradlab : {};
+    meta.gradlab = { ...own, provenance: provenance() };
   } finally {
     process.off("SIGINT", onSigint);
     await dog.close();
@@ -118,15 +124,54 @@ export async function runNotebook(nb: any, cwd: string, opts: RunOptions = {}): 
   return { notebook: nb, errors, cells };
 }
 
-export function readNotebook(file: string): any {
+export function readNotebook(file: string, command = "gradlab run"): any {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(`${command}: cannot read ${file}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a folder" : (e as Error).message}`);
+  }
   let nb: any;
   try {
-    nb = JSON.parse(fs.readFileSync(file, "utf8"));
+    nb = JSON.parse(text);
   } catch (e) {
-    throw new Error(`gradlab run: ${file} is not a notebook (${(e as Error).message})`);
+    throw new Error(`${command}: ${file} is not a notebook (${(e as Error).message})`);
   }
-  if (!nb || !Array.isArray(nb.cells) || nb.nbformat !== 4) throw new Error(`gradlab run: ${file} is not an nbformat 4 notebook`);
+  if (!nb || typeof nb !== "object" || !Array.isArray(nb.cells) || nb.nbformat !== 4) throw new Error(`${command}: ${file} is not an nbformat 4 notebook`);
+  const problem = notebookProblem(nb);
+  if (problem) throw new Error(`${command}: ${file} is not a valid notebook: ${problem}`);
   return nb;
+}
+
+const isObject = (v: unknown): v is Record<string, any> => !!v && typeof v === "object" && !Array.isArray(v);
+const isText = (v: unknown) => typeof v === "string" || (Array.isArray(v) && v.every((l) => typeof l === "string"));
+
+/** What is wrong with a parsed notebook's cells and outputs, in words, or null: runners and verify then meet only sound values. */
+function notebookProblem(nb: any): string | null {
+  if (nb.metadata !== undefined && !isObject(nb.metadata)) return "its metadata is not an object";
+  let code = 0;
+  for (let i = 0; i < nb.cells.length; i++) {
+    const c = nb.cells[i];
+    if (!isObject(c) || typeof c.cell_type !== "string") return `cell ${i + 1} has no cell_type`;
+    if (!isText(c.source)) return `cell ${i + 1}'s source is not text`;
+    if (c.cell_type !== "code") continue;
+    code++;
+    const where = `code cell ${code}`;
+    if (c.outputs === undefined) continue;
+    if (!Array.isArray(c.outputs)) return `${where}'s outputs are not a list`;
+    for (let j = 0; j < c.outputs.length; j++) {
+      const o = c.outputs[j];
+      const what = `${where}'s output ${j + 1}`;
+      if (!isObject(o) || typeof o.output_type !== "string") return `${what} has no output_type`;
+      if (o.output_type === "stream" && (typeof o.name !== "string" || !isText(o.text))) return `${what} is a stream without a name and text`;
+      if ((o.output_type === "display_data" || o.output_type === "execute_result") && (!isObject(o.data) || (o.metadata !== undefined && !isObject(o.metadata)))) {
+        return `${what} has no data object (or its metadata is not an object)`;
+      }
+      if (o.output_type === "error" && (typeof o.ename !== "string" || typeof o.evalue !== "string")) return `${what} is an error without ename and evalue`;
+    }
+  }
+  return null;
 }
 
 export function notebookDir(file: string): string {

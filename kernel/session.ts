@@ -22,6 +22,8 @@ import { defineConfigurable } from "./cell_runtime";
 import { loadAddon } from "../core/backend/addon";
 import { runningSnapshot } from "./snapshot";
 import type { PreloadConversion } from "./snapshot_types";
+import { provenance } from "../core/provenance";
+import { PROVENANCE_MIME } from "./notebook_provenance";
 
 type Conversion = ReturnType<Converter["convert"]>;
 
@@ -100,6 +102,8 @@ export class Session {
   private last: CellRun | null = null;
   private readonly restoreOutput: (() => void)[] = [];
   private readonly memory = new MemoryKeeper();
+  /** The provenance facts (JSON) the notebook already holds: a change is published with the next output. */
+  private publishedProvenance = "";
   /** Set to 1 by SIGINT (through the addon; never set without it); cleared as each cell starts. */
   private readonly irq: Int32Array;
   private readonly armInterrupts: () => void;
@@ -130,6 +134,15 @@ export class Session {
     const r = await this.execute(source, { stream() {}, display() {}, result() {} }, "cell", converted);
     if (r.status !== "ok") throw new Error(`gradlab kernel: the preload failed: ${r.evalue}`);
     saveCodeCache();
+  }
+
+  /**
+   * From now on, changed provenance facts go out with the cells' outputs (the kernel and
+   * `gradlab run` call this; the facts at this point travel in kernel_info or the notebook's
+   * metadata). The grader's processes do not: their outputs are not notebooks.
+   */
+  trackProvenance(): void {
+    this.publishedProvenance = JSON.stringify(provenance());
   }
 
   isComplete(code: string): Completeness {
@@ -200,7 +213,7 @@ export class Session {
 
   /** Runs a cell; `converted` when the converter's work on it is known already (the preload). */
   async execute(code: string, sink: Sink, cellName = "cell", converted?: Conversion): Promise<ExecuteOutcome> {
-    const run: CellRun = { sink, name: cellName, code, output: "", executing: true, abort: null, failed: null };
+    const run: CellRun = { sink: this.withProvenance(sink), name: cellName, code, output: "", executing: true, abort: null, failed: null };
     this.running = this.last = run;
     this.memory.cellStarts();
     try {
@@ -210,7 +223,44 @@ export class Session {
       run.abort = null;
       if (this.running === run) this.running = null;
       this.memory.cellEnded();
+      this.publishProvenance(run.sink);
     }
+  }
+
+  /** The provenance facts as JSON when they changed since the notebook last got them, else null. */
+  private changedProvenance(): { facts: unknown; json: string } | null {
+    if (!this.publishedProvenance) return null; // not tracked (yet)
+    const facts = provenance();
+    const json = JSON.stringify(facts);
+    return json === this.publishedProvenance ? null : { facts, json };
+  }
+
+  /**
+   * A Jupyter client keeps outputs, not what a kernel knows: changed provenance facts (a
+   * seed set, a dataset read) ride in the metadata of the cell's next output that no update
+   * will replace (one without a display id), as `metadata.gradlab.provenance`.
+   */
+  private withProvenance(sink: Sink): Sink {
+    const attach = (b: Bundle): Bundle => {
+      const changed = this.changedProvenance();
+      if (!changed) return b;
+      this.publishedProvenance = changed.json;
+      const own = b.metadata.gradlab;
+      return { data: b.data, metadata: { ...b.metadata, gradlab: { ...(own && typeof own === "object" ? own : {}), provenance: changed.facts } } };
+    };
+    return {
+      ...sink,
+      display: (b, id, update) => sink.display(id === undefined && !update ? attach(b) : b, id, update),
+      result: (b) => sink.result(attach(b)),
+    };
+  }
+
+  /** A cell that changed the facts but showed nothing to carry them gets an output of its own, which front ends do not draw. */
+  private publishProvenance(sink: Sink): void {
+    const changed = this.changedProvenance();
+    if (!changed) return;
+    this.publishedProvenance = changed.json;
+    sink.display({ data: { [PROVENANCE_MIME]: changed.facts }, metadata: { gradlab: { provenance: changed.facts } } }, undefined, false);
   }
 
   private async executeIn(run: CellRun, given?: Conversion): Promise<ExecuteOutcome> {
@@ -330,8 +380,8 @@ export class Session {
     (globalThis as any).__gradlab_kernel__ = hooks;
     // Live viz objects (viz.lossPlot) send their updates through the current cell.
     setDisplayTransport({
-      display: (b, id) => this.currentSink()?.display({ data: b, metadata: {} }, id, false),
-      update: (b, id) => this.currentSink()?.display({ data: b, metadata: {} }, id, true),
+      display: (b, id, metadata) => this.currentSink()?.display({ data: b, metadata: { ...metadata } }, id, false),
+      update: (b, id, metadata) => this.currentSink()?.display({ data: b, metadata: { ...metadata } }, id, true),
     });
   }
 

@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as zlib from "zlib";
 import { Tensor } from "../tensor";
 import { ValueError } from "../errors";
+import { recordDataset } from "../provenance";
 
 const TYPES: Record<number, { name: string; bytes: number; read: (v: DataView, at: number) => number; dtype: "int32" | "float32" | "float64" }> = {
   0x08: { name: "unsigned byte", bytes: 1, read: (v, at) => v.getUint8(at), dtype: "int32" },
@@ -67,5 +68,7 @@ export function readIdx(path: string, opts: { asFloat?: boolean } = {}): Tensor 
   } catch (e) {
     throw new ValueError(`readIdx: cannot read ${path}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
   }
-  return parseIdx(bytes, path, opts);
+  const t = parseIdx(bytes, path, opts);
+  recordDataset(path, bytes); // a file that parsed: its checksum goes into the run's provenance
+  return t;
 }

@@ -6,7 +6,7 @@
 //   - anywhere else (a pipe, a CI log): one plain line when each piece of work ends.
 // Updates are cheap (a clock read); drawing is throttled so that it stays well under
 // 1 % of the work it reports on.
-import { getDisplayTransport, newDisplayId } from "../viz/display";
+import { getDisplayTransport, newDisplayId, VOLATILE } from "../viz/display";
 import { ValueError, describeValue } from "../errors";
 
 /** 0 silent; 1 a line updated in place (the default); 2 one line per finished piece. */
@@ -57,8 +57,9 @@ class DisplaySurface implements Surface {
     if (!t) return;
     const text = this.now ? [...this.done, this.now].join("\n") : this.done.join("\n");
     const bundle = { "text/plain": text };
-    if (this.shown) t.update(bundle, this.id);
-    else { this.shown = true; t.display(bundle, this.id); }
+    // Elapsed times and ETAs differ on every run: the output says so, for gradlab verify.
+    if (this.shown) t.update(bundle, this.id, VOLATILE);
+    else { this.shown = true; t.display(bundle, this.id, VOLATILE); }
   }
   abandon(): void {}
 }

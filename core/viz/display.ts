@@ -4,10 +4,16 @@ import type { MimeBundle } from "./schema";
 
 export interface DisplayTransport {
   /** Shows a new output that later updates replace (Jupyter's display_data with a display_id). */
-  display(bundle: MimeBundle, displayId: string): void;
-  /** Replaces the output shown under displayId (update_display_data). */
-  update(bundle: MimeBundle, displayId: string): void;
+  display(bundle: MimeBundle, displayId: string, metadata?: Record<string, unknown>): void;
+  /** Replaces the output shown under displayId (update_display_data), metadata included. */
+  update(bundle: MimeBundle, displayId: string, metadata?: Record<string, unknown>): void;
 }
+
+/**
+ * The output metadata of a display whose content differs from run to run by nature
+ * (elapsed times, an ETA): `gradlab verify` skips such outputs.
+ */
+export const VOLATILE = { gradlab: { volatile: true } } as const;
 
 let transport: DisplayTransport | null = null;
 

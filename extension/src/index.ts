@@ -6,6 +6,7 @@ import { ImagesRenderer } from "./images";
 import { HistogramsRenderer } from "./histograms";
 import { LossPlotRenderer } from "./lossplot";
 import { ChartRenderer } from "./chart";
+import { ProvenanceRenderer, PROVENANCE_MIME } from "./provenance";
 
 export { MIME, TensorRenderer, ImagesRenderer, HistogramsRenderer, LossPlotRenderer, ChartRenderer };
 export { StopTrainingButton, stopTraining, CONTROL_TARGET } from "./stop";
@@ -33,5 +34,6 @@ const extensions: IRenderMime.IExtension[] = [
   mimeExtension("histograms", MIME.histograms, HistogramsRenderer),
   mimeExtension("lossplot", MIME.lossplot, LossPlotRenderer),
   mimeExtension("chart", MIME.chart, ChartRenderer),
+  mimeExtension("provenance", PROVENANCE_MIME, ProvenanceRenderer),
 ];
 export default extensions;

@@ -258,6 +258,6 @@ describe("the gradlab kernel through Jupyter's client", function () {
     assert.equal(errors[0].ename, "KeyboardInterrupt");
     const bad = spawnSync(process.execPath, [CLI, "run", path.join(tmp, "missing.ipynb")], { encoding: "utf8" });
     assert.equal(bad.status, 1);
-    assert.match(bad.stderr, /is not a notebook/);
+    assert.match(bad.stderr, /gradlab run: cannot read .*missing\.ipynb: no such file/);
   });
 });
