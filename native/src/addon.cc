@@ -10,6 +10,7 @@
 
 #include "args.h"
 #include "conv.h"
+#include "det_gemm.h"
 #include "gemm.h"
 #include "indexing.h"
 #include "interrupt.h"
@@ -120,6 +121,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add("where", wrap<viaIsa<&IsaKernels::where>>);
   add("reduce", wrap<viaIsa<&IsaKernels::reduce>>);
   add("gemm", wrap<Gemm>);
+  add("gemmDeterministic", wrap<GemmDeterministic>);
   add("softmax", wrap<viaIsa<&IsaKernels::softmax>>);
   add("softmaxBackward", wrap<viaIsa<&IsaKernels::softmaxBackward>>);
   add("conv2d", wrap<Conv2d>);
