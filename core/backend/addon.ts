@@ -13,6 +13,8 @@ export interface NativeAddon extends Kernels {
    */
   info(): { blas: string; threads: number; version: string; simd: string; isa: string; cpuIsa: string };
   setNumThreads(n: number): void;
+  /** gemm with the TypeScript reference's sequence for every element (native/src/det_gemm.h), for deterministic mode. */
+  gemmDeterministic?: Kernels["gemm"];
 }
 
 export interface AddonLoad {
