@@ -14,7 +14,7 @@ namespace gradlab {
 
 namespace {
 
-// Multiply-adds per task on the pool: rows are shared out in blocks of four, which does
+// Multiply-adds per task on the pool: rows are shared out in blocks of eight, which does
 // not change any element's sequence, only who computes it.
 constexpr int64_t kTaskWork = int64_t(1) << 16;
 
@@ -39,14 +39,14 @@ void detGemm(const GemmCall& g, const T* A, const T* B, T* C) {
     shared = b;
     return bt.data();
   };
-  const int64_t blocks = (M + 3) / 4;
-  const int64_t grain = std::max<int64_t>(1, kTaskWork / std::max<int64_t>(1, 4 * N * K));
+  const int64_t blocks = (M + 7) / 8;
+  const int64_t grain = std::max<int64_t>(1, kTaskWork / std::max<int64_t>(1, 8 * N * K));
   // Batches in order: with strideC 0, later products add onto earlier ones as the reference does.
   for (int64_t b = 0; b < g.batch && !interruptRequested(); b++) {
     const T *Ab = A + b * g.sA, *Bb = rowMajorB(B + b * g.sB);
     T* Cb = C + b * g.sC;
     parallel_for(blocks, grain, [&](int64_t s, int64_t e) {
-      if (!interruptRequested()) rowsOnPath(g.ta, M, N, K, Ab, Bb, Cb, s * 4, std::min(M, e * 4), g.acc);
+      if (!interruptRequested()) rowsOnPath(g.ta, M, N, K, Ab, Bb, Cb, s * 8, std::min(M, e * 8), g.acc);
     });
   }
 }
