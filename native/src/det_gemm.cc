@@ -54,7 +54,7 @@ void detGemm(const GemmCall& g, const T* A, const T* B, T* C) {
 }  // namespace
 
 Napi::Value GemmDeterministic(const Napi::CallbackInfo& info) {
-  const GemmCall g = parseGemm(info);
+  const GemmCall g = parseGemm(info, "gemmDeterministic");
   if (g.batch == 0 || g.M == 0 || g.N == 0) return info.Env().Undefined();
   std::optional<InterruptWatch> watch;
   if (longEnoughToWatch(g)) watch.emplace();

@@ -220,21 +220,20 @@ std::string dims(const char* a, int64_t x, const char* b, int64_t y) {
   return std::string(a) + "=" + std::to_string(x) + ", " + b + "=" + std::to_string(y);
 }
 
-void checkOperand(const char* name, const Buf& buf, int64_t batch, int64_t stride, int64_t r, const char* rn, int64_t c, const char* cn,
-                  const char* strideName) {
-  int64_t mat = mulChecked("gemm", name, {r, c});
+void checkOperand(const char* kernel, const char* name, const Buf& buf, int64_t batch, int64_t stride, int64_t r, const char* rn, int64_t c,
+                  const char* cn, const char* strideName) {
+  int64_t mat = mulChecked(kernel, name, {r, c});
   if (batch == 0 || mat == 0) return;
   int64_t need = (batch - 1) * stride + mat;  // < 2^31 * 2^31 + 2^31: no overflow in int64
   std::string why = batch == 1 ? dims(rn, r, cn, c)
                                : "batch " + std::to_string(batch) + " with " + strideName + " " + std::to_string(stride) + " and " + dims(rn, r, cn, c);
-  requireLen("gemm", name, buf, need, false, why);
+  requireLen(kernel, name, buf, need, false, why);
 }
 
 }  // namespace
 
-GemmCall parseGemm(const Napi::CallbackInfo& info) {
+GemmCall parseGemm(const Napi::CallbackInfo& info, const char* Kn) {
   static const char* const names[] = {"transA", "transB", "M", "N", "K", "A", "B", "C", "batch", "strideA", "strideB", "strideC", "accumulate"};
-  const char* Kn = "gemm";
   Args args(info, Kn, 13, names);
   GemmCall g;
   g.ta = args.boolean(0);
@@ -252,9 +251,9 @@ GemmCall parseGemm(const Napi::CallbackInfo& info) {
   g.C = args.buf(7, M_FLOAT);
   requireSameDtype(Kn, "A", g.A, "B", g.B);
   requireSameDtype(Kn, "A", g.A, "C", g.C);
-  checkOperand("A", g.A, g.batch, g.sA, g.ta ? g.K : g.M, g.ta ? "K" : "M", g.ta ? g.M : g.K, g.ta ? "M" : "K", "strideA");
-  checkOperand("B", g.B, g.batch, g.sB, g.tb ? g.N : g.K, g.tb ? "N" : "K", g.tb ? g.K : g.N, g.tb ? "K" : "N", "strideB");
-  checkOperand("C", g.C, g.batch, g.sC, g.M, "M", g.N, "N", "strideC");
+  checkOperand(Kn, "A", g.A, g.batch, g.sA, g.ta ? g.K : g.M, g.ta ? "K" : "M", g.ta ? g.M : g.K, g.ta ? "M" : "K", "strideA");
+  checkOperand(Kn, "B", g.B, g.batch, g.sB, g.tb ? g.N : g.K, g.tb ? "N" : "K", g.tb ? g.K : g.N, g.tb ? "K" : "N", "strideB");
+  checkOperand(Kn, "C", g.C, g.batch, g.sC, g.M, "M", g.N, "N", "strideC");
   return g;
 }
 
@@ -264,7 +263,7 @@ bool longEnoughToWatch(const GemmCall& g) {
 
 // gemm(transA, transB, M, N, K, A, B, C, batch, strideA, strideB, strideC, accumulate)
 Napi::Value Gemm(const Napi::CallbackInfo& info) {
-  const GemmCall g = parseGemm(info);
+  const GemmCall g = parseGemm(info, "gemm");
   if (g.batch == 0 || g.M == 0 || g.N == 0) return info.Env().Undefined();
   // Only products long enough to be worth interrupting pay for the watch (two syscalls).
   std::optional<InterruptWatch> watch;

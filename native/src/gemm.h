@@ -12,13 +12,13 @@ namespace gradlab {
 
 Napi::Value Gemm(const Napi::CallbackInfo& info);
 
-// A gemm call's arguments, validated (gemm's messages): what Gemm and GemmDeterministic share.
+// A gemm call's arguments, validated, errors starting with `kernel`: what Gemm and GemmDeterministic share.
 struct GemmCall {
   bool ta, tb, acc;
   int64_t M, N, K, batch, sA, sB, sC;
   Buf A, B, C;
 };
-GemmCall parseGemm(const Napi::CallbackInfo& info);
+GemmCall parseGemm(const Napi::CallbackInfo& info, const char* kernel);
 // Whether a product runs long enough to be worth watching for an interrupt.
 bool longEnoughToWatch(const GemmCall& g);
 

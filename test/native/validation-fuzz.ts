@@ -45,6 +45,10 @@ const templates: Template[] = [
     name: "gemm", kinds: ["bool", "bool", "size", "size", "size", "buf", "buf", "buf", "size", "size", "size", "size", "bool"],
     make: () => [false, false, 2, 3, 4, f32(16), f32(24), new Float32Array(12), 2, 8, 12, 6, false],
   },
+  {
+    name: "gemmDeterministic", kinds: ["bool", "bool", "size", "size", "size", "buf", "buf", "buf", "size", "size", "size", "size", "bool"],
+    make: () => [true, true, 2, 3, 4, f32(16), f32(24), new Float32Array(12), 2, 8, 12, 6, true],
+  },
   { name: "softmax", kinds: ["buf", "buf", "size", "size", "size", "bool"], make: () => [f32(24), new Float32Array(24), 2, 3, 4, false] },
   { name: "softmaxBackward", kinds: ["buf", "buf", "buf", "size", "size", "size", "bool"], make: () => [f32(24), f32(24), new Float32Array(24), 2, 3, 4, true] },
   { name: "conv2d", kinds: ["buf", "buf", "buf", "conv"], make: () => [f32(2 * 3 * 30), f32(4 * 3 * 9), new Float32Array(2 * 4 * 30), conv.slice()] },
@@ -224,6 +228,7 @@ for (let r = 0; r < rounds; r++) {
     for (let k = 0; k < 4; k++) call(t.name, mutate(t));
   }
   for (let k = 0; k < 5; k++) call("gemm", gemmOverrun());
+  for (let k = 0; k < 5; k++) call("gemmDeterministic", gemmOverrun());
 }
 addon.setNumThreads(2);
 process.stdout.write(JSON.stringify(summary) + "\n");
