@@ -46,7 +46,9 @@ void detGemm(const GemmCall& g, const T* A, const T* B, T* C) {
     const T *Ab = A + b * g.sA, *Bb = rowMajorB(B + b * g.sB);
     T* Cb = C + b * g.sC;
     parallel_for(blocks, grain, [&](int64_t s, int64_t e) {
-      if (!interruptRequested()) rowsOnPath(g.ta, M, N, K, Ab, Bb, Cb, s * 8, std::min(M, e * 8), g.acc);
+      // A block at a time, so that an interrupt stops a long product within one block's work.
+      for (int64_t blk = s; blk < e && !interruptRequested(); blk++)
+        rowsOnPath(g.ta, M, N, K, Ab, Bb, Cb, blk * 8, std::min(M, blk * 8 + 8), g.acc);
     });
   }
 }
