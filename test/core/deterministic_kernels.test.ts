@@ -2,6 +2,8 @@
 // the same bits on the native backend, on every instruction-set path, with one thread and
 // two and with every call in C++, as on the TypeScript backend; outside the mode many do not.
 import { strict as assert } from "node:assert";
+import { jsKernels } from "../../core/backend/js";
+import { deterministicConv } from "../../core/backend/det_conv";
 import { configurations, describeConfig, runIn, type Config } from "./deterministic/runs";
 
 type Digests = Record<string, string>;
@@ -9,6 +11,41 @@ const digestsOf = (c: Config, mode: string) => runIn<Digests>("kernels_digest", 
 
 /** The kernels whose digests differ between two runs. */
 const differing = (a: Digests, b: Digests) => Object.keys(a).filter((k) => a[k] !== b[k]);
+
+describe("deterministic mode's convolution", () => {
+  // Agreeing with itself everywhere proves nothing if it computes something else: against
+  // the reference's direct loops, in float64 (where only the order of the sums differs).
+  const conv = deterministicConv(jsKernels.gemm);
+  let seed = 7;
+  const data = (n: number) => Float64Array.from({ length: n }, () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5);
+  const cases: [string, number[]][] = [
+    ["3x3, padding 1", [2, 3, 7, 6, 4, 3, 3, 7, 6, 1, 1, 1, 1, 1, 1, 1]],
+    ["3x2, stride 2, padding 1, dilation 2, 2 groups", [2, 4, 9, 8, 6, 3, 2, 4, 4, 2, 2, 1, 1, 2, 2, 2]],
+    ["1x1, stride 2, no padding", [3, 2, 5, 5, 3, 1, 1, 3, 3, 2, 2, 0, 0, 1, 1, 1]],
+  ];
+  for (const [name, p] of cases) {
+    it(`agrees with the reference's direct loops, forward and both gradients: ${name}`, () => {
+      const [N, C, H, W, OC, KH, KW, OH, OW, , , , , , , G] = p;
+      const x = data(N * C * H * W), w = data(OC * (C / G) * KH * KW), dy = data(N * OC * OH * OW);
+      const close = (got: Float64Array, want: Float64Array, what: string) => {
+        assert.equal(got.length, want.length);
+        for (let i = 0; i < got.length; i++) assert.ok(Math.abs(got[i] - want[i]) <= 1e-12 * (1 + Math.abs(want[i])), `${what}[${i}]: ${got[i]} against ${want[i]}`);
+      };
+      const [y1, y2] = [new Float64Array(dy.length), new Float64Array(dy.length)];
+      conv.conv2d(x, w, y1, p);
+      jsKernels.conv2d(x, w, y2, p);
+      close(y1, y2, "y");
+      const [dx1, dx2] = [new Float64Array(x.length), new Float64Array(x.length)];
+      conv.conv2dBackwardInput(dy, w, dx1, p);
+      jsKernels.conv2dBackwardInput(dy, w, dx2, p);
+      close(dx1, dx2, "dx");
+      const [dw1, dw2] = [new Float64Array(w.length), new Float64Array(w.length)];
+      conv.conv2dBackwardWeight(x, dy, dw1, p);
+      jsKernels.conv2dBackwardWeight(x, dy, dw2, p);
+      close(dw1, dw2, "dw");
+    });
+  }
+});
 
 describe("deterministic mode, kernel by kernel", function () {
   this.timeout(600000);
