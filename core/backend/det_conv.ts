@@ -8,6 +8,15 @@ import type { ConvParams, FloatBuffer, Kernels } from "./kernels";
 
 type Gemm = Kernels["gemm"];
 
+/**
+ * The addon's copies of the column loops below (native/src/conv.h), which give their bits:
+ * the native backend's deterministic convolutions use them.
+ */
+export interface ColumnKernels {
+  im2col(x: FloatBuffer, cols: FloatBuffer, p: ConvParams, group: number): void;
+  col2imAdd(cols: FloatBuffer, acc: Float64Array, p: ConvParams, group: number): void;
+}
+
 interface Geometry {
   N: number; C: number; H: number; W: number; OC: number; KH: number; KW: number; OH: number; OW: number;
   sH: number; sW: number; pH: number; pW: number; dH: number; dW: number; G: number;
@@ -25,6 +34,11 @@ const like = (b: FloatBuffer, n: number): FloatBuffer => (b instanceof Float32Ar
 /** Group g's patches of x as a (Cg·KH·KW) × (N·OH·OW) matrix, zeros where a tap falls on the padding. */
 function im2col(x: FloatBuffer, g: Geometry, group: number): FloatBuffer {
   const cols = like(x, g.CKK * g.NP);
+  fillColumns(x, g, group, cols);
+  return cols;
+}
+
+function fillColumns(x: FloatBuffer, g: Geometry, group: number, cols: FloatBuffer): void {
   for (let c = 0; c < g.Cg; c++) {
     for (let kh = 0; kh < g.KH; kh++) {
       for (let kw = 0; kw < g.KW; kw++) {
@@ -44,7 +58,29 @@ function im2col(x: FloatBuffer, g: Geometry, group: number): FloatBuffer {
       }
     }
   }
-  return cols;
+}
+
+/** The adjoint of im2col: acc (x's shape) += each column entry at its tap, in a fixed order of terms. */
+function addColumns(cols: FloatBuffer, g: Geometry, group: number, acc: Float64Array): void {
+  for (let c = 0; c < g.Cg; c++) {
+    for (let kh = 0; kh < g.KH; kh++) {
+      for (let kw = 0; kw < g.KW; kw++) {
+        const row = ((c * g.KH + kh) * g.KW + kw) * g.NP;
+        for (let n = 0; n < g.N; n++) {
+          const plane = (n * g.C + group * g.Cg + c) * g.H * g.W;
+          for (let oh = 0; oh < g.OH; oh++) {
+            const ih = oh * g.sH - g.pH + kh * g.dH;
+            if (ih < 0 || ih >= g.H) continue;
+            const at = row + n * g.P + oh * g.OW;
+            for (let ow = 0; ow < g.OW; ow++) {
+              const iw = ow * g.sW - g.pW + kw * g.dW;
+              if (iw >= 0 && iw < g.W) acc[plane + ih * g.W + iw] += cols[at + ow];
+            }
+          }
+        }
+      }
+    }
+  }
 }
 
 /** Group g's channels of an (N, OC, OH, OW) tensor as an OCg × (N·OH·OW) matrix. */
@@ -58,13 +94,21 @@ function channelsFirst(y: FloatBuffer, g: Geometry, group: number): FloatBuffer 
   return m;
 }
 
-/** The deterministic conv2d and its two gradients on `gemm`. */
-export function deterministicConv(gemm: Gemm): Pick<Kernels, "conv2d" | "conv2dBackwardInput" | "conv2dBackwardWeight"> {
+/** The deterministic conv2d and its two gradients on `gemm` (and the addon's column loops when given). */
+export function deterministicConv(gemm: Gemm, columns?: ColumnKernels): Pick<Kernels, "conv2d" | "conv2dBackwardInput" | "conv2dBackwardWeight"> {
+  const patches = (x: FloatBuffer, p: ConvParams, g: Geometry, group: number): FloatBuffer => {
+    if (!columns) return im2col(x, g, group);
+    const cols = like(x, g.CKK * g.NP);
+    columns.im2col(x, cols, p, group);
+    return cols;
+  };
+  const scatter = columns ? (cols: FloatBuffer, p: ConvParams, _g: Geometry, group: number, acc: Float64Array) => columns.col2imAdd(cols, acc, p, group)
+    : (cols: FloatBuffer, _p: ConvParams, g: Geometry, group: number, acc: Float64Array) => addColumns(cols, g, group, acc);
   return {
     conv2d(x: FloatBuffer, w: FloatBuffer, out: FloatBuffer, p: ConvParams): void {
       const g = geometry(p);
       for (let group = 0; group < g.G; group++) {
-        const cols = im2col(x, g, group);
+        const cols = patches(x, p, g, group);
         const y = like(out, g.OCg * g.NP);
         gemm(false, false, g.OCg, g.NP, g.CKK, w.subarray(group * g.OCg * g.CKK), cols, y, 1, 0, 0, 0, false);
         for (let o = 0; o < g.OCg; o++)
@@ -80,25 +124,7 @@ export function deterministicConv(gemm: Gemm): Pick<Kernels, "conv2d" | "conv2dB
       for (let group = 0; group < g.G; group++) {
         const cols = like(dx, g.CKK * g.NP);
         gemm(true, false, g.CKK, g.NP, g.OCg, w.subarray(group * g.OCg * g.CKK), channelsFirst(dy, g, group), cols, 1, 0, 0, 0, false);
-        for (let c = 0; c < g.Cg; c++) {
-          for (let kh = 0; kh < g.KH; kh++) {
-            for (let kw = 0; kw < g.KW; kw++) {
-              const row = ((c * g.KH + kh) * g.KW + kw) * g.NP;
-              for (let n = 0; n < g.N; n++) {
-                const plane = (n * g.C + group * g.Cg + c) * g.H * g.W;
-                for (let oh = 0; oh < g.OH; oh++) {
-                  const ih = oh * g.sH - g.pH + kh * g.dH;
-                  if (ih < 0 || ih >= g.H) continue;
-                  const at = row + n * g.P + oh * g.OW;
-                  for (let ow = 0; ow < g.OW; ow++) {
-                    const iw = ow * g.sW - g.pW + kw * g.dW;
-                    if (iw >= 0 && iw < g.W) acc[plane + ih * g.W + iw] += cols[at + ow];
-                  }
-                }
-              }
-            }
-          }
-        }
+        scatter(cols, p, g, group, acc);
       }
       dx.set(acc);
     },
@@ -107,7 +133,7 @@ export function deterministicConv(gemm: Gemm): Pick<Kernels, "conv2d" | "conv2dB
       const g = geometry(p);
       for (let group = 0; group < g.G; group++) {
         const size = g.OCg * g.CKK;
-        gemm(false, true, g.OCg, g.CKK, g.NP, channelsFirst(dy, g, group), im2col(x, g, group),
+        gemm(false, true, g.OCg, g.CKK, g.NP, channelsFirst(dy, g, group), patches(x, p, g, group),
           dw.subarray(group * size, (group + 1) * size), 1, 0, 0, 0, false);
       }
     },

@@ -5,7 +5,7 @@
 // both sides of the small-work threshold, give the same bits.
 import type { Kernels } from "./kernels";
 import { UNARY, BINARY, REDUCE, type UnaryOp } from "./kernels";
-import { deterministicConv } from "./det_conv";
+import { deterministicConv, type ColumnKernels } from "./det_conv";
 
 /**
  * Unary ops whose C++ and TypeScript are the same IEEE operations in double, rounded once
@@ -31,9 +31,10 @@ const reduceExact = codes(REDUCE, (n) => n !== "sum" && n !== "prod");
 /**
  * The native backend's deterministic kernels. `native` holds its kernels as normally
  * routed (the TypeScript ones below the small-work threshold); `detGemm` is the addon's
- * gemmDeterministic, routed the same way, or the reference when the addon predates it.
+ * gemmDeterministic, routed the same way, or the reference when the addon predates it;
+ * `columns`, the addon's column loops of the convolutions, when it has them.
  */
-export function nativeDeterministicKernels(native: Kernels, js: Kernels, detGemm: Kernels["gemm"]): Kernels {
+export function nativeDeterministicKernels(native: Kernels, js: Kernels, detGemm: Kernels["gemm"], columns?: ColumnKernels): Kernels {
   return {
     ...js,
     unary: (op, ...rest) => (unaryExact[op] ? native : js).unary(op, ...rest),
@@ -41,7 +42,7 @@ export function nativeDeterministicKernels(native: Kernels, js: Kernels, detGemm
     binary: (op, ...rest) => (binaryExact[op] ? native : js).binary(op, ...rest),
     reduce: (op, ...rest) => (reduceExact[op] ? native : js).reduce(op, ...rest),
     gemm: detGemm,
-    ...deterministicConv(detGemm),
+    ...deterministicConv(detGemm, columns),
     // Copies, selections and conversions: no arithmetic, the same values whoever moves them.
     where: native.where,
     stridedCopy: native.stridedCopy,

@@ -112,7 +112,8 @@ function makeNativeBackend(): Backend | null {
   return {
     name: "native",
     kernels,
-    deterministicKernels: nativeDeterministicKernels(kernels, jsKernels, route("gemm", "gemmDeterministic") as Kernels["gemm"]),
+    deterministicKernels: nativeDeterministicKernels(kernels, jsKernels, route("gemm", "gemmDeterministic") as Kernels["gemm"],
+      addon.im2col && addon.col2imAdd ? { im2col: addon.im2col.bind(addon), col2imAdd: addon.col2imAdd.bind(addon) } : undefined),
     ...cpuStorage,
     describe: () => {
       const i = addon.info();

@@ -127,6 +127,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add("conv2d", wrap<Conv2d>);
   add("conv2dBackwardInput", wrap<Conv2dBackwardInput>);
   add("conv2dBackwardWeight", wrap<Conv2dBackwardWeight>);
+  add("im2col", wrap<Im2col>);
+  add("col2imAdd", wrap<Col2imAdd>);
   add("maxPool2d", wrap<MaxPool2d>);
   add("maxPool2dBackward", wrap<MaxPool2dBackward>);
   add("avgPool2d", wrap<AvgPool2d>);

@@ -3,7 +3,8 @@
 // two and with every call in C++, as on the TypeScript backend; outside the mode many do not.
 import { strict as assert } from "node:assert";
 import { jsKernels } from "../../core/backend/js";
-import { deterministicConv } from "../../core/backend/det_conv";
+import { deterministicConv, type ColumnKernels } from "../../core/backend/det_conv";
+import { loadAddon } from "../../core/backend/addon";
 import { configurations, describeConfig, runIn, type Config } from "./deterministic/runs";
 
 type Digests = Record<string, string>;
@@ -14,8 +15,11 @@ const differing = (a: Digests, b: Digests) => Object.keys(a).filter((k) => a[k] 
 
 describe("deterministic mode's convolution", () => {
   // Agreeing with itself everywhere proves nothing if it computes something else: against
-  // the reference's direct loops, in float64 (where only the order of the sums differs).
-  const conv = deterministicConv(jsKernels.gemm);
+  // the reference's direct loops, in float64 (where only the order of the sums differs);
+  // with its column loops in TypeScript, and with the addon's.
+  const addon = loadAddon().addon;
+  const columns: [string, ColumnKernels | undefined][] = [["TypeScript columns", undefined]];
+  if (addon?.im2col && addon.col2imAdd) columns.push(["the addon's columns", { im2col: addon.im2col.bind(addon), col2imAdd: addon.col2imAdd.bind(addon) }]);
   let seed = 7;
   const data = (n: number) => Float64Array.from({ length: n }, () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5);
   const cases: [string, number[]][] = [
@@ -23,8 +27,9 @@ describe("deterministic mode's convolution", () => {
     ["3x2, stride 2, padding 1, dilation 2, 2 groups", [2, 4, 9, 8, 6, 3, 2, 4, 4, 2, 2, 1, 1, 2, 2, 2]],
     ["1x1, stride 2, no padding", [3, 2, 5, 5, 3, 1, 1, 3, 3, 2, 2, 0, 0, 1, 1, 1]],
   ];
-  for (const [name, p] of cases) {
-    it(`agrees with the reference's direct loops, forward and both gradients: ${name}`, () => {
+  for (const [name, p] of cases) for (const [how, cols] of columns) {
+    it(`agrees with the reference's direct loops, forward and both gradients: ${name}, ${how}`, () => {
+      const conv = deterministicConv(jsKernels.gemm, cols);
       const [N, C, H, W, OC, KH, KW, OH, OW, , , , , , , G] = p;
       const x = data(N * C * H * W), w = data(OC * (C / G) * KH * KW), dy = data(N * OC * OH * OW);
       const close = (got: Float64Array, want: Float64Array, what: string) => {
