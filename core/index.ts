@@ -16,7 +16,8 @@ export { convOutputSize, type WindowOptions } from "./ops/window";
 export { manualSeed, Generator, defaultGenerator } from "./random";
 export { noGrad, enableGrad, setGradEnabled, isGradEnabled, grad, type GradOptions, type BackwardOptions } from "./autograd";
 export { gradcheck, gradgradCheck, relativeError, type GradcheckResult, type GradcheckOptions, type GradgradcheckOptions } from "./gradcheck";
-export { backend, setBackend, availableBackends, setNumThreads, type BackendInfo } from "./backend";
+export { backend, setBackend, availableBackends, setNumThreads, setDeterministic, isDeterministic, DeterminismError,
+  type BackendInfo } from "./backend";
 export { ShapeError, DTypeError, ValueError } from "./errors";
 export * as F from "./functional";
 export * as nn from "./nn";

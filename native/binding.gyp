@@ -12,7 +12,8 @@
       "src/direct_conv.cc",
       "src/pool_rows.cc",
       "src/softmax_rows.cc",
-      "src/gemm_tile.cc"
+      "src/gemm_tile.cc",
+      "src/det_gemm_rows.cc"
     ]
   },
   "target_defaults": {
@@ -55,6 +56,7 @@
         "src/isa.cc",
         "src/threadpool.cc",
         "src/gemm.cc",
+        "src/det_gemm.cc",
         "src/conv.cc",
         "src/pool.cc",
         "src/indexing.cc",

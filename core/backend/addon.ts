@@ -3,6 +3,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { Kernels } from "./kernels";
+import type { ColumnKernels } from "./det_conv";
 
 /** What the addon exports beyond the kernels: build facts and thread control. */
 export interface NativeAddon extends Kernels {
@@ -13,6 +14,11 @@ export interface NativeAddon extends Kernels {
    */
   info(): { blas: string; threads: number; version: string; simd: string; isa: string; cpuIsa: string };
   setNumThreads(n: number): void;
+  /** gemm with the TypeScript reference's sequence for every element (native/src/det_gemm.h), for deterministic mode. */
+  gemmDeterministic?: Kernels["gemm"];
+  /** Deterministic mode's column loops of the convolutions (core/backend/det_conv.ts, native/src/conv.h). */
+  im2col?: ColumnKernels["im2col"];
+  col2imAdd?: ColumnKernels["col2imAdd"];
 }
 
 export interface AddonLoad {

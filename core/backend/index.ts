@@ -7,6 +7,9 @@ import { jsKernels } from "./js";
 import { loadAddon } from "./addon";
 import { allocBuffer, type DType } from "../dtype";
 import { describeValue } from "../errors";
+import { isDeterministic, setDeterministicFlag, deterministicView, DeterminismError } from "./deterministic";
+import { deterministicConv } from "./det_conv";
+import { nativeDeterministicKernels } from "./det_native";
 
 export interface BackendInfo {
   name: string;
@@ -25,6 +28,11 @@ export interface BackendInfo {
 export interface Backend {
   readonly name: string;
   readonly kernels: Kernels;
+  /**
+   * The kernels that give the same bits whatever the thread count or hardware, run in
+   * deterministic mode; a kernel missing here raises in that mode.
+   */
+  readonly deterministicKernels?: Partial<Kernels>;
   alloc(dtype: DType, size: number): Buffer;
   copyIn(dst: Buffer, src: ArrayLike<number>): void;
   copyOut(src: Buffer): Buffer;
@@ -43,6 +51,8 @@ const cpuStorage = {
 export const jsBackend: Backend = {
   name: "js",
   kernels: jsKernels,
+  // The reference, with convolutions on its GEMM (as the native backend's deterministic ones).
+  deterministicKernels: { ...jsKernels, ...deterministicConv(jsKernels.gemm) },
   ...cpuStorage,
   describe: () => ({ blas: "none (TypeScript loops)", threads: 1, isa: "none" }),
 };
@@ -88,19 +98,22 @@ function makeNativeBackend(): Backend | null {
   const { addon } = loadAddon();
   if (!addon) return null;
   const k = {} as Record<string, unknown>;
-  for (const name of Object.keys(jsKernels) as (keyof Kernels)[]) {
+  const route = (name: keyof Kernels, exported: string) => {
     const js = jsKernels[name] as (...a: unknown[]) => unknown;
-    if (typeof addon[name] !== "function") {
-      k[name] = js; // an addon built from older sources lacks this kernel: the reference runs it
-      continue;
-    }
-    const native = (addon[name] as (...a: unknown[]) => unknown).bind(addon);
+    const fn = (addon as unknown as Record<string, unknown>)[exported];
+    // An addon built from older sources lacks this kernel: the reference runs it.
+    if (typeof fn !== "function") return js;
+    const native = (fn as (...a: unknown[]) => unknown).bind(addon);
     const work = WORK[name];
-    k[name] = work ? (...args: unknown[]) => (work(...args) < smallWork ? js(...args) : native(...args)) : native;
-  }
+    return work ? (...args: unknown[]) => (work(...args) < smallWork ? js(...args) : native(...args)) : native;
+  };
+  for (const name of Object.keys(jsKernels) as (keyof Kernels)[]) k[name] = route(name, name);
+  const kernels = k as unknown as Kernels;
   return {
     name: "native",
-    kernels: k as unknown as Kernels,
+    kernels,
+    deterministicKernels: nativeDeterministicKernels(kernels, jsKernels, route("gemm", "gemmDeterministic") as Kernels["gemm"],
+      addon.im2col && addon.col2imAdd ? { im2col: addon.im2col.bind(addon), col2imAdd: addon.col2imAdd.bind(addon) } : undefined),
     ...cpuStorage,
     describe: () => {
       const i = addon.info();
@@ -138,9 +151,46 @@ function chooseAtLoad(): void {
 }
 chooseAtLoad();
 
-/** The active backend's kernels; ops call these. */
+/** Each backend's kernels as deterministic mode runs them (made on first use). */
+const deterministicViews = new Map<Backend, Kernels>();
+
+/** The active backend's kernels; ops call these. In deterministic mode, its deterministic ones. */
 export function kernels(): Kernels {
-  return active.kernels;
+  if (!isDeterministic()) return active.kernels;
+  let view = deterministicViews.get(active);
+  if (!view) {
+    view = deterministicView(active.name, active.deterministicKernels ?? {}, active.kernels);
+    deterministicViews.set(active, view);
+  }
+  return view;
+}
+
+/**
+ * Turns deterministic mode on or off (GRADLAB_DETERMINISTIC=1 turns it on at load); returns
+ * the previous setting. In the mode every op gives the same bits whatever the thread count,
+ * the backend ("js" or "native"), the small-work threshold and the addon's instruction-set
+ * path, at some cost in speed (bench/deterministic.ts); an op a backend cannot run so raises
+ * a DeterminismError.
+ */
+export function setDeterministic(on: boolean): boolean {
+  if (typeof on !== "boolean") throw new TypeError(`setDeterministic: expected true or false, got ${describeValue(on)}`);
+  return setDeterministicFlag(on);
+}
+
+export { isDeterministic, DeterminismError };
+
+/**
+ * Adds a backend that lives outside core under a new name (setBackend makes it active);
+ * returns a function that removes it again.
+ */
+export function registerBackend(b: Backend): () => void {
+  if (registry.has(b.name)) throw new Error(`registerBackend: there is already a backend named "${b.name}"`);
+  registry.set(b.name, b);
+  return () => {
+    if (active === b) active = native ?? jsBackend;
+    registry.delete(b.name);
+    deterministicViews.delete(b);
+  };
 }
 
 export function activeBackend(): Backend {

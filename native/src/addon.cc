@@ -10,6 +10,7 @@
 
 #include "args.h"
 #include "conv.h"
+#include "det_gemm.h"
 #include "gemm.h"
 #include "indexing.h"
 #include "interrupt.h"
@@ -120,11 +121,14 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add("where", wrap<viaIsa<&IsaKernels::where>>);
   add("reduce", wrap<viaIsa<&IsaKernels::reduce>>);
   add("gemm", wrap<Gemm>);
+  add("gemmDeterministic", wrap<GemmDeterministic>);
   add("softmax", wrap<viaIsa<&IsaKernels::softmax>>);
   add("softmaxBackward", wrap<viaIsa<&IsaKernels::softmaxBackward>>);
   add("conv2d", wrap<Conv2d>);
   add("conv2dBackwardInput", wrap<Conv2dBackwardInput>);
   add("conv2dBackwardWeight", wrap<Conv2dBackwardWeight>);
+  add("im2col", wrap<Im2col>);
+  add("col2imAdd", wrap<Col2imAdd>);
   add("maxPool2d", wrap<MaxPool2d>);
   add("maxPool2dBackward", wrap<MaxPool2dBackward>);
   add("avgPool2d", wrap<AvgPool2d>);

@@ -418,4 +418,97 @@ Napi::Value Conv2dBackwardWeight(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// ---- The column matrices of deterministic mode's convolutions (core/backend/det_conv.ts) ----
+// Copies, and sums in the TypeScript's order: the same bits as its loops, on any thread count.
+
+namespace {
+
+template <class T>
+void im2colGroup(const Geom& g, int64_t group, const T* x, T* cols) {
+  const int64_t NP = g.N * g.OHW;
+  parallel_for(g.CgKK, 1, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
+      const int64_t c = r / g.KK, kh = (r / g.KW) % g.KH, kw = r % g.KW;
+      for (int64_t n = 0; n < g.N; n++) {
+        const T* plane = x + (n * g.C + group * g.Cg + c) * g.HW;
+        T* out = cols + r * NP + n * g.OHW;
+        for (int64_t oh = 0; oh < g.OH; oh++) {
+          const int64_t ih = oh * g.sH - g.pH + kh * g.dH;
+          T* o = out + oh * g.OW;
+          if (ih < 0 || ih >= g.H) {
+            std::fill(o, o + g.OW, T(0));
+            continue;
+          }
+          for (int64_t ow = 0; ow < g.OW; ow++) {
+            const int64_t iw = ow * g.sW - g.pW + kw * g.dW;
+            o[ow] = iw >= 0 && iw < g.W ? plane[ih * g.W + iw] : T(0);
+          }
+        }
+      }
+    }
+  });
+}
+
+// Each input element gets its terms in the order of the rows (kernel row, then column) of
+// its channel; channels are independent, so they go to the threads.
+template <class T>
+void col2imGroup(const Geom& g, int64_t group, const T* cols, double* acc) {
+  const int64_t NP = g.N * g.OHW;
+  parallel_for(g.Cg, 1, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; c++)
+      for (int64_t kh = 0; kh < g.KH; kh++)
+        for (int64_t kw = 0; kw < g.KW; kw++) {
+          const T* row = cols + ((c * g.KH + kh) * g.KW + kw) * NP;
+          for (int64_t n = 0; n < g.N; n++) {
+            double* plane = acc + (n * g.C + group * g.Cg + c) * g.HW;
+            for (int64_t oh = 0; oh < g.OH; oh++) {
+              const int64_t ih = oh * g.sH - g.pH + kh * g.dH;
+              if (ih < 0 || ih >= g.H) continue;
+              const T* in = row + n * g.OHW + oh * g.OW;
+              for (int64_t ow = 0; ow < g.OW; ow++) {
+                const int64_t iw = ow * g.sW - g.pW + kw * g.dW;
+                if (iw >= 0 && iw < g.W) plane[ih * g.W + iw] += static_cast<double>(in[ow]);
+              }
+            }
+          }
+        }
+  });
+}
+
+// The column matrix's size, checked: C/groups*KH*KW rows of N*OH*OW.
+int64_t colsLen(const char* K, const Geom& g) { return mulChecked(K, "cols (C/groups*KH*KW*N*OH*OW)", {g.CgKK, g.N, g.OHW}); }
+
+}  // namespace
+
+// im2col(x, cols, geometry, group)
+Napi::Value Im2col(const Napi::CallbackInfo& info) {
+  static const char* const names[] = {"x", "cols", "geometry", "group"};
+  const char* K = "im2col";
+  Args args(info, K, 4, names);
+  Geom g = parseGeom(K, args, 2);
+  const int64_t group = args.integer(3, 0, g.G - 1);
+  Buf x = args.buf(0, M_FLOAT), cols = args.buf(1, M_FLOAT);
+  requireSameDtype(K, "x", x, "cols", cols);
+  requireLen(K, "x", x, g.xN, false, geomStr("x", g));
+  requireLen(K, "cols", cols, colsLen(K, g), true, "C/groups*KH*KW*N*OH*OW");
+  if (x.dtype == DType::F32) im2colGroup(g, group, x.as<float>(), cols.as<float>());
+  else im2colGroup(g, group, x.as<double>(), cols.as<double>());
+  return info.Env().Undefined();
+}
+
+// col2imAdd(cols, acc, geometry, group)
+Napi::Value Col2imAdd(const Napi::CallbackInfo& info) {
+  static const char* const names[] = {"cols", "acc", "geometry", "group"};
+  const char* K = "col2imAdd";
+  Args args(info, K, 4, names);
+  Geom g = parseGeom(K, args, 2);
+  const int64_t group = args.integer(3, 0, g.G - 1);
+  Buf cols = args.buf(0, M_FLOAT), acc = args.buf(1, M_F64);
+  requireLen(K, "cols", cols, colsLen(K, g), true, "C/groups*KH*KW*N*OH*OW");
+  requireLen(K, "acc", acc, g.xN, true, geomStr("x", g));
+  if (cols.dtype == DType::F32) col2imGroup(g, group, cols.as<float>(), acc.as<double>());
+  else col2imGroup(g, group, cols.as<double>(), acc.as<double>());
+  return info.Env().Undefined();
+}
+
 }  // namespace gradlab

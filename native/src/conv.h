@@ -6,4 +6,9 @@ namespace gradlab {
 Napi::Value Conv2d(const Napi::CallbackInfo& info);
 Napi::Value Conv2dBackwardInput(const Napi::CallbackInfo& info);
 Napi::Value Conv2dBackwardWeight(const Napi::CallbackInfo& info);
+// Deterministic mode's column matrices (core/backend/det_conv.ts): group `group`'s patches of
+// x as a (C/groups*KH*KW) x (N*OH*OW) matrix, zeros on the padding; and its adjoint, added
+// into a float64 accumulator of x's size, in the TypeScript's order of terms.
+Napi::Value Im2col(const Napi::CallbackInfo& info);
+Napi::Value Col2imAdd(const Napi::CallbackInfo& info);
 }  // namespace gradlab

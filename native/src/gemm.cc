@@ -220,39 +220,58 @@ std::string dims(const char* a, int64_t x, const char* b, int64_t y) {
   return std::string(a) + "=" + std::to_string(x) + ", " + b + "=" + std::to_string(y);
 }
 
-void checkOperand(const char* name, const Buf& buf, int64_t batch, int64_t stride, int64_t r, const char* rn, int64_t c, const char* cn,
-                  const char* strideName) {
-  int64_t mat = mulChecked("gemm", name, {r, c});
+void checkOperand(const char* kernel, const char* name, const Buf& buf, int64_t batch, int64_t stride, int64_t r, const char* rn, int64_t c,
+                  const char* cn, const char* strideName) {
+  int64_t mat = mulChecked(kernel, name, {r, c});
   if (batch == 0 || mat == 0) return;
   int64_t need = (batch - 1) * stride + mat;  // < 2^31 * 2^31 + 2^31: no overflow in int64
   std::string why = batch == 1 ? dims(rn, r, cn, c)
                                : "batch " + std::to_string(batch) + " with " + strideName + " " + std::to_string(stride) + " and " + dims(rn, r, cn, c);
-  requireLen("gemm", name, buf, need, false, why);
+  requireLen(kernel, name, buf, need, false, why);
 }
 
 }  // namespace
 
+GemmCall parseGemm(const Napi::CallbackInfo& info, const char* Kn) {
+  static const char* const names[] = {"transA", "transB", "M", "N", "K", "A", "B", "C", "batch", "strideA", "strideB", "strideC", "accumulate"};
+  Args args(info, Kn, 13, names);
+  GemmCall g;
+  g.ta = args.boolean(0);
+  g.tb = args.boolean(1);
+  g.M = args.size(2);
+  g.N = args.size(3);
+  g.K = args.size(4);
+  g.batch = args.size(8);
+  g.sA = args.size(9);
+  g.sB = args.size(10);
+  g.sC = args.size(11);
+  g.acc = args.boolean(12);
+  g.A = args.buf(5, M_FLOAT);
+  g.B = args.buf(6, M_FLOAT);
+  g.C = args.buf(7, M_FLOAT);
+  requireSameDtype(Kn, "A", g.A, "B", g.B);
+  requireSameDtype(Kn, "A", g.A, "C", g.C);
+  checkOperand(Kn, "A", g.A, g.batch, g.sA, g.ta ? g.K : g.M, g.ta ? "K" : "M", g.ta ? g.M : g.K, g.ta ? "M" : "K", "strideA");
+  checkOperand(Kn, "B", g.B, g.batch, g.sB, g.tb ? g.N : g.K, g.tb ? "N" : "K", g.tb ? g.K : g.N, g.tb ? "K" : "N", "strideB");
+  checkOperand(Kn, "C", g.C, g.batch, g.sC, g.M, "M", g.N, "N", "strideC");
+  return g;
+}
+
+bool longEnoughToWatch(const GemmCall& g) {
+  return double(g.M) * double(g.N) * double(std::max<int64_t>(g.K, 1)) * double(g.batch) >= double(kInterruptBlock / 64);
+}
+
 // gemm(transA, transB, M, N, K, A, B, C, batch, strideA, strideB, strideC, accumulate)
 Napi::Value Gemm(const Napi::CallbackInfo& info) {
-  static const char* const names[] = {"transA", "transB", "M", "N", "K", "A", "B", "C", "batch", "strideA", "strideB", "strideC", "accumulate"};
-  const char* Kn = "gemm";
-  Args args(info, Kn, 13, names);
-  bool ta = args.boolean(0), tb = args.boolean(1);
-  int64_t M = args.size(2), N = args.size(3), K = args.size(4);
-  int64_t batch = args.size(8), sA = args.size(9), sB = args.size(10), sC = args.size(11);
-  bool acc = args.boolean(12);
-  Buf A = args.buf(5, M_FLOAT), B = args.buf(6, M_FLOAT), C = args.buf(7, M_FLOAT);
-  requireSameDtype(Kn, "A", A, "B", B);
-  requireSameDtype(Kn, "A", A, "C", C);
-  checkOperand("A", A, batch, sA, ta ? K : M, ta ? "K" : "M", ta ? M : K, ta ? "M" : "K", "strideA");
-  checkOperand("B", B, batch, sB, tb ? N : K, tb ? "N" : "K", tb ? K : N, tb ? "K" : "N", "strideB");
-  checkOperand("C", C, batch, sC, M, "M", N, "N", "strideC");
-  if (batch == 0 || M == 0 || N == 0) return info.Env().Undefined();
+  const GemmCall g = parseGemm(info, "gemm");
+  if (g.batch == 0 || g.M == 0 || g.N == 0) return info.Env().Undefined();
   // Only products long enough to be worth interrupting pay for the watch (two syscalls).
   std::optional<InterruptWatch> watch;
-  if (double(M) * double(N) * double(std::max<int64_t>(K, 1)) * double(batch) >= double(kInterruptBlock / 64)) watch.emplace();
-  if (A.dtype == DType::F32) batchedGemm(ta, tb, M, N, K, A.as<float>(), B.as<float>(), C.as<float>(), batch, sA, sB, sC, acc);
-  else batchedGemm(ta, tb, M, N, K, A.as<double>(), B.as<double>(), C.as<double>(), batch, sA, sB, sC, acc);
+  if (longEnoughToWatch(g)) watch.emplace();
+  if (g.A.dtype == DType::F32)
+    batchedGemm(g.ta, g.tb, g.M, g.N, g.K, g.A.as<float>(), g.B.as<float>(), g.C.as<float>(), g.batch, g.sA, g.sB, g.sC, g.acc);
+  else
+    batchedGemm(g.ta, g.tb, g.M, g.N, g.K, g.A.as<double>(), g.B.as<double>(), g.C.as<double>(), g.batch, g.sA, g.sB, g.sC, g.acc);
   if (watch) watch->throwIfInterrupted(info.Env(), "a matrix product");
   return info.Env().Undefined();
 }

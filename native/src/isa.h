@@ -37,6 +37,11 @@ struct IsaKernels {
                 int64_t ldb, float beta, float* C, int64_t ldc, bool threaded);
   void (*dgemm)(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t lda, const double* B,
                 int64_t ldb, double beta, double* C, int64_t ldc, bool threaded);
+  // det_gemm_rows.cc: rows [i0, i1) of the deterministic GEMM (det_gemm.h); B is K x N row-major
+  void (*detSgemmRows)(bool ta, int64_t M, int64_t N, int64_t K, const float* A, const float* B, float* C, int64_t i0, int64_t i1,
+                       bool accumulate);
+  void (*detDgemmRows)(bool ta, int64_t M, int64_t N, int64_t K, const double* A, const double* B, double* C, int64_t i0, int64_t i1,
+                       bool accumulate);
   const char* sgemmTile;  // e.g. "12x32 tile"
   int sgemmMR, sgemmNR;   // its rows and columns: thinner products waste most of it
   // The exports of elementwise.h, reduce.h and optim.h: whole files compiled per path, for

@@ -12,8 +12,11 @@ const CHILD = `
 const g = require(${JSON.stringify(sourcePath("dist", "core"))});
 process.on("SIGINT", () => process.stderr.write("sigint seen by Node\\n"));
 const op = process.argv[1];
-const n = 8192, a = op === "matmul" ? g.full([n, n], 1) : g.full([64, 64, 56, 56], 1), b = op === "matmul" ? g.full([n, n], 0.5) : g.full([128, 64, 5, 5], 0.01);
-const long = () => (op === "matmul" ? a.matmul(b) : g.F.conv2d(a, b, undefined, { padding: 2 }));
+// "det-matmul": the same product in deterministic mode (the addon's gemmDeterministic).
+if (op === "det-matmul") g.setDeterministic(true);
+const isMatmul = op === "matmul" || op === "det-matmul";
+const n = 8192, a = isMatmul ? g.full([n, n], 1) : g.full([64, 64, 56, 56], 1), b = isMatmul ? g.full([n, n], 0.5) : g.full([128, 64, 5, 5], 0.01);
+const long = () => (isMatmul ? a.matmul(b) : g.F.conv2d(a, b, undefined, { padding: 2 }));
 const product = (label) => {
   const t0 = process.hrtime.bigint();
   process.stdout.write("start\\n");
@@ -57,6 +60,14 @@ describe("native addon: interrupting a long product", function () {
     assert.match(first.message, /a matrix product was interrupted/);
     assert.equal(after, 384);
     assert.match(err, /sigint seen by Node/);
+    console.log(`      (stopped ${(first.ms - 300).toFixed(0)} ms after the signal was due)`);
+  });
+
+  it("so does the product of deterministic mode (gemmDeterministic)", async () => {
+    const { first, after } = await interrupted("det-matmul");
+    assert.equal(first.name, "KeyboardInterrupt", `the product ran to its end: ${JSON.stringify(first)}`);
+    assert.match(first.message, /a matrix product was interrupted/);
+    assert.equal(after, 384);
     console.log(`      (stopped ${(first.ms - 300).toFixed(0)} ms after the signal was due)`);
   });
 

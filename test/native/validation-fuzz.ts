@@ -34,7 +34,7 @@ const f32 = (n: number) => new Float32Array(n).map(() => rnd() * 2 - 1);
 const conv = [2, 3, 6, 5, 4, 3, 3, 6, 5, 1, 1, 1, 1, 1, 1, 1];  // N C H W OC KH KW OH OW sH sW pH pW dH dW G
 const pool = [2, 3, 6, 6, 3, 3, 2, 2, 2, 2, 0, 0, 1, 1];          // N C H W OH OW KH KW sH sW pH pW dH dW
 
-// kinds: op:<count> | buf | ibuf (Int32Array) | ubuf (Uint8Array) | size | shape | num | bool | conv | pool | offset | strides | dim
+// kinds: op:<count> | buf | ibuf (Int32Array) | ubuf (Uint8Array) | floatbuf (float32 or float64, whatever its siblings) | f64buf (Float64Array) | size | shape | num | bool | conv | pool | offset | strides | dim
 const templates: Template[] = [
   { name: "unary", kinds: ["op:32", "buf", "buf", "num", "num"], make: () => [3, f32(10), new Float32Array(10), 0, 0] },
   { name: "unaryBackward", kinds: ["op:32", "buf", "buf", "buf", "buf", "num", "num"], make: () => [3, f32(10), f32(10), f32(10), new Float32Array(10), 0, 0] },
@@ -45,11 +45,17 @@ const templates: Template[] = [
     name: "gemm", kinds: ["bool", "bool", "size", "size", "size", "buf", "buf", "buf", "size", "size", "size", "size", "bool"],
     make: () => [false, false, 2, 3, 4, f32(16), f32(24), new Float32Array(12), 2, 8, 12, 6, false],
   },
+  {
+    name: "gemmDeterministic", kinds: ["bool", "bool", "size", "size", "size", "buf", "buf", "buf", "size", "size", "size", "size", "bool"],
+    make: () => [true, true, 2, 3, 4, f32(16), f32(24), new Float32Array(12), 2, 8, 12, 6, true],
+  },
   { name: "softmax", kinds: ["buf", "buf", "size", "size", "size", "bool"], make: () => [f32(24), new Float32Array(24), 2, 3, 4, false] },
   { name: "softmaxBackward", kinds: ["buf", "buf", "buf", "size", "size", "size", "bool"], make: () => [f32(24), f32(24), new Float32Array(24), 2, 3, 4, true] },
   { name: "conv2d", kinds: ["buf", "buf", "buf", "conv"], make: () => [f32(2 * 3 * 30), f32(4 * 3 * 9), new Float32Array(2 * 4 * 30), conv.slice()] },
   { name: "conv2dBackwardInput", kinds: ["buf", "buf", "buf", "conv"], make: () => [f32(2 * 4 * 30), f32(4 * 3 * 9), new Float32Array(2 * 3 * 30), conv.slice()] },
   { name: "conv2dBackwardWeight", kinds: ["buf", "buf", "buf", "conv"], make: () => [f32(2 * 3 * 30), f32(2 * 4 * 30), new Float32Array(4 * 3 * 9), conv.slice()] },
+  { name: "im2col", kinds: ["buf", "buf", "conv", "size"], make: () => [f32(2 * 3 * 30), new Float32Array(27 * 2 * 30), conv.slice(), 0] },
+  { name: "col2imAdd", kinds: ["floatbuf", "f64buf", "conv", "size"], make: () => [f32(27 * 2 * 30), new Float64Array(2 * 3 * 30), conv.slice(), 0] },
   { name: "maxPool2d", kinds: ["buf", "buf", "ibuf", "pool"], make: () => [f32(2 * 3 * 36), new Float32Array(2 * 3 * 9), new Int32Array(2 * 3 * 9), pool.slice()] },
   { name: "maxPool2dBackward", kinds: ["buf", "ibuf", "buf", "pool"], make: () => [f32(2 * 3 * 9), new Int32Array(2 * 3 * 9).fill(35), new Float32Array(2 * 3 * 36), pool.slice()] },
   { name: "avgPool2d", kinds: ["buf", "buf", "pool", "bool"], make: () => [f32(2 * 3 * 36), new Float32Array(2 * 3 * 9), pool.slice(), true] },
@@ -97,7 +103,7 @@ function mutate(t: Template): Mutation {
     return { args, mustThrow: true, what: `op ${String(v)}` };
   }
   switch (kind) {
-    case "buf": case "ibuf": case "ubuf": case "anybuf": {
+    case "buf": case "ibuf": case "ubuf": case "anybuf": case "floatbuf": case "f64buf": {
       const c = rnd();
       if (c < 0.35 || kind === "anybuf") {
         args[i] = c < 0.2 || kind === "anybuf" ? pick(notTyped) : wrongTyped();
@@ -106,6 +112,11 @@ function mutate(t: Template): Mutation {
       if (c < 0.6 && kind === "buf") {
         // Another dtype than its siblings (all templates use float32 for "buf").
         args[i] = pick([new Float64Array(args[i].length), new Int32Array(args[i].length), new Uint8Array(args[i].length)]);
+        return { args, mustThrow: true, what: `arg ${i} wrong dtype` };
+      }
+      if (c < 0.6 && (kind === "floatbuf" || kind === "f64buf")) {
+        const n = args[i].length;
+        args[i] = pick(kind === "f64buf" ? [new Float32Array(n), new Int32Array(n), new Uint8Array(n)] : [new Int32Array(n), new Uint8Array(n)]);
         return { args, mustThrow: true, what: `arg ${i} wrong dtype` };
       }
       if (c < 0.6 && kind === "ibuf") {
@@ -224,6 +235,7 @@ for (let r = 0; r < rounds; r++) {
     for (let k = 0; k < 4; k++) call(t.name, mutate(t));
   }
   for (let k = 0; k < 5; k++) call("gemm", gemmOverrun());
+  for (let k = 0; k < 5; k++) call("gemmDeterministic", gemmOverrun());
 }
 addon.setNumThreads(2);
 process.stdout.write(JSON.stringify(summary) + "\n");

@@ -35,7 +35,7 @@ describe("native addon: argument validation", function () {
 
   it("exports every kernel plus info and setNumThreads", function () {
     if (!addon) this.skip();
-    for (const k of [...KERNELS, "info", "setNumThreads"]) assert.equal(typeof addon[k], "function", k);
+    for (const k of [...KERNELS, "gemmDeterministic", "im2col", "col2imAdd", "info", "setNumThreads"]) assert.equal(typeof addon[k], "function", k);
     const info = addon.info();
     assert.ok(info.blas === "portable" || info.blas.startsWith("openblas"), info.blas);
     assert.ok(Number.isInteger(info.threads) && info.threads >= 1);
@@ -54,6 +54,15 @@ describe("native addon: argument validation", function () {
       "gemm: A is float32 (Float32Array) but B is float64 (Float64Array); they must match");
     throwsWith(() => addon.gemm(0, false, 2, 3, 4, f(8), f(12), f(6), 1, 0, 0, 0, false), TypeError,
       "gemm: transA must be a boolean, got the number 0");
+    throwsWith(() => addon.gemmDeterministic(false, true, 2, 3, 4, f(8), f(6), f(6), 1, 0, 0, 0, false), RangeError,
+      "gemmDeterministic: B has 6 elements but N=3, K=4 needs 12");
+    throwsWith(() => addon.gemmDeterministic(false, false, 2, 3, 4, f(8), f(12), new Float64Array(6), 1, 0, 0, 0, false), TypeError,
+      "gemmDeterministic: A is float32 (Float32Array) but C is float64 (Float64Array); they must match");
+    const conv = [2, 3, 6, 5, 4, 3, 3, 6, 5, 1, 1, 1, 1, 1, 1, 1];
+    throwsWith(() => addon.im2col(f(180), f(27 * 60 - 1), conv, 0), RangeError,
+      "im2col: cols has 1619 elements but C/groups*KH*KW*N*OH*OW needs 1620");
+    throwsWith(() => addon.im2col(f(180), f(27 * 60), conv, 1), RangeError, /^im2col: group must be/);
+    throwsWith(() => addon.col2imAdd(f(27 * 60), f(180), conv, 0), TypeError, /^col2imAdd: acc must be a Float64Array/);
     throwsWith(() => addon.gemm(false, false, 2, 3), TypeError, /^gemm: expected 13 arguments \(transA, transB, M, N, K, A, B, C, batch, strideA, strideB, strideC, accumulate\), got 4$/);
     throwsWith(() => addon.reduce(0, f(4), 1.5, 2, 2, f(2)), RangeError, "reduce: outer must be an integer, got 1.5");
     throwsWith(() => addon.reduce(0, f(4), -1, 2, 2, f(2)), RangeError, "reduce: outer must be a non-negative integer no larger than 2147483647, got -1");
