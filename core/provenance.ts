@@ -8,6 +8,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
+import { isDeterministic } from "./backend/deterministic";
 
 export interface DatasetRecord {
   /** The file as it was read (absolute). */
@@ -64,14 +65,6 @@ export function recordDataset(file: string, bytes: Uint8Array): void {
   datasets.set(abs, { file: abs, bytes: bytes.length, sha256 });
 }
 
-/**
- * Whether deterministic mode is on: GRADLAB_DETERMINISTIC=1, or the backend's own switch
- * where the backend has one (this is the one place to point at it).
- */
-function deterministicMode(): boolean {
-  const b = require("./backend") as { isDeterministic?: () => boolean };
-  return typeof b.isDeterministic === "function" ? !!b.isDeterministic() : process.env.GRADLAB_DETERMINISTIC === "1";
-}
 
 let commitCache: string | null | undefined;
 
@@ -117,7 +110,7 @@ export function provenance(): Provenance {
     blas: b.blas,
     blasVersion: /\d+\.\d+(?:\.\d+)?/.exec(b.blas)?.[0] ?? null,
     threads: b.threads,
-    deterministic: deterministicMode(),
+    deterministic: isDeterministic(),
     seeds: [...seeds],
     datasets: [...datasets.values()].map((d) => ({ ...d })),
   };

@@ -55,13 +55,32 @@ export function buildSnapshot(preload: PreloadConversion): { path: string } | { 
 }
 
 /**
+ * Whether the snapshot this kernel started from was written for other declaration files or
+ * another preload: gradlab rebuilt without the four files kernel.sh names changing. It
+ * still works (what differs is parsed and converted afresh), only slower.
+ */
+function stale(s: KernelSnapshot, preload: PreloadConversion): boolean {
+  if (s.preloaded.source !== preload.source) return true;
+  return s.files.some((f) => {
+    try {
+      return fs.statSync(f).mtimeMs >= s.builtAt;
+    } catch {
+      return true;
+    }
+  });
+}
+
+/**
  * Writes the snapshot in the background if this kernel started without one and none
- * exists: niced and detached, so the user's first cells do not wait for it.
+ * exists, or started from a stale one: niced and detached, so the user's first cells do
+ * not wait for it.
  */
 export function buildSnapshotLater(preload: PreloadConversion): void {
-  if (process.env.GRADLAB_SNAPSHOT === "0" || runningSnapshot()) return;
+  if (process.env.GRADLAB_SNAPSHOT === "0") return;
+  const running = runningSnapshot();
+  if (running && !stale(running, preload)) return;
   const where = snapshotPath();
-  if (!where || fs.existsSync(where) || fs.existsSync(`${where}.failed`)) return;
+  if (!where || (!running && fs.existsSync(where)) || fs.existsSync(`${where}.failed`)) return;
   try {
     const child = spawn("nice", ["-n", "10", "/bin/sh", LAUNCHER, "--build", ...files()], {
       detached: true,

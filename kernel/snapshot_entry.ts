@@ -56,8 +56,11 @@ function build(): void {
   const spec = JSON.parse(process.env.GRADLAB_SNAPSHOT_SPEC ?? "null") as SnapshotSpec | null;
   if (!spec) throw new Error("gradlab: GRADLAB_SNAPSHOT_SPEC is not set (kernel/snapshot.ts sets it)");
   const ts = loadTypeScript(spec.typescript);
+  const builtAt = Date.now();
   const files = declarationFiles(ts, spec);
   const snapshot: KernelSnapshot = {
+    builtAt,
+    files: [...files.keys()],
     ts,
     typescriptFile: spec.typescript,
     reused: 0,

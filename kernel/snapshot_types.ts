@@ -25,6 +25,9 @@ export interface KernelSnapshot {
   /** Declaration files served from the snapshot and files parsed afresh, since start. */
   reused: number;
   parsed: number;
+  /** When the build started, and the declaration files it read: one changed since makes it stale. */
+  builtAt: number;
+  files: string[];
   /** The preload, converted once: a kernel runs it without converting it again. */
   preloaded: PreloadConversion;
   /** Gives back the kept parse of a file when its text and parse options are the same. */

@@ -1,7 +1,8 @@
 // The kernel's startup snapshot, through Jupyter's own client (snapshot_client.py): a
 // kernel that starts without one writes it in the background, the next kernel starts
-// from it and works as before (in a folder with no node_modules of its own), `gradlab
-// install` writes it at once, and GRADLAB_SNAPSHOT=0 starts without it.
+// from it and works as before (in a folder with no node_modules of its own), a snapshot
+// older than gradlab's declarations is rewritten, `gradlab install` writes it at once,
+// and GRADLAB_SNAPSHOT=0 starts without it.
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -98,6 +99,21 @@ describe("the kernel's startup snapshot, through Jupyter's client", function () 
     assert.ok(reused > 200, `only ${reused} declaration files came from the snapshot`);
     assert.ok(parsed <= 2 * 8, `${parsed} files were parsed afresh`);
     worksAsAKernel(second);
+  });
+
+  it("rewrites a snapshot whose declaration files changed since, after starting from it", async () => {
+    const [blob] = blobs(env.XDG_CACHE_HOME!).map((f) => path.join(env.XDG_CACHE_HOME!, "gradlab", f));
+    const before = fs.statSync(blob).mtimeMs;
+    // gradlab's own declarations rebuilt: their time is what a rebuild changes.
+    const api = path.join(ROOT, "dist", "kernel", "api.d.ts");
+    const now = new Date();
+    fs.utimesSync(api, now, now);
+    const obs = probe();
+    assert.notEqual(obs.snapshot, "'none'", "a stale snapshot is still used (what changed is parsed afresh)");
+    worksAsAKernel(obs);
+    const deadline = Date.now() + 300_000;
+    while (fs.statSync(blob).mtimeMs === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
+    assert.notEqual(fs.statSync(blob).mtimeMs, before, "the stale snapshot was not rewritten");
   });
 
   it("starts without the snapshot under GRADLAB_SNAPSHOT=0", () => {
