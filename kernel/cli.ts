@@ -36,6 +36,12 @@ function doctor(json: boolean): number {
   const user = dataDir({ user: true });
   const spec = path.join(user, "kernels", "gradlab", "kernel.json");
   lines.push(["Jupyter data", `${user} (kernelspec ${fs.existsSync(spec) ? "installed" : "not installed: run gradlab install"})`]);
+  if (process.env.GRADLAB_SNAPSHOT === "0") lines.push(["kernel snapshot", "off (GRADLAB_SNAPSHOT=0)"]);
+  else {
+    const blob = (require("./snapshot") as typeof import("./snapshot")).snapshotPath();
+    const state = !blob ? "none: its files cannot be named here" : fs.existsSync(blob) ? blob : fs.existsSync(`${blob}.failed`) ? `not written (${blob}.failed says why)` : "not written yet (gradlab install or the first kernel writes it)";
+    lines.push(["kernel snapshot", state]);
+  }
   const jv = require("node:child_process").spawnSync("jupyter", ["--version"], { encoding: "utf8" });
   lines.push(["Jupyter", jv.status === 0 ? jv.stdout.trim().split("\n").filter((l: string) => /lab|notebook|client|server|nbconvert/.test(l)).join("; ") || "found" : "not found"]);
   lines.push(["TypeScript", require("@tslab/typescript-for-tslab").version + " (tslab " + require("tslab/package.json").version + ")"]);

@@ -6,9 +6,10 @@
 #   kernel.sh --path NODE CLI TYPESCRIPT ENTRY            print where the snapshot lives
 #   kernel.sh --build NODE CLI TYPESCRIPT ENTRY           write it (GRADLAB_SNAPSHOT_SPEC set)
 #
-# The snapshot's name is a checksum of the four files' paths, sizes and times: another
+# The snapshot's name holds a checksum of the four files' paths, sizes and times: another
 # Node, another TypeScript or another gradlab looks for another file, so a snapshot is
-# never loaded by a binary it was not written for. Here, not in Node, because only a
+# never loaded by a binary it was not written for; and one of the gradlab's path, so
+# that a new build of it replaces its older snapshot. Here, not in Node, because only a
 # process started with --snapshot-blob can use one, and exec keeps the kernel's pid
 # (Jupyter signals it).
 mode=run
@@ -18,7 +19,8 @@ node=$1 cli=$2 typescript=$3 entry=$4
 blob=
 if stats=$(stat -L -c '%n %s %Y' "$node" "$cli" "$typescript" "$entry" 2>/dev/null); then
   key=$(printf '%s\n' "$stats" | cksum | cut -d ' ' -f 1)
-  blob="${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/gradlab/kernel-$key.blob"
+  install=$(printf '%s\n' "$cli" | cksum | cut -d ' ' -f 1)
+  blob="${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/gradlab/kernel-$install-$key.blob"
 fi
 
 case $mode in
@@ -39,6 +41,8 @@ case $mode in
     if "$node" --snapshot-blob "$tmp" --build-snapshot "$entry" 2>"$blob.log"; then
       mv -f "$tmp" "$blob"
       rm -f "$blob.log" "$blob.failed"
+      # This installation's earlier snapshots (an older build of it) go.
+      for old in "${blob%-*}"-*.blob; do [ "$old" = "$blob" ] || rm -f "$old"; done
     else
       rm -f "$tmp"
       mv -f "$blob.log" "$blob.failed"

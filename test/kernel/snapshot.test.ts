@@ -127,7 +127,17 @@ describe("the kernel's startup snapshot, through Jupyter's client", function () 
     const cache = path.join(tmp, "cache-install");
     const inst = spawnSync(process.execPath, [CLI, "install", "--prefix", path.join(tmp, "second")], { encoding: "utf8", env: { ...env, XDG_CACHE_HOME: cache } });
     assert.equal(inst.status, 0, inst.stderr);
-    assert.match(inst.stdout, /kernel startup snapshot in .*kernel-\d+\.blob/);
-    assert.equal(blobs(cache).length, 1);
+    assert.match(inst.stdout, /kernel startup snapshot in .*kernel-\d+-\d+\.blob/);
+    assert.deepEqual(blobs(cache).length, 1);
+    // A new build of this gradlab replaces its older snapshot, and leaves other installations' alone.
+    const [written] = blobs(cache);
+    const [, install] = /^kernel-(\d+)-(\d+)\.blob$/.exec(written)!;
+    const dir = path.join(cache, "gradlab");
+    fs.writeFileSync(path.join(dir, `kernel-${install}-1.blob`), "an older build's");
+    fs.writeFileSync(path.join(dir, "kernel-1-1.blob"), "another installation's");
+    fs.rmSync(path.join(dir, written));
+    const again = spawnSync(process.execPath, [CLI, "install", "--prefix", path.join(tmp, "second")], { encoding: "utf8", env: { ...env, XDG_CACHE_HOME: cache } });
+    assert.equal(again.status, 0, again.stderr);
+    assert.deepEqual(blobs(cache).sort(), [written, "kernel-1-1.blob"].sort());
   });
 });
