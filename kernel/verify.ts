@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { readNotebook, runNotebook, notebookDir, type RunOptions } from "./run";
+import { setDeterministic } from "../core";
 import { compareNotebooks, type CellReport, type Tolerance } from "./compare_outputs";
 import { notebookProvenance } from "./notebook_provenance";
 
@@ -61,7 +62,8 @@ export function provenanceDifferences(stored: Record<string, unknown> | null, no
 
 /**
  * Runs the notebook in file again (in its own folder, as Jupyter would) and compares.
- * Numbers are compared bit for bit when the stored run was in deterministic mode.
+ * Numbers are compared bit for bit, and the notebook re-run in deterministic mode, when
+ * the stored run was in that mode.
  */
 export async function verifyNotebook(file: string, opts: VerifyOptions): Promise<VerifyResult> {
   let stored: any;
@@ -78,11 +80,14 @@ export async function verifyNotebook(file: string, opts: VerifyOptions): Promise
   const fresh = { ...stored, metadata: { ...stored.metadata }, cells: stored.cells.map((c: any) => (c.cell_type === "code" ? { ...c, outputs: [] } : c)) };
   const cwd = process.cwd();
   process.chdir(notebookDir(file));
+  // A run made in deterministic mode is re-run in it: its bits are what is compared.
+  const wasDeterministic = tolerance.bitwise ? setDeterministic(true) : null;
   let again: any;
   try {
     again = (await runNotebook(fresh, process.cwd(), { timeout: opts.timeout, allowErrors: true, onCell: opts.onCell })).notebook;
   } finally {
     process.chdir(cwd);
+    if (wasDeterministic !== null) setDeterministic(wasDeterministic);
   }
   // As they would be saved: members that are undefined drop out.
   for (const c of again.cells) if (c.cell_type === "code") c.outputs = JSON.parse(JSON.stringify(c.outputs));
