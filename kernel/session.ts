@@ -109,7 +109,7 @@ export class Session {
   async preload(): Promise<void> {
     const names = Object.keys(require(CORE)).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && !RESERVED.has(n));
     const src = `import { ${names.join(", ")} } from ${JSON.stringify(CORE)};\n` +
-      `import { display, updateDisplay, clearOutput, input, prompt } from ${JSON.stringify(API)};`;
+      `import { display, updateDisplay, clearOutput, input, prompt, submission } from ${JSON.stringify(API)};`;
     const r = await this.execute(src, { stream() {}, display() {}, result() {} });
     if (r.status !== "ok") throw new Error(`gradlab kernel: the preload failed: ${r.evalue}`);
     saveCodeCache();
