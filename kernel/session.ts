@@ -20,6 +20,7 @@ import { MemoryKeeper } from "./memory";
 import { instrument, keptDeclarations } from "./instrument";
 import { defineConfigurable } from "./cell_runtime";
 import { loadAddon } from "../core/backend/addon";
+import { CORE, API, API_NAMES, coreNames } from "./preloaded";
 
 export interface Sink {
   stream(name: "stdout" | "stderr", text: string): void;
@@ -41,11 +42,6 @@ export interface KernelHooks {
   clearOutput(wait: boolean): void;
 }
 
-/** Names every cell can use without an import. */
-const CORE = path.join(__dirname, "..", "core", "index");
-const API = path.join(__dirname, "api");
-// Exports that cannot be variable names (gradlab's `var`, PyTorch's name) stay reachable as methods.
-const RESERVED = new Set(["var", "delete", "in", "new", "function", "default", "class", "const", "let", "import", "export"]);
 
 /**
  * One execution of a cell. Node's AsyncLocalStorage carries it into every timer, callback
@@ -107,9 +103,8 @@ export class Session {
 
   /** Preloads gradlab and the kernel API as if a first cell had imported them. */
   async preload(): Promise<void> {
-    const names = Object.keys(require(CORE)).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && !RESERVED.has(n));
-    const src = `import { ${names.join(", ")} } from ${JSON.stringify(CORE)};\n` +
-      `import { display, updateDisplay, clearOutput, input, prompt, submission } from ${JSON.stringify(API)};`;
+    const src = `import { ${coreNames().join(", ")} } from ${JSON.stringify(CORE)};\n` +
+      `import { ${API_NAMES.join(", ")} } from ${JSON.stringify(API)};`;
     const r = await this.execute(src, { stream() {}, display() {}, result() {} });
     if (r.status !== "ok") throw new Error(`gradlab kernel: the preload failed: ${r.evalue}`);
     saveCodeCache();

@@ -68,6 +68,11 @@ function writes(code: string, name: string): boolean {
     new RegExp(`\\b(?:Object|Reflect)\\s*\\.\\s*(?:assign|defineProperty|defineProperties|setPrototypeOf|set|deleteProperty)\\s*\\(\\s*(?:\\(\\s*)?${esc(name)}(?![\\w$])`).test(code);
 }
 
+/** The names a cell's top-level statements declare. */
+export function declaredNames(code: string): string[] {
+  return statementsOf([{ label: "", code }]).flatMap((s) => s.declares);
+}
+
 /** The code behind `name` in the student's cells (statements in the cells' order), or null when no cell declares it. */
 export function codeDefining(cells: SubmittedCell[], name: string): string | null {
   const statements = statementsOf(cells);

@@ -151,10 +151,15 @@ export const COURSE: Record<string, CourseAssignment> = {
   backprop: {
     points: 21,
     hostile: {
+      // Its own test finds it, and so do the two-layer net's: their code calls linearBackward,
+      // and a check reads a function and the functions of the student's it calls.
       autograd_linear_backward: {
         edit: (nb, sol) => setSource(nb, "linear", replaced(sol, "linear", /function linearBackward[\s\S]*$/, LINEAR_AUTOGRAD.trim())),
-        loses: ["test_linear"],
-        because: { test_linear: /linearBackward uses autograd/ },
+        loses: ["test_linear", "test_two_layer_gradient", "test_two_layer_train"],
+        because: {
+          test_linear: /linearBackward uses autograd/,
+          test_two_layer_gradient: /twoLayerLoss uses autograd .*the check reads twoLayerLoss and the functions of yours it calls/,
+        },
       },
       // PyTorch's meaning of p (the probability to drop) where the notes mean keep.
       dropout_p_is_drop: {
