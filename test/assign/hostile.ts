@@ -247,6 +247,18 @@ console.log("found nothing");`);
     },
     expect: { kind: "output flood", score: 10, printed: /more characters of output not kept/ },
   },
+  // One message on the reply pipe that never ends: 80 MiB without a newline.
+  giant_message: {
+    build: (nb, s) => {
+      answer(nb, s);
+      after(nb, "setup", `(() => {
+  const fs: any = require("fs");
+  const mib = "x".repeat(1 << 20);
+  for (let i = 0; i < 80; i++) { try { fs.writeSync(3, mib); } catch {} }
+})();`);
+    },
+    expect: { kind: "output flood", score: 10, note: /it sent a message larger than 64 MiB/ },
+  },
   await_loop: {
     build: (nb, s) => {
       answer(nb, s);
