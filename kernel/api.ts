@@ -1,6 +1,6 @@
 // What a notebook cell has in scope besides gradlab itself: display, updateDisplay,
-// clearOutput, input and prompt. Inside the kernel they send Jupyter messages; in plain Node,
-// display prints and input reads nothing.
+// clearOutput, input and prompt (inside the kernel they send Jupyter messages; in plain Node,
+// display prints and input reads nothing), and submission, the code hidden tests check.
 import type { KernelHooks } from "./session";
 
 function hooks(): KernelHooks | undefined {
@@ -40,3 +40,31 @@ export function input(prompt = "", opts: { password?: boolean } = {}): Promise<s
 
 /** The browser's name for input. */
 export const prompt = input;
+
+/** Where the code of a submission's names comes from when gradlab grade runs the tests. */
+type SubmissionSource = { source(f: Function | string): string; cells(): { label: string; code: string }[] };
+let graded: SubmissionSource | null = null;
+
+/** Set by gradlab grade's judge only: the code as the grader read it from the notebook file. */
+export function provideSubmission(s: SubmissionSource): void {
+  graded = s;
+}
+
+/**
+ * The submission's code, for tests that check how something is written (no loops, no
+ * autograd). Under gradlab grade it is read from the notebook file, not from the running
+ * code (whose toString a student could replace): `source(svmLoss)` is every statement of the
+ * student's cells that declares or changes svmLoss, and the code behind the student's names
+ * those mention; `cells()` is the text of each of the student's cells run so far. Anywhere
+ * else (a notebook run by hand) source is the function's own text and cells() is empty.
+ */
+export const submission = {
+  source(f: Function | string): string {
+    if (graded) return graded.source(f);
+    if (typeof f === "function") return String(f);
+    throw new Error(`submission.source("${String(f).slice(0, 40)}"): outside gradlab grade, pass the function itself`);
+  },
+  cells(): { label: string; code: string }[] {
+    return graded ? graded.cells() : [];
+  },
+};

@@ -24,6 +24,7 @@ import { runningSnapshot } from "./snapshot";
 import type { PreloadConversion } from "./snapshot_types";
 import { provenance } from "../core/provenance";
 import { PROVENANCE_MIME } from "./notebook_provenance";
+import { preloadSource } from "./preloaded";
 
 type Conversion = ReturnType<Converter["convert"]>;
 
@@ -45,19 +46,6 @@ export interface KernelHooks {
   updateDisplay(displayId: string, value: unknown): Promise<void>;
   input(prompt?: string, opts?: { password?: boolean }): Promise<string>;
   clearOutput(wait: boolean): void;
-}
-
-/** Names every cell can use without an import. */
-const CORE = path.join(__dirname, "..", "core", "index");
-const API = path.join(__dirname, "api");
-// Exports that cannot be variable names (gradlab's `var`, PyTorch's name) stay reachable as methods.
-const RESERVED = new Set(["var", "delete", "in", "new", "function", "default", "class", "const", "let", "import", "export"]);
-
-/** The cell the kernel runs first: gradlab's exports and the kernel API, imported. */
-export function preloadSource(): string {
-  const names = Object.keys(require(CORE)).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && !RESERVED.has(n));
-  return `import { ${names.join(", ")} } from ${JSON.stringify(CORE)};\n` +
-    `import { display, updateDisplay, clearOutput, input, prompt } from ${JSON.stringify(API)};`;
 }
 
 /**

@@ -4,6 +4,8 @@ import * as path from "node:path";
 import { createHash } from "node:crypto";
 import { type Cell, type Notebook, kindOf, meta, sourceOf, toLines, checksum, clone, KERNELSPEC } from "./notebook";
 import { stripSolution, stripHidden, unmark } from "./markers";
+import { declaredNames } from "./definition";
+import { preloadedNames } from "../preloaded";
 
 export interface KeyCell {
   grade_id: string;
@@ -57,6 +59,23 @@ export function validateSource(nb: Notebook): void {
   if (seen.size === 0) throw new Error("the source has no nbgrader cells: mark solution and test cells (metadata.nbgrader) first");
 }
 
+/**
+ * Refuses an answer cell that declares a name gradlab or the assignment's locked cells
+ * already have: at grading the tests keep gradlab's (or the assignment's), so they would
+ * never call the student's function, and any answer would pass.
+ */
+function checkAnswerNames(nb: Notebook): void {
+  const gradlab = new Set(preloadedNames());
+  const locked = new Set(nb.cells.filter((c) => c.cell_type === "code" && (kindOf(c) === "locked" || kindOf(c) === "task")).flatMap((c) => declaredNames(sourceOf(c))));
+  nb.cells.forEach((cell, i) => {
+    if (cell.cell_type !== "code" || kindOf(cell) !== "solution") return;
+    for (const n of declaredNames(unmark(sourceOf(cell)))) {
+      const whose = gradlab.has(n) ? "gradlab" : locked.has(n) ? "the assignment's locked cells" : null;
+      if (whose) throw new Error(`${where(cell, i)}: the answer declares ${n}, which ${whose} already ${whose === "gradlab" ? "has" : "declare"}: the tests would call that ${n}, never the student's; give the answer's another name`);
+    }
+  });
+}
+
 /** The student's version of one cell. */
 function releaseCell(cell: Cell, i: number): Cell {
   const out = clone(cell);
@@ -83,6 +102,7 @@ function releaseCell(cell: Cell, i: number): Cell {
 
 export function release(source: Notebook, name: string): { notebook: Notebook; key: Key } {
   validateSource(source);
+  checkAnswerNames(source);
   const notebook = clone(source);
   notebook.cells = source.cells.map(releaseCell);
   notebook.metadata = { ...notebook.metadata, kernelspec: KERNELSPEC, language_info: { name: "typescript" } };

@@ -9,7 +9,7 @@ import { classSummary } from "./summary";
 import { StatusLine, seconds } from "../status_line";
 import { ProcessRunner, type RunLimits } from "./runner";
 import { writeReports } from "./report";
-import { DEFAULT_LIMITS, sandboxProblem, visiblePaths, type Limits } from "./sandbox";
+import { DEFAULT_LIMITS, sandboxProblem, visiblePaths, passedSettings, type Limits } from "./sandbox";
 import { sourceDigest } from "./author";
 import type { Notebook } from "./notebook";
 
@@ -128,6 +128,8 @@ function gradingProgress(total: number): GradeEvents & { close(): void } {
 export async function grade(rest: string[], opts: Opts): Promise<number> {
   const src = str(opts, "--source"), out = str(opts, "--out");
   if (!src || !out || rest.length === 0) throw new Error("usage: gradlab grade --source SOURCE.ipynb SUBMISSION.ipynb… --out GRADES_DIR");
+  // A setting the sandboxes receive, refused by name before anything runs when its value is not one of its own.
+  const settings = passedSettings();
   const unsafe = opts["--unsafe-no-sandbox"] === true;
   const problem = unsafe ? "--unsafe-no-sandbox was given" : sandboxProblem();
   if (problem && !unsafe) {
@@ -158,7 +160,7 @@ export async function grade(rest: string[], opts: Opts): Promise<number> {
   writeReports(out, key.assignment, grades);
   const wall = (Date.now() - t0) / 1000;
   console.log(classSummary(grades));
-  console.log(`gradlab grade: ${grades.length} submissions in ${wall.toFixed(1)} s (${(wall / grades.length).toFixed(1)} s each, ${parallel} at a time, ${problem ? "NOT sandboxed" : "each in a sandbox"}); ${path.join(out, "grades.csv")}`);
+  console.log(`gradlab grade: ${grades.length} submissions in ${wall.toFixed(1)} s (${(wall / grades.length).toFixed(1)} s each, ${parallel} at a time, ${problem ? "NOT sandboxed" : "each in a sandbox"}${settings.GRADLAB_CI === "1" ? ", at the CI size (GRADLAB_CI=1)" : ""}); ${path.join(out, "grades.csv")}`);
   return 0;
 }
 

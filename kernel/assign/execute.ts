@@ -8,7 +8,7 @@
 import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import { launch, type Launched, type Limits } from "./sandbox";
-import { MAX_MESSAGE } from "./wire";
+import { MAX_MESSAGE, LineSplitter } from "./wire";
 
 export interface CellPlan {
   /** Index in the prepared notebook. */
@@ -51,7 +51,7 @@ class Proc {
   private readonly l: Launched;
   private readonly queue: any[] = [];
   private waiter: ((n: Next) => void) | null = null;
-  private buf = "";
+  private readonly lines = new LineSplitter();
   private exitWhy: string | null = null;
   private stoppedFor: string | null = null;
   tail = "";
@@ -66,17 +66,14 @@ class Proc {
     c.stdout!.on("data", keep);
     c.stderr!.on("data", keep);
     const chan = c.stdio[3] as NodeJS.ReadableStream;
-    chan.setEncoding("utf8");
-    chan.on("data", (d: string) => {
-      this.buf += d;
-      for (let nl = this.buf.indexOf("\n"); nl >= 0; nl = this.buf.indexOf("\n")) {
-        const line = this.buf.slice(0, nl);
-        this.buf = this.buf.slice(nl + 1);
+    chan.on("data", (d: Buffer) => {
+      let lines: string[];
+      try { lines = this.lines.push(d); } catch { this.stop(`it sent a message larger than ${MAX_MESSAGE / 1048576} MiB`); return; }
+      for (const line of lines) {
         let msg: any;
         try { msg = JSON.parse(line); } catch { continue; /* not a message: whatever wrote it gains nothing */ }
         this.deliver({ kind: "msg", msg });
       }
-      if (this.buf.length > MAX_MESSAGE) { this.buf = ""; this.stop("it sent a message larger than 64 MiB"); }
     });
     chan.on("error", () => {});
     c.on("exit", (code, sig) => {
@@ -218,7 +215,7 @@ export async function runSubmission(cells: CellPlan[], limits: Limits, sandbox: 
   };
 
   /** Runs one command in the judge, relaying its requests to the student's process; its final message. */
-  const judgeDo = async (cmd: object, label: string): Promise<{ ok: boolean; error: string | null; refused?: string[] }> => {
+  const judgeDo = async (cmd: object, label: string): Promise<{ ok: boolean; error: string | null; refused?: string[]; gradlabs?: string[] }> => {
     if (!judge || !judge.alive) return { ok: false, error: "not graded: the judge had stopped" };
     if (rebind) {
       rebind = false;
@@ -236,7 +233,7 @@ export async function runSubmission(cells: CellPlan[], limits: Limits, sandbox: 
         return { ok: false, error: `not graded: ${why}` };
       }
       const m = n.msg;
-      if (m.op === "done") return { ok: m.ok === true, error: m.error ?? null, refused: m.refused };
+      if (m.op === "done") return { ok: m.ok === true, error: m.error ?? null, refused: m.refused, gradlabs: m.gradlabs };
       if (m.op !== "rpc") continue;
       const s = await ensureStudent();
       if (!s) { judge.write({ op: "reply", ok: false, error: studentGone ?? "the submission's process is gone" }); continue; }
@@ -293,15 +290,17 @@ export async function runSubmission(cells: CellPlan[], limits: Limits, sandbox: 
         const text = (m.dropped > 0 ? `[${m.dropped} more characters of output not kept]\n` : "") + String(m.output ?? "") + (m.error ? `\n${String(m.error).slice(0, 4000)}` : "");
         if (text.trim()) printed.push({ label: cell.label, text });
         const names = (Array.isArray(m.names) ? m.names : []).slice(0, 1000).map(String);
-        if (names.length) {
-          const b = await judgeDo({ op: "bind", names }, cell.label);
-          // A bind that stopped the submission's process (a value whose copy never ends) is
-          // not repeated in the new one: it would stop that one too, and every one after it.
-          const repeatable = b.ok || (student as Proc | null)?.alive === true;
-          if (repeatable) for (const n of names) if (!b.refused?.includes(n) && !bound.includes(n)) bound.push(n);
-          if (b.refused?.length) notes.push(`${cell.label} defines ${b.refused.slice(0, 10).join(", ")}${b.refused.length > 10 ? " …" : ""}, which the assignment or gradlab already defines: the tests use theirs`);
-          if (!b.ok && b.error) notes.push(`${cell.label}: its names could not be given to the tests: ${b.error}`);
-        }
+        // The cell's text goes with its names, for tests that read how the code is written.
+        const b = await judgeDo({ op: "bind", names, cell: { label: cell.label, code: cell.code } }, cell.label);
+        // A bind that stopped the submission's process (a value whose copy never ends) is
+        // not repeated in the new one: it would stop that one too, and every one after it.
+        const repeatable = b.ok || (student as Proc | null)?.alive === true;
+        if (repeatable) for (const n of names) if (!b.refused?.includes(n) && !bound.includes(n)) bound.push(n);
+        const gradlabs = b.refused?.filter((n) => b.gradlabs?.includes(n)) ?? [], assignment = b.refused?.filter((n) => !gradlabs.includes(n)) ?? [];
+        const list = (ns: string[]) => ns.slice(0, 10).join(", ") + (ns.length > 10 ? " …" : "");
+        if (gradlabs.length) notes.push(`${cell.label} defines ${list(gradlabs)}, ${gradlabs.length === 1 ? "a name" : "names"} gradlab already has: your cells use yours, the tests use gradlab's (give yours another name if a test is to call it)`);
+        if (assignment.length) notes.push(`${cell.label} defines ${list(assignment)}, which the assignment's own cells define: your cells use yours, the tests use the assignment's`);
+        if (!b.ok && b.error && names.length) notes.push(`${cell.label}: its names could not be given to the tests: ${b.error}`);
       }
     }
   } finally {

@@ -7,7 +7,9 @@
 //   node judge.js    (commands and replies on fd 0, messages to the grader on fd 3)
 import * as core from "../../core";
 import { Session, type Sink } from "../session";
+import { provideSubmission } from "../api";
 import { encode, decode, writeAllSync, LineReader, type EncodeHooks, type DecodeHooks } from "./wire";
+import { codeDefining, type SubmittedCell } from "./definition";
 
 const OUT_FD = 3;
 const reader = new LineReader(0);
@@ -61,7 +63,27 @@ function decodeHooks(self?: string): DecodeHooks {
   };
 }
 
-(globalThis as any).__gradlab_student__ = (name: string) => rpc({ op: "get", name });
+/** The student's cells as the grader read them from the notebook, each once it has run. */
+const submitted: SubmittedCell[] = [];
+/** The name each value bound from the submission was bound under, so a test may pass the function itself. */
+const boundAs = new WeakMap<object, string>();
+
+(globalThis as any).__gradlab_student__ = (name: string) => {
+  const v = rpc({ op: "get", name });
+  if (v && (typeof v === "object" || typeof v === "function")) boundAs.set(v, name);
+  return v;
+};
+
+provideSubmission({
+  source(f) {
+    const name = typeof f === "string" ? f : boundAs.get(f);
+    if (name === undefined) throw new Error("submission.source: this function is not one the submission defines (pass its name, or the name the submission gave it)");
+    const code = codeDefining(submitted, name);
+    if (code === null) throw new Error(`submission.source: no cell of the submission defines ${name}`);
+    return code;
+  },
+  cells: () => submitted.map((c) => ({ ...c })),
+});
 
 // Seeding seeds both sides, so a test that seeds before calling the submission's code (to
 // initialise a network, say) gets the numbers it would get in one process.
@@ -79,6 +101,7 @@ async function main(): Promise<void> {
   await session.preload();
   const exports = (globalThis as any).__gradlab_session__.exports as Record<string, unknown>;
   const studentNames = new Set<string>();
+  const builtIn = new Set(Object.keys(exports));
   const sink: Sink = { stream() {}, display() {}, result() {} };
   send({ op: "ready" });
   for (;;) {
@@ -88,12 +111,15 @@ async function main(): Promise<void> {
       const r = await session.execute(String(m.code), sink, String(m.name ?? "cell"));
       send({ op: "done", ok: r.status === "ok", error: r.status === "error" ? `${r.ename}: ${r.evalue}`.slice(0, 4000) : null });
     } else if (m.op === "bind") {
+      if (m.cell) submitted.push({ label: String(m.cell.label), code: String(m.cell.code) });
       // Names the assignment's cells or gradlab define stay theirs: a student's cell cannot
       // replace X, expectClose or Math for the tests.
       const names = (Array.isArray(m.names) ? m.names : []).map(String);
       const ok = names.filter((n: string) => IDENT.test(n) && n !== "__gradlab_student__" &&
         (studentNames.has(n) || (!(n in exports) && !(n in globalThis))));
       const refused = names.filter((n: string) => !ok.includes(n));
+      // Which of them are gradlab's own (the rest are the assignment's), for a note that says whose the tests use.
+      const gradlabs = refused.filter((n: string) => builtIn.has(n) || n in globalThis);
       let error: string | null = null;
       if (ok.length) {
         for (const n of ok) studentNames.add(n);
@@ -101,7 +127,7 @@ async function main(): Promise<void> {
         const r = await session.execute(code, sink, "bind");
         if (r.status === "error") error = `${r.ename}: ${r.evalue}`.slice(0, 2000);
       }
-      send({ op: "done", ok: !error, error, refused });
+      send({ op: "done", ok: !error, error, refused, gradlabs });
     }
   }
 }

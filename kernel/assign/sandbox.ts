@@ -39,6 +39,26 @@ export const PACKAGE_ROOT = path.resolve(__dirname, "..", "..", "..");
 export const INSIDE_ROOT = "/gradlab";
 const NOBODY = 65534;
 
+/**
+ * gradlab's own settings that reach a submission's and the judge's processes from the
+ * grader's environment, with the values each may take: the size an assignment runs at
+ * (GRADLAB_CI) is the instructor's choice when grading, and nothing in a submission changes
+ * what the judge's process sees. No other variable of the grader's environment goes in.
+ */
+const SETTINGS: Record<string, string[]> = { GRADLAB_CI: ["0", "1"], GRADLAB_VERBOSE: ["0", "1", "2"] };
+
+/** The settings of env that go into a sandbox; a value outside a setting's own is refused by name. */
+export function passedSettings(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, values] of Object.entries(SETTINGS)) {
+    const v = env[k];
+    if (v === undefined || v === "") continue;
+    if (!values.includes(v)) throw new Error(`gradlab grade: ${k}=${JSON.stringify(v).slice(0, 40)} is not one of its values (${values.join(", ")})`);
+    out[k] = v;
+  }
+  return out;
+}
+
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 function which(cmd: string): string | null {
@@ -68,7 +88,7 @@ function bwrapArgs(limits: Limits): string[] {
     const src = path.join(PACKAGE_ROOT, p);
     if (fs.existsSync(src)) a.push("--ro-bind", src, path.join(INSIDE_ROOT, p));
   }
-  for (const [k, v] of Object.entries({ PATH: "/usr/bin:/bin", HOME: "/work", TMPDIR: "/tmp", LANG: "C.UTF-8", OPENBLAS_NUM_THREADS: "1" })) a.push("--setenv", k, v);
+  for (const [k, v] of Object.entries({ PATH: "/usr/bin:/bin", HOME: "/work", TMPDIR: "/tmp", LANG: "C.UTF-8", OPENBLAS_NUM_THREADS: "1", ...passedSettings() })) a.push("--setenv", k, v);
   return a;
 }
 
@@ -230,7 +250,7 @@ export function launch(script: string, args: string[], limits: Limits, opts: { s
   }
   const child = spawn("sh", ["-c", cmd], {
     cwd: dir ?? "/", detached: true, stdio: ["pipe", "pipe", "pipe", "pipe"],
-    env: { PATH: "/usr/bin:/bin", LANG: "C.UTF-8", OPENBLAS_NUM_THREADS: "1", HOME: dir ?? "/nonexistent", TMPDIR: dir ?? "/tmp" },
+    env: { PATH: "/usr/bin:/bin", LANG: "C.UTF-8", OPENBLAS_NUM_THREADS: "1", HOME: dir ?? "/nonexistent", TMPDIR: dir ?? "/tmp", ...passedSettings() },
   });
   let stopped = false;
   const stop = () => {

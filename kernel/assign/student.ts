@@ -6,7 +6,7 @@
 //   node student.js GENERATION LIMITS_JSON    (requests on fd 0, replies on fd 3)
 import { Session, type Sink } from "../session";
 import * as core from "../../core";
-import { encode, decode, writeAllSync, type EncodeHooks, type DecodeHooks } from "./wire";
+import { encode, decode, writeAllSync, LineSplitter, type EncodeHooks, type DecodeHooks } from "./wire";
 
 const GEN = process.argv[2] ?? "0";
 const limits = JSON.parse(process.argv[3] ?? "{}") as { outputCellBytes?: number; outputTotalBytes?: number };
@@ -120,14 +120,10 @@ async function main(): Promise<void> {
   session.captureOutput();
   await session.preload();
   send({ op: "ready" });
-  let buf = "";
+  const lines = new LineSplitter();
   let chain = Promise.resolve();
-  process.stdin.setEncoding("utf8");
-  process.stdin.on("data", (d: string) => {
-    buf += d;
-    for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
+  process.stdin.on("data", (d: Buffer) => {
+    for (const line of lines.push(d)) {
       if (!line.trim()) continue;
       const m = JSON.parse(line);
       chain = chain.then(async () => {

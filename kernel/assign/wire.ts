@@ -121,23 +121,57 @@ export function writeAllSync(fd: number, text: string): void {
   }
 }
 
+/**
+ * Splits a stream of bytes into lines. Each line's pieces are kept as they came and joined
+ * once, at its newline, so a message of any size costs time in proportion to its length
+ * (joining at every chunk made a 16 MiB tensor take seconds). A line longer than `max`
+ * bytes is refused as soon as it is that long, before its newline comes.
+ */
+export class LineSplitter {
+  private parts: Buffer[] = [];
+  private size = 0;
+  constructor(private readonly max = MAX_MESSAGE) {}
+
+  /** The lines that data completes (without their newlines); keeps data (do not reuse its memory). */
+  push(data: Buffer): string[] {
+    const lines: string[] = [];
+    let start = 0;
+    for (let nl = data.indexOf(10); nl >= 0; nl = data.indexOf(10, start)) {
+      this.keep(data.subarray(start, nl));
+      lines.push(this.parts.length === 1 ? this.parts[0].toString("utf8") : Buffer.concat(this.parts, this.size).toString("utf8"));
+      this.parts = [];
+      this.size = 0;
+      start = nl + 1;
+    }
+    if (start < data.length) this.keep(data.subarray(start));
+    return lines;
+  }
+
+  private keep(piece: Buffer): void {
+    this.size += piece.length;
+    if (this.size > this.max) {
+      this.parts = [];
+      this.size = 0;
+      throw new Error(`gradlab grading: a message larger than ${Math.round(this.max / 1048576)} MiB`);
+    }
+    this.parts.push(piece);
+  }
+}
+
 /** Reads JSON lines from fd synchronously (blocking the caller, as a call into the other side must). */
 export class LineReader {
-  private buf = Buffer.alloc(0);
-  private readonly chunk = Buffer.alloc(1 << 16);
+  private readonly splitter = new LineSplitter();
+  private readonly lines: string[] = [];
+  private readonly chunk = Buffer.alloc(1 << 20);
   constructor(private readonly fd: number) {}
 
   /** The next message, or null at end of input. */
   next(): any {
     for (;;) {
-      const nl = this.buf.indexOf(10);
-      if (nl >= 0) {
-        const line = this.buf.subarray(0, nl).toString("utf8");
-        this.buf = this.buf.subarray(nl + 1);
-        if (!line.trim()) continue;
-        return JSON.parse(line);
+      while (this.lines.length) {
+        const line = this.lines.shift()!;
+        if (line.trim()) return JSON.parse(line);
       }
-      if (this.buf.length > MAX_MESSAGE) throw new Error("gradlab grading: a message larger than 64 MiB");
       let n: number;
       try {
         n = fs.readSync(this.fd, this.chunk, 0, this.chunk.length, null);
@@ -148,7 +182,8 @@ export class LineReader {
         throw e;
       }
       if (n === 0) return null;
-      this.buf = Buffer.concat([this.buf, this.chunk.subarray(0, n)]);
+      // A copy of what was read: the splitter keeps it until its line ends, and the chunk is read into again.
+      this.lines.push(...this.splitter.push(Buffer.from(this.chunk.subarray(0, n))));
     }
   }
 }

@@ -73,6 +73,14 @@ describe("assign: authoring", () => {
     assert.throws(() => validateSource(nopoints), /"test_gradient"\): a graded cell needs points/);
   });
 
+  it("refuses an answer named like a gradlab name or a locked cell's, which the tests would never call", () => {
+    const named = (text: string) => { const nb = clone(source); byId(nb, "softmax_loss").source = toLines(text); return nb; };
+    assert.throws(() => release(named("function ones(shape: number[]) {\n  // BEGIN SOLUTION\n  return zeros(shape);\n  // END SOLUTION\n}"), "softmax"),
+      /cell 4 \("softmax_loss"\): the answer declares ones, which gradlab already has: the tests would call that ones, never the student's; give the answer's another name/);
+    assert.throws(() => release(named("const N = 3;\nfunction softmaxLoss() {}"), "softmax"), /declares N, which the assignment's locked cells already declare/);
+    assert.doesNotThrow(() => release(named("function softmaxLoss() { const ones = 1; return ones; }"), "softmax"));
+  });
+
   it("restores edited and deleted locked cells, keeps the student's own cells, and says what changed", () => {
     const sub = clone(notebook);
     byId(sub, "test_gradient").source = toLines("// nothing to see\n");

@@ -4,9 +4,10 @@ import { sourcePath } from "../helpers";
 
 export const CLI = sourcePath("dist", "kernel", "cli.js");
 
-export function gradlab(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+/** Runs the CLI; env adds to (or, with undefined, removes from) this process's environment. */
+export function gradlab(args: string[], env: Record<string, string | undefined> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    const p = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
     let stdout = "", stderr = "";
     p.stdout.on("data", (d) => (stdout += d));
     p.stderr.on("data", (d) => (stderr += d));

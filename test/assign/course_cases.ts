@@ -2,7 +2,7 @@
 // solution: each is the solution with one thing a student might try, and the tests it must
 // fail (the points it loses), with the reason the feedback must give.
 import { type Notebook } from "../../kernel/assign/notebook";
-import { setSource, replaced } from "./course_submissions";
+import { setSource, replaced, addCellAfter } from "./course_submissions";
 
 export interface Hostile {
   edit: (nb: Notebook, sol: Map<string, string>) => void;
@@ -37,6 +37,22 @@ function svmLoss(W: Tensor, X: Tensor, y: Tensor, reg: number): { loss: number; 
   }
   return { loss: loss / n + reg * W.square().sum().item(), dW: dW.div(n).add(W.mul(2 * reg)) };
 }`;
+
+// The loop's text hidden from anything that asks the running code for it: the function's own
+// toString, and Function.prototype.toString for every function, replaced in a cell of its own.
+const SVM_LOOP_DISGUISED = SVM_LOOP + `
+svmLoss.toString = () => "function svmLoss(W, X, y, reg) { return X.matmul(W); }";`;
+const TOSTRING_EVERYWHERE = `Function.prototype.toString = function () { return "function () { [native code] }"; };`;
+
+// softmaxLoss by hand, calling through a helper that an extra cell switches to autograd.
+const SOFTMAX_VIA_HELPER = (byHand: string) => byHand.replace("function softmaxLoss(", "function softmaxByHand(") + `
+let softmaxImpl = softmaxByHand;
+function softmaxLoss(W: Tensor, X: Tensor, y: Tensor, reg: number): { loss: number; dW: Tensor } {
+  return softmaxImpl(W, X, y, reg);
+}`;
+const SOFTMAX_SWITCH = SOFTMAX_AUTOGRAD.replace("function softmaxLoss(", "function softmaxFast(")
+  .replace("const Wg", "setGradEnabled(true);\n  const Wg").replace("return {", "setGradEnabled(false);\n  return {") + `
+softmaxImpl = softmaxFast;`;
 
 // linearBackward by autograd, switched on for the purpose: right gradients, found by the code check.
 const LINEAR_AUTOGRAD = `
@@ -98,6 +114,24 @@ export const COURSE: Record<string, CourseAssignment> = {
         loses: ["test_svm_analytic"],
         because: { test_svm_analytic: /svmLoss loops in JavaScript/ },
       },
+      // The code checks read the notebook's text, not what the running code says it is.
+      loop_behind_tostring: {
+        edit: (nb) => { setSource(nb, "svm_loss", SVM_LOOP_DISGUISED); addCellAfter(nb, "svm_loss", TOSTRING_EVERYWHERE); },
+        loses: ["test_svm_analytic"],
+        because: { test_svm_analytic: /svmLoss loops in JavaScript \(for\)/ },
+      },
+      // Autograd in a helper of the student's own, switched on from an extra cell.
+      autograd_in_extra_cell: {
+        edit: (nb, sol) => { setSource(nb, "softmax_loss", SOFTMAX_VIA_HELPER(sol.get("softmax_loss")!)); addCellAfter(nb, "softmax_loss", SOFTMAX_SWITCH); },
+        loses: ["test_softmax_analytic"],
+        because: { test_softmax_analytic: /softmaxLoss uses autograd/ },
+      },
+      // A scratch cell that uses the student's function beside autograd's words: that use is not
+      // part of the function's code, so nothing is lost.
+      scratch_use_with_autograd_words: {
+        edit: (nb) => addCellAfter(nb, "svm_loss", "console.log(svmLoss(randn([D, C], { dtype: \"float64\" }), X, y, 0.1).dW.requiresGrad);"),
+        loses: [],
+      },
       // The tests' own helper (a locked cell defines it) behind the student's name.
       numerical_by_test_helper: {
         edit: (nb, sol) => setSource(nb, "numerical_gradient", replaced(sol, "numerical_gradient", /\{\n  const w = Float64Array[\s\S]*?\n\}\n/,
@@ -117,10 +151,15 @@ export const COURSE: Record<string, CourseAssignment> = {
   backprop: {
     points: 21,
     hostile: {
+      // Its own test finds it, and so do the two-layer net's: their code calls linearBackward,
+      // and a check reads a function and the functions of the student's it calls.
       autograd_linear_backward: {
         edit: (nb, sol) => setSource(nb, "linear", replaced(sol, "linear", /function linearBackward[\s\S]*$/, LINEAR_AUTOGRAD.trim())),
-        loses: ["test_linear"],
-        because: { test_linear: /linearBackward uses autograd/ },
+        loses: ["test_linear", "test_two_layer_gradient", "test_two_layer_train"],
+        because: {
+          test_linear: /linearBackward uses autograd/,
+          test_two_layer_gradient: /twoLayerLoss uses autograd .*the check reads twoLayerLoss and the functions of yours it calls/,
+        },
       },
       // PyTorch's meaning of p (the probability to drop) where the notes mean keep.
       dropout_p_is_drop: {

@@ -16,6 +16,13 @@ export function setSource(nb: Notebook, id: string, text: string): void {
   c.source = toLines(text);
 }
 
+/** Adds a code cell of the student's own (no grading metadata) right after the cell `id`. */
+export function addCellAfter(nb: Notebook, id: string, text: string): void {
+  const at = nb.cells.findIndex((x) => meta(x)?.grade_id === id);
+  if (at < 0) throw new Error(`the assignment has no cell "${id}"`);
+  nb.cells.splice(at + 1, 0, { cell_type: "code", metadata: {}, source: toLines(text), outputs: [], execution_count: null } as any);
+}
+
 /** A solution with one piece replaced; throws when the piece is not there (the source changed). */
 export function replaced(sol: Map<string, string>, id: string, from: string | RegExp, to: string): string {
   const text = sol.get(id)!;

@@ -89,9 +89,10 @@ JSON.stringify = ((s) => (v: any, ...r: any[]) => s(v, ...r).replace(/"output_ty
   shadows_names: {
     // A student's cell that redefines what the tests use: the assignment's data and gradlab's assertions.
     build: (nb) => cheat(nb, `const C = 1; function expectClose(..._: any[]) {} function expectShape(..._: any[]) {}`),
-    // All three are named: a cell may now redeclare a preloaded name (as in the kernel), so
-    // expectClose and expectShape are the student's in their own process, and refused to the tests.
-    expect: { kind: "realm patch (names the tests use)", score: 0, note: /defines expectClose, expectShape, C, which the assignment or gradlab already defines/ },
+    // All three are named, each with whose the tests use: a cell may redeclare a preloaded name
+    // (as in the kernel), so expectClose and expectShape are the student's in their own
+    // process, and refused to the tests.
+    expect: { kind: "realm patch (names the tests use)", score: 0, note: /defines expectClose, expectShape, names gradlab already has: your cells use yours, the tests use gradlab's[\s\S]*defines C, which the assignment's own cells define: your cells use yours, the tests use the assignment's/ },
   },
 
   // A value whose copy to the judge never ends: a Proxy whose traps loop, defined beside a right answer.
@@ -245,6 +246,18 @@ console.log("found nothing");`);
 })();`);
     },
     expect: { kind: "output flood", score: 10, printed: /more characters of output not kept/ },
+  },
+  // One message on the reply pipe that never ends: 80 MiB without a newline.
+  giant_message: {
+    build: (nb, s) => {
+      answer(nb, s);
+      after(nb, "setup", `(() => {
+  const fs: any = require("fs");
+  const mib = "x".repeat(1 << 20);
+  for (let i = 0; i < 80; i++) { try { fs.writeSync(3, mib); } catch {} }
+})();`);
+    },
+    expect: { kind: "output flood", score: 10, note: /it sent a message larger than 64 MiB/ },
   },
   await_loop: {
     build: (nb, s) => {

@@ -2,7 +2,10 @@
 // the receiving side's own objects, everything else crosses as a reference, and malformed
 // messages are refused.
 import { strict as assert } from "node:assert";
-import { encode, decode, type EncodeHooks, type DecodeHooks } from "../../kernel/assign/wire";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { encode, decode, LineSplitter, LineReader, type EncodeHooks, type DecodeHooks } from "../../kernel/assign/wire";
 import { tensor, Tensor } from "../../core";
 
 const refs: object[] = [];
@@ -55,5 +58,45 @@ describe("assign: values between a submission and the judge", () => {
     const o = decode({ t: "O", v: [["__proto__", { t: "n", v: 1 }]] }, dec) as any;
     assert.equal(Object.getPrototypeOf(o), Object.prototype);
     assert.equal(Object.getOwnPropertyDescriptor(o, "__proto__")?.value, 1);
+  });
+
+  it("splits a stream into its lines however it is cut: a 20 MiB line in 64 KiB pieces, several lines in one, a character cut in two", () => {
+    const big = "x".repeat(20 << 20);
+    const stream = Buffer.from(`${big}\n{"a":1}\n\ntail`, "utf8");
+    const split = new LineSplitter();
+    const lines: string[] = [];
+    for (let at = 0; at < stream.length; at += 65536) lines.push(...split.push(stream.subarray(at, at + 65536)));
+    assert.equal(lines.length, 3);
+    assert.ok(lines[0] === big, "the long line came out changed");
+    assert.deepEqual(lines.slice(1), ['{"a":1}', ""]);
+    // "tail" waits for its newline; é's two bytes come in two pieces.
+    assert.deepEqual(split.push(Buffer.from([0xc3])), []);
+    assert.deepEqual(split.push(Buffer.from([0xa9, 0x0a])), ["tailé"]);
+  });
+
+  it("refuses a line longer than its limit before the line ends, and goes on with the next", () => {
+    const split = new LineSplitter(1 << 20);
+    const piece = Buffer.alloc(64 << 10, 0x61);
+    assert.throws(() => { for (let i = 0; i < 32; i++) split.push(piece); }, /a message larger than 1 MiB/);
+    assert.deepEqual(split.push(Buffer.from("\nok\n")), ["", "ok"]);
+  });
+
+  it("reads messages of any size from a descriptor, and null at its end", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gradlab-wire-"));
+    try {
+      const file = path.join(dir, "messages");
+      const value = encode(new Float32Array(4000 * 785).fill(1.5), enc);
+      fs.writeFileSync(file, JSON.stringify(value) + "\n" + JSON.stringify({ op: "done" }) + "\n");
+      const fd = fs.openSync(file, "r");
+      const reader = new LineReader(fd);
+      const back = decode(reader.next(), dec) as Float32Array;
+      assert.equal(back.length, 4000 * 785);
+      assert.ok(back.every((v) => v === 1.5));
+      assert.deepEqual(reader.next(), { op: "done" });
+      assert.equal(reader.next(), null);
+      fs.closeSync(fd);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
