@@ -2,12 +2,15 @@
 one after another as "Run All" would, and prints the kernel's resident memory along the
 way (and after it has been idle a few seconds) as one JSON object; memory.test.ts checks it."""
 import json
+import signal
 import sys
 import time
 
 from jupyter_client.manager import start_new_kernel
 
 CELLS = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+# The test's timeout ends this client with SIGTERM: the kernel goes with it (finally, below).
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 km, kc = start_new_kernel(kernel_name="gradlab", startup_timeout=60)
 pid = km.provisioner.process.pid
 
