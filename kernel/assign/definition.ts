@@ -6,7 +6,9 @@
 // Once that code reaches through globalThis, every statement that mentions globalThis counts,
 // so a helper hung on the global object is found too. A statement that only uses a name
 // (`checkGradient(svmLoss, …)` in a scratch cell) is not part of its code.
-import * as ts from "typescript";
+// TypeScript as gradlab ships it (tslab's copy; the typescript package is only a build tool).
+import type * as TS from "typescript";
+import { ts } from "../typescript";
 
 /** A cell of the student's, as run. */
 export interface SubmittedCell { label: string; code: string }
@@ -26,12 +28,12 @@ function withoutComments(code: string): string {
   return out.join("");
 }
 
-function bindingNames(n: ts.BindingName, into: string[]): void {
+function bindingNames(n: TS.BindingName, into: string[]): void {
   if (ts.isIdentifier(n)) into.push(n.text);
   else for (const e of n.elements) if (!ts.isOmittedExpression(e)) bindingNames(e.name, into);
 }
 
-function declaredBy(s: ts.Statement): string[] {
+function declaredBy(s: TS.Statement): string[] {
   const names: string[] = [];
   if ((ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s)) && s.name) names.push(s.name.text);
   else if (ts.isVariableStatement(s)) for (const d of s.declarationList.declarations) bindingNames(d.name, names);
