@@ -92,11 +92,27 @@ export async function runKernel(connectionFile: string): Promise<void> {
   });
   const publish = (parent: Message | null, type: string, content: unknown) => iopubOut.send({ ...reply(parent, type, content, session, [Buffer.from(type)]) });
   const status = (parent: Message | null, s: string) => publish(parent, "status", { execution_state: s });
-  await state.preload();
-  state.trackProvenance();
+  // The converter is made while the client connects (within zeromq's 100 ms reconnect
+  // interval), the preload and the first program once kernel_info is answered (or 150 ms
+  // after start): so they overlap with what a client does before its first request
+  // (Jupyter's client listens to IOPub for 0.2 s). Cells, completion and inspection wait.
+  let infoAnswered: () => void = () => undefined;
+  const asked = new Promise<void>((r) => { infoAnswered = r; });
+  const ready = new Promise<void>((r) => setImmediate(r))
+    .then(() => state.prepareConverter())
+    .then(() => Promise.race([asked, new Promise<void>((r) => setTimeout(r, 150))]))
+    .then(() => state.preload())
+    .then(() => {
+      state.trackProvenance();
+      // A kernel that started without its startup snapshot has it written (niced, in the background).
+      if (state.preloadConversion) buildSnapshotLater(state.preloadConversion);
+      state.warmUp();
+    });
+  ready.catch((e) => {
+    process.stderr.write(`${e?.stack ?? e}\n`);
+    process.exit(1);
+  });
   await status(null, "starting");
-  // A kernel that started without its startup snapshot has it written (niced, in the background).
-  if (state.preloadConversion) buildSnapshotLater(state.preloadConversion);
 
   const shutdown = async (restart: boolean) => {
     // The control thread closes its sockets before it may end (see control.ts); it is
@@ -140,7 +156,7 @@ export async function runKernel(connectionFile: string): Promise<void> {
   };
   const comms = new Map<string, string>();
   const history = new History();
-  let queue: Promise<void> = Promise.resolve();
+  let queue: Promise<void> = ready;
 
   const abort = async (msg: Message) => {
     await status(msg, "busy");
@@ -213,15 +229,17 @@ export async function runKernel(connectionFile: string): Promise<void> {
     await status(msg, "busy");
     try {
       switch (type) {
-        case "kernel_info_request": await answer("kernel_info_reply", info); break;
+        case "kernel_info_request": await answer("kernel_info_reply", info); infoAnswered(); break;
         case "is_complete_request": await answer("is_complete_reply", state.isComplete(String(msg.content.code ?? ""))); break;
         case "complete_request": {
+          await ready;
           const code = String(msg.content.code ?? ""), pos = Number(msg.content.cursor_pos ?? code.length);
           const r = state.complete(code, pos);
           await answer("complete_reply", { status: "ok", matches: r.candidates, cursor_start: r.start, cursor_end: r.end, metadata: {} });
           break;
         }
         case "inspect_request": {
+          await ready;
           const code = String(msg.content.code ?? ""), pos = Number(msg.content.cursor_pos ?? code.length);
           const q = state.inspect(code, pos);
           const text = q ? [q.displayParts?.map((p) => p.text).join("") ?? "", q.documentation?.map((p) => p.text).join("") ?? ""].filter(Boolean).join("\n\n") : "";

@@ -79,7 +79,11 @@ function stopForInterrupt(): never {
 }
 
 export class Session {
-  private readonly conv: Converter;
+  /** The converter, made on first use (its program takes a good part of a kernel's start). */
+  private converter: Converter | null = null;
+  private get conv(): Converter {
+    return (this.converter ??= createConverter());
+  }
   private prevDecl = "";
   private readonly locals: Record<string, unknown> = {};
   private readonly sideOutputs = new Map<string, string>();
@@ -103,7 +107,6 @@ export class Session {
   };
 
   constructor(readonly cwd: string = process.cwd()) {
-    this.conv = createConverter();
     const addon = loadAddon().addon as { sigintFlag?: () => Int32Array | undefined } | null;
     this.irq = addon?.sigintFlag?.() ?? new Int32Array(1);
     this.armInterrupts = () => void addon?.sigintFlag?.();
@@ -131,6 +134,19 @@ export class Session {
    */
   trackProvenance(): void {
     this.publishedProvenance = JSON.stringify(provenance());
+  }
+
+  /** Makes the converter (its first program, a good part of a kernel's start) now rather than at the first cell. */
+  prepareConverter(): void {
+    void this.conv;
+  }
+
+  /**
+   * Converts an empty cell against the declarations so far: the program the first cell
+   * would otherwise wait for. The kernel calls it while the front end is still getting ready.
+   */
+  warmUp(): void {
+    this.conv.convert(this.prevDecl, "");
   }
 
   isComplete(code: string): Completeness {
@@ -392,7 +408,7 @@ export class Session {
   /** Stops capturing and reporting (what captureOutput and reportAsyncErrors replaced is put back) and closes the converter. */
   close(): void {
     for (const restore of this.restoreOutput.splice(0)) restore();
-    this.conv.close();
+    this.converter?.close();
   }
 }
 
