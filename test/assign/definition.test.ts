@@ -51,4 +51,9 @@ if (helper != byHand) console.log("svmLoss.grad");`;
     assert.equal(codeDefining([{ label: "a", code: answer }], "softmaxLoss"), null);
     assert.equal(codeDefining([], "svmLoss"), null);
   });
+  it("follows the global object through an alias a later cell makes of it", () => {
+    const cells = [{ label: "a", code: answer }, { label: "b", code: "const g: any = globalThis;\ng.fast = (W: Tensor) => W.backward();" }];
+    const glob = codeDefining(cells, "viaGlobal")!;
+    assert.ok(glob.includes("W.backward()"), glob);
+  });
 });
