@@ -6,7 +6,9 @@
 // free memory goes back after each cell, an idle kernel compacts its heap once, and a
 // kernel kept busy (Run All over a long notebook) compacts when its resident size has
 // grown GROWTH_MB past where it began: that bounds the size while cells run back to back,
-// for a pause of a few hundred ms every few hundred cells.
+// for a pause of a few hundred ms every few hundred cells. TypeScript's two per-cell
+// factories are kept out of V8's optimising compiler (keepInterpreted, below): compiling
+// them took 100 MB of malloc'd memory at a step, which was most of the peak.
 import * as v8 from "node:v8";
 import { loadAddon } from "../core/backend/addon";
 
@@ -15,7 +17,7 @@ const HEAP_GROWING_PERCENT = 25;
 /** A kernel idle this long compacts its heap (a few hundred ms, which nobody waits for). */
 const IDLE_MS = 2000;
 /** Resident growth past the first cell's that makes a busy kernel compact its heap. */
-const GROWTH_MB = 48;
+const GROWTH_MB = 80;
 const MB = 1024 * 1024;
 
 let flagsSet = false;
@@ -29,6 +31,26 @@ export function applyHeapFlags(): void {
   if (flagsSet) return;
   flagsSet = true;
   v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+}
+
+/**
+ * Keeps these functions out of V8's optimising compiler. TypeScript's createProgram and
+ * createTypeChecker run once per cell, each a factory of thousands of closures; after
+ * ~180 cells V8 compiles them in the background, 2 s of CPU each and about 100 MB of
+ * compiler memory that malloc then holds (resident size +50 MB at a step, measured),
+ * for code that gains nothing: what runs is their inner functions, optimised as usual.
+ */
+export function keepInterpreted(fns: readonly unknown[]): void {
+  v8.setFlagsFromString("--allow-natives-syntax");
+  try {
+    const never = new Function("f", "%NeverOptimizeFunction(f)") as (f: unknown) => void;
+    for (const f of fns) if (typeof f === "function") never(f);
+  } catch {
+    // A V8 without this intrinsic: only the memory saving is lost.
+  } finally {
+    // Back as it was: V8's code cache is checked against the flags (kernel/typescript.ts).
+    v8.setFlagsFromString("--no-allow-natives-syntax");
+  }
 }
 
 export class MemoryKeeper {

@@ -13,7 +13,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as vm from "node:vm";
 import type * as TS from "typescript";
-import { applyHeapFlags } from "./memory";
+import { applyHeapFlags, keepInterpreted } from "./memory";
 import type { KernelSnapshot } from "./snapshot_types";
 
 const tslabRoot = path.dirname(require.resolve("tslab/package.json"));
@@ -69,6 +69,7 @@ function register(exports: typeof TS): Module & { exports: typeof TS } {
 }
 
 export const ts: typeof TS = load();
+keepInterpreted([ts.createProgram, (ts as unknown as { createTypeChecker: (...a: unknown[]) => unknown }).createTypeChecker]);
 
 /**
  * Writes the code cache if this kernel started without a usable one: called once the

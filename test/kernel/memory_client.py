@@ -33,7 +33,7 @@ def run(code):
 
 
 
-obs = {"curve": [], "failed": None}
+obs = {"curve": [], "failed": None, "peak": 0}
 t0 = time.time()
 try:
     # Each cell declares a variable (the declarations every later cell is checked against
@@ -43,8 +43,11 @@ try:
         if status != "ok":
             obs["failed"] = f"cell {i}: {status}"
             break
+        # Sampled after every cell, so that the peak between two points of the curve counts.
+        rss = rss_mb()
+        obs["peak"] = max(obs["peak"], round(rss))
         if i % 250 == 0 or i == CELLS - 1:
-            obs["curve"].append([i + 1, round(rss_mb()), round(time.time() - t0, 1)])
+            obs["curve"].append([i + 1, round(rss), round(time.time() - t0, 1)])
     obs["first_and_last"] = run(f"if (v0 + v{CELLS - 1} !== {4 * CELLS}) throw new Error('lost a value');")
     time.sleep(5)
     obs["idle_rss"] = round(rss_mb())
