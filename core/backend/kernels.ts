@@ -8,34 +8,29 @@
 // row-major; shapes are plain arrays of non-negative integers. Outputs are allocated by
 // the caller and passed in; kernels never allocate tensors, except `nonzero`.
 //
-// Op codes are numbers so that a call crosses into C++ without string compares; the
-// native addon's `native/src/opcodes.h` repeats these tables in the same order.
+// Op codes are numbers so that a call crosses into C++ without string compares: a code
+// is the op's position in its table of `opcodes.ts`, from which `native/src/opcodes.h`
+// is generated (scripts/gen-opcodes.js); the loader refuses an addon whose tables differ.
 
 export type Buffer = Float32Array | Float64Array | Int32Array | Uint8Array;
 export type FloatBuffer = Float32Array | Float64Array;
 
+import { UNARY, UNARY_INT_OK as UNARY_INT_OK_LIST, BINARY, BINARY_BOOL_OUT as BINARY_BOOL_OUT_LIST, REDUCE } from "./opcodes";
+export { UNARY, BINARY, REDUCE };
+
 /** Elementwise unary ops. `a`, `b` are the op's scalar parameters where it has them. */
-export const UNARY = [
-  "neg", "abs", "sign", "exp", "log", "sqrt", "rsqrt", "sin", "cos", "tanh",
-  "sigmoid", "relu", "floor", "ceil", "round", "reciprocal", "square", "atan", "log1p", "expm1",
-  "erf", "leakyRelu", "elu", "selu", "softplus", "softsign", "hardtanh", "gelu", "heaviside", "clamp",
-  "powScalar", "silu",
-] as const;
 export type UnaryOp = (typeof UNARY)[number];
 export const unaryCode = Object.fromEntries(UNARY.map((n, i) => [n, i])) as Record<UnaryOp, number>;
 
 /** Unary ops that are defined on int32 as well as on floats (the rest need floats). */
-export const UNARY_INT_OK: ReadonlySet<UnaryOp> = new Set(["neg", "abs", "sign", "relu", "square", "clamp"]);
+export const UNARY_INT_OK: ReadonlySet<UnaryOp> = new Set(UNARY_INT_OK_LIST);
 
 /** Elementwise binary ops with broadcasting. Comparisons and logical ops write bool (Uint8Array). */
-export const BINARY = ["add", "sub", "mul", "div", "pow", "maximum", "minimum",
-  "eq", "ne", "lt", "le", "gt", "ge", "and", "or"] as const;
 export type BinaryOp = (typeof BINARY)[number];
 export const binaryCode = Object.fromEntries(BINARY.map((n, i) => [n, i])) as Record<BinaryOp, number>;
-export const BINARY_BOOL_OUT: ReadonlySet<BinaryOp> = new Set(["eq", "ne", "lt", "le", "gt", "ge", "and", "or"]);
+export const BINARY_BOOL_OUT: ReadonlySet<BinaryOp> = new Set(BINARY_BOOL_OUT_LIST);
 
 /** Reductions along one axis of a tensor seen as [outer, n, inner]. */
-export const REDUCE = ["sum", "prod", "max", "min", "argmax", "argmin"] as const;
 export type ReduceOp = (typeof REDUCE)[number];
 export const reduceCode = Object.fromEntries(REDUCE.map((n, i) => [n, i])) as Record<ReduceOp, number>;
 
