@@ -4,7 +4,7 @@ import { Tensor } from "../tensor";
 import { kernels } from "../backend";
 import { binaryCode, type Conv2dGeometry, type FloatBuffer } from "../backend/kernels";
 import { allocUninitialized, isFloat } from "../dtype";
-import { record, wantsGrad } from "../autograd";
+import { record } from "../autograd";
 import { numel } from "../shape";
 import { ShapeError, DTypeError, ValueError, fmtShape, describeValue } from "../errors";
 import { fromBuffer, requireTensor, optionsArg } from "./creation";
@@ -73,43 +73,30 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opti
   kernels().conv2d(input.data as FloatBuffer, weight.data as FloatBuffer, out.data as FloatBuffer, p);
   // The bias goes onto the fresh output in place: one pass, and no second tensor of its size.
   if (bias) kernels().binary(binaryCode.add, out.data, shape, bias.data, [1, OC, 1, 1], out.data, shape);
-  return record(op, bias ? [input, weight, bias] : [input, weight], out, (g) => {
-    const dx = wantsGrad(input) ? convInputGrad(g, weight, p, input.shape) : null;
-    const dw = wantsGrad(weight) ? convWeightGrad(input, g, p, weight.shape) : null;
-    return bias ? [dx, dw, wantsGrad(bias) ? g.sum([0, 2, 3]) : null] : [dx, dw];
-  });
+  return record("conv2d", bias ? [input, weight, bias] : [input, weight], out, { geometry: p });
 }
 
 // Convolution is bilinear in (input, weight), and so are its two backward kernels: each of
-// the three is recorded with the other two as its gradients, so conv2d is differentiable
-// to any order (gradients of gradients record these nodes only under createGraph).
+// the three is recorded as a primitive whose gradients are the other two
+// (core/gradients/conv.ts), so conv2d is differentiable to any order.
 
-/** conv2d without bias, recorded with its two backward kernels as its gradient. */
-function convForward(x: Tensor, w: Tensor, p: Conv2dGeometry, shape: number[]): Tensor {
+/** conv2d without bias, recorded. */
+export function convForward(x: Tensor, w: Tensor, p: Conv2dGeometry, shape: number[]): Tensor {
   const out = fromBuffer(allocUninitialized(x.dtype, numel(shape)), shape);
   kernels().conv2d(x.data as FloatBuffer, w.data as FloatBuffer, out.data as FloatBuffer, p);
-  return record("conv2d", [x, w], out, (g) => [
-    wantsGrad(x) ? convInputGrad(g, w, p, x.shape) : null,
-    wantsGrad(w) ? convWeightGrad(x, g, p, w.shape) : null,
-  ]);
+  return record("conv2d", [x, w], out, { geometry: p });
 }
 
 /** The gradient of conv2d's input: the transposed convolution of g with w. */
-function convInputGrad(g: Tensor, w: Tensor, p: Conv2dGeometry, xShape: number[]): Tensor {
+export function convInputGrad(g: Tensor, w: Tensor, p: Conv2dGeometry, xShape: number[]): Tensor {
   const dx = fromBuffer(allocUninitialized(g.dtype, numel(xShape)), xShape.slice());
   kernels().conv2dBackwardInput(g.data as FloatBuffer, w.data as FloatBuffer, dx.data as FloatBuffer, p);
-  return record("conv2dBackwardInput", [g, w], dx, (gg) => [
-    wantsGrad(g) ? convForward(gg, w, p, g.shape) : null,
-    wantsGrad(w) ? convWeightGrad(gg, g, p, w.shape) : null,
-  ]);
+  return record("conv2dBackwardInput", [g, w], dx, { geometry: p });
 }
 
 /** The gradient of conv2d's weight: the correlation of the input x with g. */
-function convWeightGrad(x: Tensor, g: Tensor, p: Conv2dGeometry, wShape: number[]): Tensor {
+export function convWeightGrad(x: Tensor, g: Tensor, p: Conv2dGeometry, wShape: number[]): Tensor {
   const dw = fromBuffer(allocUninitialized(g.dtype, numel(wShape)), wShape.slice());
   kernels().conv2dBackwardWeight(x.data as FloatBuffer, g.data as FloatBuffer, dw.data as FloatBuffer, p);
-  return record("conv2dBackwardWeight", [x, g], dw, (gg) => [
-    wantsGrad(x) ? convInputGrad(g, gg, p, x.shape) : null,
-    wantsGrad(g) ? convForward(x, gg, p, g.shape) : null,
-  ]);
+  return record("conv2dBackwardWeight", [x, g], dw, { geometry: p });
 }

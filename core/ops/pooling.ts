@@ -3,11 +3,10 @@ import { Tensor } from "../tensor";
 import { kernels } from "../backend";
 import type { FloatBuffer, Pool2dGeometry } from "../backend/kernels";
 import { allocUninitialized } from "../dtype";
-import { record, isGradEnabled } from "../autograd";
+import { record } from "../autograd";
 import { numel } from "../shape";
 import { ShapeError, ValueError, fmtShape } from "../errors";
 import { fromBuffer } from "./creation";
-import { scatterAddRaw } from "./movement";
 import { requireFloat } from "./elementwise";
 import { pair, pool2dGeometry, type Pair } from "./window";
 
@@ -51,18 +50,7 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   const out = fromBuffer(allocUninitialized(x.dtype, numel(shape)), shape);
   const argmax = allocUninitialized("int32", out.numel) as Int32Array;
   kernels().maxPool2d(x.data as FloatBuffer, out.data as FloatBuffer, argmax, params);
-  return record("maxPool2d", [x], out, (g) => {
-    if (isGradEnabled()) {
-      // Recording during backward (createGraph): the routing as a scatter over each (n, c) plane,
-      // whose gradient (a gather at the same winners) makes it differentiable again.
-      const planes = params.batch * params.channels, outArea = params.outHeight * params.outWidth;
-      const idx = fromBuffer(argmax, [planes, outArea]);
-      return [scatterAddRaw(g.reshape([planes, outArea]), [planes, params.inHeight * params.inWidth], 1, idx).reshape(x.shape)];
-    }
-    const dx = fromBuffer(allocUninitialized(g.dtype, x.numel), x.shape.slice());
-    kernels().maxPool2dBackward(g.data as FloatBuffer, argmax, dx.data as FloatBuffer, params);
-    return [dx];
-  });
+  return record("maxPool2d", [x], out, { geometry: params, argmax });
 }
 
 /** The mean of each window. */
@@ -73,18 +61,18 @@ export function avgPool2d(x: Tensor, opts: AvgPool2dOptions): Tensor {
   return avgPoolRaw(x, params, include, shape);
 }
 
-// Average pooling is linear, and its backward kernel is its adjoint: each is recorded with
-// the other as its gradient, so it is differentiable to any order.
-function avgPoolRaw(x: Tensor, params: Pool2dGeometry, include: boolean, shape: number[]): Tensor {
+// Average pooling is linear, and its backward kernel is its adjoint: each is recorded as a
+// primitive whose gradient is the other (core/gradients/pooling.ts).
+export function avgPoolRaw(x: Tensor, params: Pool2dGeometry, include: boolean, shape: number[]): Tensor {
   const out = fromBuffer(allocUninitialized(x.dtype, numel(shape)), shape);
   kernels().avgPool2d(x.data as FloatBuffer, out.data as FloatBuffer, params, include);
-  return record("avgPool2d", [x], out, (g) => [avgPoolBackwardRaw(g, params, include, x.shape)]);
+  return record("avgPool2d", [x], out, { geometry: params, countIncludePad: include });
 }
 
-function avgPoolBackwardRaw(g: Tensor, params: Pool2dGeometry, include: boolean, xShape: number[]): Tensor {
+export function avgPoolBackwardRaw(g: Tensor, params: Pool2dGeometry, include: boolean, xShape: number[]): Tensor {
   const dx = fromBuffer(allocUninitialized(g.dtype, numel(xShape)), xShape.slice());
   kernels().avgPool2dBackward(g.data as FloatBuffer, dx.data as FloatBuffer, params, include);
-  return record("avgPool2dBackward", [g], dx, (gg) => [avgPoolRaw(gg, params, include, g.shape)]);
+  return record("avgPool2dBackward", [g], dx, { geometry: params, countIncludePad: include });
 }
 
 /** The sum of each window (the course's sum pooling): average pooling times the window's area. */
