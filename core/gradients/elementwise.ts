@@ -77,7 +77,8 @@ function unaryGrad(name: UnaryOp, x: Tensor, out: Tensor, g: Tensor, a: number, 
 
 /** The gradient of unary op `name`: its backward kernel, or the tensor formula while recording. */
 function unaryGradient(name: UnaryOp): Gradient<UnarySaved> {
-  return (g, { inputs: [x], out, saved: { a, b } }) => {
+  return (g, { inputs, out, saved: { a, b } }) => {
+    const x = inputs[0];
     // Recording during backward (createGraph): the derivative in tensor ops, so it is differentiable too.
     if (isGradEnabled()) return [unaryGrad(name, x, out, g, a, b)];
     const dx = fromBuffer(allocUninitialized(g.dtype, g.numel), g.shape.slice());
@@ -91,10 +92,11 @@ const unaryGradients = Object.fromEntries(UNARY.map((name) => [name, unaryGradie
 
 /** The gradients of a broadcasting binary op: each summed down to its operand's shape. */
 const binary = (da: (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => Tensor, db: (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => Tensor): Gradient =>
-  (g, { inputs: [a, b], out }) => [
-    wantsGrad(a) ? sumTo(da(g, a, b, out), a.shape) : null,
-    wantsGrad(b) ? sumTo(db(g, a, b, out), b.shape) : null,
-  ];
+  (g, { inputs, out }) => {
+    // (Indexed rather than destructured: array patterns iterate, and this runs once per op of every backward.)
+    const a = inputs[0], b = inputs[1];
+    return [wantsGrad(a) ? sumTo(da(g, a, b, out), a.shape) : null, wantsGrad(b) ? sumTo(db(g, a, b, out), b.shape) : null];
+  };
 
 /** maximum / minimum: the gradient goes to the winner; ties share it equally, as PyTorch does. */
 const extremum = (isMax: boolean): Gradient => (g, { inputs: [a, b] }) => {

@@ -3,9 +3,10 @@ import type { Tensor } from "../tensor";
 import type { Gradient } from "../autograd";
 import { where } from "../ops/elementwise";
 import { scatterAddRaw } from "../ops/movement";
+import { keptShape } from "../ops/reduce";
 
-/** The reduced dims, and the input's shape with them kept as size 1. */
-export interface ReduceSaved { kept: number[] }
+/** The reduced dims. */
+export interface ReduceSaved { dims: number[] }
 /** max or min along dim d: the winners' indices (int32, in the kept shape). */
 export interface AlongSaved { d: number; kept: number[]; indices: Tensor }
 
@@ -22,9 +23,12 @@ const overAll: Gradient = (g, { inputs: [x], out }) => {
 };
 
 export const reduceGradients = {
-  sum: ((g, { inputs: [x], saved: { kept } }) => [g.reshape(kept).expand(x.shape)]) as Gradient<ReduceSaved>,
+  sum: ((g, { inputs, saved: { dims } }) => [g.reshape(keptShape(inputs[0].shape, dims)).expand(inputs[0].shape)]) as Gradient<ReduceSaved>,
   // d prod / dx_i = prod / x_i (exact where no x_i is zero, which is the common case).
-  prod: ((g, { inputs: [x], out, saved: { kept } }) => [g.reshape(kept).mul(out.reshape(kept)).div(x)]) as Gradient<ReduceSaved>,
+  prod: ((g, { inputs: [x], out, saved: { dims } }) => {
+    const kept = keptShape(x.shape, dims);
+    return [g.reshape(kept).mul(out.reshape(kept)).div(x)];
+  }) as Gradient<ReduceSaved>,
   max: overAll,
   min: overAll,
   maxAlongDim: alongDim,

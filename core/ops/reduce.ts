@@ -38,7 +38,7 @@ function dropDims(shape: number[], dims: number[]): number[] {
 }
 
 /** The shape x would have after reducing dims with keepdim. */
-function keptShape(shape: number[], dims: number[]): number[] {
+export function keptShape(shape: number[], dims: number[]): number[] {
   return shape.map((d, i) => (dims.includes(i) ? 1 : d));
 }
 
@@ -76,7 +76,7 @@ export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   const dims = normDims(dim, x.ndim, "sum");
   const [out, input] = reduceDims(x, dims, "sum", keepdim);
   if (!isFloat(out.dtype)) return out;
-  return record("sum", [input], out, { kept: keptShape(x.shape, dims) });
+  return record("sum", [input], out, { dims });
 }
 
 /** The gradient of a broadcast: g summed down to shape (leading dims, and dims that were 1). */
@@ -103,7 +103,7 @@ function product(x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
   const dims = normDims(dim, x.ndim, "prod");
   const [out, input] = reduceDims(x, dims, "prod", keepdim);
   if (!isFloat(out.dtype)) return out;
-  return record("prod", [input], out, { kept: keptShape(x.shape, dims) });
+  return record("prod", [input], out, { dims });
 }
 export { product as prod };
 
