@@ -1,16 +1,43 @@
 // Define-by-run autograd, in micrograd's manner: every op that needs a gradient
-// records a Node holding its inputs and a closure that maps the output's gradient to
-// its inputs' gradients; backward() sorts the graph topologically and walks it in
-// reverse, accumulating. Small enough to show students whole.
+// records a Node holding its primitive's name, its inputs and what the gradient needs
+// (saved sizes, indices, flags); the gradient itself is the primitive's entry in one
+// table, core/gradients/ (tinygrad's gradient table, tfjs's kernel gradients). backward()
+// sorts the graph topologically and walks it in reverse, accumulating. Small enough to
+// show students whole.
 //
-// Gradients of gradients: the closures are written in tensor ops (or record their own
-// node where they call a kernel), so when the walk records a graph of its own
+// Gradients of gradients: the table's entries are written in tensor ops (or record their
+// own node where they call a kernel), so when the walk records a graph of its own
 // ({ createGraph: true }) the gradients it returns are differentiable again, as in
 // PyTorch. Without createGraph recording is off during the walk and nothing is built.
 import type { Tensor } from "./tensor";
+import type { GRADIENTS } from "./gradients";
 import { ShapeError, ValueError, fmtShape } from "./errors";
 
 export type GradFn = (grad: Tensor) => (Tensor | null)[];
+
+/** What a primitive's gradient is given besides the output's gradient. */
+export interface GradContext<S = undefined> {
+  /** The op's inputs, as recorded. */
+  readonly inputs: readonly Tensor[];
+  /** The op's output. */
+  readonly out: Tensor;
+  /** What the op saved for its gradient (sizes, indices, scalar parameters). */
+  readonly saved: S;
+}
+
+/** A primitive's gradient: the output's gradient g → one gradient (or null) per input. */
+export type Gradient<S = undefined> = (g: Tensor, ctx: GradContext<S>) => (Tensor | null)[];
+
+/** The name of a primitive: an entry of the gradient table. */
+export type Primitive = keyof typeof GRADIENTS;
+type SavedOf<P extends Primitive> = Parameters<(typeof GRADIENTS)[P]>[1]["saved"];
+
+/** The gradient table, required on first use: its entries call the ops, which import this file. */
+let table: typeof GRADIENTS | null = null;
+export function gradientTable(): typeof GRADIENTS {
+  table ??= (require("./gradients") as typeof import("./gradients")).GRADIENTS;
+  return table;
+}
 
 export class Node {
   /** Set once a backward pass without retainGraph has used (and freed) this node. */
@@ -81,11 +108,17 @@ export function wantsGrad(t: Tensor): boolean {
   return t.requiresGrad && (activeLeads === null || activeLeads.has(t));
 }
 
-/** Attaches the node for `op` to out when any input needs a gradient; returns out. */
-export function record(op: string, inputs: Tensor[], out: Tensor, backward: GradFn): Tensor {
+/**
+ * Attaches the node of primitive `op` to out when any input needs a gradient; returns
+ * out. `saved` is what op's gradient in the table needs beyond inputs and output.
+ */
+export function record<P extends Primitive>(op: P, inputs: Tensor[], out: Tensor, saved?: SavedOf<P>): Tensor {
   if (needsGrad(inputs)) {
+    const gradient = gradientTable()[op] as Gradient<SavedOf<P>> | undefined;
+    if (!gradient) throw new ValueError(`${op}: no gradient in the table (core/gradients/); a bug in gradlab: please report it`);
+    const ctx: GradContext<SavedOf<P>> = { inputs, out, saved: saved as SavedOf<P> };
     out.requiresGrad = true;
-    out.gradFn = new Node(op, inputs, backward);
+    out.gradFn = new Node(op, inputs, (g) => gradient(g, ctx));
   }
   return out;
 }

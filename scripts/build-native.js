@@ -71,7 +71,9 @@ function main() {
       "(for full speed: apt-get install libopenblas-dev, then npm run build)");
   }
   let r = { status: 0, why: "" };
-  if (!configured) r = run(["configure", "--", `-Duse_openblas=${blas}`]);
+  // native/src/opcodes.h from core/backend/opcodes.ts (rewritten only when it changes).
+  if (spawnSync(process.execPath, [path.join(__dirname, "gen-opcodes.js")], { stdio: "inherit" }).status !== 0) r = { status: 1, why: "gen-opcodes.js failed" };
+  if (r.status === 0 && !configured) r = run(["configure", "--", `-Duse_openblas=${blas}`]);
   if (r.status === 0) r = run(["build", "-j", "max"]);
   if (r.status !== 0) {
     console.error(`gradlab: the native addon did not build (${r.why}); gradlab will run on its TypeScript backend`);

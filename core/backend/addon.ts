@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { Kernels } from "./kernels";
 import type { ColumnKernels } from "./det_conv";
+import { opcodeMismatch, type OpcodeTables } from "./opcodes";
 
 /** What the addon exports beyond the kernels: build facts and thread control. */
 export interface NativeAddon extends Kernels {
@@ -19,6 +20,8 @@ export interface NativeAddon extends Kernels {
   /** Deterministic mode's column loops of the convolutions (core/backend/det_conv.ts, native/src/conv.h). */
   im2col?: ColumnKernels["im2col"];
   col2imAdd?: ColumnKernels["col2imAdd"];
+  /** The op-code tables the addon was compiled with (native/src/opcodes.h); the loader refuses one that differs from core/backend/opcodes.ts. */
+  opcodeTables?(): OpcodeTables;
 }
 
 export interface AddonLoad {
@@ -63,6 +66,11 @@ export function loadAddon(): AddonLoad {
     try {
       // eslint-disable-next-line @typescript-eslint/no-var-requires
       const addon = require(p) as NativeAddon;
+      const mismatch = opcodeMismatch(addon.opcodeTables?.());
+      if (mismatch) {
+        failures.push(`${p}: ${mismatch}; rebuild it (npm run build)`);
+        continue;
+      }
       cached = { addon, failures: [], path: p };
       return cached;
     } catch (e) {

@@ -4,7 +4,7 @@
 // part as 0 × w as in the reference, whoever multiplies; the reference's direct loops
 // would be too slow for a CNN epoch, and the addon's Winograd and direct kernels order
 // their sums by instruction-set path.
-import type { ConvParams, FloatBuffer, Kernels } from "./kernels";
+import type { Conv2dGeometry, FloatBuffer, Kernels } from "./kernels";
 
 type Gemm = Kernels["gemm"];
 
@@ -13,8 +13,8 @@ type Gemm = Kernels["gemm"];
  * the native backend's deterministic convolutions use them.
  */
 export interface ColumnKernels {
-  im2col(x: FloatBuffer, cols: FloatBuffer, p: ConvParams, group: number): void;
-  col2imAdd(cols: FloatBuffer, acc: Float64Array, p: ConvParams, group: number): void;
+  im2col(x: FloatBuffer, cols: FloatBuffer, p: Conv2dGeometry, group: number): void;
+  col2imAdd(cols: FloatBuffer, acc: Float64Array, p: Conv2dGeometry, group: number): void;
 }
 
 interface Geometry {
@@ -23,8 +23,10 @@ interface Geometry {
   Cg: number; OCg: number; P: number; NP: number; CKK: number;
 }
 
-function geometry(p: ConvParams): Geometry {
-  const [N, C, H, W, OC, KH, KW, OH, OW, sH, sW, pH, pW, dH, dW, G] = p;
+/** The loops' short names for the geometry's fields, and the matrix sizes. */
+function geometry(p: Conv2dGeometry): Geometry {
+  const { batch: N, inChannels: C, inHeight: H, inWidth: W, outChannels: OC, kernelHeight: KH, kernelWidth: KW, outHeight: OH,
+    outWidth: OW, strideH: sH, strideW: sW, paddingH: pH, paddingW: pW, dilationH: dH, dilationW: dW, groups: G } = p;
   const P = OH * OW;
   return { N, C, H, W, OC, KH, KW, OH, OW, sH, sW, pH, pW, dH, dW, G, Cg: C / G, OCg: OC / G, P, NP: N * P, CKK: (C / G) * KH * KW };
 }
@@ -96,16 +98,16 @@ function channelsFirst(y: FloatBuffer, g: Geometry, group: number): FloatBuffer 
 
 /** The deterministic conv2d and its two gradients on `gemm` (and the addon's column loops when given). */
 export function deterministicConv(gemm: Gemm, columns?: ColumnKernels): Pick<Kernels, "conv2d" | "conv2dBackwardInput" | "conv2dBackwardWeight"> {
-  const patches = (x: FloatBuffer, p: ConvParams, g: Geometry, group: number): FloatBuffer => {
+  const patches = (x: FloatBuffer, p: Conv2dGeometry, g: Geometry, group: number): FloatBuffer => {
     if (!columns) return im2col(x, g, group);
     const cols = like(x, g.CKK * g.NP);
     columns.im2col(x, cols, p, group);
     return cols;
   };
-  const scatter = columns ? (cols: FloatBuffer, p: ConvParams, _g: Geometry, group: number, acc: Float64Array) => columns.col2imAdd(cols, acc, p, group)
-    : (cols: FloatBuffer, _p: ConvParams, g: Geometry, group: number, acc: Float64Array) => addColumns(cols, g, group, acc);
+  const scatter = columns ? (cols: FloatBuffer, p: Conv2dGeometry, _g: Geometry, group: number, acc: Float64Array) => columns.col2imAdd(cols, acc, p, group)
+    : (cols: FloatBuffer, _p: Conv2dGeometry, g: Geometry, group: number, acc: Float64Array) => addColumns(cols, g, group, acc);
   return {
-    conv2d(x: FloatBuffer, w: FloatBuffer, out: FloatBuffer, p: ConvParams): void {
+    conv2d(x: FloatBuffer, w: FloatBuffer, out: FloatBuffer, p: Conv2dGeometry): void {
       const g = geometry(p);
       for (let group = 0; group < g.G; group++) {
         const cols = patches(x, p, g, group);
@@ -117,7 +119,7 @@ export function deterministicConv(gemm: Gemm, columns?: ColumnKernels): Pick<Ker
       }
     },
 
-    conv2dBackwardInput(dy: FloatBuffer, w: FloatBuffer, dx: FloatBuffer, p: ConvParams): void {
+    conv2dBackwardInput(dy: FloatBuffer, w: FloatBuffer, dx: FloatBuffer, p: Conv2dGeometry): void {
       const g = geometry(p);
       // col2im's sums in double, in a fixed order (channel, kernel row, kernel column, image, output position).
       const acc = new Float64Array(dx.length);
@@ -129,7 +131,7 @@ export function deterministicConv(gemm: Gemm, columns?: ColumnKernels): Pick<Ker
       dx.set(acc);
     },
 
-    conv2dBackwardWeight(x: FloatBuffer, dy: FloatBuffer, dw: FloatBuffer, p: ConvParams): void {
+    conv2dBackwardWeight(x: FloatBuffer, dy: FloatBuffer, dw: FloatBuffer, p: Conv2dGeometry): void {
       const g = geometry(p);
       for (let group = 0; group < g.G; group++) {
         const size = g.OCg * g.CKK;

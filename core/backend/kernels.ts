@@ -8,48 +8,78 @@
 // row-major; shapes are plain arrays of non-negative integers. Outputs are allocated by
 // the caller and passed in; kernels never allocate tensors, except `nonzero`.
 //
-// Op codes are numbers so that a call crosses into C++ without string compares; the
-// native addon's `native/src/opcodes.h` repeats these tables in the same order.
+// Op codes are numbers so that a call crosses into C++ without string compares: a code
+// is the op's position in its table of `opcodes.ts`, from which `native/src/opcodes.h`
+// is generated (scripts/gen-opcodes.js); the loader refuses an addon whose tables differ.
 
 export type Buffer = Float32Array | Float64Array | Int32Array | Uint8Array;
 export type FloatBuffer = Float32Array | Float64Array;
 
+import { UNARY, UNARY_INT_OK as UNARY_INT_OK_LIST, BINARY, BINARY_BOOL_OUT as BINARY_BOOL_OUT_LIST, REDUCE } from "./opcodes";
+export { UNARY, BINARY, REDUCE };
+
 /** Elementwise unary ops. `a`, `b` are the op's scalar parameters where it has them. */
-export const UNARY = [
-  "neg", "abs", "sign", "exp", "log", "sqrt", "rsqrt", "sin", "cos", "tanh",
-  "sigmoid", "relu", "floor", "ceil", "round", "reciprocal", "square", "atan", "log1p", "expm1",
-  "erf", "leakyRelu", "elu", "selu", "softplus", "softsign", "hardtanh", "gelu", "heaviside", "clamp",
-  "powScalar", "silu",
-] as const;
 export type UnaryOp = (typeof UNARY)[number];
 export const unaryCode = Object.fromEntries(UNARY.map((n, i) => [n, i])) as Record<UnaryOp, number>;
 
 /** Unary ops that are defined on int32 as well as on floats (the rest need floats). */
-export const UNARY_INT_OK: ReadonlySet<UnaryOp> = new Set(["neg", "abs", "sign", "relu", "square", "clamp"]);
+export const UNARY_INT_OK: ReadonlySet<UnaryOp> = new Set(UNARY_INT_OK_LIST);
 
 /** Elementwise binary ops with broadcasting. Comparisons and logical ops write bool (Uint8Array). */
-export const BINARY = ["add", "sub", "mul", "div", "pow", "maximum", "minimum",
-  "eq", "ne", "lt", "le", "gt", "ge", "and", "or"] as const;
 export type BinaryOp = (typeof BINARY)[number];
 export const binaryCode = Object.fromEntries(BINARY.map((n, i) => [n, i])) as Record<BinaryOp, number>;
-export const BINARY_BOOL_OUT: ReadonlySet<BinaryOp> = new Set(["eq", "ne", "lt", "le", "gt", "ge", "and", "or"]);
+export const BINARY_BOOL_OUT: ReadonlySet<BinaryOp> = new Set(BINARY_BOOL_OUT_LIST);
 
 /** Reductions along one axis of a tensor seen as [outer, n, inner]. */
-export const REDUCE = ["sum", "prod", "max", "min", "argmax", "argmin"] as const;
 export type ReduceOp = (typeof REDUCE)[number];
 export const reduceCode = Object.fromEntries(REDUCE.map((n, i) => [n, i])) as Record<ReduceOp, number>;
 
 /**
- * Convolution geometry, one flat array so it crosses into C++ in one piece:
- * [N, C, H, W, OC, KH, KW, OH, OW, strideH, strideW, padH, padW, dilationH, dilationW, groups].
- * Input x: (N, C, H, W); weight w: (OC, C/groups, KH, KW); output: (N, OC, OH, OW).
+ * A 2-D convolution's geometry, every size by name. Input x: (batch, inChannels, inHeight,
+ * inWidth); weight w: (outChannels, inChannels/groups, kernelHeight, kernelWidth); output:
+ * (batch, outChannels, outHeight, outWidth). Built and checked by `conv2dGeometry`
+ * (core/ops/window.ts); the addon reads the same fields by name and checks them again.
  */
-export type ConvParams = number[];
+export interface Conv2dGeometry {
+  readonly batch: number;
+  readonly inChannels: number;
+  readonly inHeight: number;
+  readonly inWidth: number;
+  readonly outChannels: number;
+  readonly kernelHeight: number;
+  readonly kernelWidth: number;
+  readonly outHeight: number;
+  readonly outWidth: number;
+  readonly strideH: number;
+  readonly strideW: number;
+  readonly paddingH: number;
+  readonly paddingW: number;
+  readonly dilationH: number;
+  readonly dilationW: number;
+  readonly groups: number;
+}
 
 /**
- * Pooling geometry: [N, C, H, W, OH, OW, KH, KW, strideH, strideW, padH, padW, dilationH, dilationW].
+ * A 2-D pooling's geometry, every size by name: input (batch, channels, inHeight, inWidth),
+ * output (batch, channels, outHeight, outWidth). Built and checked by `pool2dGeometry`
+ * (core/ops/window.ts).
  */
-export type PoolParams = number[];
+export interface Pool2dGeometry {
+  readonly batch: number;
+  readonly channels: number;
+  readonly inHeight: number;
+  readonly inWidth: number;
+  readonly outHeight: number;
+  readonly outWidth: number;
+  readonly kernelHeight: number;
+  readonly kernelWidth: number;
+  readonly strideH: number;
+  readonly strideW: number;
+  readonly paddingH: number;
+  readonly paddingW: number;
+  readonly dilationH: number;
+  readonly dilationW: number;
+}
 
 export interface Kernels {
   /** out[i] = f(x[i]; a, b). x and out have the same dtype and length (out may be x). */
@@ -78,18 +108,18 @@ export interface Kernels {
   /** Gradient of softmax/log-softmax given its output y and the incoming gradient dy. */
   softmaxBackward(y: FloatBuffer, dy: FloatBuffer, dx: FloatBuffer, outer: number, n: number, inner: number, log: boolean): void;
   /** 2-D convolution (cross-correlation, as PyTorch), no bias. */
-  conv2d(x: FloatBuffer, w: FloatBuffer, out: FloatBuffer, p: ConvParams): void;
+  conv2d(x: FloatBuffer, w: FloatBuffer, out: FloatBuffer, geometry: Conv2dGeometry): void;
   /** dx (overwritten) from dy and w. */
-  conv2dBackwardInput(dy: FloatBuffer, w: FloatBuffer, dx: FloatBuffer, p: ConvParams): void;
+  conv2dBackwardInput(dy: FloatBuffer, w: FloatBuffer, dx: FloatBuffer, geometry: Conv2dGeometry): void;
   /** dw (overwritten) from x and dy. */
-  conv2dBackwardWeight(x: FloatBuffer, dy: FloatBuffer, dw: FloatBuffer, p: ConvParams): void;
+  conv2dBackwardWeight(x: FloatBuffer, dy: FloatBuffer, dw: FloatBuffer, geometry: Conv2dGeometry): void;
   /** Max pooling; argmax gets, per output element, the flat index h*W+w of the winner in its input plane (padding is -inf). */
-  maxPool2d(x: FloatBuffer, out: FloatBuffer, argmax: Int32Array, p: PoolParams): void;
+  maxPool2d(x: FloatBuffer, out: FloatBuffer, argmax: Int32Array, geometry: Pool2dGeometry): void;
   /** dx (overwritten) gets dy routed to each window's winner, accumulated where windows overlap. */
-  maxPool2dBackward(dy: FloatBuffer, argmax: Int32Array, dx: FloatBuffer, p: PoolParams): void;
+  maxPool2dBackward(dy: FloatBuffer, argmax: Int32Array, dx: FloatBuffer, geometry: Pool2dGeometry): void;
   /** Average pooling; countIncludePad divides by the full window (PyTorch's default) instead of the in-bounds part. */
-  avgPool2d(x: FloatBuffer, out: FloatBuffer, p: PoolParams, countIncludePad: boolean): void;
-  avgPool2dBackward(dy: FloatBuffer, dx: FloatBuffer, p: PoolParams, countIncludePad: boolean): void;
+  avgPool2d(x: FloatBuffer, out: FloatBuffer, geometry: Pool2dGeometry, countIncludePad: boolean): void;
+  avgPool2dBackward(dy: FloatBuffer, dx: FloatBuffer, geometry: Pool2dGeometry, countIncludePad: boolean): void;
   /** dst (contiguous, product(shape) long) = the strided view of src at offset with strides (in elements, may be 0). */
   stridedCopy(src: Buffer, offset: number, strides: number[], shape: number[], dst: Buffer): void;
   /** The strided view of dst at offset with strides = src (contiguous); += when accumulate. */

@@ -4,7 +4,7 @@ import { Tensor } from "../tensor";
 import { kernels } from "../backend";
 import type { FloatBuffer } from "../backend/kernels";
 import { allocBuffer, isFloat } from "../dtype";
-import { record, isGradEnabled } from "../autograd";
+import { record } from "../autograd";
 import { normDim, aroundAxis, numel } from "../shape";
 import { ShapeError, ValueError, fmtShape } from "../errors";
 import { fromBuffer, requireTensor } from "./creation";
@@ -81,16 +81,7 @@ function softmaxImpl(x: Tensor, dim: number, log: boolean, op: string): Tensor {
   const [outer, n, inner] = input.ndim === 0 ? [1, 1, 1] : aroundAxis(input.shape, d);
   const out = fromBuffer(allocBuffer(input.dtype, numel(input.shape)), input.shape.slice());
   kernels().softmax(input.data as FloatBuffer, out.data as FloatBuffer, outer, n, inner, log);
-  return record(op, [input], out, (g) => {
-    if (isGradEnabled()) {
-      // Recording during backward (createGraph): the same formulas in tensor ops, through out.
-      const along = (t: Tensor) => (input.ndim === 0 ? t : t.sum(d, true));
-      return [log ? g.sub(out.exp().mul(along(g))) : out.mul(g.sub(along(g.mul(out))))];
-    }
-    const dx = fromBuffer(allocBuffer(g.dtype, g.numel), g.shape.slice());
-    kernels().softmaxBackward(out.data as FloatBuffer, g.data as FloatBuffer, dx.data as FloatBuffer, outer, n, inner, log);
-    return [dx];
-  });
+  return record(log ? "logSoftmax" : "softmax", [input], out, { d, outer, n, inner });
 }
 
 /** e^x / Σ e^x along dim (computed stably). */

@@ -2,13 +2,13 @@
 // groups; its gradients are the two backward kernels.
 import { Tensor } from "../tensor";
 import { kernels } from "../backend";
-import { binaryCode, type FloatBuffer } from "../backend/kernels";
+import { binaryCode, type Conv2dGeometry, type FloatBuffer } from "../backend/kernels";
 import { allocUninitialized, isFloat } from "../dtype";
-import { record, wantsGrad } from "../autograd";
+import { record } from "../autograd";
 import { numel } from "../shape";
 import { ShapeError, DTypeError, ValueError, fmtShape, describeValue } from "../errors";
 import { fromBuffer, requireTensor, optionsArg } from "./creation";
-import { pair, windowOutputSize, type Pair } from "./window";
+import { conv2dGeometry, pair, type Pair } from "./window";
 
 export interface Conv2dOptions {
   stride?: Pair;
@@ -57,8 +57,10 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opti
     if (eH % 2 || eW % 2) throw new ValueError(`conv2d: padding "same" needs an odd window; ${KH}×${KW} would need uneven padding`);
     [pH, pW] = [eH / 2, eW / 2];
   } else [pH, pW] = pair(opts.padding, 0, "padding", op);
-  const OH = windowOutputSize(op, H, KH, { stride: sH, padding: pH, dilation: dH, dropRemainder: opts.dropRemainder }, "rows");
-  const OW = windowOutputSize(op, W, KW, { stride: sW, padding: pW, dilation: dW, dropRemainder: opts.dropRemainder }, "columns");
+  const p = conv2dGeometry(op, {
+    batch: N, inChannels: C, inHeight: H, inWidth: W, outChannels: OC, kernelHeight: KH, kernelWidth: KW,
+    strideH: sH, strideW: sW, paddingH: pH, paddingW: pW, dilationH: dH, dilationW: dW, groups,
+  }, opts.dropRemainder);
   if (bias) {
     if (!(bias instanceof Tensor)) throw new TypeError("conv2d: bias must be a tensor or null");
     if (bias.ndim !== 1 || bias.shape[0] !== OC) {
@@ -66,49 +68,35 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opti
     }
     if (bias.dtype !== input.dtype) throw new DTypeError(`conv2d: bias is ${bias.dtype} but input is ${input.dtype}; they must match`);
   }
-  const p = [N, C, H, W, OC, KH, KW, OH, OW, sH, sW, pH, pW, dH, dW, groups];
-  const shape = [N, OC, OH, OW];
+  const shape = [N, OC, p.outHeight, p.outWidth];
   const out = fromBuffer(allocUninitialized(input.dtype, numel(shape)), shape);
   kernels().conv2d(input.data as FloatBuffer, weight.data as FloatBuffer, out.data as FloatBuffer, p);
   // The bias goes onto the fresh output in place: one pass, and no second tensor of its size.
   if (bias) kernels().binary(binaryCode.add, out.data, shape, bias.data, [1, OC, 1, 1], out.data, shape);
-  return record(op, bias ? [input, weight, bias] : [input, weight], out, (g) => {
-    const dx = wantsGrad(input) ? convInputGrad(g, weight, p, input.shape) : null;
-    const dw = wantsGrad(weight) ? convWeightGrad(input, g, p, weight.shape) : null;
-    return bias ? [dx, dw, wantsGrad(bias) ? g.sum([0, 2, 3]) : null] : [dx, dw];
-  });
+  return record("conv2d", bias ? [input, weight, bias] : [input, weight], out, { geometry: p });
 }
 
 // Convolution is bilinear in (input, weight), and so are its two backward kernels: each of
-// the three is recorded with the other two as its gradients, so conv2d is differentiable
-// to any order (gradients of gradients record these nodes only under createGraph).
+// the three is recorded as a primitive whose gradients are the other two
+// (core/gradients/conv.ts), so conv2d is differentiable to any order.
 
-/** conv2d without bias, recorded with its two backward kernels as its gradient. */
-function convForward(x: Tensor, w: Tensor, p: number[], shape: number[]): Tensor {
+/** conv2d without bias, recorded. */
+export function convForward(x: Tensor, w: Tensor, p: Conv2dGeometry, shape: number[]): Tensor {
   const out = fromBuffer(allocUninitialized(x.dtype, numel(shape)), shape);
   kernels().conv2d(x.data as FloatBuffer, w.data as FloatBuffer, out.data as FloatBuffer, p);
-  return record("conv2d", [x, w], out, (g) => [
-    wantsGrad(x) ? convInputGrad(g, w, p, x.shape) : null,
-    wantsGrad(w) ? convWeightGrad(x, g, p, w.shape) : null,
-  ]);
+  return record("conv2d", [x, w], out, { geometry: p });
 }
 
 /** The gradient of conv2d's input: the transposed convolution of g with w. */
-function convInputGrad(g: Tensor, w: Tensor, p: number[], xShape: number[]): Tensor {
+export function convInputGrad(g: Tensor, w: Tensor, p: Conv2dGeometry, xShape: number[]): Tensor {
   const dx = fromBuffer(allocUninitialized(g.dtype, numel(xShape)), xShape.slice());
   kernels().conv2dBackwardInput(g.data as FloatBuffer, w.data as FloatBuffer, dx.data as FloatBuffer, p);
-  return record("conv2dBackwardInput", [g, w], dx, (gg) => [
-    wantsGrad(g) ? convForward(gg, w, p, g.shape) : null,
-    wantsGrad(w) ? convWeightGrad(gg, g, p, w.shape) : null,
-  ]);
+  return record("conv2dBackwardInput", [g, w], dx, { geometry: p });
 }
 
 /** The gradient of conv2d's weight: the correlation of the input x with g. */
-function convWeightGrad(x: Tensor, g: Tensor, p: number[], wShape: number[]): Tensor {
+export function convWeightGrad(x: Tensor, g: Tensor, p: Conv2dGeometry, wShape: number[]): Tensor {
   const dw = fromBuffer(allocUninitialized(g.dtype, numel(wShape)), wShape.slice());
   kernels().conv2dBackwardWeight(x.data as FloatBuffer, g.data as FloatBuffer, dw.data as FloatBuffer, p);
-  return record("conv2dBackwardWeight", [x, g], dw, (gg) => [
-    wantsGrad(x) ? convInputGrad(g, gg, p, x.shape) : null,
-    wantsGrad(g) ? convForward(x, gg, p, g.shape) : null,
-  ]);
+  return record("conv2dBackwardWeight", [x, g], dw, { geometry: p });
 }

@@ -5,17 +5,16 @@ import { Tensor } from "../tensor";
 import { kernels } from "../backend";
 import type { FloatBuffer } from "../backend/kernels";
 import { allocUninitialized, isFloat } from "../dtype";
-import { record, isGradEnabled, wantsGrad } from "../autograd";
+import { record } from "../autograd";
 import { numel, sameShape, broadcastShapes } from "../shape";
 import { ShapeError, DTypeError, fmtShape } from "../errors";
 import { fromBuffer, requireTensor } from "./creation";
-import { sumTo } from "./reduce";
 
 /**
  * C[b] = op(A[b])·op(B[b]) for a batch of `batch` matrices; A's batch stride is 0 when
  * aBatched is false (one matrix shared by all), and likewise for B.
  */
-function gemm(a: Tensor, b: Tensor, transA: boolean, transB: boolean, M: number, N: number, K: number,
+export function gemm(a: Tensor, b: Tensor, transA: boolean, transB: boolean, M: number, N: number, K: number,
   batch: number, aBatched: boolean, bBatched: boolean, outShape: number[]): Tensor {
   const out = fromBuffer(allocUninitialized(a.dtype, numel(outShape)), outShape);
   kernels().gemm(transA, transB, M, N, K, a.data as FloatBuffer, b.data as FloatBuffer, out.data as FloatBuffer,
@@ -65,18 +64,9 @@ function matmul2(a: Tensor, b: Tensor, M: number, N: number, K: number): Tensor 
   if (bBatch.length === 0) {
     const rows = numel(aBatch) * M;
     const out = gemm(a, b, false, false, rows, N, K, 1, true, true, [...aBatch, M, N]);
-    return record("matmul", [a, b], out, (g) => {
-      // Recording during backward (createGraph): the same products as differentiable matmuls.
-      if (isGradEnabled()) {
-        return [
-          wantsGrad(a) ? matmul(g, b.transpose(0, 1)) : null,
-          wantsGrad(b) ? matmul(a.reshape([rows, K]).transpose(0, 1), g.reshape([rows, N])) : null,
-        ];
-      }
-      return [
-        wantsGrad(a) ? gemm(g, b, false, true, rows, K, N, 1, true, true, a.shape.slice()) : null,
-        wantsGrad(b) ? gemm(a, g, true, false, K, N, rows, 1, true, true, [K, N]) : null,
-      ];
+    return record("matmul", [a, b], out, {
+      A: a, B: b, transB: false, M: rows, N, K, batch: 1, aBatched: true, bBatched: true,
+      dAShape: a.shape.slice(), dBShape: [K, N], folded: true,
     });
   }
   const batchShape = broadcastShapes(aBatch, bBatch, "matmul");
@@ -90,17 +80,9 @@ function matmul2(a: Tensor, b: Tensor, M: number, N: number, K: number): Tensor 
   const [ae, aB] = prep(a, aBatch, M, K);
   const [be, bB] = prep(b, bBatch, K, N);
   const out = gemm(ae, be, false, false, M, N, K, batch, aB, bB, [...batchShape, M, N]);
-  return record("matmul", [a, b], out, (g) => {
-    if (isGradEnabled()) {
-      return [
-        wantsGrad(a) ? sumTo(matmul(g, b.transpose(-2, -1)), a.shape) : null,
-        wantsGrad(b) ? sumTo(matmul(a.transpose(-2, -1), g), b.shape) : null,
-      ];
-    }
-    return [
-      wantsGrad(a) ? sumTo(gemm(g, be, false, true, M, K, N, batch, true, bB, [...batchShape, M, K]), a.shape) : null,
-      wantsGrad(b) ? sumTo(gemm(ae, g, true, false, K, N, M, batch, aB, true, [...batchShape, K, N]), b.shape) : null,
-    ];
+  return record("matmul", [a, b], out, {
+    A: ae, B: be, transB: false, M, N, K, batch, aBatched: aB, bBatched: bB,
+    dAShape: [...batchShape, M, K], dBShape: [...batchShape, K, N], folded: false,
   });
 }
 
@@ -139,20 +121,8 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   if (bias) kernels().stridedCopy(bias.data, 0, [0, 1], [rows, O], out.data);
   kernels().gemm(false, true, rows, O, I, x.data as FloatBuffer, weight.data as FloatBuffer, out.data as FloatBuffer, 1, 0, 0, 0, !!bias);
   const inputs = bias ? [x, weight, bias] : [x, weight];
-  return record("linear", inputs, out, (g) => {
-    if (isGradEnabled()) {
-      // Recording during backward (createGraph): differentiable matmuls instead of raw GEMMs.
-      const g2 = g.reshape([rows, O]);
-      return [
-        wantsGrad(x) ? matmul(g2, weight).reshape(x.shape) : null,
-        wantsGrad(weight) ? matmul(g2.transpose(0, 1), x.reshape([rows, I])) : null,
-        bias && wantsGrad(bias) ? g2.sum(0) : null,
-      ];
-    }
-    return [
-      wantsGrad(x) ? gemm(g, weight, false, false, rows, I, O, 1, true, true, x.shape.slice()) : null,
-      wantsGrad(weight) ? gemm(g, x, true, false, O, I, rows, 1, true, true, [O, I]) : null,
-      bias && wantsGrad(bias) ? g.reshape([rows, O]).sum(0) : null,
-    ];
+  return record("linear", inputs, out, {
+    A: x, B: weight, transB: true, M: rows, N: O, K: I, batch: 1, aBatched: true, bBatched: true,
+    dAShape: x.shape.slice(), dBShape: [O, I],
   });
 }

@@ -12,7 +12,6 @@ import { record } from "../autograd";
 import { numel, stridesOf, normDim, checkShape, sameShape } from "../shape";
 import { ShapeError, ValueError, DTypeError, fmtShape, describeValue } from "../errors";
 import { fromBuffer, zeros, requireTensor } from "./creation";
-import { sumTo } from "./reduce";
 import { where } from "./elementwise";
 
 function empty(dtype: DType, shape: number[]): Tensor {
@@ -39,7 +38,7 @@ export function reshape(x: Tensor, shape: number[]): Tensor {
   }
   if (sameShape(s, x.shape)) return x;
   const out = Tensor.wrap(x.data, s, x.dtype);
-  return record("reshape", [x], out, (g) => [g.reshape(x.shape)]);
+  return record("reshape", [x], out);
 }
 
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
@@ -86,7 +85,7 @@ export function permute(x: Tensor, dims: number[]): Tensor {
   const out = stridedCopy(x, 0, d.map((v) => st[v]), d.map((v) => x.shape[v]));
   const inverse = new Array<number>(d.length);
   d.forEach((v, i) => { inverse[v] = i; });
-  return record("permute", [x], out, (g) => [permute(g, inverse)]);
+  return record("permute", [x], out, { inverse });
 }
 
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
@@ -118,7 +117,7 @@ export function expand(x: Tensor, shape: number[]): Tensor {
   });
   if (sameShape(target, x.shape)) return x;
   const out = stridedCopy(x, 0, strides, target);
-  return record("expand", [x], out, (g) => [sumTo(g, x.shape)]);
+  return record("expand", [x], out);
 }
 
 /** Refuses a 0-d tensor for ops that cut along a dimension (it has none), as PyTorch does. */
@@ -158,16 +157,16 @@ export function slice(x: Tensor, dim: number, start?: number, end?: number, step
  * distinct (slices). Its gradient writes g back into zeros (stridedPlace), whose gradient
  * is this view again, so both are differentiable to any order.
  */
-function stridedView(x: Tensor, offset: number, strides: number[], shape: number[]): Tensor {
+export function stridedView(x: Tensor, offset: number, strides: number[], shape: number[]): Tensor {
   const out = stridedCopy(x, offset, strides, shape);
-  return record("slice", [x], out, (g) => [stridedPlace(g, x.shape, offset, strides, shape)]);
+  return record("slice", [x], out, { offset, strides, shape });
 }
 
 /** Zeros of baseShape with src written into the strided view (offset, strides, shape): the adjoint of stridedView. */
-function stridedPlace(src: Tensor, baseShape: number[], offset: number, strides: number[], shape: number[]): Tensor {
+export function stridedPlace(src: Tensor, baseShape: number[], offset: number, strides: number[], shape: number[]): Tensor {
   const out = zeros(baseShape, { dtype: src.dtype });
   kernels().stridedScatter(out.data, offset, strides, shape, src.data, false);
-  return record("sliceBackward", [src], out, (g) => [stridedView(g, offset, strides, shape)]);
+  return record("sliceBackward", [src], out, { offset, strides, shape });
 }
 
 /** Checks an index tensor and returns it as int32 with negatives wrapped. */
@@ -206,21 +205,21 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | number[]): T
 }
 
 /** indexSelect of a checked int32 index along dim d of x (at least 1-D); its gradient is indexAddRaw. */
-function indexSelectRaw(x: Tensor, d: number, idx: Tensor): Tensor {
+export function indexSelectRaw(x: Tensor, d: number, idx: Tensor): Tensor {
   const [outer, n, inner] = [numel(x.shape.slice(0, d)), x.shape[d], numel(x.shape.slice(d + 1))];
   const shape = x.shape.slice();
   shape[d] = idx.numel;
   const out = empty(x.dtype, shape);
   kernels().indexSelect(x.data, outer, n, inner, idx.data as Int32Array, out.data);
-  return record("indexSelect", [x], out, (g) => [indexAddRaw(g, x.shape, d, idx)]);
+  return record("indexSelect", [x], out, { d, idx });
 }
 
 /** Zeros of shape with src's slices added at idx along dim d: indexSelect's adjoint, whose gradient is indexSelect. */
-function indexAddRaw(src: Tensor, shape: number[], d: number, idx: Tensor): Tensor {
+export function indexAddRaw(src: Tensor, shape: number[], d: number, idx: Tensor): Tensor {
   const [outer, n, inner] = [numel(shape.slice(0, d)), shape[d], numel(shape.slice(d + 1))];
   const out = zeros(shape, { dtype: src.dtype });
   kernels().indexAdd(out.data, outer, n, inner, idx.data as Int32Array, src.data);
-  return record("indexSelectBackward", [src], out, (g) => [indexSelectRaw(g, d, idx)]);
+  return record("indexSelectBackward", [src], out, { d, idx });
 }
 
 /** PyTorch's gather: out[i][j] = x[i][index[i][j]] for dim 1, and so on. */
@@ -243,7 +242,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
 export function gatherRaw(x: Tensor, d: number, idx: Tensor): Tensor {
   const out = empty(x.dtype, idx.shape.slice());
   kernels().gather(x.data, x.shape, d, idx.data as Int32Array, idx.shape, out.data);
-  return record("gather", [x], out, (g) => [scatterAddRaw(g, x.shape, d, idx)]);
+  return record("gather", [x], out, { d, idx });
 }
 
 /**
@@ -253,7 +252,7 @@ export function gatherRaw(x: Tensor, d: number, idx: Tensor): Tensor {
 export function scatterAddRaw(src: Tensor, shape: number[], d: number, idx: Tensor): Tensor {
   const out = zeros(shape, { dtype: src.dtype });
   kernels().scatterAdd(out.data, shape, d, idx.data as Int32Array, idx.shape, src.data);
-  return record("gatherBackward", [src], out, (g) => [gatherRaw(g, d, idx)]);
+  return record("gatherBackward", [src], out, { d, idx });
 }
 
 /** The elements of x where mask is true, as a 1-D tensor (mask broadcasts to x). */
@@ -297,7 +296,7 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
   const starts: number[] = [];
   at = 0;
   for (const t of tensors) { starts.push(at); at += t.shape[d]; }
-  return record("cat", tensors, out, (g) => tensors.map((t, k) => (t.requiresGrad ? slice(g, d, starts[k], starts[k] + t.shape[d]) : null)));
+  return record("cat", tensors, out, { d, starts });
 }
 
 /** Stacks same-shaped tensors along a new dim. */
@@ -415,7 +414,7 @@ export function index(x: Tensor, ...specs: IndexSpec[]): Tensor {
 export function clone(x: Tensor): Tensor {
   requireTensor(x, "clone");
   const out = fromBuffer(x.data.slice(), x.shape.slice());
-  return record("clone", [x], out, (g) => [g]);
+  return record("clone", [x], out);
 }
 
 /** x with its values where mask is true replaced by value. */

@@ -1,15 +1,14 @@
 // Max, average and sum pooling over 2-D windows.
 import { Tensor } from "../tensor";
 import { kernels } from "../backend";
-import type { FloatBuffer } from "../backend/kernels";
+import type { FloatBuffer, Pool2dGeometry } from "../backend/kernels";
 import { allocUninitialized } from "../dtype";
-import { record, isGradEnabled } from "../autograd";
+import { record } from "../autograd";
 import { numel } from "../shape";
 import { ShapeError, ValueError, fmtShape } from "../errors";
 import { fromBuffer } from "./creation";
-import { scatterAddRaw } from "./movement";
 import { requireFloat } from "./elementwise";
-import { pair, windowOutputSize, type Pair } from "./window";
+import { pair, pool2dGeometry, type Pair } from "./window";
 
 export interface Pool2dOptions {
   kernelSize: Pair;
@@ -26,7 +25,7 @@ export interface AvgPool2dOptions extends Pool2dOptions {
   countIncludePad?: boolean;
 }
 
-function geometry(x: Tensor, o: Pool2dOptions, op: string): { params: number[]; shape: number[]; unbatched: boolean } {
+function geometry(x: Tensor, o: Pool2dOptions, op: string): { params: Pool2dGeometry; shape: number[]; unbatched: boolean } {
   if (!o || o.kernelSize === undefined) throw new ValueError(`${op}: give { kernelSize } (e.g. { kernelSize: 2 })`);
   requireFloat(x, op);
   const unbatched = x.ndim === 3;
@@ -37,11 +36,12 @@ function geometry(x: Tensor, o: Pool2dOptions, op: string): { params: number[]; 
   const [sH, sW] = pair(o.stride ?? o.kernelSize, 1, "stride", op, 1);
   const [pH, pW] = pair(o.padding, 0, "padding", op);
   const [dH, dW] = pair(o.dilation, 1, "dilation", op, 1);
-  if (pH > KH / 2 || pW > KW / 2) throw new ValueError(`${op}: padding (${pH}, ${pW}) must be at most half the window (${KH}×${KW})`);
-  const OH = windowOutputSize(op, H, KH, { stride: sH, padding: pH, dilation: dH, ceilMode: o.ceilMode, dropRemainder: o.dropRemainder }, "rows");
-  const OW = windowOutputSize(op, W, KW, { stride: sW, padding: pW, dilation: dW, ceilMode: o.ceilMode, dropRemainder: o.dropRemainder }, "columns");
-  const shape = unbatched ? [C, OH, OW] : [N, C, OH, OW];
-  return { params: [N, C, H, W, OH, OW, KH, KW, sH, sW, pH, pW, dH, dW], shape, unbatched };
+  const params = pool2dGeometry(op, {
+    batch: N, channels: C, inHeight: H, inWidth: W, kernelHeight: KH, kernelWidth: KW,
+    strideH: sH, strideW: sW, paddingH: pH, paddingW: pW, dilationH: dH, dilationW: dW,
+  }, { ceilMode: o.ceilMode, dropRemainder: o.dropRemainder });
+  const shape = unbatched ? [C, params.outHeight, params.outWidth] : [N, C, params.outHeight, params.outWidth];
+  return { params, shape, unbatched };
 }
 
 /** The maximum of each window; the gradient goes to each window's winner. */
@@ -50,18 +50,7 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   const out = fromBuffer(allocUninitialized(x.dtype, numel(shape)), shape);
   const argmax = allocUninitialized("int32", out.numel) as Int32Array;
   kernels().maxPool2d(x.data as FloatBuffer, out.data as FloatBuffer, argmax, params);
-  return record("maxPool2d", [x], out, (g) => {
-    if (isGradEnabled()) {
-      // Recording during backward (createGraph): the routing as a scatter over each (n, c) plane,
-      // whose gradient (a gather at the same winners) makes it differentiable again.
-      const [N, C, H, W, OH, OW] = params;
-      const idx = fromBuffer(argmax, [N * C, OH * OW]);
-      return [scatterAddRaw(g.reshape([N * C, OH * OW]), [N * C, H * W], 1, idx).reshape(x.shape)];
-    }
-    const dx = fromBuffer(allocUninitialized(g.dtype, x.numel), x.shape.slice());
-    kernels().maxPool2dBackward(g.data as FloatBuffer, argmax, dx.data as FloatBuffer, params);
-    return [dx];
-  });
+  return record("maxPool2d", [x], out, { geometry: params, argmax });
 }
 
 /** The mean of each window. */
@@ -72,18 +61,18 @@ export function avgPool2d(x: Tensor, opts: AvgPool2dOptions): Tensor {
   return avgPoolRaw(x, params, include, shape);
 }
 
-// Average pooling is linear, and its backward kernel is its adjoint: each is recorded with
-// the other as its gradient, so it is differentiable to any order.
-function avgPoolRaw(x: Tensor, params: number[], include: boolean, shape: number[]): Tensor {
+// Average pooling is linear, and its backward kernel is its adjoint: each is recorded as a
+// primitive whose gradient is the other (core/gradients/pooling.ts).
+export function avgPoolRaw(x: Tensor, params: Pool2dGeometry, include: boolean, shape: number[]): Tensor {
   const out = fromBuffer(allocUninitialized(x.dtype, numel(shape)), shape);
   kernels().avgPool2d(x.data as FloatBuffer, out.data as FloatBuffer, params, include);
-  return record("avgPool2d", [x], out, (g) => [avgPoolBackwardRaw(g, params, include, x.shape)]);
+  return record("avgPool2d", [x], out, { geometry: params, countIncludePad: include });
 }
 
-function avgPoolBackwardRaw(g: Tensor, params: number[], include: boolean, xShape: number[]): Tensor {
+export function avgPoolBackwardRaw(g: Tensor, params: Pool2dGeometry, include: boolean, xShape: number[]): Tensor {
   const dx = fromBuffer(allocUninitialized(g.dtype, numel(xShape)), xShape.slice());
   kernels().avgPool2dBackward(g.data as FloatBuffer, dx.data as FloatBuffer, params, include);
-  return record("avgPool2dBackward", [g], dx, (gg) => [avgPoolRaw(gg, params, include, g.shape)]);
+  return record("avgPool2dBackward", [g], dx, { geometry: params, countIncludePad: include });
 }
 
 /** The sum of each window (the course's sum pooling): average pooling times the window's area. */

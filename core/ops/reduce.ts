@@ -9,7 +9,6 @@ import { normDims, normDim, sameShape } from "../shape";
 import { ValueError, describeValue } from "../errors";
 import { fromBuffer, requireTensor, optionsArg } from "./creation";
 import { cast, where } from "./elementwise";
-import { scatterAddRaw } from "./movement";
 
 export type Dims = number | number[];
 
@@ -39,7 +38,7 @@ function dropDims(shape: number[], dims: number[]): number[] {
 }
 
 /** The shape x would have after reducing dims with keepdim. */
-function keptShape(shape: number[], dims: number[]): number[] {
+export function keptShape(shape: number[], dims: number[]): number[] {
   return shape.map((d, i) => (dims.includes(i) ? 1 : d));
 }
 
@@ -77,7 +76,7 @@ export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   const dims = normDims(dim, x.ndim, "sum");
   const [out, input] = reduceDims(x, dims, "sum", keepdim);
   if (!isFloat(out.dtype)) return out;
-  return record("sum", [input], out, (g) => [g.reshape(keptShape(x.shape, dims)).expand(x.shape)]);
+  return record("sum", [input], out, { dims });
 }
 
 /** The gradient of a broadcast: g summed down to shape (leading dims, and dims that were 1). */
@@ -104,11 +103,7 @@ function product(x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
   const dims = normDims(dim, x.ndim, "prod");
   const [out, input] = reduceDims(x, dims, "prod", keepdim);
   if (!isFloat(out.dtype)) return out;
-  // d prod / dx_i = prod / x_i (exact where no x_i is zero, which is the common case).
-  return record("prod", [input], out, (g) => {
-    const k = keptShape(x.shape, dims);
-    return [g.reshape(k).mul(out.reshape(k)).div(input)];
-  });
+  return record("prod", [input], out, { dims });
 }
 export { product as prod };
 
@@ -127,8 +122,8 @@ function extremumAlong(x: Tensor, dim: number, keepdim: boolean, which: "max" | 
   const finalShape = keepdim || x.ndim === 0 ? keptShape(x.shape, x.ndim ? [d] : []) : dropDims(x.shape, [d]);
   const v = values.reshape(finalShape);
   if (isFloat(x.dtype)) {
-    // The gradient goes to each winner: a scatter, whose own gradient is a gather (so differentiable again).
-    record(which, [x], v, (g) => [scatterAddRaw(g.reshape(kept), src.shape, d, indices).reshape(x.shape)]);
+    // The gradient goes to each winner (core/gradients/reduce.ts).
+    record(which === "max" ? "maxAlongDim" : "minAlongDim", [x], v, { d, kept, indices });
   }
   return { values: v, indices: indices.reshape(finalShape) };
 }
@@ -139,10 +134,7 @@ function extremumAll(x: Tensor, which: "max" | "min"): Tensor {
   const flat = x.reshape([x.numel]);
   const out = reduceRun(flat, 0, 1, which, x.dtype).reshape([]);
   if (!isFloat(x.dtype)) return out;
-  return record(which, [x], out, (g) => {
-    const mask = x.eq(out.detach());
-    return [where(mask, g.div(mask.sum()), 0)];
-  });
+  return record(which, [x], out);
 }
 
 export function max(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {

@@ -1,6 +1,7 @@
-// Sliding-window geometry shared by convolution and pooling: output sizes, and the
-// check that a window and stride fit the input.
+// Sliding-window geometry shared by convolution and pooling: output sizes, the check
+// that a window and stride fit the input, and the named geometry objects the kernels take.
 import { ShapeError, ValueError, describeValue } from "../errors";
+import type { Conv2dGeometry, Pool2dGeometry } from "../backend/kernels";
 
 export type Pair = number | [number, number];
 
@@ -70,4 +71,65 @@ export function windowOutputSize(op: string, size: number, kernel: number, o: Wi
  */
 export function convOutputSize(inputSize: number, kernelSize: number, opts: WindowOptions = {}): number {
   return windowOutputSize("convOutputSize", inputSize, kernelSize, opts);
+}
+
+/** The parameter each geometry field carries, in the words of the ops' options. */
+const FIELD_WORDS: Record<string, string> = {
+  batch: "the batch size", inChannels: "the input channels", channels: "the channels", inHeight: "the input height",
+  inWidth: "the input width", outChannels: "the output channels", kernelHeight: "kernelSize (height)",
+  kernelWidth: "kernelSize (width)", strideH: "stride (height)", strideW: "stride (width)", paddingH: "padding (height)",
+  paddingW: "padding (width)", dilationH: "dilation (height)", dilationW: "dilation (width)", groups: "groups",
+};
+
+/** Throws unless every named field is an integer ≥ its minimum (1, or 0 for batch and padding). */
+function requireIntegers(op: string, fields: Record<string, number>): void {
+  for (const [name, v] of Object.entries(fields)) {
+    const min = name === "batch" || name.startsWith("padding") ? 0 : 1;
+    if (!Number.isInteger(v) || v < min) {
+      throw new ValueError(`${op}: ${FIELD_WORDS[name] ?? name} must be an integer ≥ ${min}, got ${describeValue(v)}`);
+    }
+  }
+}
+
+/** A convolution's sizes and options, from which conv2dGeometry computes the output size. */
+export type Conv2dSizes = Omit<Conv2dGeometry, "outHeight" | "outWidth">;
+
+/**
+ * The checked geometry of a 2-D convolution: every size an integer in range, groups
+ * dividing both channel counts, and the output size from windowOutputSize (which refuses
+ * windows that do not fit, unless dropRemainder).
+ */
+export function conv2dGeometry(op: string, s: Conv2dSizes, dropRemainder?: boolean): Conv2dGeometry {
+  const { batch, inChannels, inHeight, inWidth, outChannels, kernelHeight, kernelWidth, strideH, strideW, paddingH, paddingW,
+    dilationH, dilationW, groups } = s;
+  const sizes = { batch, inChannels, inHeight, inWidth, outChannels, kernelHeight, kernelWidth, strideH, strideW, paddingH,
+    paddingW, dilationH, dilationW, groups };
+  requireIntegers(op, sizes);
+  if (inChannels % groups !== 0 || outChannels % groups !== 0) {
+    throw new ShapeError(`${op}: groups (${groups}) must divide both the input channels (${inChannels}) and the output channels (${outChannels})`);
+  }
+  const outHeight = windowOutputSize(op, inHeight, kernelHeight, { stride: strideH, padding: paddingH, dilation: dilationH, dropRemainder }, "rows");
+  const outWidth = windowOutputSize(op, inWidth, kernelWidth, { stride: strideW, padding: paddingW, dilation: dilationW, dropRemainder }, "columns");
+  return Object.freeze({ ...sizes, outHeight, outWidth });
+}
+
+/** A pooling's sizes and options, from which pool2dGeometry computes the output size. */
+export type Pool2dSizes = Omit<Pool2dGeometry, "outHeight" | "outWidth">;
+
+/**
+ * The checked geometry of a 2-D pooling: every size an integer in range, padding at most
+ * half the window, and the output size from windowOutputSize (ceil mode as PyTorch's).
+ */
+export function pool2dGeometry(op: string, s: Pool2dSizes, o: { ceilMode?: boolean; dropRemainder?: boolean } = {}): Pool2dGeometry {
+  const { batch, channels, inHeight, inWidth, kernelHeight, kernelWidth, strideH, strideW, paddingH, paddingW, dilationH, dilationW } = s;
+  const sizes = { batch, channels, inHeight, inWidth, kernelHeight, kernelWidth, strideH, strideW, paddingH, paddingW, dilationH, dilationW };
+  requireIntegers(op, sizes);
+  if (paddingH > kernelHeight / 2 || paddingW > kernelWidth / 2) {
+    throw new ValueError(`${op}: padding (${paddingH}, ${paddingW}) must be at most half the window (${kernelHeight}×${kernelWidth})`);
+  }
+  const window = (stride: number, padding: number, dilation: number) => ({ stride, padding, dilation, ceilMode: o.ceilMode, dropRemainder: o.dropRemainder });
+  const outHeight = windowOutputSize(op, inHeight, kernelHeight, window(strideH, paddingH, dilationH), "rows");
+  const outWidth = windowOutputSize(op, inWidth, kernelWidth, window(strideW, paddingW, dilationW), "columns");
+  return Object.freeze({ batch, channels, inHeight, inWidth, outHeight, outWidth, kernelHeight, kernelWidth, strideH, strideW,
+    paddingH, paddingW, dilationH, dilationW });
 }

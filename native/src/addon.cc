@@ -15,6 +15,7 @@
 #include "indexing.h"
 #include "interrupt.h"
 #include "isa.h"
+#include "opcode_tables.h"
 #include "pool.h"
 #include "threadpool.h"
 
@@ -149,6 +150,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add("setNumThreads", wrap<SetNumThreads>);
   add("trimMemory", wrap<TrimMemory>);
   add("sigintFlag", wrap<SigintFlag>);
+  add("opcodeTables", wrap<OpcodeTables>);
   return exports;
 }
 

@@ -163,6 +163,17 @@ bool Args::boolean(size_t i) const {
   return v.As<Napi::Boolean>().Value();
 }
 
+void Args::requireObject(size_t i, const char* expected) const {
+  Napi::Value v = info_[i];
+  if (!v.IsObject() || v.IsArray() || v.IsTypedArray() || v.IsFunction())
+    typeError(kernel_, std::string(names_[i]) + " must be an object {" + expected + "}, got " + describe(v));
+}
+
+int64_t Args::field(size_t i, const char* field, int64_t lo, int64_t hi) const {
+  Napi::Object o = info_[i].As<Napi::Object>();
+  return toInt(kernel_, field, o.Get(field), lo, hi);
+}
+
 std::vector<int64_t> Args::intArray(size_t i, size_t fixedLen, int64_t lo, int64_t hi, const char* const* slots) const {
   Napi::Value v = info_[i];
   if (!v.IsArray()) typeError(kernel_, std::string(names_[i]) + " must be an array of numbers, got " + describe(v));

@@ -73,6 +73,12 @@ class Args {
   // entry by slots[k] when given (the parameter it carries: "stride (height)"), else by its dimension.
   std::vector<int64_t> intArray(size_t i, size_t fixedLen, int64_t lo, int64_t hi, const char* const* slots = nullptr) const;
 
+  // An object's integer field read by name (a geometry: batch, strideH, ...), in [lo, hi];
+  // errors name the field. Read objects before typed arrays, as arrays (a getter may run).
+  int64_t field(size_t i, const char* field, int64_t lo, int64_t hi) const;
+  // Throws a TypeError unless argument i is a plain object (not an array); `expected` says which fields it needs.
+  void requireObject(size_t i, const char* expected) const;
+
   const char* name(size_t i) const { return names_[i]; }
 
  private:

@@ -30,20 +30,25 @@ struct Geom {
   int64_t xN, wN, yN;
 };
 
+// The Conv2dGeometry object (core/backend/kernels.ts), read by name.
 Geom parseGeom(const char* K, const Args& args, size_t i) {
-  static const char* const slots[] = {"batch size N", "channels C", "height H", "width W", "outChannels", "kernelSize (height)",
-                                      "kernelSize (width)", "output height", "output width", "stride (height)", "stride (width)",
-                                      "padding (height)", "padding (width)", "dilation (height)", "dilation (width)", "groups"};
-  std::vector<int64_t> p = args.intArray(i, 16, 0, kMaxElems, slots);
-  Geom g;
-  g.N = p[0]; g.C = p[1]; g.H = p[2]; g.W = p[3]; g.OC = p[4]; g.KH = p[5]; g.KW = p[6]; g.OH = p[7]; g.OW = p[8];
-  g.sH = p[9]; g.sW = p[10]; g.pH = p[11]; g.pW = p[12]; g.dH = p[13]; g.dW = p[14]; g.G = p[15];
-  auto pos = [&](int64_t v, const char* what) {
-    if (v < 1) rangeError(K, std::string(what) + " must be at least 1, got " + std::to_string(v));
+  args.requireObject(i, "batch, inChannels, inHeight, inWidth, outChannels, kernelHeight, kernelWidth, outHeight, outWidth, "
+                        "strideH, strideW, paddingH, paddingW, dilationH, dilationW, groups");
+  // Sizes that must be at least 1; batch, padding and the output size may be 0.
+  auto positive = [&](const char* name) {
+    int64_t v = args.field(i, name, 0, kMaxElems);
+    if (v < 1) rangeError(K, std::string(name) + " must be at least 1, got " + std::to_string(v));
+    return v;
   };
-  for (int k : {1, 2, 3, 4, 5, 6, 9, 10, 13, 14, 15}) pos(p[k], slots[k]);
-  if (g.C % g.G) rangeError(K, "groups " + std::to_string(g.G) + " does not divide the input channels C=" + std::to_string(g.C));
-  if (g.OC % g.G) rangeError(K, "groups " + std::to_string(g.G) + " does not divide the output channels OC=" + std::to_string(g.OC));
+  auto size = [&](const char* name) { return args.field(i, name, 0, kMaxElems); };
+  Geom g;
+  g.N = size("batch"); g.C = positive("inChannels"); g.H = positive("inHeight"); g.W = positive("inWidth");
+  g.OC = positive("outChannels"); g.KH = positive("kernelHeight"); g.KW = positive("kernelWidth");
+  g.OH = size("outHeight"); g.OW = size("outWidth");
+  g.sH = positive("strideH"); g.sW = positive("strideW"); g.pH = size("paddingH"); g.pW = size("paddingW");
+  g.dH = positive("dilationH"); g.dW = positive("dilationW"); g.G = positive("groups");
+  if (g.C % g.G) rangeError(K, "groups " + std::to_string(g.G) + " does not divide inChannels " + std::to_string(g.C));
+  if (g.OC % g.G) rangeError(K, "groups " + std::to_string(g.G) + " does not divide outChannels " + std::to_string(g.OC));
   int64_t effH = g.dH * (g.KH - 1) + 1, effW = g.dW * (g.KW - 1) + 1;
   int64_t padH = g.H + 2 * g.pH, padW = g.W + 2 * g.pW;
   if (effH > padH)
@@ -51,10 +56,10 @@ Geom parseGeom(const char* K, const Args& args, size_t i) {
   if (effW > padW)
     rangeError(K, "the kernel's width with dilation (" + std::to_string(effW) + ") exceeds the padded input width " + std::to_string(padW));
   int64_t oh = (padH - effH) / g.sH + 1, ow = (padW - effW) / g.sW + 1;
-  if (g.OH != oh) rangeError(K, "output height is " + std::to_string(g.OH) + ", but height " + std::to_string(g.H) + ", kernelSize " + std::to_string(g.KH) + ", stride " +
-                                    std::to_string(g.sH) + ", padding " + std::to_string(g.pH) + ", dilation " + std::to_string(g.dH) + " give " + std::to_string(oh));
-  if (g.OW != ow) rangeError(K, "output width is " + std::to_string(g.OW) + ", but width " + std::to_string(g.W) + ", kernelSize " + std::to_string(g.KW) + ", stride " +
-                                    std::to_string(g.sW) + ", padding " + std::to_string(g.pW) + ", dilation " + std::to_string(g.dW) + " give " + std::to_string(ow));
+  if (g.OH != oh) rangeError(K, "outHeight is " + std::to_string(g.OH) + ", but inHeight " + std::to_string(g.H) + ", kernelHeight " + std::to_string(g.KH) + ", strideH " +
+                                    std::to_string(g.sH) + ", paddingH " + std::to_string(g.pH) + ", dilationH " + std::to_string(g.dH) + " give " + std::to_string(oh));
+  if (g.OW != ow) rangeError(K, "outWidth is " + std::to_string(g.OW) + ", but inWidth " + std::to_string(g.W) + ", kernelWidth " + std::to_string(g.KW) + ", strideW " +
+                                    std::to_string(g.sW) + ", paddingW " + std::to_string(g.pW) + ", dilationW " + std::to_string(g.dW) + " give " + std::to_string(ow));
   g.Cg = g.C / g.G;
   g.OCg = g.OC / g.G;
   g.xN = mulChecked(K, "x (N*C*H*W)", {g.N, g.C, g.H, g.W});

@@ -34,21 +34,27 @@ void checkOut(const char* K, const char* nm, int64_t O, int64_t I, int64_t k, in
                       s(p) + ", dilation " + s(d) + " (expected " + s(fl) + (ce != fl ? " or " + s(ce) : std::string()) + ")");
 }
 
+// The Pool2dGeometry object (core/backend/kernels.ts), read by name.
 PGeom parse(const char* K, const Args& args, size_t i, bool avg) {
-  static const char* const slots[] = {"batch size N", "channels C", "height H", "width W", "output height", "output width",
-                                      "kernelSize (height)", "kernelSize (width)", "stride (height)", "stride (width)",
-                                      "padding (height)", "padding (width)", "dilation (height)", "dilation (width)"};
-  std::vector<int64_t> p = args.intArray(i, 14, 0, kMaxElems, slots);
-  PGeom g{p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], 0, 0, 0, 0, 0};
-  auto pos = [&](int64_t v, const char* what) {
-    if (v < 1) rangeError(K, std::string(what) + " must be at least 1, got " + s(v));
+  args.requireObject(i, "batch, channels, inHeight, inWidth, outHeight, outWidth, kernelHeight, kernelWidth, "
+                        "strideH, strideW, paddingH, paddingW, dilationH, dilationW");
+  // Sizes that must be at least 1; batch, channels, padding and the output size may be 0.
+  auto positive = [&](const char* name) {
+    int64_t v = args.field(i, name, 0, kMaxElems);
+    if (v < 1) rangeError(K, std::string(name) + " must be at least 1, got " + s(v));
+    return v;
   };
-  for (int k : {2, 3, 6, 7, 8, 9, 12, 13}) pos(p[k], slots[k]);
-  if (avg && (g.dH != 1 || g.dW != 1)) rangeError(K, "average pooling has no dilation (it must be 1)");
+  auto size = [&](const char* name) { return args.field(i, name, 0, kMaxElems); };
+  PGeom g{};
+  g.N = size("batch"); g.C = size("channels"); g.H = positive("inHeight"); g.W = positive("inWidth");
+  g.OH = size("outHeight"); g.OW = size("outWidth"); g.KH = positive("kernelHeight"); g.KW = positive("kernelWidth");
+  g.sH = positive("strideH"); g.sW = positive("strideW"); g.pH = size("paddingH"); g.pW = size("paddingW");
+  g.dH = positive("dilationH"); g.dW = positive("dilationW");
+  if (avg && (g.dH != 1 || g.dW != 1)) rangeError(K, "average pooling has no dilation (dilationH and dilationW must be 1)");
   if (2 * g.pH > g.dH * (g.KH - 1) + 1 || 2 * g.pW > g.dW * (g.KW - 1) + 1)
-    rangeError(K, "padding (" + s(g.pH) + ", " + s(g.pW) + ") must be at most half the window (" + s(g.KH) + ", " + s(g.KW) + ")");
-  checkOut(K, "output height", g.OH, g.H, g.KH, g.sH, g.pH, g.dH);
-  checkOut(K, "output width", g.OW, g.W, g.KW, g.sW, g.pW, g.dW);
+    rangeError(K, "paddingH, paddingW (" + s(g.pH) + ", " + s(g.pW) + ") must be at most half the window (" + s(g.KH) + ", " + s(g.KW) + ")");
+  checkOut(K, "outHeight", g.OH, g.H, g.KH, g.sH, g.pH, g.dH);
+  checkOut(K, "outWidth", g.OW, g.W, g.KW, g.sW, g.pW, g.dW);
   g.planes = mulChecked(K, "N*C", {g.N, g.C});
   g.xN = mulChecked(K, "x (N*C*H*W)", {g.N, g.C, g.H, g.W});
   g.yN = mulChecked(K, "the output (N*C*OH*OW)", {g.N, g.C, g.OH, g.OW});

@@ -5,6 +5,8 @@ import { strict as assert } from "node:assert";
 import { jsKernels } from "../../core/backend/js";
 import { deterministicConv, type ColumnKernels } from "../../core/backend/det_conv";
 import { loadAddon } from "../../core/backend/addon";
+import type { Conv2dGeometry } from "../../core/backend/kernels";
+import { convGeometry } from "../geometry";
 import { configurations, describeConfig, runIn, type Config } from "./deterministic/runs";
 
 type Digests = Record<string, string>;
@@ -22,15 +24,19 @@ describe("deterministic mode's convolution", () => {
   if (addon?.im2col && addon.col2imAdd) columns.push(["the addon's columns", { im2col: addon.im2col.bind(addon), col2imAdd: addon.col2imAdd.bind(addon) }]);
   let seed = 7;
   const data = (n: number) => Float64Array.from({ length: n }, () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5);
-  const cases: [string, number[]][] = [
-    ["3x3, padding 1", [2, 3, 7, 6, 4, 3, 3, 7, 6, 1, 1, 1, 1, 1, 1, 1]],
-    ["3x2, stride 2, padding 1, dilation 2, 2 groups", [2, 4, 9, 8, 6, 3, 2, 4, 4, 2, 2, 1, 1, 2, 2, 2]],
-    ["1x1, stride 2, no padding", [3, 2, 5, 5, 3, 1, 1, 3, 3, 2, 2, 0, 0, 1, 1, 1]],
+  const cases: [string, Conv2dGeometry][] = [
+    ["3x3, padding 1", convGeometry({ batch: 2, inChannels: 3, inHeight: 7, inWidth: 6, outChannels: 4, kernelHeight: 3, kernelWidth: 3,
+      outHeight: 7, outWidth: 6, paddingH: 1, paddingW: 1 })],
+    ["3x2, stride 2, padding 1, dilation 2, 2 groups", convGeometry({ batch: 2, inChannels: 4, inHeight: 9, inWidth: 8, outChannels: 6,
+      kernelHeight: 3, kernelWidth: 2, outHeight: 4, outWidth: 4, strideH: 2, strideW: 2, paddingH: 1, paddingW: 1, dilationH: 2, dilationW: 2, groups: 2 })],
+    ["1x1, stride 2, no padding", convGeometry({ batch: 3, inChannels: 2, inHeight: 5, inWidth: 5, outChannels: 3, kernelHeight: 1, kernelWidth: 1,
+      outHeight: 3, outWidth: 3, strideH: 2, strideW: 2 })],
   ];
   for (const [name, p] of cases) for (const [how, cols] of columns) {
     it(`agrees with the reference's direct loops, forward and both gradients: ${name}, ${how}`, () => {
       const conv = deterministicConv(jsKernels.gemm, cols);
-      const [N, C, H, W, OC, KH, KW, OH, OW, , , , , , , G] = p;
+      const { batch: N, inChannels: C, inHeight: H, inWidth: W, outChannels: OC, kernelHeight: KH, kernelWidth: KW, outHeight: OH,
+        outWidth: OW, groups: G } = p;
       const x = data(N * C * H * W), w = data(OC * (C / G) * KH * KW), dy = data(N * OC * OH * OW);
       const close = (got: Float64Array, want: Float64Array, what: string) => {
         assert.equal(got.length, want.length);

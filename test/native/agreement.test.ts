@@ -2,6 +2,7 @@
 // large enough to take the threaded and BLAS paths (the op-level fixtures use small ones).
 import { strict as assert } from "node:assert";
 import { loadAddon } from "../../core/backend/addon";
+import { convGeometry, poolGeometry } from "../geometry";
 import { jsKernels } from "../../core/backend/js";
 import { UNARY, BINARY, REDUCE, UNARY_INT_OK, BINARY_BOOL_OUT, type Kernels, type Buffer } from "../../core/backend/kernels";
 import { Generator } from "../../core/random";
@@ -142,7 +143,8 @@ describe("native agrees with the TypeScript reference", function () {
     it(`conv2d forward and both backwards: x (${N},${C},${H},${W}) w (${OC},${C / G},${KH},${KW}) stride ${sH},${sW} groups ${G}`, () => {
       const OH = Math.floor((H + 2 * pH - dH * (KH - 1) - 1) / sH) + 1;
       const OW = Math.floor((W + 2 * pW - dW * (KW - 1) - 1) / sW) + 1;
-      const p = [N, C, H, W, OC, KH, KW, OH, OW, sH, sW, pH, pW, dH, dW, G];
+      const p = convGeometry({ batch: N, inChannels: C, inHeight: H, inWidth: W, outChannels: OC, kernelHeight: KH, kernelWidth: KW,
+        outHeight: OH, outWidth: OW, strideH: sH, strideW: sW, paddingH: pH, paddingW: pW, dilationH: dH, dilationW: dW, groups: G });
       const x = randomF32(N * C * H * W);
       const w = randomF32(OC * (C / G) * KH * KW);
       const dy = randomF32(N * OC * OH * OW);
@@ -162,7 +164,8 @@ describe("native agrees with the TypeScript reference", function () {
       };
       const OH = size(H, KH, sH, pH, dH);
       const OW = size(W, KW, sW, pW, dW);
-      const p = [N, C, H, W, OH, OW, KH, KW, sH, sW, pH, pW, dH, dW];
+      const p = poolGeometry({ batch: N, channels: C, inHeight: H, inWidth: W, outHeight: OH, outWidth: OW, kernelHeight: KH, kernelWidth: KW,
+        strideH: sH, strideW: sW, paddingH: pH, paddingW: pW, dilationH: dH, dilationW: dW });
       const x = randomF32(N * C * H * W);
       const out = N * C * OH * OW;
       agree("maxPool2d", () => [x, new Float32Array(out), new Int32Array(out), p], [1, 2]);
@@ -255,7 +258,8 @@ describe("native agrees with the TypeScript reference", function () {
       const OH = Math.floor(H / 2), OW = Math.floor(W / 2);
       const x = Float32Array.from(randomF32(8 * 3 * H * W), (v) => Math.round(v * 2) / 2); // many ties
       x[5] = NaN; x[H * W + 2 * W + 1] = NaN; x[H * W + 2 * W] = NaN;
-      const p = [8, 3, H, W, OH, OW, 2, 2, 2, 2, 0, 0, 1, 1];
+      const p = poolGeometry({ batch: 8, channels: 3, inHeight: H, inWidth: W, outHeight: OH, outWidth: OW, kernelHeight: 2, kernelWidth: 2,
+        strideH: 2, strideW: 2 });
       agree("maxPool2d", () => [x, new Float32Array(8 * 3 * OH * OW), new Int32Array(8 * 3 * OH * OW), p], [1, 2]);
     }
   });
@@ -304,7 +308,8 @@ describe("native agrees with the TypeScript reference", function () {
     // 3x3 stride 1 with 16 channels would take Winograd for finite, modest values; with 1 channel, the direct kernel.
     for (const [N, C, H, W, OC, pad] of [[2, 16, 6, 7, 16, 1], [1, 1, 5, 5, 2, 1], [2, 3, 8, 8, 4, 2], [1, 2, 4, 4, 3, 0]]) {
       const OH = H + 2 * pad - 2, OW = W + 2 * pad - 2;
-      const p = [N, C, H, W, OC, 3, 3, OH, OW, 1, 1, pad, pad, 1, 1, 1];
+      const p = convGeometry({ batch: N, inChannels: C, inHeight: H, inWidth: W, outChannels: OC, kernelHeight: 3, kernelWidth: 3,
+        outHeight: OH, outWidth: OW, paddingH: pad, paddingW: pad });
       const x = Float32Array.from({ length: N * C * H * W }, (_, i) => ((i * 37) % 11) / 4 - 1);
       // (1e30 rather than 1e38: float32 sums near the largest float overflow in one summation order and not in another.)
       for (const special of [Infinity, -Infinity, NaN, 1e30]) {

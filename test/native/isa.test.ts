@@ -45,13 +45,15 @@ for (let run = 0; run < 2; run++) {
   s = 12345;
   for (const [N, C, H, W, OC] of [[16, 1, 28, 28, 32], [8, 32, 14, 14, 64]]) {
     const x = data(N * C * H * W), w = data(OC * C * 9), dy = data(N * OC * H * W);
-    const p = [N, C, H, W, OC, 3, 3, H, W, 1, 1, 1, 1, 1, 1, 1];
+    const p = { batch: N, inChannels: C, inHeight: H, inWidth: W, outChannels: OC, kernelHeight: 3, kernelWidth: 3, outHeight: H, outWidth: W,
+      strideH: 1, strideW: 1, paddingH: 1, paddingW: 1, dilationH: 1, dilationW: 1, groups: 1 };
     const y = new Float32Array(dy.length), dx = new Float32Array(x.length), dw = new Float32Array(w.length);
     addon.conv2d(x, w, y, p); addon.conv2dBackwardInput(dy, w, dx, p); addon.conv2dBackwardWeight(x, dy, dw, p);
     put(y); put(dx); put(dw);
   }
   const x = data(4 * 8 * 28 * 28), y = new Float32Array(4 * 8 * 14 * 14), am = new Int32Array(y.length);
-  addon.maxPool2d(x, y, am, [4, 8, 28, 28, 14, 14, 2, 2, 2, 2, 0, 0, 1, 1]);
+  addon.maxPool2d(x, y, am, { batch: 4, channels: 8, inHeight: 28, inWidth: 28, outHeight: 14, outWidth: 14, kernelHeight: 2, kernelWidth: 2,
+    strideH: 2, strideW: 2, paddingH: 0, paddingW: 0, dilationH: 1, dilationW: 1 });
   put(y); put(am);
   const z = data(64 * 1000), sm = new Float32Array(z.length);
   addon.softmax(z, sm, 64, 1000, 1, false);

@@ -31,8 +31,13 @@ function rnd(): number {
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
 
 const f32 = (n: number) => new Float32Array(n).map(() => rnd() * 2 - 1);
-const conv = [2, 3, 6, 5, 4, 3, 3, 6, 5, 1, 1, 1, 1, 1, 1, 1];  // N C H W OC KH KW OH OW sH sW pH pW dH dW G
-const pool = [2, 3, 6, 6, 3, 3, 2, 2, 2, 2, 0, 0, 1, 1];          // N C H W OH OW KH KW sH sW pH pW dH dW
+// Geometries are objects read by name (core/backend/kernels.ts); the mutations below damage one field.
+const convFields = { batch: 2, inChannels: 3, inHeight: 6, inWidth: 5, outChannels: 4, kernelHeight: 3, kernelWidth: 3, outHeight: 6, outWidth: 5,
+  strideH: 1, strideW: 1, paddingH: 1, paddingW: 1, dilationH: 1, dilationW: 1, groups: 1 };
+const poolFields = { batch: 2, channels: 3, inHeight: 6, inWidth: 6, outHeight: 3, outWidth: 3, kernelHeight: 2, kernelWidth: 2,
+  strideH: 2, strideW: 2, paddingH: 0, paddingW: 0, dilationH: 1, dilationW: 1 };
+const conv = { slice: () => ({ ...convFields }) };
+const pool = { slice: () => ({ ...poolFields }) };
 
 // kinds: op:<count> | buf | ibuf (Int32Array) | ubuf (Uint8Array) | floatbuf (float32 or float64, whatever its siblings) | f64buf (Float64Array) | size | shape | num | bool | conv | pool | offset | strides | dim
 const templates: Template[] = [
@@ -181,20 +186,25 @@ function mutate(t: Template): Mutation {
       return { args, mustThrow: false, what: `arg ${i} = ${JSON.stringify(args[i])}` };
     }
     case "conv": case "pool": {
-      const p = args[i] as any[];
+      const p = args[i] as Record<string, unknown>;
+      const keys = Object.keys(p);
       const c = rnd();
-      if (c < 0.15) {
-        args[i] = p.slice(0, Math.floor(rnd() * p.length));
-        return { args, mustThrow: true, what: "geometry too short" };
+      const k = pick(keys);
+      if (c < 0.1) {
+        delete p[k];
+        return { args, mustThrow: true, what: `geometry without ${k}` };
       }
-      const k = Math.floor(rnd() * p.length);
+      if (c < 0.15) {
+        args[i] = pick([Object.values(p), null, 3, "geometry"]);
+        return { args, mustThrow: true, what: `geometry = ${JSON.stringify(args[i])}` };
+      }
       if (c < 0.5) {
         p[k] = pick([...badSize, "1", null]);
-        return { args, mustThrow: true, what: `geometry[${k}] = ${String(p[k])}` };
+        return { args, mustThrow: true, what: `geometry.${k} = ${String(p[k])}` };
       }
       // Off by some amount: inconsistent geometry (or, rarely, a different valid one).
-      p[k] = Math.max(0, p[k] + pick([-2, -1, 1, 2, 7, 1000, 2 ** 30]));
-      return { args, mustThrow: false, what: `geometry[${k}] = ${p[k]}` };
+      p[k] = Math.max(0, (p[k] as number) + pick([-2, -1, 1, 2, 7, 1000, 2 ** 30]));
+      return { args, mustThrow: false, what: `geometry.${k} = ${p[k]}` };
     }
   }
   return { args, mustThrow: false, what: "unchanged" };

@@ -5,6 +5,7 @@ import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { loadAddon } from "../../core/backend/addon";
+import { convGeometry, poolGeometry } from "../geometry";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -58,7 +59,11 @@ describe("native addon: argument validation", function () {
       "gemmDeterministic: B has 6 elements but N=3, K=4 needs 12");
     throwsWith(() => addon.gemmDeterministic(false, false, 2, 3, 4, f(8), f(12), new Float64Array(6), 1, 0, 0, 0, false), TypeError,
       "gemmDeterministic: A is float32 (Float32Array) but C is float64 (Float64Array); they must match");
-    const conv = [2, 3, 6, 5, 4, 3, 3, 6, 5, 1, 1, 1, 1, 1, 1, 1];
+    const conv = convGeometry({ batch: 2, inChannels: 3, inHeight: 6, inWidth: 5, outChannels: 4, kernelHeight: 3, kernelWidth: 3,
+      outHeight: 6, outWidth: 5, paddingH: 1, paddingW: 1 });
+    const conv6 = { ...conv, inWidth: 6, outWidth: 6 };
+    const pool6 = poolGeometry({ batch: 1, channels: 1, inHeight: 6, inWidth: 6, outHeight: 3, outWidth: 3, kernelHeight: 2, kernelWidth: 2,
+      strideH: 2, strideW: 2 });
     throwsWith(() => addon.im2col(f(180), f(27 * 60 - 1), conv, 0), RangeError,
       "im2col: cols has 1619 elements but C/groups*KH*KW*N*OH*OW needs 1620");
     throwsWith(() => addon.im2col(f(180), f(27 * 60), conv, 1), RangeError, /^im2col: group must be/);
@@ -86,22 +91,27 @@ describe("native addon: argument validation", function () {
       "gather: index -1 is out of range for a dimension of size 3");
     throwsWith(() => addon.cast(Float32Array.from([1, NaN]), new Int32Array(2)), RangeError, "cast: cannot convert NaN to int32");
     throwsWith(() => addon.cast(Float64Array.from([3e10]), new Int32Array(1)), RangeError, "cast: 30000000000 is outside the range of int32");
-    throwsWith(() => addon.conv2d(f(2 * 3 * 36), f(4 * 3 * 9), f(2 * 4 * 36), [2, 3, 6, 6, 4, 3, 3, 5, 6, 1, 1, 1, 1, 1, 1, 1]), RangeError,
-      "conv2d: output height is 5, but height 6, kernelSize 3, stride 1, padding 1, dilation 1 give 6");
-    throwsWith(() => addon.conv2d(f(2 * 3 * 36), f(4 * 9), f(2 * 4 * 36), [2, 3, 6, 6, 4, 3, 3, 6, 6, 1, 1, 1, 1, 1, 1, 2]), RangeError,
-      "conv2d: groups 2 does not divide the input channels C=3");
-    throwsWith(() => addon.maxPool2dBackward(f(9), new Int32Array(9).fill(36), f(36), [1, 1, 6, 6, 3, 3, 2, 2, 2, 2, 0, 0, 1, 1]), RangeError,
+    throwsWith(() => addon.conv2d(f(2 * 3 * 36), f(4 * 3 * 9), f(2 * 4 * 36), { ...conv6, outHeight: 5 }), RangeError,
+      "conv2d: outHeight is 5, but inHeight 6, kernelHeight 3, strideH 1, paddingH 1, dilationH 1 give 6");
+    throwsWith(() => addon.conv2d(f(2 * 3 * 36), f(4 * 9), f(2 * 4 * 36), { ...conv6, groups: 2 }), RangeError,
+      "conv2d: groups 2 does not divide inChannels 3");
+    throwsWith(() => addon.maxPool2dBackward(f(9), new Int32Array(9).fill(36), f(36), pool6), RangeError,
       "maxPool2dBackward: argmax holds 36 at 0, which is out of range for a 6x6 plane");
     throwsWith(() => addon.stridedCopy(f(10), 2, [4], [3], f(3)), RangeError,
       "stridedCopy: the view (offset 2, shape [3]) reaches element 10 but src has only 10 elements");
     throwsWith(() => addon.stridedCopy(f(10), 0, [-1], [3], f(3)), RangeError,
       "stridedCopy: the stride of dimension 0 is -1; negative strides are not supported");
-    throwsWith(() => addon.conv2d(f(2 * 3 * 36), f(4 * 3 * 9), f(2 * 4 * 36), [2, 3, 6, 6, 4, 3, 3, 6, 6, 0, 1, 1, 1, 1, 1, 1]), RangeError,
-      "conv2d: stride (height) must be at least 1, got 0");
-    throwsWith(() => addon.conv2d(f(2 * 3 * 36), f(4 * 3 * 9), f(2 * 4 * 36), [2, 3, 6, 6, 4, 3, 3, 6, 6, 1, 1, -1, 1, 1, 1, 1]), RangeError,
-      "conv2d: padding (height) must be a non-negative integer no larger than 2147483647, got -1");
-    throwsWith(() => addon.maxPool2d(f(36), f(9), new Int32Array(9), [1, 1, 6, 6, 3, 3, 2.5, 2, 2, 2, 0, 0, 1, 1]), RangeError,
-      "maxPool2d: kernelSize (height) must be an integer, got 2.5");
+    throwsWith(() => addon.conv2d(f(2 * 3 * 36), f(4 * 3 * 9), f(2 * 4 * 36), { ...conv6, strideH: 0 }), RangeError,
+      "conv2d: strideH must be at least 1, got 0");
+    throwsWith(() => addon.conv2d(f(2 * 3 * 36), f(4 * 3 * 9), f(2 * 4 * 36), { ...conv6, paddingH: -1 }), RangeError,
+      "conv2d: paddingH must be a non-negative integer no larger than 2147483647, got -1");
+    throwsWith(() => addon.maxPool2d(f(36), f(9), new Int32Array(9), { ...pool6, kernelHeight: 2.5 }), RangeError,
+      "maxPool2d: kernelHeight must be an integer, got 2.5");
+    // A geometry is an object read by name: a missing field or the old positional array is named in the error.
+    throwsWith(() => addon.conv2d(f(2 * 3 * 36), f(4 * 3 * 9), f(2 * 4 * 36), { ...conv6, groups: undefined }), TypeError,
+      "conv2d: groups must be a number, got undefined");
+    throwsWith(() => addon.avgPool2d(f(36), f(9), [1, 1, 6, 6, 3, 3, 2, 2, 2, 2, 0, 0, 1, 1], true), TypeError,
+      /^avgPool2d: geometry must be an object \{batch, channels, inHeight, .*\}, got an array$/);
     throwsWith(() => addon.stridedCopy(f(10), 0, [1, NaN], [3, 1], f(3)), RangeError, "stridedCopy: strides (dimension 1) must be an integer, got NaN");
     throwsWith(() => addon.setNumThreads(0), RangeError, "setNumThreads: n must be between 1 and 1024, got 0");
   });

@@ -1,14 +1,16 @@
 // Direct 2-D convolution (cross-correlation, as PyTorch) and its two gradients,
 // written as plain loops: the reference the native im2col+GEMM path is checked against.
-import type { ConvParams, FloatBuffer } from "../kernels";
+import type { Conv2dGeometry, FloatBuffer } from "../kernels";
 
 interface Geometry {
   N: number; C: number; H: number; W: number; OC: number; KH: number; KW: number; OH: number; OW: number;
   sH: number; sW: number; pH: number; pW: number; dH: number; dW: number; G: number; Cg: number; OCg: number;
 }
 
-function geometry(p: ConvParams): Geometry {
-  const [N, C, H, W, OC, KH, KW, OH, OW, sH, sW, pH, pW, dH, dW, G] = p;
+/** The loops' short names for the geometry's fields. */
+function geometry(p: Conv2dGeometry): Geometry {
+  const { batch: N, inChannels: C, inHeight: H, inWidth: W, outChannels: OC, kernelHeight: KH, kernelWidth: KW, outHeight: OH,
+    outWidth: OW, strideH: sH, strideW: sW, paddingH: pH, paddingW: pW, dilationH: dH, dilationW: dW, groups: G } = p;
   return { N, C, H, W, OC, KH, KW, OH, OW, sH, sW, pH, pW, dH, dW, G, Cg: C / G, OCg: OC / G };
 }
 
@@ -57,7 +59,7 @@ function forEachTap(g: Geometry, visit: (xi: number, wi: number, oi: number) => 
 
 const hasNonFinite = (b: FloatBuffer) => b.some((v) => !Number.isFinite(v));
 
-export function conv2d(x: FloatBuffer, w: FloatBuffer, out: FloatBuffer, p: ConvParams): void {
+export function conv2d(x: FloatBuffer, w: FloatBuffer, out: FloatBuffer, p: Conv2dGeometry): void {
   const acc = new Float64Array(out.length);
   const pad = hasNonFinite(w);
   if (out instanceof Float32Array) forEachTap(geometry(p), (xi, wi, oi) => { acc[oi] += Math.fround((xi < 0 ? 0 : x[xi]) * w[wi]); }, pad);
@@ -65,14 +67,14 @@ export function conv2d(x: FloatBuffer, w: FloatBuffer, out: FloatBuffer, p: Conv
   out.set(acc);
 }
 
-export function conv2dBackwardInput(dy: FloatBuffer, w: FloatBuffer, dx: FloatBuffer, p: ConvParams): void {
+export function conv2dBackwardInput(dy: FloatBuffer, w: FloatBuffer, dx: FloatBuffer, p: Conv2dGeometry): void {
   const acc = new Float64Array(dx.length);
   if (dx instanceof Float32Array) forEachTap(geometry(p), (xi, wi, oi) => { acc[xi] += Math.fround(dy[oi] * w[wi]); });
   else forEachTap(geometry(p), (xi, wi, oi) => { acc[xi] += dy[oi] * w[wi]; });
   dx.set(acc);
 }
 
-export function conv2dBackwardWeight(x: FloatBuffer, dy: FloatBuffer, dw: FloatBuffer, p: ConvParams): void {
+export function conv2dBackwardWeight(x: FloatBuffer, dy: FloatBuffer, dw: FloatBuffer, p: Conv2dGeometry): void {
   const acc = new Float64Array(dw.length);
   const pad = hasNonFinite(dy);
   if (dw instanceof Float32Array) forEachTap(geometry(p), (xi, wi, oi) => { acc[wi] += Math.fround((xi < 0 ? 0 : x[xi]) * dy[oi]); }, pad);

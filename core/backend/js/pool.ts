@@ -1,14 +1,16 @@
 // Max and average pooling and their gradients, one (n, c) plane at a time.
-import type { FloatBuffer, PoolParams } from "../kernels";
+import type { FloatBuffer, Pool2dGeometry } from "../kernels";
 
 interface Window { h0: number; w0: number; }
 
-function geometry(p: PoolParams) {
-  const [N, C, H, W, OH, OW, KH, KW, sH, sW, pH, pW, dH, dW] = p;
+/** The loops' short names for the geometry's fields. */
+function geometry(p: Pool2dGeometry) {
+  const { batch: N, channels: C, inHeight: H, inWidth: W, outHeight: OH, outWidth: OW, kernelHeight: KH, kernelWidth: KW,
+    strideH: sH, strideW: sW, paddingH: pH, paddingW: pW, dilationH: dH, dilationW: dW } = p;
   return { planes: N * C, H, W, OH, OW, KH, KW, sH, sW, pH, pW, dH, dW };
 }
 
-export function maxPool2d(x: FloatBuffer, out: FloatBuffer, argmax: Int32Array, p: PoolParams): void {
+export function maxPool2d(x: FloatBuffer, out: FloatBuffer, argmax: Int32Array, p: Pool2dGeometry): void {
   const g = geometry(p);
   for (let pl = 0; pl < g.planes; pl++) {
     const xb = pl * g.H * g.W;
@@ -39,7 +41,7 @@ export function maxPool2d(x: FloatBuffer, out: FloatBuffer, argmax: Int32Array, 
   }
 }
 
-export function maxPool2dBackward(dy: FloatBuffer, argmax: Int32Array, dx: FloatBuffer, p: PoolParams): void {
+export function maxPool2dBackward(dy: FloatBuffer, argmax: Int32Array, dx: FloatBuffer, p: Pool2dGeometry): void {
   const g = geometry(p);
   dx.fill(0);
   for (let pl = 0; pl < g.planes; pl++) {
@@ -62,7 +64,7 @@ function divisor(g: ReturnType<typeof geometry>, oh: number, ow: number, countIn
   return (Math.min(hEnd, g.H) - Math.max(h0, 0)) * (Math.min(wEnd, g.W) - Math.max(w0, 0));
 }
 
-export function avgPool2d(x: FloatBuffer, out: FloatBuffer, p: PoolParams, countIncludePad: boolean): void {
+export function avgPool2d(x: FloatBuffer, out: FloatBuffer, p: Pool2dGeometry, countIncludePad: boolean): void {
   const g = geometry(p);
   for (let pl = 0; pl < g.planes; pl++) {
     const xb = pl * g.H * g.W;
@@ -80,7 +82,7 @@ export function avgPool2d(x: FloatBuffer, out: FloatBuffer, p: PoolParams, count
   }
 }
 
-export function avgPool2dBackward(dy: FloatBuffer, dx: FloatBuffer, p: PoolParams, countIncludePad: boolean): void {
+export function avgPool2dBackward(dy: FloatBuffer, dx: FloatBuffer, p: Pool2dGeometry, countIncludePad: boolean): void {
   const g = geometry(p);
   dx.fill(0);
   for (let pl = 0; pl < g.planes; pl++) {

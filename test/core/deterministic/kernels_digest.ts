@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { setBackend, setNumThreads, setDeterministic, kernels, setSmallWorkThreshold } from "../../../core/backend";
 import { UNARY, BINARY, REDUCE } from "../../../core/backend/kernels";
 import type { Buffer } from "../../../core/backend/kernels";
+import { convGeometry, poolGeometry } from "../../geometry";
 
 const [backendName, threads, smallWork, mode] = process.argv.slice(2);
 setBackend(backendName);
@@ -96,19 +97,21 @@ for (const Ctor of [Float32Array, Float64Array])
 for (const [N, C, H, W, OC, KH, KW, s, pad, dil, G] of [
   [16, 1, 28, 28, 32, 3, 3, 1, 1, 1, 1], [8, 32, 14, 14, 64, 3, 3, 1, 1, 1, 1], [4, 6, 11, 9, 8, 3, 2, 2, 1, 2, 2]]) {
   const OH = Math.floor((H + 2 * pad - dil * (KH - 1) - 1) / s) + 1, OW = Math.floor((W + 2 * pad - dil * (KW - 1) - 1) / s) + 1;
-  const p = [N, C, H, W, OC, KH, KW, OH, OW, s, s, pad, pad, dil, dil, G];
+  const p = convGeometry({ batch: N, inChannels: C, inHeight: H, inWidth: W, outChannels: OC, kernelHeight: KH, kernelWidth: KW,
+    outHeight: OH, outWidth: OW, strideH: s, strideW: s, paddingH: pad, paddingW: pad, dilationH: dil, dilationW: dil, groups: G });
   const x = data(N * C * H * W, Float32Array, false), w = data(OC * (C / G) * KH * KW, Float32Array, false);
   const dy = data(N * OC * OH * OW, Float32Array, false);
   const y = new Float32Array(dy.length), dx = new Float32Array(x.length), dw = new Float32Array(w.length);
   k.conv2d(x, w, y, p);
   k.conv2dBackwardInput(dy, w, dx, p);
   k.conv2dBackwardWeight(x, dy, dw, p);
-  put(`conv2d ${p.join(",")}`, y, dx, dw);
+  put(`conv2d ${[N, C, H, W, OC, KH, KW, OH, OW, s, s, pad, pad, dil, dil, G].join(",")}`, y, dx, dw);
 }
 for (const [KH, s, pad] of [[2, 2, 0], [3, 1, 1], [3, 2, 1]]) {
   const [N, C, H, W] = [8, 16, 28, 28];
   const OH = Math.floor((H + 2 * pad - KH) / s) + 1;
-  const p = [N, C, H, W, OH, OH, KH, KH, s, s, pad, pad, 1, 1];
+  const p = poolGeometry({ batch: N, channels: C, inHeight: H, inWidth: W, outHeight: OH, outWidth: OH, kernelHeight: KH, kernelWidth: KH,
+    strideH: s, strideW: s, paddingH: pad, paddingW: pad });
   const x = data(N * C * H * W), y = new Float32Array(N * C * OH * OH), am = new Int32Array(y.length);
   const dy = data(y.length, Float32Array, false), dx = new Float32Array(x.length);
   k.maxPool2d(x, y, am, p);

@@ -1,0 +1,29 @@
+// Gradients of convolution. It is bilinear in (input, weight), and so are its two
+// backward kernels: each of the three has the other two as its gradients, so conv2d is
+// differentiable to any order (gradients of gradients record these nodes only under createGraph).
+import type { Gradient } from "../autograd";
+import { wantsGrad } from "../autograd";
+import type { Conv2dGeometry } from "../backend/kernels";
+import { convForward, convInputGrad, convWeightGrad } from "../ops/conv";
+
+export interface ConvSaved { geometry: Conv2dGeometry }
+
+export const convGradients = {
+  /** conv2d (x, w, bias?): the two backward kernels, and the bias's gradient summed over batch and positions. */
+  conv2d: ((g, { inputs: [x, w, bias], saved: { geometry: p } }) => {
+    const dx = wantsGrad(x) ? convInputGrad(g, w, p, x.shape) : null;
+    const dw = wantsGrad(w) ? convWeightGrad(x, g, p, w.shape) : null;
+    return bias ? [dx, dw, wantsGrad(bias) ? g.sum([0, 2, 3]) : null] : [dx, dw];
+  }) as Gradient<ConvSaved>,
+  /** conv2dBackwardInput (dy, w) → dx. */
+  conv2dBackwardInput: ((gg, { inputs: [g, w], saved: { geometry: p } }) => [
+    wantsGrad(g) ? convForward(gg, w, p, g.shape) : null,
+    wantsGrad(w) ? convWeightGrad(gg, g, p, w.shape) : null,
+  ]) as Gradient<ConvSaved>,
+  /** conv2dBackwardWeight (x, dy) → dw. */
+  conv2dBackwardWeight: ((gg, { inputs: [x, g], saved: { geometry: p } }) => [
+    wantsGrad(x) ? convInputGrad(g, gg, p, x.shape) : null,
+    wantsGrad(g) ? convForward(x, gg, p, g.shape) : null,
+  ]) as Gradient<ConvSaved>,
+};
+

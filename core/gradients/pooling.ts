@@ -1,0 +1,32 @@
+// Gradients of pooling. Average pooling is linear and its backward kernel is its adjoint:
+// each has the other as its gradient, so it is differentiable to any order.
+import type { Gradient } from "../autograd";
+import { isGradEnabled } from "../autograd";
+import { kernels } from "../backend";
+import type { FloatBuffer, Pool2dGeometry } from "../backend/kernels";
+import { allocUninitialized } from "../dtype";
+import { fromBuffer } from "../ops/creation";
+import { scatterAddRaw } from "../ops/movement";
+import { avgPoolBackwardRaw, avgPoolRaw } from "../ops/pooling";
+
+export interface AvgPoolSaved { geometry: Pool2dGeometry; countIncludePad: boolean }
+
+export const poolingGradients = {
+  /** maxPool2d: g goes to each window's winner (argmax, a flat index into its input plane). */
+  maxPool2d: ((g, { inputs: [x], saved: { geometry: p, argmax } }) => {
+    if (isGradEnabled()) {
+      // Recording during backward (createGraph): the routing as a scatter over each (n, c) plane,
+      // whose gradient (a gather at the same winners) makes it differentiable again.
+      const planes = p.batch * p.channels, outArea = p.outHeight * p.outWidth;
+      const idx = fromBuffer(argmax, [planes, outArea]);
+      return [scatterAddRaw(g.reshape([planes, outArea]), [planes, p.inHeight * p.inWidth], 1, idx).reshape(x.shape)];
+    }
+    const dx = fromBuffer(allocUninitialized(g.dtype, x.numel), x.shape.slice());
+    kernels().maxPool2dBackward(g.data as FloatBuffer, argmax, dx.data as FloatBuffer, p);
+    return [dx];
+  }) as Gradient<{ geometry: Pool2dGeometry; argmax: Int32Array }>,
+  avgPool2d: ((g, { inputs: [x], saved: { geometry, countIncludePad } }) =>
+    [avgPoolBackwardRaw(g, geometry, countIncludePad, x.shape)]) as Gradient<AvgPoolSaved>,
+  avgPool2dBackward: ((gg, { inputs: [g], saved: { geometry, countIncludePad } }) =>
+    [avgPoolRaw(gg, geometry, countIncludePad, g.shape)]) as Gradient<AvgPoolSaved>,
+};
