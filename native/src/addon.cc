@@ -16,6 +16,7 @@
 #include "interrupt.h"
 #include "isa.h"
 #include "pool.h"
+#include "storage.h"
 #include "threadpool.h"
 
 #ifndef GRADLAB_VERSION
@@ -149,6 +150,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add("setNumThreads", wrap<SetNumThreads>);
   add("trimMemory", wrap<TrimMemory>);
   add("sigintFlag", wrap<SigintFlag>);
+  add("storageAlloc", wrap<StorageAllocJs>);
+  add("storageStats", wrap<StorageStatsJs>);
+  add("storageRelease", wrap<StorageReleaseJs>);
+  add("storageSetCap", wrap<StorageSetCapJs>);
+  add("storageResetPeak", wrap<StorageResetPeakJs>);
+  add("storageStress", wrap<StorageStressJs>);
   return exports;
 }
 
