@@ -22,6 +22,8 @@ ${body}`;
 describe("native caching allocator", () => {
   it("hands out a block of the size asked, zeroed when asked", () => {
     const ab = addon.storageAlloc!(100_000, true);
+    // Made with V8's own API and handed to Node-API by a cast (storage.cc): it must be a real ArrayBuffer.
+    assert.ok(ab instanceof ArrayBuffer);
     assert.equal(ab.byteLength, 100_000);
     const f = new Float32Array(ab);
     assert.ok(f.every((v) => v === 0));
@@ -58,6 +60,26 @@ describe("native caching allocator", () => {
     assert.equal(r.grew, 0, "every relu output was collected and its block given back");
     assert.ok(r.cached >= 4_000_000);
     assert.equal(r.hit, 1, "the next output of that size came from the cache");
+  });
+
+  it("gets a block back exactly once when its buffer was transferred to another ArrayBuffer", () => {
+    const r = inChild(`
+      global.gc(); global.gc();
+      const base = addon.storageStats();
+      let t = g.randn([1000, 1000]);
+      let moved = structuredClone(t.data.buffer, { transfer: [t.data.buffer] });
+      const detached = t.data.length === 0;
+      const first = new Float32Array(moved)[0];
+      t = null; global.gc(); global.gc();
+      const whileMoved = addon.storageStats().allocatedBytes - base.allocatedBytes;
+      moved = null; global.gc(); global.gc();
+      const s = addon.storageStats();
+      console.log(JSON.stringify({ detached, finite: Number.isFinite(first), whileMoved, grew: s.allocatedBytes - base.allocatedBytes, blocks: s.liveBlocks - base.liveBlocks }));`);
+    assert.equal(r.detached, true);
+    assert.equal(r.finite, true);
+    assert.equal(r.whileMoved, 4_001_792, "the block stays allocated while the new ArrayBuffer holds it");
+    assert.equal(r.grew, 0);
+    assert.equal(r.blocks, 0);
   });
 
   it("keeps no more than its cap cached, and emptyCache() gives everything back", () => {
