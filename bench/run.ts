@@ -48,7 +48,7 @@ async function train(): Promise<void> {
   const epochs = option("--epochs") ?? 1;
   const limit = option("--limit") ?? (quick ? 6400 : undefined);
   console.log(`\n## Fashion-MNIST training: Adam 1e-3, batch 64, ${epochs} epoch(s) on ${limit ?? 60000} samples; seconds = fastest epoch\n`);
-  const rows: (string | number)[][] = [["model", "side", "s/epoch", "samples/s", "test acc", "time vs torch"]];
+  const rows: (string | number)[][] = [["model", "side", "s/epoch", "samples/s", "test acc", "time vs torch", "peak RSS MiB", "GC share"]];
   for (const model of ["mlp", "cnn"] as ModelName[]) {
     // Each side trains in a process of its own.
     const args = [model, String(epochs), ...(limit ? [String(limit)] : [])];
@@ -65,7 +65,8 @@ async function train(): Promise<void> {
     const torchSec = results.find(([s]) => s === "torch")?.[1]?.seconds;
     for (const [side, r] of results) {
       const sec = Math.min(...r!.seconds);
-      rows.push([model, side, sec, r!.samplesPerSec, r!.testAcc.toFixed(4), torchSec ? ratio(sec, Math.min(...torchSec)) : "—"]);
+      rows.push([model, side, sec, r!.samplesPerSec, r!.testAcc.toFixed(4), torchSec ? ratio(sec, Math.min(...torchSec)) : "—",
+        r!.peakRssMiB !== undefined ? r!.peakRssMiB.toFixed(0) : "—", r!.gcShare !== undefined ? `${(100 * r!.gcShare).toFixed(1)} %` : "—"]);
     }
   }
   status.clear();

@@ -1,6 +1,6 @@
 """PyTorch's side of the Fashion-MNIST training benchmark (CPU, 2 threads): the same
 models, optimiser and batch size as bench/train_gradlab.ts. Prints one JSON line."""
-import gzip, json, os, sys, time
+import gzip, json, os, resource, sys, time
 import numpy as np
 import torch
 from torch import nn
@@ -52,10 +52,12 @@ def main(name="mlp", epochs="1", limit=None):
             opt.step()
             loss = out.item()
         seconds.append(time.perf_counter() - t0)
+    # Peak resident set after the training epochs, MiB (ru_maxrss is in KiB on Linux).
+    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     m.eval()
     with torch.no_grad():
         acc = sum((m(xt[i:i + 1000]).argmax(1) == yt[i:i + 1000]).sum().item() for i in range(0, len(xt), 1000)) / len(xt)
-    print(json.dumps({"seconds": seconds, "samplesPerSec": len(x) / min(seconds), "testAcc": acc, "trainLoss": loss}))
+    print(json.dumps({"seconds": seconds, "samplesPerSec": len(x) / min(seconds), "testAcc": acc, "trainLoss": loss, "peakRssMiB": peak_rss}))
 
 
 if __name__ == "__main__":

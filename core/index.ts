@@ -18,6 +18,7 @@ export { noGrad, enableGrad, setGradEnabled, isGradEnabled, grad, type GradOptio
 export { gradcheck, gradgradCheck, relativeError, type GradcheckResult, type GradcheckOptions, type GradgradcheckOptions } from "./gradcheck";
 export { backend, setBackend, availableBackends, setNumThreads, setDeterministic, isDeterministic, DeterminismError,
   type BackendInfo } from "./backend";
+export { memory, emptyCache, type MemoryInfo } from "./memory";
 export { ShapeError, DTypeError, ValueError } from "./errors";
 export * as F from "./functional";
 export * as nn from "./nn";

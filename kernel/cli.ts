@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "node:path";
 import { StatusLine, seconds } from "./status_line";
 import type { RunOptions } from "./run";
-import { backend, availableBackends } from "../core";
+import { backend, availableBackends, memory } from "../core";
 import { loadAddon } from "../core/backend/addon";
 import { assignCommand, ASSIGN_USAGE } from "./assign/commands";
 
@@ -32,6 +32,12 @@ function doctor(json: boolean): number {
   // The addon's vector path; OpenBLAS dispatches on its own (its kernels are on the BLAS line).
   if (load.addon) lines.push(["SIMD", `${load.addon.info().simd}; GRADLAB_ISA=baseline|avx2|avx512 forces a lower path, not OpenBLAS's kernels`]);
   lines.push(["GPU", "none used (the CUDA backend is not built in this version)"]);
+  // The caching allocator (memory()): in this fresh process its counters are near zero; the cap is the fact worth seeing.
+  const m = memory();
+  const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+  lines.push(["memory", m.allocator === "caching"
+    ? `caching allocator for storage of ${m.minBlockBytes / 1024} KiB and more: allocated ${mib(m.allocatedBytes)}, cached ${mib(m.cachedBytes)}, peak ${mib(m.peakBytes)}, cache limit ${mib(m.cacheLimitBytes)} (GRADLAB_CACHE_MAX_BYTES)`
+    : m.allocator]);
   const { dataDir } = require("./install") as typeof import("./install");
   const user = dataDir({ user: true });
   const spec = path.join(user, "kernels", "gradlab", "kernel.json");

@@ -61,7 +61,8 @@
         "src/pool.cc",
         "src/indexing.cc",
         "src/scratch.cc",
-        "src/interrupt.cc"
+        "src/interrupt.cc",
+        "src/storage.cc"
       ],
       "dependencies": ["gradlab_isa_baseline"],
       "ldflags": ["-pthread"],

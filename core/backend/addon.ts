@@ -22,6 +22,16 @@ export interface NativeAddon extends Kernels {
   col2imAdd?: ColumnKernels["col2imAdd"];
   /** The op-code tables the addon was compiled with (native/src/opcodes.h); the loader refuses one that differs from core/backend/opcodes.ts. */
   opcodeTables?(): OpcodeTables;
+  /** The caching allocator (native/src/storage.h): a block of `bytes` as an ArrayBuffer, cleared when `zero`. */
+  storageAlloc?(bytes: number, zero: boolean): ArrayBuffer;
+  storageStats?(): { allocatedBytes: number; cachedBytes: number; peakBytes: number; cacheLimitBytes: number; liveBlocks: number; cachedBlocks: number; hits: number; misses: number };
+  /** Frees every cached block; returns the bytes freed. */
+  storageRelease?(): number;
+  /** Sets the cap on cached bytes; returns the previous one. */
+  storageSetCap?(bytes: number): number;
+  storageResetPeak?(): void;
+  /** For the tests: threads taking and giving back blocks at once; false if one was handed out twice. */
+  storageStress?(threads: number, iterations: number): boolean;
 }
 
 export interface AddonLoad {

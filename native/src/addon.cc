@@ -17,6 +17,7 @@
 #include "isa.h"
 #include "opcode_tables.h"
 #include "pool.h"
+#include "storage.h"
 #include "threadpool.h"
 
 #ifndef GRADLAB_VERSION
@@ -151,6 +152,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add("trimMemory", wrap<TrimMemory>);
   add("sigintFlag", wrap<SigintFlag>);
   add("opcodeTables", wrap<OpcodeTables>);
+  add("storageAlloc", wrap<StorageAllocJs>);
+  add("storageStats", wrap<StorageStatsJs>);
+  add("storageRelease", wrap<StorageReleaseJs>);
+  add("storageSetCap", wrap<StorageSetCapJs>);
+  add("storageResetPeak", wrap<StorageResetPeakJs>);
+  add("storageStress", wrap<StorageStressJs>);
   return exports;
 }
 

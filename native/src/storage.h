@@ -1,0 +1,50 @@
+// The caching allocator behind large tensor storage (core/dtype.ts). Blocks are 64-byte
+// aligned and kept, once V8 frees the ArrayBuffer over them, in a free list per size class
+// (the request rounded up to 4 KiB), newest first, so that the next request of that size
+// gets memory that is still mapped and probably still in cache, as PyTorch's caching
+// allocators do. The cached-but-unused bytes are capped (GRADLAB_CACHE_MAX_BYTES, else an
+// eighth of physical memory); beyond the cap the oldest cached blocks go back to malloc.
+// Blocks return from V8's ArrayBuffer deleter, which may run on a GC thread: every entry
+// point takes one mutex.
+#pragma once
+
+#include <napi.h>
+
+#include <cstddef>
+#include <cstdint>
+
+namespace gradlab {
+
+struct StorageStats {
+  size_t allocated = 0;  // bytes in blocks handed out and not yet returned
+  size_t cached = 0;     // bytes in blocks held for reuse
+  size_t peak = 0;       // the most `allocated` has been since load (or the last resetPeak)
+  size_t cap = 0;        // the most `cached` may be
+  size_t liveBlocks = 0;
+  size_t cachedBlocks = 0;
+  uint64_t hits = 0;     // requests served from the cache
+  uint64_t misses = 0;   // requests that went to malloc
+};
+
+// A block of at least `bytes` (> 0) bytes, 64-byte aligned; throws std::bad_alloc when
+// neither the cache nor malloc (after releasing the cache) has one.
+void* storageAlloc(size_t bytes);
+// Gives a block back (bytes: what storageAlloc was asked for).
+void storageFree(void* p, size_t bytes);
+StorageStats storageStats();
+// Frees every cached block; returns the bytes freed.
+size_t storageReleaseCached();
+// Sets the cap on cached bytes (evicting down to it); returns the previous cap.
+size_t storageSetCap(size_t cap);
+
+// The exports (addon.cc adds them): storageAlloc(bytes, zero) → ArrayBuffer,
+// storageStats() → object, storageRelease() → bytes, storageSetCap(bytes) → previous,
+// storageResetPeak(), storageStress(threads, iterations) → true (for the tests).
+Napi::Value StorageAllocJs(const Napi::CallbackInfo& info);
+Napi::Value StorageStatsJs(const Napi::CallbackInfo& info);
+Napi::Value StorageReleaseJs(const Napi::CallbackInfo& info);
+Napi::Value StorageSetCapJs(const Napi::CallbackInfo& info);
+Napi::Value StorageResetPeakJs(const Napi::CallbackInfo& info);
+Napi::Value StorageStressJs(const Napi::CallbackInfo& info);
+
+}  // namespace gradlab
