@@ -34,28 +34,32 @@ export const BINARY_BOOL_OUT: ReadonlySet<BinaryOp> = new Set(BINARY_BOOL_OUT_LI
 export type ReduceOp = (typeof REDUCE)[number];
 export const reduceCode = Object.fromEntries(REDUCE.map((n, i) => [n, i])) as Record<ReduceOp, number>;
 
-/**
- * A 2-D convolution's geometry, every size by name. Input x: (batch, inChannels, inHeight,
- * inWidth); weight w: (outChannels, inChannels/groups, kernelHeight, kernelWidth); output:
- * (batch, outChannels, outHeight, outWidth). Built and checked by `conv2dGeometry`
- * (core/ops/window.ts); the addon reads the same fields by name and checks them again.
- */
-export interface Conv2dGeometry {
-  readonly batch: number;
-  readonly inChannels: number;
-  readonly inHeight: number;
-  readonly inWidth: number;
-  readonly outChannels: number;
+/** The window both geometries share: its size, step, padding and dilation, per axis. */
+export interface Window2d {
   readonly kernelHeight: number;
   readonly kernelWidth: number;
-  readonly outHeight: number;
-  readonly outWidth: number;
   readonly strideH: number;
   readonly strideW: number;
   readonly paddingH: number;
   readonly paddingW: number;
   readonly dilationH: number;
   readonly dilationW: number;
+}
+
+/**
+ * A 2-D convolution's geometry, every size by name. Input x: (batch, inChannels, inHeight,
+ * inWidth); weight w: (outChannels, inChannels/groups, kernelHeight, kernelWidth); output:
+ * (batch, outChannels, outHeight, outWidth). Built and checked by `conv2dGeometry`
+ * (core/ops/window.ts); the addon reads the same fields by name and checks them again.
+ */
+export interface Conv2dGeometry extends Window2d {
+  readonly batch: number;
+  readonly inChannels: number;
+  readonly inHeight: number;
+  readonly inWidth: number;
+  readonly outChannels: number;
+  readonly outHeight: number;
+  readonly outWidth: number;
   readonly groups: number;
 }
 
@@ -64,21 +68,13 @@ export interface Conv2dGeometry {
  * output (batch, channels, outHeight, outWidth). Built and checked by `pool2dGeometry`
  * (core/ops/window.ts).
  */
-export interface Pool2dGeometry {
+export interface Pool2dGeometry extends Window2d {
   readonly batch: number;
   readonly channels: number;
   readonly inHeight: number;
   readonly inWidth: number;
   readonly outHeight: number;
   readonly outWidth: number;
-  readonly kernelHeight: number;
-  readonly kernelWidth: number;
-  readonly strideH: number;
-  readonly strideW: number;
-  readonly paddingH: number;
-  readonly paddingW: number;
-  readonly dilationH: number;
-  readonly dilationW: number;
 }
 
 export interface Kernels {
