@@ -3,7 +3,7 @@
 import { Tensor } from "../tensor";
 import { kernels } from "../backend";
 import type { FloatBuffer } from "../backend/kernels";
-import { allocBuffer, isFloat } from "../dtype";
+import { allocUninitialized, isFloat } from "../dtype";
 import { record } from "../autograd";
 import { normDim, aroundAxis, numel } from "../shape";
 import { ShapeError, ValueError, fmtShape } from "../errors";
@@ -79,7 +79,7 @@ function softmaxImpl(x: Tensor, dim: number, log: boolean, op: string): Tensor {
   const input = isFloat(x.dtype) ? x : cast(x, "float32");
   const d = normDim(dim, input.ndim, op);
   const [outer, n, inner] = input.ndim === 0 ? [1, 1, 1] : aroundAxis(input.shape, d);
-  const out = fromBuffer(allocBuffer(input.dtype, numel(input.shape)), input.shape.slice());
+  const out = fromBuffer(allocUninitialized(input.dtype, numel(input.shape)), input.shape.slice()); // the kernel writes every element
   kernels().softmax(input.data as FloatBuffer, out.data as FloatBuffer, outer, n, inner, log);
   return record(log ? "logSoftmax" : "softmax", [input], out, { d, outer, n, inner });
 }
