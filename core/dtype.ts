@@ -66,7 +66,9 @@ export function checkAlloc(dtype: DType, size: number, op = "gradlab", shape?: r
   }
   const bytes = size * CTORS[dtype].BYTES_PER_ELEMENT;
   if (bytes < CHECK_MIN_BYTES && maxBytes === null) return;
-  const { limit, source } = byteLimit();
+  let { limit, source } = byteLimit();
+  // The allocator's cached blocks count as used for the system: give them back and ask again.
+  if (bytes > limit && maxBytes === null && releaseCache() > 0) ({ limit, source } = byteLimit());
   if (bytes > limit) {
     const what = shape ? `a ${dtype} tensor of shape [${shape.join(",")}]` : `${size} ${dtype} elements`;
     throw new RangeError(`${op}: ${what} needs ${fmtBytes(bytes)} (${bytes} bytes), more than ${source}: ${fmtBytes(limit)}`);
@@ -97,6 +99,12 @@ const storageAlloc: ((bytes: number, zero: boolean) => ArrayBuffer) | null = (()
     return ab;
   };
 })();
+
+/** Gives the caching allocator's unused blocks back to the system; returns the bytes freed. */
+export function releaseCache(): number {
+  const addon = loadAddon().addon;
+  return addon && typeof addon.storageRelease === "function" ? addon.storageRelease() : 0;
+}
 
 /** Whether large storage comes from the native caching allocator. */
 export function cachingAllocatorOn(): boolean {

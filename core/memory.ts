@@ -2,7 +2,7 @@
 // of at least 64 KiB comes from it when the addon is loaded; smaller storage is a plain
 // typed array (a call into C++ costs more than V8's own allocation of it).
 import { loadAddon } from "./backend/addon";
-import { storageMinBytes, cachingAllocatorOn } from "./dtype";
+import { storageMinBytes, cachingAllocatorOn, releaseCache } from "./dtype";
 
 export interface MemoryInfo {
   /** "caching" when large storage comes from the native allocator, else why not. */
@@ -49,6 +49,5 @@ export function memory(): MemoryInfo {
 
 /** Gives every cached block back to the system (as torch.cuda.empty_cache); returns the bytes freed. */
 export function emptyCache(): number {
-  const addon = loadAddon().addon;
-  return addon && typeof addon.storageRelease === "function" ? addon.storageRelease() : 0;
+  return releaseCache();
 }
