@@ -2,31 +2,13 @@
 dropped), waits while the kernel is idle, and prints the kernel's resident size before and
 after and its memory() as one JSON object; idle_cache.test.ts checks it."""
 import json
-import signal
 import sys
 import time
 
-from jupyter_client.manager import start_new_kernel
+from kernel_process import KernelProcess
 
-signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-km, kc = start_new_kernel(kernel_name="gradlab", startup_timeout=60)
-pid = km.provisioner.process.pid
-
-
-def rss_mb():
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0
-
-
-def run(code):
-    msg_id = kc.execute(code)
-    while True:
-        r = kc.get_shell_msg(timeout=120)
-        if r["parent_header"].get("msg_id") == msg_id:
-            return r["content"]
+kernel = KernelProcess()
+rss_mb, run, kc = kernel.rss_mb, kernel.run, kernel.kc
 
 
 obs = {}
@@ -43,6 +25,5 @@ try:
             obs["memory"] = json.loads(msg["content"]["text"])
             break
 finally:
-    kc.stop_channels()
-    km.shutdown_kernel(now=True)
+    kernel.close()
 json.dump(obs, sys.stdout)

@@ -2,35 +2,19 @@
 one after another as "Run All" would, and prints the kernel's resident memory along the
 way (and after it has been idle a few seconds) as one JSON object; memory.test.ts checks it."""
 import json
-import signal
 import sys
 import time
 
-from jupyter_client.manager import start_new_kernel
+from kernel_process import KernelProcess
 
 CELLS = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
-# The test's timeout ends this client with SIGTERM: the kernel goes with it (finally, below).
-signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-km, kc = start_new_kernel(kernel_name="gradlab", startup_timeout=60)
-pid = km.provisioner.process.pid
-
-
-def rss_mb():
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0
+kernel = KernelProcess()
+rss_mb = kernel.rss_mb
 
 
 def run(code):
-    msg_id = kc.execute(code)
-    while True:
-        r = kc.get_shell_msg(timeout=120)
-        if r["parent_header"].get("msg_id") == msg_id:
-            c = r["content"]
-            return c["status"] if c["status"] == "ok" else f'{c["status"]}: {c.get("ename")}: {c.get("evalue")}'
-
+    c = kernel.run(code)
+    return c["status"] if c["status"] == "ok" else f'{c["status"]}: {c.get("ename")}: {c.get("evalue")}'
 
 
 obs = {"curve": [], "failed": None, "peak": 0}
@@ -52,6 +36,5 @@ try:
     time.sleep(5)
     obs["idle_rss"] = round(rss_mb())
 finally:
-    kc.stop_channels()
-    km.shutdown_kernel(now=True)
+    kernel.close()
 json.dump(obs, sys.stdout)
