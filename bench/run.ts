@@ -7,7 +7,7 @@
 // `train` trains the Fashion-MNIST MLP and CNN for one epoch each (issue table 2).
 // With neither, both run. Ratios are gradlab's time over the other's: below 1 is faster.
 import { backend } from "../core";
-import { hasTorch, printTable, ratio, runNode, runPython } from "./util";
+import { hasTorch, printTable, ratio, runNode, runPython, torchIsaEnv } from "./util";
 import { timeGradlab, matmulSizes } from "./ops_gradlab";
 import type { ModelName, TrainResult } from "./train_gradlab";
 import { StatusLine } from "../kernel/status_line";
@@ -75,7 +75,9 @@ async function train(): Promise<void> {
 
 async function main(): Promise<void> {
   const b = backend();
-  console.log(`gradlab backend: ${b.name} (${b.blas}, ${b.threads} threads, ${b.isa} path: GRADLAB_ISA picks another); PyTorch: ${torch ? "python3-torch, 2 threads" : "not installed (npm run bench installs python3-torch as root)"}`);
+  const same = Object.entries(torchIsaEnv()).map(([k, v]) => `${k}=${v}`).join(" ");
+  const torchSide = torch ? `python3-torch, 2 threads${same ? ` (${same}: the same instruction set)` : ""}` : "not installed (npm run bench installs python3-torch as root)";
+  console.log(`gradlab backend: ${b.name} (${b.blas}, ${b.threads} threads, ${b.isa} path: GRADLAB_ISA picks another); PyTorch: ${torchSide}`);
   const which = argv.filter((a) => !a.startsWith("--") && Number.isNaN(Number(a)));
   if (which.length === 0 || which.includes("ops")) await ops();
   if (which.length === 0 || which.includes("train")) await train();

@@ -20,10 +20,27 @@ export function timeMs(fn: () => void, { warmup = 2, reps = 5, minMs = 200 } = {
   return times[Math.floor(times.length / 2)];
 }
 
+/**
+ * PyTorch's settings for the instruction set GRADLAB_ISA forces gradlab onto, so that a
+ * run of the avx2 (or baseline) path on an AVX-512 machine compares like with like, as on
+ * a CPU without AVX-512: its own vector kernels (ATEN_CPU_CAPABILITY) and oneDNN's
+ * convolutions (ONEDNN_MAX_CPU_ISA). Matrix products go to OpenBLAS on both sides, whose
+ * kernels follow OPENBLAS_CORETYPE. Settings already in the environment are kept.
+ */
+export function torchIsaEnv(isa = process.env.GRADLAB_ISA): Record<string, string> {
+  const table: Record<string, Record<string, string>> = {
+    avx2: { ATEN_CPU_CAPABILITY: "avx2", ONEDNN_MAX_CPU_ISA: "AVX2" },
+    baseline: { ATEN_CPU_CAPABILITY: "default", ONEDNN_MAX_CPU_ISA: "SSE41" },
+  };
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(table[isa ?? ""] ?? {})) if (!process.env[k]) env[k] = v;
+  return env;
+}
+
 /** Runs a benchmark script of the PyTorch side (Debian's python3-torch), returning its JSON. */
 export function runPython(script: string, args: string[]): unknown {
   const file = path.join(__dirname, "..", "..", "bench", script);
-  const r = spawnSync("/usr/bin/python3", [file, ...args], { encoding: "utf8", maxBuffer: 64 << 20 });
+  const r = spawnSync("/usr/bin/python3", [file, ...args], { encoding: "utf8", maxBuffer: 64 << 20, env: { ...process.env, ...torchIsaEnv() } });
   if (r.status !== 0) throw new Error(`${script} failed (is python3-torch installed? npm run bench installs it as root):\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split("\n").pop()!);
 }

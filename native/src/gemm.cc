@@ -65,7 +65,10 @@ bool openblasAvx512() {
 
 // gradlab's tile does float32 products where it is faster than OpenBLAS's kernels
 // (measured: native/README.md). On the avx512 path, when OpenBLAS runs AVX2 kernels (as
-// with OPENBLAS_CORETYPE=Haswell, or on a CPU it does not know): up to twice their speed.
+// with OPENBLAS_CORETYPE=Haswell, or on a CPU it does not know) on a CPU with full-width
+// 512-bit units: up to twice their speed. Where AVX-512 is double-pumped (Zen 4) the
+// 12x32 tile is 5-12 % slower than OpenBLAS's AVX2 kernels (2 threads, n = 512-2048),
+// so OpenBLAS keeps the products there.
 // On the avx2 path, kAvx2TileWins says whether the 6x16 tile beats OpenBLAS's AVX2 kernels.
 // OpenBLAS's own AVX-512 kernels, and the baseline path, always keep OpenBLAS.
 constexpr bool kAvx2TileWins = false;
@@ -77,7 +80,7 @@ bool ownSgemm(int64_t M, int64_t N) {
   // Thin products (the 10 classes of a last layer) waste most of a tile.
   if (M < k.sgemmMR || N < k.sgemmNR) return false;
   static const bool own = sgemmChoice == SgemmChoice::Auto
-                              ? (k.isa == Isa::Avx512 || (k.isa == Isa::Avx2 && kAvx2TileWins)) && !openblasAvx512()
+                              ? ((k.isa == Isa::Avx512 && avx512FullWidth()) || (k.isa == Isa::Avx2 && kAvx2TileWins)) && !openblasAvx512()
                               : sgemmChoice == SgemmChoice::Gradlab;
   return own;
 }
@@ -130,14 +133,16 @@ bool useBlas(int64_t M, int64_t N, int64_t K) {
 #endif
 }
 
-#ifdef GRADLAB_OPENBLAS
-// A large product on the pool: one serial OpenBLAS call per block of C. Normally a block
-// of rows (or of columns, for a wide product) per thread; a product too long to run
-// without looking for an interrupt is cut into squarish blocks of at most
-// kInterruptBlock multiply-adds (each repacks its panels: a few percent more work).
-template <class T>
-void blasOnPool(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda, const T* B, int64_t ldb, T beta, T* C,
-                int64_t ldc) {
+// A large product on the pool: one serial product (`serial`: OpenBLAS's or gradlab's
+// tile) per block of C. Normally a block of rows (or of columns, for a wide product) per
+// thread, each packing its own panels: no barrier between the threads, which measured
+// faster than sharing one packed panel of B (gradlab's AVX2 tile on 2 threads, n = 512:
+// +15-25 %). A product too long to run without looking for an interrupt is cut into
+// squarish blocks of at most kInterruptBlock multiply-adds (each repacks its panels: a
+// few percent more work). `align` rounds the cuts to the tile's rows and columns. Cutting
+// C does not change the sum of any element.
+template <class T, class Serial>
+void onPool(int64_t M, int64_t N, int64_t K, int64_t rowAlign, int64_t colAlign, const Serial& serial) {
   const int64_t nt = numThreads();
   int64_t rowParts = M >= N ? nt : 1, colParts = M >= N ? 1 : nt;
   if (M * N * K > kInterruptBlock * nt) {
@@ -146,18 +151,17 @@ void blasOnPool(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, cons
     rowParts = std::max<int64_t>(1, (M + side - 1) / side);
     colParts = std::max<int64_t>(1, (N + side - 1) / side);
   }
+  auto cut = [](int64_t n, int64_t part, int64_t parts, int64_t align) { return std::min(n, (n * part / parts + align - 1) / align * align); };
   const int64_t parts = rowParts * colParts;
   parallel_for(parts, 1, [&](int64_t b, int64_t e) {
     for (int64_t p = b; p < e && !interruptRequested(); p++) {
       const int64_t r = p / colParts, c = p % colParts;
-      const int64_t i0 = M * r / rowParts, i1 = M * (r + 1) / rowParts, j0 = N * c / colParts, j1 = N * (c + 1) / colParts;
-      if (i1 > i0 && j1 > j0)
-        blasGemm(ta, tb, i1 - i0, j1 - j0, K, alpha, ta ? A + i0 : A + i0 * lda, lda, tb ? B + j0 * ldb : B + j0, ldb, beta,
-                 C + i0 * ldc + j0, ldc);
+      const int64_t i0 = cut(M, r, rowParts, rowAlign), i1 = cut(M, r + 1, rowParts, rowAlign);
+      const int64_t j0 = cut(N, c, colParts, colAlign), j1 = cut(N, c + 1, colParts, colAlign);
+      if (i1 > i0 && j1 > j0) serial(i0, i1 - i0, j0, j1 - j0);
     }
   });
 }
-#endif
 
 // OpenBLAS where it is linked, unless gradlab's tile is faster; else the portable GEMM.
 // `threaded`: on the pool when large enough.
@@ -166,17 +170,30 @@ void gemmAt(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T*
             int64_t ldc, bool threaded) {
   if (M == 0 || N == 0) return;
 #ifdef GRADLAB_OPENBLAS
-  if (useBlas<T>(M, N, K)) {
-    const int64_t work = M * N * K;
-    if (threaded && !inParallelRegion() && work >= kThreadedGemmMin && (numThreads() > 1 || work > kInterruptBlock))
-      blasOnPool(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  const bool blas = useBlas<T>(M, N, K);
+  // gradlab's tile on a block of C, serial: the pool is shared out here, as for OpenBLAS.
+  auto tile = [&](int64_t i0, int64_t m, int64_t j0, int64_t n) {
+    const T* a = ta ? A + i0 : A + i0 * lda;
+    const T* b = tb ? B + j0 * ldb : B + j0;
+    if constexpr (std::is_same<T, float>::value) isa().sgemm(ta, tb, m, n, K, alpha, a, lda, b, ldb, beta, C + i0 * ldc + j0, ldc, false);
+    else isa().dgemm(ta, tb, m, n, K, alpha, a, lda, b, ldb, beta, C + i0 * ldc + j0, ldc, false);
+  };
+  const int64_t work = M * N * std::max<int64_t>(K, 1);
+  if (threaded && !inParallelRegion() && work >= kThreadedGemmMin && (numThreads() > 1 || work > kInterruptBlock)) {
+    if (blas)
+      onPool<T>(M, N, K, 1, 1, [&](int64_t i0, int64_t m, int64_t j0, int64_t n) {
+        blasGemm(ta, tb, m, n, K, alpha, ta ? A + i0 : A + i0 * lda, lda, tb ? B + j0 * ldb : B + j0, ldb, beta, C + i0 * ldc + j0, ldc);
+      });
     else
-      blasGemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+      onPool<T>(M, N, K, isa().sgemmMR, isa().sgemmNR, tile);
     return;
   }
-#endif
+  if (blas) return blasGemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  return tile(0, M, 0, N);
+#else
   if constexpr (std::is_same<T, float>::value) isa().sgemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, threaded);
   else isa().dgemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, threaded);
+#endif
 }
 
 }  // namespace

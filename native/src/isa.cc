@@ -45,6 +45,22 @@ Isa detect() {
   return zmm && f && dq && cd && bw && vl ? Isa::Avx512 : Isa::Avx2;
 }
 
+// AMD's family 19h is Zen 3 (no AVX-512) and Zen 4, whose AVX-512 is double-pumped:
+// 256-bit units, each 512-bit instruction issued as two halves. Intel's AVX-512 cores and
+// Zen 5 (family 1Ah) have full-width units. (Zen 5's mobile parts are double-pumped too;
+// they report the same family, and keep the full-width choice.)
+bool fullWidth512() {
+  unsigned a, b, c, d;
+  if (!__get_cpuid(0, &a, &b, &c, &d)) return true;
+  char vendor[13] = {};
+  std::memcpy(vendor, &b, 4);
+  std::memcpy(vendor + 4, &d, 4);
+  std::memcpy(vendor + 8, &c, 4);
+  if (std::strcmp(vendor, "AuthenticAMD") != 0 || !__get_cpuid(1, &a, &b, &c, &d)) return true;
+  const unsigned family = ((a >> 8) & 0xF) + (((a >> 8) & 0xF) == 0xF ? (a >> 20) & 0xFF : 0);
+  return family != 0x19;
+}
+
 const IsaKernels* table(Isa i) {
   switch (i) {
     case Isa::Avx512: return &avx512::kernels;
@@ -54,6 +70,7 @@ const IsaKernels* table(Isa i) {
 }
 #else
 Isa detect() { return Isa::Baseline; }
+bool fullWidth512() { return false; }
 const IsaKernels* table(Isa) { return &baseline::kernels; }
 #endif
 
@@ -62,6 +79,10 @@ const IsaKernels* table(Isa) { return &baseline::kernels; }
 const IsaKernels& isa() { return *active; }
 const char* cpuIsaName() { return best->name; }
 bool isaForced() { return forced; }
+bool avx512FullWidth() {
+  static const bool full = fullWidth512();
+  return full;
+}
 
 std::string chooseIsa() {
   best = table(detect());

@@ -58,6 +58,9 @@ std::string chooseIsa();
 // The best path this CPU and OS support, and whether GRADLAB_ISA chose a lower one.
 const char* cpuIsaName();
 bool isaForced();
+// Whether the CPU executes 512-bit instructions at full width. AMD's family 19h (Zen 4)
+// runs each as two 256-bit halves, so a 512-bit tile gains nothing there (isa.cc).
+bool avx512FullWidth();
 
 // One table per path, defined in isa_table.cc compiled in that path's namespace.
 namespace baseline { extern const IsaKernels kernels; }
