@@ -122,6 +122,10 @@ describe("native agrees with the TypeScript reference", function () {
   const convCases: number[][] = [
     // N, C, H, W, OC, KH, KW, sH, sW, pH, pW, dH, dW, groups
     [64, 1, 28, 28, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1],
+    // The direct kernel (≤ 4 channels): rows of 19 (a last step overlapping the one before)
+    // and of 5 (masked), with output channels not a multiple of its block of 4.
+    [2, 2, 9, 19, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1],
+    [3, 3, 7, 5, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1],
     [8, 32, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1],
     [4, 6, 11, 9, 8, 3, 2, 2, 1, 1, 0, 2, 1, 2],
     [3, 16, 8, 8, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1],
@@ -256,7 +260,8 @@ describe("native agrees with the TypeScript reference", function () {
   });
 
   it("2×2 stride-2 max pooling (the fast path) keeps the first of ties and the first NaN, with odd sizes", () => {
-    for (const [H, W] of [[28, 28], [7, 9]]) {
+    // Rows of 14, 18 (a last step overlapping the one before), 8 and 4 windows.
+    for (const [H, W] of [[28, 28], [6, 37], [4, 16], [7, 9]]) {
       const OH = Math.floor(H / 2), OW = Math.floor(W / 2);
       const x = Float32Array.from(randomF32(8 * 3 * H * W), (v) => Math.round(v * 2) / 2); // many ties
       x[5] = NaN; x[H * W + 2 * W + 1] = NaN; x[H * W + 2 * W] = NaN;
