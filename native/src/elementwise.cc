@@ -52,15 +52,25 @@ void mapInto(const T* x, T* out, int64_t n, F f) {
 
 // float32 fast paths: exp and sigmoid in float arithmetic on expFast, vectorised.
 inline bool unaryFast(int op, const float* x, float* o, int64_t n) {
-  auto run = [&](auto f) {
-    parallel_for(n, kParallelMin, [&](int64_t s, int64_t e) { for (int64_t i = s; i < e; i++) o[i] = f(x[i]); });
-    return true;
-  };
-  switch (op) {
-    case U_EXP: return run([](float v) { return expFast(v); });
-    case U_SIGMOID: return run([](float v) { return 1.0f / (1.0f + expFast(-v)); });
-  }
-  return false;
+  if (op != U_EXP && op != U_SIGMOID) return false;
+  const bool sigmoid = op == U_SIGMOID;
+  parallel_for(n, kParallelMin, [&](int64_t s, int64_t e) {
+    int64_t i = s;
+#if defined(__AVX2__) && defined(__FMA__) && !defined(__AVX512F__)
+    // 8 lanes a step in intrinsics (vecmath.h's expFast8: the same bits as expFast).
+    const __m256 one = _mm256_set1_ps(1.0f), sign = _mm256_set1_ps(-0.0f);
+    for (; i + 8 <= e; i += 8) {
+      const __m256 v = _mm256_loadu_ps(x + i);
+      _mm256_storeu_ps(o + i, sigmoid ? _mm256_div_ps(one, _mm256_add_ps(one, expFast8(_mm256_xor_ps(v, sign)))) : expFast8(v));
+    }
+#endif
+    // One loop per op, each vectorised by the compiler (on the AVX-512 path all of it).
+    if (sigmoid)
+      for (; i < e; i++) o[i] = 1.0f / (1.0f + expFast(-x[i]));
+    else
+      for (; i < e; i++) o[i] = expFast(x[i]);
+  });
+  return true;
 }
 inline bool unaryFast(int, const double*, double*, int64_t) { return false; }
 
