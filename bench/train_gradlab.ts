@@ -2,6 +2,7 @@
 // trained with fit() exactly as a notebook would.
 import { PerformanceObserver } from "node:perf_hooks";
 import { nn, optim, data, fit, evaluate, manualSeed, memory, type Tensor } from "../core";
+import { peakResidentMiB } from "./util";
 
 export type ModelName = "mlp" | "cnn";
 export interface TrainResult {
@@ -52,7 +53,7 @@ export async function trainGradlab(name: ModelName, epochs: number, limit?: numb
     windows.push([t0, t1]);
     trainLoss = h.history.loss.at(-1)!;
   }
-  const peakRssMiB = process.resourceUsage().maxRSS / 1024;
+  const peakRssMiB = peakResidentMiB();
   await new Promise((r) => setTimeout(r, 20)); // the last gc entries arrive on a later turn
   obs.disconnect();
   const inEpochs = gcs.filter((g) => windows.some(([a, b]) => g.start >= a && g.start <= b)).reduce((s, g) => s + g.ms, 0);

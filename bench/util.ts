@@ -1,6 +1,7 @@
 // Shared helpers for the side-by-side benchmarks: timing, the Python (PyTorch) side,
 // and the table every benchmark prints.
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 
 /** Median wall time in ms of `fn` over `reps` runs after `warmup` runs; repeats until `minMs` total. */
@@ -35,6 +36,18 @@ export function torchIsaEnv(isa = process.env.GRADLAB_ISA): Record<string, strin
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(table[isa ?? ""] ?? {})) if (!process.env[k]) env[k] = v;
   return env;
+}
+
+/**
+ * This process's peak resident set in MiB: VmHWM, the high-water mark of its own memory
+ * since exec. (getrusage's maxrss carries the parent's size over fork and exec, so a
+ * child spawned by the bench after its in-process op timings reported the parent's
+ * 528 MiB whatever its own peak.)
+ */
+export function peakResidentMiB(): number {
+  const status = fs.existsSync("/proc/self/status") ? fs.readFileSync("/proc/self/status", "utf8") : "";
+  const kb = /^VmHWM:\s*(\d+) kB$/m.exec(status)?.[1];
+  return kb ? Number(kb) / 1024 : process.resourceUsage().maxRSS / 1024;
 }
 
 /** Runs a benchmark script of the PyTorch side (Debian's python3-torch), returning its JSON. */

@@ -139,9 +139,9 @@ bool useBlas(int64_t M, int64_t N, int64_t K) {
 // faster than sharing one packed panel of B (gradlab's AVX2 tile on 2 threads, n = 512:
 // +15-25 %). A product too long to run without looking for an interrupt is cut into
 // squarish blocks of at most kInterruptBlock multiply-adds (each repacks its panels: a
-// few percent more work). `align` rounds the cuts to the tile's rows and columns. Cutting
-// C does not change the sum of any element.
-template <class T, class Serial>
+// few percent more work). The cuts fall on multiples of rowAlign and colAlign (the
+// tile's rows and columns). Cutting C does not change the sum of any element.
+template <class Serial>
 void onPool(int64_t M, int64_t N, int64_t K, int64_t rowAlign, int64_t colAlign, const Serial& serial) {
   const int64_t nt = numThreads();
   int64_t rowParts = M >= N ? nt : 1, colParts = M >= N ? 1 : nt;
@@ -171,25 +171,19 @@ void gemmAt(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T*
   if (M == 0 || N == 0) return;
 #ifdef GRADLAB_OPENBLAS
   const bool blas = useBlas<T>(M, N, K);
-  // gradlab's tile on a block of C, serial: the pool is shared out here, as for OpenBLAS.
-  auto tile = [&](int64_t i0, int64_t m, int64_t j0, int64_t n) {
+  // One block of C, serial, by OpenBLAS or gradlab's tile: the pool is shared out here.
+  auto block = [&](int64_t i0, int64_t m, int64_t j0, int64_t n) {
     const T* a = ta ? A + i0 : A + i0 * lda;
     const T* b = tb ? B + j0 * ldb : B + j0;
-    if constexpr (std::is_same<T, float>::value) isa().sgemm(ta, tb, m, n, K, alpha, a, lda, b, ldb, beta, C + i0 * ldc + j0, ldc, false);
-    else isa().dgemm(ta, tb, m, n, K, alpha, a, lda, b, ldb, beta, C + i0 * ldc + j0, ldc, false);
+    T* c = C + i0 * ldc + j0;
+    if (blas) blasGemm(ta, tb, m, n, K, alpha, a, lda, b, ldb, beta, c, ldc);
+    else if constexpr (std::is_same<T, float>::value) isa().sgemm(ta, tb, m, n, K, alpha, a, lda, b, ldb, beta, c, ldc, false);
+    else isa().dgemm(ta, tb, m, n, K, alpha, a, lda, b, ldb, beta, c, ldc, false);
   };
   const int64_t work = M * N * std::max<int64_t>(K, 1);
-  if (threaded && !inParallelRegion() && work >= kThreadedGemmMin && (numThreads() > 1 || work > kInterruptBlock)) {
-    if (blas)
-      onPool<T>(M, N, K, 1, 1, [&](int64_t i0, int64_t m, int64_t j0, int64_t n) {
-        blasGemm(ta, tb, m, n, K, alpha, ta ? A + i0 : A + i0 * lda, lda, tb ? B + j0 * ldb : B + j0, ldb, beta, C + i0 * ldc + j0, ldc);
-      });
-    else
-      onPool<T>(M, N, K, isa().sgemmMR, isa().sgemmNR, tile);
-    return;
-  }
-  if (blas) return blasGemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-  return tile(0, M, 0, N);
+  if (threaded && !inParallelRegion() && work >= kThreadedGemmMin && (numThreads() > 1 || work > kInterruptBlock))
+    return onPool(M, N, K, blas ? 1 : isa().sgemmMR, blas ? 1 : isa().sgemmNR, block);
+  block(0, M, 0, N);
 #else
   if constexpr (std::is_same<T, float>::value) isa().sgemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, threaded);
   else isa().dgemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, threaded);
