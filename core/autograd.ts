@@ -12,6 +12,7 @@
 import type { Tensor } from "./tensor";
 import type { GRADIENTS } from "./gradients";
 import { ShapeError, ValueError, fmtShape } from "./errors";
+import { freeStorage, storageMinBytes } from "./dtype";
 
 export type GradFn = (grad: Tensor) => (Tensor | null)[];
 
@@ -192,6 +193,9 @@ function walk(roots: readonly Tensor[], rootGrads: readonly Tensor[], opts: Walk
     grads.set(r, acc ? acc.add(rootGrads[i]) : rootGrads[i]);
   });
   const captured = new Map<Tensor, Tensor>();
+  // Storage the walk must never give back: the roots' gradients (the caller's) and every
+  // gradient it leaves in a .grad or returns.
+  const kept = new Set<ArrayBufferLike>(rootGrads.map((g) => g.data.buffer));
   const prev = gradEnabled;
   const prevLeads = activeLeads;
   // Recording during the walk is what makes the gradients differentiable.
@@ -205,9 +209,13 @@ function walk(roots: readonly Tensor[], rootGrads: readonly Tensor[], opts: Walk
       grads.delete(t);
       const node = t.gradFn;
       if (capture) {
-        if (capture.has(t)) captured.set(t, g);
+        if (capture.has(t)) {
+          captured.set(t, g);
+          kept.add(g.data.buffer);
+        }
       } else if (!node || t.retainsGrad) {
         t.grad = t.grad ? t.grad.add(g) : g;
+        kept.add(t.grad.data.buffer);
       }
       if (!node) continue;
       if (leads && !node.inputs.some((x) => leads!.has(x))) continue;
@@ -230,12 +238,30 @@ function walk(roots: readonly Tensor[], rootGrads: readonly Tensor[], opts: Walk
         node.released = true;
         node.backward = null;
       }
+      if (!opts.createGraph) releaseSpent(g, grads, kept);
     }
   } finally {
     gradEnabled = prev;
     activeLeads = prevLeads;
   }
   return captured;
+}
+
+/**
+ * After a node's gradient has run, the gradient that flowed into it is spent: its storage
+ * goes back to the allocator at once, unless something may still read it — a gradient
+ * still waiting in the walk on the same storage (add passes g itself to both inputs,
+ * reshape and cat's slices pass views of it; what the node passed on waits there too,
+ * or was already added into a sum), or one kept (.grad, returned, the caller's). The
+ * garbage collector would free it too, but only after tens of MB more were allocated
+ * and the block had left the cache. With createGraph a gradient belongs to the new
+ * graph and stays.
+ */
+function releaseSpent(g: Tensor, pending: ReadonlyMap<Tensor, Tensor>, kept: ReadonlySet<ArrayBufferLike>): void {
+  const buffer = g.data.buffer;
+  if (g.data.byteLength < storageMinBytes() || kept.has(buffer)) return;
+  for (const p of pending.values()) if (p.data.buffer === buffer) return;
+  freeStorage(g.data);
 }
 
 /**

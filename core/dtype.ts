@@ -106,6 +106,27 @@ export function releaseCache(): number {
   return addon && typeof addon.storageRelease === "function" ? addon.storageRelease() : 0;
 }
 
+const storageFreeNative: ((buffer: ArrayBuffer) => boolean) | null = (() => {
+  if (storageAlloc === null) return null;
+  const addon = loadAddon().addon;
+  return addon && typeof addon.storageFree === "function" ? addon.storageFree.bind(addon) : null;
+})();
+
+/**
+ * Gives the storage under `data` back to the caching allocator now, for a tensor gradlab
+ * knows nothing else can reach (the backward walk's spent gradients): the next
+ * allocation of that size reuses the block while it is still in cache, as PyTorch's
+ * reference counts do. The ArrayBuffer is detached, so any view of it left anywhere
+ * becomes empty rather than an alias of another tensor's memory. Buffers below the
+ * allocator's size, and any it did not make, are left to the garbage collector.
+ * GRADLAB_EARLY_FREE=0 turns this off (for measuring it).
+ */
+export function freeStorage(data: Buffer): boolean {
+  if (storageFreeNative === null || earlyFreeOff || data.byteLength < NATIVE_MIN_BYTES) return false;
+  return storageFreeNative(data.buffer as ArrayBuffer);
+}
+const earlyFreeOff = process.env.GRADLAB_EARLY_FREE === "0";
+
 /** Whether large storage comes from the native caching allocator. */
 export function cachingAllocatorOn(): boolean {
   return storageAlloc !== null;

@@ -27,6 +27,8 @@ export interface NativeAddon extends Kernels {
   storageStats?(): { allocatedBytes: number; cachedBytes: number; peakBytes: number; cacheLimitBytes: number; liveBlocks: number; cachedBlocks: number; hits: number; misses: number };
   /** Frees every cached block; returns the bytes freed. */
   storageRelease?(): number;
+  /** Gives one block back now, detaching its ArrayBuffer; false for a buffer it did not make. */
+  storageFree?(buffer: ArrayBuffer): boolean;
   /** Sets the cap on cached bytes; returns the previous one. */
   storageSetCap?(bytes: number): number;
   storageResetPeak?(): void;

@@ -155,6 +155,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add("storageAlloc", wrap<StorageAllocJs>);
   add("storageStats", wrap<StorageStatsJs>);
   add("storageRelease", wrap<StorageReleaseJs>);
+  add("storageFree", wrap<StorageFreeJs>);
   add("storageSetCap", wrap<StorageSetCapJs>);
   add("storageResetPeak", wrap<StorageResetPeakJs>);
   add("storageStress", wrap<StorageStressJs>);

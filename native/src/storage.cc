@@ -14,6 +14,7 @@
 #include <random>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "args.h"
@@ -51,6 +52,8 @@ struct Cache {
   std::list<Cached> byAge;
   // ...and per size class, its entries in the same order (reused from the back: newest).
   std::unordered_map<size_t, std::deque<std::list<Cached>::iterator>> byClass;
+  // The blocks handed out and not yet given back (storageFree checks a buffer against it).
+  std::unordered_set<void*> live;
   StorageStats s;
 
   // Frees the oldest cached blocks until at most `limit` bytes stay cached. mu held.
@@ -96,6 +99,7 @@ void* storageAlloc(size_t bytes) {
       c.s.cachedBlocks--;
       c.s.allocated += cls;
       c.s.liveBlocks++;
+      c.live.insert(p);
       c.s.hits++;
       if (c.s.allocated > c.s.peak) c.s.peak = c.s.allocated;
       return p;
@@ -111,6 +115,7 @@ void* storageAlloc(size_t bytes) {
   std::lock_guard<std::mutex> lock(c.mu);
   c.s.allocated += cls;
   c.s.liveBlocks++;
+  c.live.insert(p);
   c.s.misses++;
   if (c.s.allocated > c.s.peak) c.s.peak = c.s.allocated;
   return p;
@@ -123,6 +128,7 @@ void storageFree(void* p, size_t bytes) {
   std::lock_guard<std::mutex> lock(c.mu);
   c.s.allocated -= cls;
   c.s.liveBlocks--;
+  c.live.erase(p);
   if (cls > c.s.cap) {
     std::free(p);
     return;
@@ -132,6 +138,12 @@ void storageFree(void* p, size_t bytes) {
   c.byClass[cls].push_back(std::prev(c.byAge.end()));
   c.s.cached += cls;
   c.s.cachedBlocks++;
+}
+
+bool storageOwns(const void* p, size_t bytes) {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mu);
+  return bytes > 0 && bytes <= kMaxBytes && c.live.count(const_cast<void*>(p)) > 0;
 }
 
 StorageStats storageStats() {
@@ -184,6 +196,32 @@ Napi::Value StorageAllocJs(const Napi::CallbackInfo& info) {
   std::unique_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(p, bytes, returnToCache, nullptr);
   v8::Local<v8::ArrayBuffer> ab = v8::ArrayBuffer::New(isolate, std::move(store));
   return Napi::Value(info.Env(), toNapi(ab));
+}
+
+// Gives a block back now, when gradlab knows no tensor needs it: the ArrayBuffer is
+// detached (every view of it becomes zero-length, so nothing can read or write the block
+// afterwards: a kernel handed one refuses it as too short), and V8 drops its backing
+// store, whose deleter returns the block to the cache. Only buffers storageAlloc made
+// (external and detachable) are accepted; anything else is left alone (false).
+Napi::Value StorageFreeJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 1 || !info[0].IsArrayBuffer()) {
+    throw Napi::TypeError::New(env, "storageFree: expected one ArrayBuffer");
+  }
+  // A napi_value is the address of a handle's slot, as a Local holds it (toNapi, reversed).
+  napi_value handle = info[0];
+  v8::Local<v8::Value> value;
+  static_assert(sizeof value == sizeof handle, "a Local is one pointer");
+  std::memcpy(static_cast<void*>(&value), &handle, sizeof value);
+  v8::Local<v8::ArrayBuffer> ab = value.As<v8::ArrayBuffer>();
+  std::shared_ptr<v8::BackingStore> store = ab->GetBackingStore();
+  // Ours: memory from the cache, handed to V8 with returnToCache as its deleter. V8 does
+  // not say which deleter a store has; the cache knows its live blocks.
+  const bool ours = store->ByteLength() > 0 && storageOwns(store->Data(), store->ByteLength()) && ab->IsDetachable();
+  store.reset();
+  if (!ours) return Napi::Boolean::New(env, false);
+  napi_status status = napi_detach_arraybuffer(env, info[0]);
+  return Napi::Boolean::New(env, status == napi_ok);
 }
 
 Napi::Value StorageStatsJs(const Napi::CallbackInfo& info) {

@@ -34,13 +34,17 @@ void storageFree(void* p, size_t bytes);
 StorageStats storageStats();
 // Frees every cached block; returns the bytes freed.
 size_t storageReleaseCached();
+// Whether p is a block storageAlloc handed out and nobody gave back yet.
+bool storageOwns(const void* p, size_t bytes);
 // Sets the cap on cached bytes (evicting down to it); returns the previous cap.
 size_t storageSetCap(size_t cap);
 
 // The exports (addon.cc adds them): storageAlloc(bytes, zero) → ArrayBuffer,
 // storageStats() → object, storageRelease() → bytes, storageSetCap(bytes) → previous,
-// storageResetPeak(), storageStress(threads, iterations) → true (for the tests).
+// storageResetPeak(), storageStress(threads, iterations) → true (for the tests),
+// storageFree(arrayBuffer) → whether it gave the block back.
 Napi::Value StorageAllocJs(const Napi::CallbackInfo& info);
+Napi::Value StorageFreeJs(const Napi::CallbackInfo& info);
 Napi::Value StorageStatsJs(const Napi::CallbackInfo& info);
 Napi::Value StorageReleaseJs(const Napi::CallbackInfo& info);
 Napi::Value StorageSetCapJs(const Napi::CallbackInfo& info);

@@ -82,6 +82,22 @@ describe("native caching allocator", () => {
     assert.equal(r.blocks, 0);
   });
 
+  it("storageFree gives a block back at once and empties every view of it; it refuses what it did not make", () => {
+    const ab = addon.storageAlloc!(300_000, false);
+    const view = new Float32Array(ab, 4, 10);
+    const live = addon.storageStats!().liveBlocks, cached = addon.storageStats!().cachedBlocks;
+    assert.equal(addon.storageFree!(new ArrayBuffer(300_000)), false, "a buffer of V8's own");
+    assert.equal(addon.storageFree!(ab), true);
+    assert.equal(ab.byteLength, 0);
+    assert.equal(view.length, 0, "a view of a freed block reads nothing");
+    assert.equal(addon.storageStats!().liveBlocks, live - 1);
+    assert.equal(addon.storageStats!().cachedBlocks, cached + 1);
+    assert.equal(addon.storageFree!(ab), false, "a second free of the same buffer");
+    assert.throws(() => (addon.storageFree as (x: unknown) => boolean)(view), /storageFree: expected one ArrayBuffer/);
+    // A kernel handed the emptied view refuses it, naming the call.
+    assert.throws(() => addon.unary!(0, view, new Float32Array(10), 0, 0), /unary/);
+  });
+
   it("keeps no more than its cap cached, and emptyCache() gives everything back", () => {
     const r = inChild(`
       addon.storageSetCap(10 << 20); // 10 MiB: two 4 MB blocks fit, three do not
