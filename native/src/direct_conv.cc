@@ -24,40 +24,49 @@ constexpr int64_t kBlock = 4;
 inline int64_t padFloats(const Conv3x3Geom& g) { return g.C * (g.H + 2 * g.pH) * (g.W + 2 * g.pW) + (g.W + 2 * g.pW) + 32; }
 
 #if defined(__AVX512F__)
-// 32 columns in two zmm per row: 16 accumulators.
+// 32 columns in two zmm per row: 16 accumulators, tap by tap as the AVX2 step below (its
+// comment says why the loops are written so).
 constexpr int64_t kCols = 32;
 inline void step(const Conv3x3Geom& g, const float* pad, int64_t plane, int64_t Wp, const float* wk, int64_t oh, int64_t rows, int64_t ow,
                  int64_t kb, float* tmp) {
   const __mmask16 m0 = firstLanes(g.OW - ow), m1 = firstLanes(g.OW - ow - 16);
   __m512 acc[kBlock][2][2];
-  for (auto& a : acc)
-    for (auto& r : a) r[0] = r[1] = _mm512_setzero_ps();
+#pragma GCC unroll 4
+  for (int kk = 0; kk < kBlock; kk++) acc[kk][0][0] = acc[kk][0][1] = acc[kk][1][0] = acc[kk][1][1] = _mm512_setzero_ps();
   for (int64_t c = 0; c < g.C; c++) {
     const float* wc = wk + c * 9 * kBlock;
-    // Input row oh + i feeds output row oh with filter row i and row oh + 1 with i - 1.
-    for (int i = 0; i < 4; i++) {
-      const float* row = pad + c * plane + (oh + i) * Wp + ow;
+#pragma GCC unroll 3
+    for (int fi = 0; fi < 3; fi++) {
+      const float* row = pad + c * plane + (oh + fi) * Wp + ow;
+#pragma GCC unroll 3
       for (int j = 0; j < 3; j++) {
-        const __m512 v0 = _mm512_loadu_ps(row + j), v1 = _mm512_loadu_ps(row + j + 16);
-        for (int r = 0; r < 2; r++) {
-          const int fi = i - r;
-          if (fi < 0 || fi > 2) continue;
-          const float* wt = wc + (fi * 3 + j) * kBlock;
-          for (int kk = 0; kk < kBlock; kk++) {
-            const __m512 wv = _mm512_set1_ps(wt[kk]);
-            acc[kk][r][0] = _mm512_fmadd_ps(wv, v0, acc[kk][r][0]);
-            acc[kk][r][1] = _mm512_fmadd_ps(wv, v1, acc[kk][r][1]);
-          }
+        __asm__ volatile("" ::: "memory");
+        // Input row oh + fi feeds output row oh with filter row fi; row oh + fi + 1 feeds oh + 1.
+        const __m512 a0 = _mm512_loadu_ps(row + j), a1 = _mm512_loadu_ps(row + j + 16);
+        const __m512 b0 = _mm512_loadu_ps(row + Wp + j), b1 = _mm512_loadu_ps(row + Wp + j + 16);
+        const float* wt = wc + (fi * 3 + j) * kBlock;
+#pragma GCC unroll 4
+        for (int kk = 0; kk < kBlock; kk++) {
+          const __m512 wv = _mm512_set1_ps(wt[kk]);
+          acc[kk][0][0] = _mm512_fmadd_ps(wv, a0, acc[kk][0][0]);
+          acc[kk][0][1] = _mm512_fmadd_ps(wv, a1, acc[kk][0][1]);
+          acc[kk][1][0] = _mm512_fmadd_ps(wv, b0, acc[kk][1][0]);
+          acc[kk][1][1] = _mm512_fmadd_ps(wv, b1, acc[kk][1][1]);
         }
       }
     }
   }
-  for (int64_t kk = 0; kk < kb; kk++)
-    for (int64_t r = 0; r < rows; r++) {
+#pragma GCC unroll 4
+  for (int kk = 0; kk < kBlock; kk++) {
+    if (kk >= kb) break;
+#pragma GCC unroll 2
+    for (int r = 0; r < 2; r++) {
+      if (r >= rows) break;
       float* dst = tmp + (kk * g.OH + oh + r) * g.OW + ow;
       _mm512_mask_storeu_ps(dst, m0, acc[kk][r][0]);
       if (m1) _mm512_mask_storeu_ps(dst + 16, m1, acc[kk][r][1]);
     }
+  }
 }
 #else
 // 8 columns in one ymm per row: 8 accumulators (16 would not leave registers for the
