@@ -12,7 +12,7 @@
 import type { Tensor } from "./tensor";
 import type { GRADIENTS } from "./gradients";
 import { ShapeError, ValueError, fmtShape } from "./errors";
-import { freeStorage, storageMinBytes } from "./dtype";
+import { releaseStorage, type Storage } from "./storage";
 
 export type GradFn = (grad: Tensor) => (Tensor | null)[];
 
@@ -195,7 +195,7 @@ function walk(roots: readonly Tensor[], rootGrads: readonly Tensor[], opts: Walk
   const captured = new Map<Tensor, Tensor>();
   // Storage the walk must never give back: the roots' gradients (the caller's) and every
   // gradient it leaves in a .grad or returns.
-  const kept = new Set<ArrayBufferLike>(rootGrads.map((g) => g.data.buffer));
+  const kept = new Set<Storage>(rootGrads.map((g) => g.storage));
   const prev = gradEnabled;
   const prevLeads = activeLeads;
   // Recording during the walk is what makes the gradients differentiable.
@@ -211,11 +211,11 @@ function walk(roots: readonly Tensor[], rootGrads: readonly Tensor[], opts: Walk
       if (capture) {
         if (capture.has(t)) {
           captured.set(t, g);
-          kept.add(g.data.buffer);
+          kept.add(g.storage);
         }
       } else if (!node || t.retainsGrad) {
         t.grad = t.grad ? t.grad.add(g) : g;
-        kept.add(t.grad.data.buffer);
+        kept.add(t.grad.storage);
       }
       if (!node) continue;
       if (leads && !node.inputs.some((x) => leads!.has(x))) continue;
@@ -257,11 +257,11 @@ function walk(roots: readonly Tensor[], rootGrads: readonly Tensor[], opts: Walk
  * and the block had left the cache. With createGraph a gradient belongs to the new
  * graph and stays.
  */
-function releaseSpent(g: Tensor, pending: ReadonlyMap<Tensor, Tensor>, kept: ReadonlySet<ArrayBufferLike>): void {
-  const buffer = g.data.buffer;
-  if (g.data.byteLength < storageMinBytes() || kept.has(buffer)) return;
-  for (const p of pending.values()) if (p.data.buffer === buffer) return;
-  freeStorage(g.data);
+function releaseSpent(g: Tensor, pending: ReadonlyMap<Tensor, Tensor>, kept: ReadonlySet<Storage>): void {
+  const s = g.storage;
+  if (kept.has(s)) return;
+  for (const p of pending.values()) if (p.storage === s) return;
+  releaseStorage(s);
 }
 
 /**
@@ -293,7 +293,7 @@ export interface GradOptions {
 }
 
 const isTensor = (x: unknown): x is Tensor =>
-  typeof x === "object" && x !== null && "gradFn" in x && "shape" in x && "data" in x;
+  typeof x === "object" && x !== null && "gradFn" in x && "shape" in x && "storage" in x;
 
 /**
  * The gradients of outputs with respect to inputs, returned rather than added into `.grad`

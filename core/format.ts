@@ -42,10 +42,11 @@ function special(v: number): string {
 
 /** Values of the (possibly summarised) tensor, used to choose one format for all. */
 function shownValues(t: Tensor, summarise: boolean): number[] {
-  if (!summarise) return Array.from(t.data as ArrayLike<number>);
+  const data = t.dataSync();
+  if (!summarise) return Array.from(data as ArrayLike<number>);
   const out: number[] = [];
   const walk = (d: number, off: number) => {
-    if (d === t.ndim) { out.push(t.data[off]); return; }
+    if (d === t.ndim) { out.push(data[off]); return; }
     const n = t.shape[d];
     const stride = t.shape.slice(d + 1).reduce((a, b) => a * b, 1);
     const idx = n > 2 * EDGE ? [...Array(EDGE).keys(), ...Array.from({ length: EDGE }, (_, i) => n - EDGE + i)] : [...Array(n).keys()];
@@ -60,8 +61,9 @@ export function formatTensor(t: Tensor): string {
   const style = chooseStyle(shownValues(t, summarise), t.dtype);
   const cell = (v: number) => style.fmt(v).padStart(style.width);
   const prefix = "tensor(";
+  const data = t.dataSync();
   const rec = (d: number, off: number, indent: number): string => {
-    if (d === t.ndim) return cell(t.data[off]);
+    if (d === t.ndim) return cell(data[off]);
     const n = t.shape[d];
     const stride = t.shape.slice(d + 1).reduce((a, b) => a * b, 1);
     const parts: string[] = [];
@@ -77,7 +79,7 @@ export function formatTensor(t: Tensor): string {
     const sep = "," + "\n".repeat(t.ndim - 1 - d) + " ".repeat(indent + 1);
     return `[${parts.join(sep)}]`;
   };
-  let body = t.ndim === 0 ? style.fmt(t.data[0]) : t.numel === 0 ? "[]" : rec(0, 0, prefix.length);
+  let body = t.ndim === 0 ? style.fmt(data[0]) : t.numel === 0 ? "[]" : rec(0, 0, prefix.length);
   const extras: string[] = [];
   if (t.numel === 0 && t.ndim > 1) extras.push(`size=[${t.shape.join(", ")}]`);
   if (t.dtype !== "float32") extras.push(`dtype=${t.dtype}`);

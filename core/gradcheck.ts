@@ -7,6 +7,7 @@ import { enableGrad, isGradEnabled, grad } from "./autograd";
 import { Generator } from "./random";
 import { randn } from "./ops/creation";
 import { DTypeError, ValueError } from "./errors";
+import { writeHost } from "./storage";
 
 export interface GradcheckOptions {
   /** The finite-difference step (default 1e-6). */
@@ -143,15 +144,17 @@ function runCheck(fn: (...xs: Tensor[]) => Tensor | Tensor[], inputs: Tensor[], 
   numericPhase = true;
   try {
     for (const [x, i] of checked) {
-      const data = x.data as Float64Array;
-      const analytic = x.grad ? (x.grad.data as Float64Array) : new Float64Array(x.numel);
+      // The storage itself on the CPU backends; elsewhere a copy, written back after each change.
+      const data = x.dataSync() as Float64Array;
+      const set = (k: number, v: number) => { data[k] = v; writeHost(x.storage, data); };
+      const analytic = x.grad ? (x.grad.dataSync() as Float64Array) : new Float64Array(x.numel);
       for (let k = 0; k < x.numel; k++) {
         const orig = data[k];
-        data[k] = orig + eps;
+        set(k, orig + eps);
         const plus = project(outputs(fn, inputs)).item();
-        data[k] = orig - eps;
+        set(k, orig - eps);
         const minus = project(outputs(fn, inputs)).item();
-        data[k] = orig;
+        set(k, orig);
         const numeric = (plus - minus) / (2 * eps);
         const a = analytic[k];
         const abs = Math.abs(a - numeric);

@@ -4,6 +4,7 @@ import { Tensor } from "./tensor";
 import { noGrad } from "./autograd";
 import { defaultGenerator, type Generator } from "./random";
 import { ValueError, ShapeError, fmtShape, describeValue } from "./errors";
+import { writeHost } from "./storage";
 
 export type Nonlinearity = "linear" | "identity" | "conv2d" | "sigmoid" | "tanh" | "relu" | "leakyRelu" | "selu";
 export type FanMode = "fanIn" | "fanOut";
@@ -29,8 +30,9 @@ export function fans(t: Tensor): { fanIn: number; fanOut: number } {
 
 function fill(t: Tensor, draw: () => number): Tensor {
   noGrad(() => {
-    const d = t.data;
+    const d = t.dataSync(); // the storage itself on the CPU backends, else a copy
     for (let i = 0; i < d.length; i++) d[i] = draw();
+    writeHost(t.storage, d);
   });
   return t;
 }

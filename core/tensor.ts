@@ -1,10 +1,12 @@
-// The Tensor: a contiguous, row-major buffer with a shape and a dtype, plus the
-// autograd fields. Methods are thin: each delegates to the op that implements it
+// The Tensor: contiguous, row-major storage (core/storage.ts: a backend's memory) with a
+// shape and a dtype, plus the autograd fields. Methods are thin: each delegates to the op that implements it
 // (ops/*.ts), so this file reads as the API's table of contents.
 import type { Buffer } from "./backend/kernels";
 import type { DType } from "./dtype";
 import { Node, runBackward, isGradEnabled, type BackwardOptions } from "./autograd";
 import { kernels } from "./backend";
+import { Storage, hostStorage, handleOf, readHost } from "./storage";
+import { activeBackend } from "./backend";
 import { isFloat, dtypeOf, toDType, DTYPES } from "./dtype";
 import { numel } from "./shape";
 import { DTypeError, ShapeError, ValueError, fmtShape, describeValue } from "./errors";
@@ -22,8 +24,8 @@ import type { IndexSpec } from "./ops/movement";
 export type { TensorLike };
 
 export class Tensor {
-  /** The storage, row-major and contiguous; views made by reshape share it. */
-  readonly data: Buffer;
+  /** @internal The memory, row-major and contiguous, of the backend that made it; views made by reshape share it. */
+  readonly storage: Storage;
   readonly shape: number[];
   readonly dtype: DType;
   /** Whether operations on this tensor are recorded for backward(). */
@@ -37,19 +39,36 @@ export class Tensor {
   /** An optional name, shown when the tensor is printed or displayed. */
   name?: string;
 
-  constructor(data: Buffer, shape: number[], dtype: DType, requiresGrad = false) {
-    checkTensorArgs(data, shape, dtype, !wrapping);
-    this.data = data;
+  /**
+   * A tensor of these values (a typed array of dtype, exactly the shape's number of
+   * elements). On the CPU backends the tensor keeps the array as its storage (no copy).
+   */
+  constructor(data: Buffer | Storage, shape: number[], dtype: DType, requiresGrad = false) {
+    if (data instanceof Storage) {
+      checkShapeArg(shape, data.length);
+      this.storage = data;
+    } else {
+      checkTensorArgs(data, shape, dtype, !wrapping);
+      this.storage = hostStorage(data);
+    }
     this.shape = shape;
     this.dtype = dtype;
     if (requiresGrad) this.requiresGrad_(true);
   }
 
   /**
-   * @internal Wraps storage an op allocated (possibly not yet written: its bool values are
-   * not checked). Users call the constructor, which checks them.
+   * @internal Wraps a handle an op allocated on the active backend (possibly not yet
+   * written: its bool values are not checked). Users call the constructor, which checks them.
    */
-  static wrap(data: Buffer, shape: number[], dtype: DType, requiresGrad = false): Tensor {
+  static wrap(handle: Buffer, shape: number[], dtype: DType, requiresGrad = false): Tensor {
+    return new Tensor(new Storage(activeBackend(), handle, numel(shape)), shape, dtype, requiresGrad);
+  }
+
+  /**
+   * @internal Wraps a host typed array the caller just filled: its storage where the
+   * active backend's memory is host memory, else copied in.
+   */
+  static fromHost(data: Buffer, shape: number[], dtype: DType, requiresGrad = false): Tensor {
     wrapping = true;
     try {
       return new Tensor(data, shape, dtype, requiresGrad);
@@ -58,9 +77,15 @@ export class Tensor {
     }
   }
 
+  /**
+   * The values as a typed array. On the CPU backends this is the storage itself (fast to
+   * read; writing to it changes the tensor); on a backend with its own memory, a copy.
+   */
+  get data(): Buffer { return readHost(this.storage); }
+
   // ---- facts -----------------------------------------------------------------
   get ndim(): number { return this.shape.length; }
-  get numel(): number { return this.data.length; }
+  get numel(): number { return this.storage.length; }
   /** The size of one dimension, or the shape. */
   size(dim?: number): number | number[] {
     if (dim === undefined) return this.shape.slice();
@@ -70,18 +95,19 @@ export class Tensor {
   get isLeaf(): boolean { return this.gradFn === null; }
 
   // ---- reading values ----------------------------------------------------------
-  /** The storage itself (not a copy): fast to read; writing to it changes the tensor. */
-  dataSync(): Buffer { return this.data; }
+  /** The values as a typed array: as `.data`, the storage itself on the CPU backends, a copy elsewhere. */
+  dataSync(): Buffer { return readHost(this.storage); }
   /** The single value of a one-element tensor. */
   item(): number {
     if (this.numel !== 1) throw new ValueError(`item: only a tensor with one element has an item; this one has shape ${fmtShape(this.shape)} (${this.numel} elements)`);
-    return this.data[0];
+    return readHost(this.storage)[0];
   }
   /** Nested arrays of numbers (booleans for bool tensors), like PyTorch's tolist(). */
   toArray(): any {
     const bool = this.dtype === "bool";
+    const data = readHost(this.storage);
     const build = (d: number, off: number): any => {
-      if (d === this.ndim) return bool ? this.data[off] !== 0 : this.data[off];
+      if (d === this.ndim) return bool ? data[off] !== 0 : data[off];
       const stride = numel(this.shape.slice(d + 1));
       return Array.from({ length: this.shape[d] }, (_, i) => build(d + 1, off + i * stride));
     };
@@ -133,7 +159,7 @@ export class Tensor {
   /** Keeps this non-leaf tensor's gradient in .grad after backward(). */
   retainGrad(): this { this.retainsGrad = true; return this; }
   /** The same storage, cut off from the graph. */
-  detach(): Tensor { return new Tensor(this.data, this.shape, this.dtype); }
+  detach(): Tensor { return new Tensor(this.storage, this.shape, this.dtype); }
 
   // ---- dtype ---------------------------------------------------------------------
   to(dtype: DType): Tensor { return ew.cast(this, dtype); }
@@ -283,13 +309,13 @@ export class Tensor {
     }
     const src = other instanceof Tensor ? other : scalar(+other, this.dtype, "copy_");
     const b = (src.dtype === this.dtype ? src : ew.cast(src, this.dtype, "copy_")).expand(this.shape);
-    (this.data as any).set(b.data);
+    kernels().cast(handleOf(b), handleOf(this));
     return this;
   }
   fill_(value: number): this {
     this.checkInPlace("fill_");
     if (typeof value !== "number" && typeof value !== "boolean") throw new ValueError(`fill_: the fill value must be a number, got ${value === null ? "null" : typeof value}`);
-    kernels().fill(this.data, toDType(value, this.dtype, "fill_", true));
+    kernels().fill(handleOf(this), toDType(value, this.dtype, "fill_", true));
     return this;
   }
   zero_(): this { return this.fill_(0); }
@@ -304,7 +330,7 @@ export class Tensor {
  * The constructor's checks: data is a typed array of dtype, shape a list of sizes, and
  * data holds exactly the shape's number of elements.
  */
-/** Set while Tensor.wrap constructs. */
+/** Set while Tensor.fromHost constructs. */
 let wrapping = false;
 
 function checkTensorArgs(data: unknown, shape: unknown, dtype: unknown, checkValues: boolean): void {
@@ -315,21 +341,25 @@ function checkTensorArgs(data: unknown, shape: unknown, dtype: unknown, checkVal
     throw new DTypeError(`Tensor: data must be a Float32Array, Float64Array, Int32Array or Uint8Array, got ${data === null ? "null" : typeof data === "object" ? (data as object).constructor?.name ?? "an object" : typeof data}`);
   }
   if (dtypeOf(data) !== dtype) throw new DTypeError(`Tensor: data is a ${data.constructor.name}, which does not hold ${dtype}`);
-  if (!Array.isArray(shape)) throw new ValueError(`Tensor: shape must be an array of sizes, got ${shape === null ? "null" : typeof shape}`);
-  let n = 1;
-  for (const d of shape) {
-    if (typeof d !== "number" || !Number.isInteger(d) || d < 0) throw new ValueError(`Tensor: shape ${fmtShape(shape.map(Number))} has a size that is not a non-negative integer (${String(d)})`);
-    n *= d;
-  }
-  if (n !== data.length) {
-    throw new ShapeError(`Tensor: shape ${fmtShape(shape)} needs ${n} elements but data has ${data.length}`);
-  }
+  const n = checkShapeArg(shape, data.length);
   if (dtype === "bool" && checkValues) {
     // Every kernel reads a bool as 0 or 1; other bytes would compare differently on each path.
     for (let i = 0; i < n; i++) {
       if (data[i] > 1) throw new ValueError(`Tensor: a bool tensor holds only 0 and 1, but element ${i} is ${data[i]} (tensor(data, { dtype: "bool" }) converts)`);
     }
   }
+}
+
+/** shape is a list of sizes whose product is length; returns the product. */
+function checkShapeArg(shape: unknown, length: number): number {
+  if (!Array.isArray(shape)) throw new ValueError(`Tensor: shape must be an array of sizes, got ${shape === null ? "null" : typeof shape}`);
+  let n = 1;
+  for (const d of shape) {
+    if (typeof d !== "number" || !Number.isInteger(d) || d < 0) throw new ValueError(`Tensor: shape ${fmtShape(shape.map(Number))} has a size that is not a non-negative integer (${String(d)})`);
+    n *= d;
+  }
+  if (n !== length) throw new ShapeError(`Tensor: shape ${fmtShape(shape)} needs ${n} elements but data has ${length}`);
+  return n;
 }
 
 /** Wraps a buffer as a tensor (for ops; users call tensor()). */

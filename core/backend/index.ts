@@ -1,11 +1,13 @@
 // Backends: where tensors live and who runs the kernels. The contract is small enough
 // to read at a glance: allocate, copy in, copy out, free, and the named kernels of
-// `kernels.ts`. Both CPU backends store tensors in typed arrays, so a tensor made under
-// one backend is valid under the other and switching costs nothing.
+// `kernels.ts`. Tensors hold their memory as a Storage (core/storage.ts) of the backend
+// that allocated it. Both CPU backends store tensors in typed arrays ("host" memory), so
+// a tensor made under one backend is valid under the other and switching costs nothing;
+// a backend with other memory gets a tensor's storage moved to it when an op needs it.
 import type { Buffer, Kernels } from "./kernels";
 import { jsKernels } from "./js";
 import { loadAddon } from "./addon";
-import { allocBuffer, type DType } from "../dtype";
+import { allocBuffer, allocUninitialized, freeStorage, type DType } from "../dtype";
 import { describeValue } from "../errors";
 import { isDeterministic, setDeterministicFlag, deterministicView, DeterminismError } from "./deterministic";
 import { deterministicConv } from "./det_conv";
@@ -33,19 +35,39 @@ export interface Backend {
    * deterministic mode; a kernel missing here raises in that mode.
    */
   readonly deterministicKernels?: Partial<Kernels>;
-  alloc(dtype: DType, size: number): Buffer;
+  /**
+   * "host" when a handle is a typed array in this process's memory, read and written in
+   * place; any other name means handles are opaque and values cross by copyIn/copyOut.
+   */
+  readonly memory: string;
+  /** A handle of size elements of dtype, zeroed unless uninitialized (op and shape name the request in errors). */
+  alloc(dtype: DType, size: number, opts?: AllocOptions): Buffer;
+  /** Writes host values into the handle (src as long as it, or shorter: the start). */
   copyIn(dst: Buffer, src: ArrayLike<number>): void;
+  /** The handle's values as a new host typed array. */
   copyOut(src: Buffer): Buffer;
-  free(buf: Buffer): void;
+  /** Gives the handle's memory back now; false when it is left to the garbage collector. */
+  free(buf: Buffer): boolean;
   describe(): { blas: string; threads: number; isa: string };
 }
 
-/** Storage common to the CPU backends: plain typed arrays, freed by the garbage collector. */
+export interface AllocOptions {
+  uninitialized?: boolean;
+  op?: string;
+  shape?: readonly number[];
+}
+
+/**
+ * Storage common to the CPU backends: typed arrays, large ones from the native caching
+ * allocator (core/dtype.ts), given back early by free() or else by the garbage collector.
+ */
 const cpuStorage = {
-  alloc: (dtype: DType, size: number) => allocBuffer(dtype, size),
+  memory: "host",
+  alloc: (dtype: DType, size: number, o?: AllocOptions) =>
+    o?.uninitialized ? allocUninitialized(dtype, size, o.op, o.shape) : allocBuffer(dtype, size, o?.op, o?.shape),
   copyIn: (dst: Buffer, src: ArrayLike<number>) => dst.set(src),
   copyOut: (src: Buffer) => src.slice(),
-  free: (_buf: Buffer) => undefined,
+  free: (buf: Buffer) => freeStorage(buf),
 };
 
 export const jsBackend: Backend = {

@@ -51,7 +51,7 @@ export class KNearestNeighbors {
     }
     if (this.k > x.shape[0]) throw new ValueError(`KNearestNeighbors.fit: k = ${this.k} exceeds the ${x.shape[0]} training samples`);
     this.xTrain = x.reshape([x.shape[0], -1]).float();
-    this.yTrain = y.data as Int32Array;
+    this.yTrain = y.dataSync() as Int32Array;
     this.numClasses = Math.max(...this.yTrain) + 1;
     return this;
   }
@@ -64,7 +64,7 @@ export class KNearestNeighbors {
     const bs = opts.batchSize ?? 500;
     const N = this.xTrain.shape[0];
     for (let s = 0; s < x.shape[0]; s += bs) {
-      const d = pairwiseDistances(x.slice(0, s, s + bs), this.xTrain, this.metric).data;
+      const d = pairwiseDistances(x.slice(0, s, s + bs), this.xTrain, this.metric).dataSync();
       const rows = d.length / N;
       for (let r = 0; r < rows; r++) {
         const row = d.subarray(r * N, (r + 1) * N);

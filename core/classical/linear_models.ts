@@ -17,7 +17,7 @@ function features(x: Tensor, op: string): Tensor {
 
 function binaryTargets(y: Tensor, n: number, op: string): Float32Array {
   if (y.ndim !== 1 || y.shape[0] !== n) throw new ShapeError(`${op}: expected ${n} labels, got shape ${fmtShape(y.shape)}`);
-  const t = Float32Array.from(y.data);
+  const t = Float32Array.from(y.dataSync());
   for (let i = 0; i < t.length; i++) {
     if (t[i] !== 0 && t[i] !== 1) throw new ValueError(`${op}: labels must be 0 or 1, but label ${i} is ${t[i]}`);
   }
@@ -41,16 +41,17 @@ export class Perceptron {
     const [n, d] = X.shape;
     const t = binaryTargets(y, n, "Perceptron.fit");
     const w = new Float64Array(d);
+    const xs = X.dataSync();
     this.errors = [];
     for (let e = 0; e < this.epochs; e++) {
       let mistakes = 0;
       for (let i = 0; i < n; i++) {
         let s = this.b;
-        for (let j = 0; j < d; j++) s += w[j] * X.data[i * d + j];
+        for (let j = 0; j < d; j++) s += w[j] * xs[i * d + j];
         const update = this.lr * (t[i] - (s > 0 ? 1 : 0));
         if (update !== 0) {
           mistakes++;
-          for (let j = 0; j < d; j++) w[j] += update * X.data[i * d + j];
+          for (let j = 0; j < d; j++) w[j] += update * xs[i * d + j];
           this.b += update;
         }
       }
@@ -135,7 +136,7 @@ export class LinearClassifier {
   fit(x: Tensor, y: Tensor, numClasses?: number): this {
     const X = features(x, "LinearClassifier.fit");
     if (y.dtype !== "int32" || y.shape[0] !== X.shape[0]) throw new ShapeError(`LinearClassifier.fit: expected ${X.shape[0]} int32 labels, got ${y.dtype} ${fmtShape(y.shape)}`);
-    const C = numClasses ?? Math.max(...(y.data as Int32Array)) + 1;
+    const C = numClasses ?? Math.max(...(y.dataSync() as Int32Array)) + 1;
     // Small random weights: the loss starts near ln C (softmax) or C − 1 (SVM) — example 12.
     const W = randn([C, X.shape[1]], { generator: this.o.generator }).mul(1e-4).detach().requiresGrad_();
     const b = zeros([C], { requiresGrad: true });

@@ -4,6 +4,7 @@ import { noGrad } from "../autograd";
 import { defaultGenerator, type Generator } from "../random";
 import { relativeError } from "../gradcheck";
 import { ValueError, describeValue } from "../errors";
+import { writeHost } from "../storage";
 
 export type SearchSpace = Record<string, { low: number; high: number; log?: boolean } | readonly (string | number)[]>;
 
@@ -43,18 +44,20 @@ export function numericalGradient(f: (x: Tensor) => Tensor | number, x: Tensor, 
   const value = (t: Tensor) => { const v = f(t); return typeof v === "number" ? v : v.item(); };
   return noGrad(() => {
     const grad = new Float64Array(x.numel);
-    const d = x.data;
+    // The storage itself on the CPU backends; elsewhere a copy, written back after each change.
+    const d = x.dataSync();
+    const set = (i: number, v: number) => { d[i] = v; writeHost(x.storage, d); };
     const fx = method === "forward" ? value(x) : 0;
     for (let i = 0; i < d.length; i++) {
       const orig = d[i];
-      d[i] = orig + h;
+      set(i, orig + h);
       const plus = value(x);
       if (method === "forward") grad[i] = (plus - fx) / h;
       else {
-        d[i] = orig - h;
+        set(i, orig - h);
         grad[i] = (plus - value(x)) / (2 * h);
       }
-      d[i] = orig;
+      set(i, orig);
     }
     return new Tensor(grad, x.shape.slice(), "float64").to(x.dtype);
   });
@@ -63,6 +66,7 @@ export function numericalGradient(f: (x: Tensor) => Tensor | number, x: Tensor, 
 /** The largest relative error between an analytic and a numerical gradient (below 1e-7: right; above 1e-2: wrong). */
 export function maxRelativeError(analytic: Tensor, numeric: Tensor): number {
   let m = 0;
-  for (let i = 0; i < analytic.numel; i++) m = Math.max(m, relativeError(analytic.data[i], numeric.data[i]));
+  const a = analytic.dataSync(), b = numeric.dataSync();
+  for (let i = 0; i < analytic.numel; i++) m = Math.max(m, relativeError(a[i], b[i]));
   return m;
 }

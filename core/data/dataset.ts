@@ -67,7 +67,7 @@ export class DataLoader implements Iterable<Tensor[]> {
 
   *[Symbol.iterator](): Iterator<Tensor[]> {
     const n = this.dataset.length;
-    const order = this.shuffle ? (randperm(n, { generator: this.generator }).data as Int32Array) : null;
+    const order = this.shuffle ? (randperm(n, { generator: this.generator }).dataSync() as Int32Array) : null;
     for (let b = 0; b < this.length; b++) {
       const start = b * this.batchSize;
       const end = Math.min(start + this.batchSize, n);
@@ -92,7 +92,7 @@ export function randomSplit(dataset: TensorDataset, sizes: number[], generator: 
   if (counts.some((c) => !Number.isInteger(c) || c < 0) || counts.reduce((a, b) => a + b, 0) !== n) {
     throw new ValueError(`randomSplit: sizes ${JSON.stringify(sizes)} must be counts adding up to ${n} or fractions adding up to 1`);
   }
-  const perm = randperm(n, { generator }).data as Int32Array;
+  const perm = randperm(n, { generator }).dataSync() as Int32Array;
   let at = 0;
   return counts.map((c) => {
     const idx = fromBuffer(perm.slice(at, at + c), [c]);
@@ -105,7 +105,7 @@ export function randomSplit(dataset: TensorDataset, sizes: number[], generator: 
 export function kFold(dataset: TensorDataset, k: number, opts: { shuffle?: boolean; generator?: Generator } = {}): { train: TensorDataset; val: TensorDataset }[] {
   const n = dataset.length;
   if (!Number.isInteger(k) || k < 2 || k > n) throw new ValueError(`kFold: k must be an integer from 2 to the number of samples (${n}), got ${describeValue(k)}`);
-  const order = (opts.shuffle ?? true) ? Array.from(randperm(n, { generator: opts.generator }).data) : Array.from({ length: n }, (_, i) => i);
+  const order = (opts.shuffle ?? true) ? Array.from(randperm(n, { generator: opts.generator }).dataSync()) : Array.from({ length: n }, (_, i) => i);
   const folds: number[][] = Array.from({ length: k }, () => []);
   // The first n mod k folds get one extra sample (as scikit-learn's KFold).
   let at = 0;

@@ -7,6 +7,7 @@ import { Tensor } from "../tensor";
 import { readIdx } from "./idx";
 import { ValueError, ShapeError } from "../errors";
 import { Progress, checkVerbosity, type Verbosity } from "../train/progress";
+import { writeHost } from "../storage";
 
 export const FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
 
@@ -62,12 +63,13 @@ export function fashionMnist(opts: FashionMnistOptions = {}): LabelledData {
   }
   const n = Math.min(opts.limit ?? x.shape[0], x.shape[0]);
   if (n < x.shape[0]) {
-    x = new Tensor(x.data.slice(0, n * 784), [n, ...x.shape.slice(1)], x.dtype);
-    y = new Tensor(y.data.slice(0, n), [n], "int32");
+    x = new Tensor(x.dataSync().slice(0, n * 784), [n, ...x.shape.slice(1)], x.dtype);
+    y = new Tensor(y.dataSync().slice(0, n), [n], "int32");
   }
   if (opts.normalize ?? true) {
-    const d = x.data;
+    const d = x.dataSync(); // the storage itself on the CPU backends, else a copy
     for (let i = 0; i < d.length; i++) d[i] /= 255;
+    writeHost(x.storage, d);
   }
   progress.end(3);
   x = (opts.shape ?? "image") === "image" ? x.reshape([n, 1, x.shape[1], x.shape[2]]) : x.reshape([n, -1]);

@@ -68,7 +68,7 @@ export class PCA {
       const mean = x64.mean(0);
       const centred = x64.sub(mean);
       const cov = centred.T.matmul(centred).div(N - 1);
-      const { values, vectors } = symmetricEigen(cov.data as Float64Array, D);
+      const { values, vectors } = symmetricEigen(cov.dataSync() as Float64Array, D);
       // Largest first.
       const comps = new Float64Array(k * D);
       const vars = new Float64Array(k);

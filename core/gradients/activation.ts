@@ -1,11 +1,12 @@
 // Gradients of softmax and log-softmax.
-import type { Tensor } from "../tensor";
+import { Tensor } from "../tensor";
 import type { Gradient } from "../autograd";
 import { isGradEnabled } from "../autograd";
 import { kernels } from "../backend";
 import type { FloatBuffer } from "../backend/kernels";
 import { allocBuffer } from "../dtype";
 import { fromBuffer } from "../ops/creation";
+import { allocZeroed, handleOf } from "../storage";
 
 /** The input seen as [outer, n, inner] around dim d. */
 export interface SoftmaxSaved { d: number; outer: number; n: number; inner: number }
@@ -17,8 +18,8 @@ function softmaxGradient(log: boolean): Gradient<SoftmaxSaved> {
       const along = (t: Tensor) => (input.ndim === 0 ? t : t.sum(d, true));
       return [log ? g.sub(out.exp().mul(along(g))) : out.mul(g.sub(along(g.mul(out))))];
     }
-    const dx = fromBuffer(allocBuffer(g.dtype, g.numel), g.shape.slice());
-    kernels().softmaxBackward(out.data as FloatBuffer, g.data as FloatBuffer, dx.data as FloatBuffer, outer, n, inner, log);
+    const dx = Tensor.wrap(allocZeroed(g.dtype, g.numel), g.shape.slice(), g.dtype);
+    kernels().softmaxBackward(handleOf(out) as FloatBuffer, handleOf(g) as FloatBuffer, handleOf(dx) as FloatBuffer, outer, n, inner, log);
     return [dx];
   };
 }

@@ -1,6 +1,6 @@
 // Gradients of the elementwise primitives: casts, the unary kernels (one entry per op of
 // the UNARY table), the arithmetic binary kernels, and where.
-import type { Tensor } from "../tensor";
+import { Tensor } from "../tensor";
 import type { Gradient } from "../autograd";
 import { isGradEnabled, wantsGrad } from "../autograd";
 import { kernels } from "../backend";
@@ -11,6 +11,7 @@ import { ValueError } from "../errors";
 import { fromBuffer, zeros } from "../ops/creation";
 import { cast, where } from "../ops/elementwise";
 import { sumTo } from "../ops/reduce";
+import { allocOut, handleOf } from "../storage";
 
 /** The unary ops' scalar parameters, as the kernel got them. */
 export interface UnarySaved { a: number; b: number }
@@ -81,9 +82,9 @@ function unaryGradient(name: UnaryOp): Gradient<UnarySaved> {
     const x = inputs[0];
     // Recording during backward (createGraph): the derivative in tensor ops, so it is differentiable too.
     if (isGradEnabled()) return [unaryGrad(name, x, out, g, a, b)];
-    const dx = fromBuffer(allocUninitialized(g.dtype, g.numel), g.shape.slice());
-    kernels().unaryBackward(unaryCode[name], x.data as Float32Array, out.data as Float32Array,
-      g.data as Float32Array, dx.data as Float32Array, a, b);
+    const dx = Tensor.wrap(allocOut(g.dtype, g.numel), g.shape.slice(), g.dtype);
+    kernels().unaryBackward(unaryCode[name], handleOf(x) as Float32Array, handleOf(out) as Float32Array,
+      handleOf(g) as Float32Array, handleOf(dx) as Float32Array, a, b);
     return [dx];
   };
 }

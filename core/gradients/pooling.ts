@@ -4,8 +4,8 @@ import type { Gradient } from "../autograd";
 import { isGradEnabled } from "../autograd";
 import { kernels } from "../backend";
 import type { FloatBuffer, Pool2dGeometry } from "../backend/kernels";
-import { allocUninitialized } from "../dtype";
-import { fromBuffer } from "../ops/creation";
+import { Tensor } from "../tensor";
+import { allocOut, handleOf } from "../storage";
 import { scatterAddRaw } from "../ops/movement";
 import { avgPoolBackwardRaw, avgPoolRaw } from "../ops/pooling";
 
@@ -18,13 +18,13 @@ export const poolingGradients = {
       // Recording during backward (createGraph): the routing as a scatter over each (n, c) plane,
       // whose gradient (a gather at the same winners) makes it differentiable again.
       const planes = p.batch * p.channels, outArea = p.outHeight * p.outWidth;
-      const idx = fromBuffer(argmax, [planes, outArea]);
+      const idx = argmax.reshape([planes, outArea]);
       return [scatterAddRaw(g.reshape([planes, outArea]), [planes, p.inHeight * p.inWidth], 1, idx).reshape(x.shape)];
     }
-    const dx = fromBuffer(allocUninitialized(g.dtype, x.numel), x.shape.slice());
-    kernels().maxPool2dBackward(g.data as FloatBuffer, argmax, dx.data as FloatBuffer, p);
+    const dx = Tensor.wrap(allocOut(g.dtype, x.numel), x.shape.slice(), g.dtype);
+    kernels().maxPool2dBackward(handleOf(g) as FloatBuffer, handleOf(argmax) as Int32Array, handleOf(dx) as FloatBuffer, p);
     return [dx];
-  }) as Gradient<{ geometry: Pool2dGeometry; argmax: Int32Array }>,
+  }) as Gradient<{ geometry: Pool2dGeometry; argmax: Tensor }>,
   avgPool2d: ((g, { inputs: [x], saved: { geometry, countIncludePad } }) =>
     [avgPoolBackwardRaw(g, geometry, countIncludePad, x.shape)]) as Gradient<AvgPoolSaved>,
   avgPool2dBackward: ((gg, { inputs: [g], saved: { geometry, countIncludePad } }) =>

@@ -36,8 +36,9 @@ export function serialize(tensors: Record<string, Tensor>, metadata: Record<stri
   for (const name of names) {
     const t = tensors[name];
     // Typed arrays are in the machine's order; every machine gradlab runs on is little-endian.
-    out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), at);
-    at += t.data.byteLength;
+    const d = t.dataSync();
+    out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), at);
+    at += d.byteLength;
   }
   return out;
 }

@@ -14,7 +14,7 @@ import { ShapeError, ValueError, fmtShape } from "../errors";
 /** A tensor that is a module's learnable parameter (requiresGrad unless frozen). */
 export class Parameter extends Tensor {
   constructor(t: Tensor, requiresGrad = true) {
-    super(t.data, t.shape.slice(), t.dtype, requiresGrad);
+    super(t.storage, t.shape.slice(), t.dtype, requiresGrad);
   }
 }
 

@@ -52,8 +52,9 @@ abstract class BatchNorm extends Module {
     let momentum = this.momentum ?? 0;
     const useBatch = this.training || !this.runningMean;
     if (this.training && this.numBatchesTracked) {
-      this.numBatchesTracked.data[0] += 1;
-      if (this.momentum === null) momentum = 1 / this.numBatchesTracked.data[0];
+      const tracked = this.numBatchesTracked.item() + 1;
+      this.numBatchesTracked.fill_(tracked);
+      if (this.momentum === null) momentum = 1 / tracked;
     }
     return batchNorm(x, this.runningMean, this.runningVar, this.weight, this.bias,
       { training: useBatch, momentum, eps: this.eps });

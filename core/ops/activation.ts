@@ -10,6 +10,7 @@ import { ShapeError, ValueError, fmtShape } from "../errors";
 import { fromBuffer, requireTensor } from "./creation";
 import { unaryOp, cast, where } from "./elementwise";
 import { amax } from "./reduce";
+import { allocOut, handleOf } from "../storage";
 
 export const identity = (x: Tensor): Tensor => x;
 export const relu = (x: Tensor): Tensor => unaryOp("relu", x);
@@ -79,8 +80,8 @@ function softmaxImpl(x: Tensor, dim: number, log: boolean, op: string): Tensor {
   const input = isFloat(x.dtype) ? x : cast(x, "float32");
   const d = normDim(dim, input.ndim, op);
   const [outer, n, inner] = input.ndim === 0 ? [1, 1, 1] : aroundAxis(input.shape, d);
-  const out = fromBuffer(allocUninitialized(input.dtype, numel(input.shape)), input.shape.slice()); // the kernel writes every element
-  kernels().softmax(input.data as FloatBuffer, out.data as FloatBuffer, outer, n, inner, log);
+  const out = Tensor.wrap(allocOut(input.dtype, numel(input.shape)), input.shape.slice(), input.dtype); // the kernel writes every element
+  kernels().softmax(handleOf(input) as FloatBuffer, handleOf(out) as FloatBuffer, outer, n, inner, log);
   return record(log ? "logSoftmax" : "softmax", [input], out, { d, outer, n, inner });
 }
 

@@ -9,6 +9,7 @@ import { numel } from "../shape";
 import { ShapeError, DTypeError, ValueError, fmtShape, describeValue } from "../errors";
 import { fromBuffer, requireTensor, optionsArg } from "./creation";
 import { conv2dGeometry, pair, type Pair } from "./window";
+import { allocOut, handleOf } from "../storage";
 
 export interface Conv2dOptions {
   stride?: Pair;
@@ -69,10 +70,10 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opti
     if (bias.dtype !== input.dtype) throw new DTypeError(`conv2d: bias is ${bias.dtype} but input is ${input.dtype}; they must match`);
   }
   const shape = [N, OC, p.outHeight, p.outWidth];
-  const out = fromBuffer(allocUninitialized(input.dtype, numel(shape)), shape);
-  kernels().conv2d(input.data as FloatBuffer, weight.data as FloatBuffer, out.data as FloatBuffer, p);
+  const out = Tensor.wrap(allocOut(input.dtype, numel(shape)), shape, input.dtype);
+  kernels().conv2d(handleOf(input) as FloatBuffer, handleOf(weight) as FloatBuffer, handleOf(out) as FloatBuffer, p);
   // The bias goes onto the fresh output in place: one pass, and no second tensor of its size.
-  if (bias) kernels().binary(binaryCode.add, out.data, shape, bias.data, [1, OC, 1, 1], out.data, shape);
+  if (bias) kernels().binary(binaryCode.add, handleOf(out), shape, handleOf(bias), [1, OC, 1, 1], handleOf(out), shape);
   return record("conv2d", bias ? [input, weight, bias] : [input, weight], out, { geometry: p });
 }
 
@@ -82,21 +83,21 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opti
 
 /** conv2d without bias, recorded. */
 export function convForward(x: Tensor, w: Tensor, p: Conv2dGeometry, shape: number[]): Tensor {
-  const out = fromBuffer(allocUninitialized(x.dtype, numel(shape)), shape);
-  kernels().conv2d(x.data as FloatBuffer, w.data as FloatBuffer, out.data as FloatBuffer, p);
+  const out = Tensor.wrap(allocOut(x.dtype, numel(shape)), shape, x.dtype);
+  kernels().conv2d(handleOf(x) as FloatBuffer, handleOf(w) as FloatBuffer, handleOf(out) as FloatBuffer, p);
   return record("conv2d", [x, w], out, { geometry: p });
 }
 
 /** The gradient of conv2d's input: the transposed convolution of g with w. */
 export function convInputGrad(g: Tensor, w: Tensor, p: Conv2dGeometry, xShape: number[]): Tensor {
-  const dx = fromBuffer(allocUninitialized(g.dtype, numel(xShape)), xShape.slice());
-  kernels().conv2dBackwardInput(g.data as FloatBuffer, w.data as FloatBuffer, dx.data as FloatBuffer, p);
+  const dx = Tensor.wrap(allocOut(g.dtype, numel(xShape)), xShape.slice(), g.dtype);
+  kernels().conv2dBackwardInput(handleOf(g) as FloatBuffer, handleOf(w) as FloatBuffer, handleOf(dx) as FloatBuffer, p);
   return record("conv2dBackwardInput", [g, w], dx, { geometry: p });
 }
 
 /** The gradient of conv2d's weight: the correlation of the input x with g. */
 export function convWeightGrad(x: Tensor, g: Tensor, p: Conv2dGeometry, wShape: number[]): Tensor {
-  const dw = fromBuffer(allocUninitialized(g.dtype, numel(wShape)), wShape.slice());
-  kernels().conv2dBackwardWeight(x.data as FloatBuffer, g.data as FloatBuffer, dw.data as FloatBuffer, p);
+  const dw = Tensor.wrap(allocOut(g.dtype, numel(wShape)), wShape.slice(), g.dtype);
+  kernels().conv2dBackwardWeight(handleOf(x) as FloatBuffer, handleOf(g) as FloatBuffer, handleOf(dw) as FloatBuffer, p);
   return record("conv2dBackwardWeight", [x, g], dw, { geometry: p });
 }

@@ -6,6 +6,7 @@ import { allocBuffer, checkAlloc, checkDType, dtypeOf, isFloat, toBool, toDType,
 import { ShapeError, ValueError, DTypeError, describeValue } from "../errors";
 import { checkShape, numel } from "../shape";
 import { defaultGenerator, type Generator } from "../random";
+import { allocOut, allocZeroed, handleOf } from "../storage";
 
 export interface TensorOptions {
   dtype?: DType;
@@ -18,9 +19,12 @@ export interface RandomOptions extends TensorOptions {
 
 export type NestedArray = number | boolean | NestedArray[];
 
-/** Wraps a buffer the caller just filled; the tensor takes ownership. */
+/**
+ * Wraps a host typed array the caller just filled; the tensor takes ownership (on a
+ * backend with its own memory, the values are copied in).
+ */
 export function fromBuffer(data: Buffer, shape: number[], requiresGrad = false): Tensor {
-  return Tensor.wrap(data, shape, dtypeOf(data), requiresGrad);
+  return Tensor.fromHost(data, shape, dtypeOf(data), requiresGrad);
 }
 
 /** The options object of a creation function: undefined and null mean none; anything else must be an object. */
@@ -118,11 +122,11 @@ export function tensor(value: NestedArray | Buffer | Tensor, options: TensorOpti
   if (value instanceof Tensor) {
     const dtype = opts.dtype ?? value.dtype;
     if (dtype === "int32" && isFloat(value.dtype)) {
-      const d = value.data;
+      const d = value.dataSync();
       for (let i = 0; i < d.length; i++) toDType(d[i], "int32", op);
     }
-    const out = fromBuffer(allocBuffer(dtype, value.numel, op, value.shape), value.shape.slice());
-    kernels().cast(value.data, out.data);
+    const out = Tensor.wrap(allocOut(dtype, value.numel, op, value.shape), value.shape.slice(), dtype);
+    kernels().cast(handleOf(value), handleOf(out));
     return finish(out, opts, op);
   }
   if (ArrayBuffer.isView(value)) {
@@ -158,15 +162,16 @@ function fullOp(shape: number | number[], value: number, options: TensorOptions,
   const dtype = checkDType(opts.dtype ?? "float32", op);
   if (typeof value !== "number" && typeof value !== "boolean") throw new ValueError(`${op}: the fill value must be a number, got ${describeValue(value)}`);
   const v = toDType(value, dtype, op, true);
-  const data = allocBuffer(dtype, numel(s), op, s);
+  const data = allocOut(dtype, numel(s), op, s);
   kernels().fill(data, v);
-  return finish(fromBuffer(data, s), opts, op);
+  return finish(Tensor.wrap(data, s, dtype), opts, op);
 }
 
 export function zeros(shape: number | number[], options: TensorOptions = {}): Tensor {
   const s = shapeArg(shape, "zeros");
   const opts = optionsArg<TensorOptions>(options, "zeros");
-  return finish(fromBuffer(allocBuffer(checkDType(opts.dtype ?? "float32", "zeros"), numel(s), "zeros", s), s), opts, "zeros");
+  const dtype = checkDType(opts.dtype ?? "float32", "zeros");
+  return finish(Tensor.wrap(allocZeroed(dtype, numel(s), "zeros", s), s, dtype), opts, "zeros");
 }
 
 export function ones(shape: number | number[], options: TensorOptions = {}): Tensor {
@@ -176,9 +181,10 @@ export function ones(shape: number | number[], options: TensorOptions = {}): Ten
 export function eye(n: number, m: number = n, options: TensorOptions = {}): Tensor {
   const opts = optionsArg<TensorOptions>(options, "eye");
   const s = checkShape([n, m], "eye");
-  const t = zeros(s, { dtype: opts.dtype });
-  for (let i = 0; i < Math.min(n, m); i++) t.data[i * m + i] = 1;
-  return finish(t, opts, "eye");
+  const dtype = checkDType(opts.dtype ?? "float32", "eye");
+  const values = allocBuffer(dtype, n * m, "eye", s);
+  for (let i = 0; i < Math.min(n, m); i++) values[i * m + i] = 1;
+  return finish(fromBuffer(values, s), opts, "eye");
 }
 
 /**

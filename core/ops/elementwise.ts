@@ -3,11 +3,12 @@
 import { Tensor } from "../tensor";
 import { kernels } from "../backend";
 import { unaryCode, binaryCode, UNARY_INT_OK, BINARY_BOOL_OUT, type UnaryOp, type BinaryOp } from "../backend/kernels";
-import { allocUninitialized, isFloat, promote, promoteScalar, checkDType, toInt32, type DType } from "../dtype";
+import { isFloat, promote, promoteScalar, checkDType, toInt32, type DType } from "../dtype";
 import { record } from "../autograd";
 import { broadcastShapes, sameShape } from "../shape";
 import { DTypeError, ValueError, describeValue } from "../errors";
-import { fromBuffer, scalar, requireTensor } from "./creation";
+import { scalar, requireTensor } from "./creation";
+import { allocOut, handleOf } from "../storage";
 
 export type TensorLike = Tensor | number | boolean;
 
@@ -15,7 +16,7 @@ export type TensorLike = Tensor | number | boolean;
 function empty(dtype: DType, shape: number[]): Tensor {
   let n = 1;
   for (const d of shape) n *= d;
-  return fromBuffer(allocUninitialized(dtype, n), shape);
+  return Tensor.wrap(allocOut(dtype, n), shape, dtype);
 }
 
 /** x converted to dtype; differentiable between float dtypes. */
@@ -25,14 +26,14 @@ export function cast(x: Tensor, dtype: DType, op = "to"): Tensor {
   if (x.dtype === dtype) return x;
   if (dtype === "int32" && isFloat(x.dtype)) {
     // Refused before the kernel runs, in the op's name: NaN, ±Inf, values outside int32.
-    const d = x.data;
+    const d = x.dataSync();
     for (let i = 0; i < d.length; i++) {
       const v = d[i];
       if (!(v > -2147483649 && v < 2147483648)) toInt32(v, op);
     }
   }
   const out = empty(dtype, x.shape.slice());
-  kernels().cast(x.data, out.data);
+  kernels().cast(handleOf(x), handleOf(out));
   if (!isFloat(dtype)) return out;
   return record("cast", [x], out);
 }
@@ -47,7 +48,7 @@ export function unaryOp(name: UnaryOp, x: Tensor, a = 0, b = 0): Tensor {
   if (x.dtype === "bool") input = cast(x, UNARY_INT_OK.has(name) ? "int32" : "float32");
   else if (x.dtype === "int32" && !UNARY_INT_OK.has(name)) input = cast(x, "float32");
   const out = empty(input.dtype, input.shape.slice());
-  kernels().unary(unaryCode[name], input.data, out.data, a, b);
+  kernels().unary(unaryCode[name], handleOf(input), handleOf(out), a, b);
   if (!isFloat(out.dtype)) return out;
   return record(name, [input], out, { a, b });
 }
@@ -82,7 +83,7 @@ export function binaryOp(name: BinaryOp, x: TensorLike, y: TensorLike): Tensor {
   const [a, b] = coerce(name, x, y);
   const shape = sameShape(a.shape, b.shape) ? a.shape.slice() : broadcastShapes(a.shape, b.shape, name === "and" ? "logicalAnd" : name === "or" ? "logicalOr" : name);
   const out = empty(BINARY_BOOL_OUT.has(name) ? "bool" : a.dtype, shape);
-  kernels().binary(binaryCode[name], a.data, a.shape, b.data, b.shape, out.data, shape);
+  kernels().binary(binaryCode[name], handleOf(a), a.shape, handleOf(b), b.shape, handleOf(out), shape);
   if (!isFloat(out.dtype)) return out;
   // Only arithmetic ops reach here: comparisons and logical ops write bool.
   return record(name as ArithmeticOp, [a, b], out);
@@ -99,7 +100,7 @@ export function where(cond: TensorLike, x: TensorLike, y: TensorLike): Tensor {
   if (b.dtype !== dtype) b = cast(b, dtype);
   const shape = broadcastShapes(broadcastShapes(c.shape, a.shape, "where"), b.shape, "where");
   const out = empty(dtype, shape);
-  kernels().where(c.data as Uint8Array, c.shape, a.data, a.shape, b.data, b.shape, out.data, shape);
+  kernels().where(handleOf(c) as Uint8Array, c.shape, handleOf(a), a.shape, handleOf(b), b.shape, handleOf(out), shape);
   if (!isFloat(dtype)) return out;
   return record("where", [a, b], out, { cond: c });
 }

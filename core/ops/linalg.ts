@@ -9,6 +9,7 @@ import { record } from "../autograd";
 import { numel, sameShape, broadcastShapes } from "../shape";
 import { ShapeError, DTypeError, fmtShape } from "../errors";
 import { fromBuffer, requireTensor } from "./creation";
+import { allocOut, handleOf } from "../storage";
 
 /**
  * C[b] = op(A[b])·op(B[b]) for a batch of `batch` matrices; A's batch stride is 0 when
@@ -16,8 +17,8 @@ import { fromBuffer, requireTensor } from "./creation";
  */
 export function gemm(a: Tensor, b: Tensor, transA: boolean, transB: boolean, M: number, N: number, K: number,
   batch: number, aBatched: boolean, bBatched: boolean, outShape: number[]): Tensor {
-  const out = fromBuffer(allocUninitialized(a.dtype, numel(outShape)), outShape);
-  kernels().gemm(transA, transB, M, N, K, a.data as FloatBuffer, b.data as FloatBuffer, out.data as FloatBuffer,
+  const out = Tensor.wrap(allocOut(a.dtype, numel(outShape)), outShape, a.dtype);
+  kernels().gemm(transA, transB, M, N, K, handleOf(a) as FloatBuffer, handleOf(b) as FloatBuffer, handleOf(out) as FloatBuffer,
     batch, aBatched ? M * K : 0, bBatched ? K * N : 0, M * N, false);
   return out;
 }
@@ -117,9 +118,9 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   if (bias && bias.dtype !== x.dtype) throw new DTypeError(`linear: bias is ${bias.dtype} but the input is ${x.dtype}`);
   const rows = x.numel / I;
   const shape = [...x.shape.slice(0, -1), O];
-  const out = fromBuffer(allocUninitialized(x.dtype, rows * O), shape);
-  if (bias) kernels().stridedCopy(bias.data, 0, [0, 1], [rows, O], out.data);
-  kernels().gemm(false, true, rows, O, I, x.data as FloatBuffer, weight.data as FloatBuffer, out.data as FloatBuffer, 1, 0, 0, 0, !!bias);
+  const out = Tensor.wrap(allocOut(x.dtype, rows * O), shape, x.dtype);
+  if (bias) kernels().stridedCopy(handleOf(bias), 0, [0, 1], [rows, O], handleOf(out));
+  kernels().gemm(false, true, rows, O, I, handleOf(x) as FloatBuffer, handleOf(weight) as FloatBuffer, handleOf(out) as FloatBuffer, 1, 0, 0, 0, !!bias);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record("linear", inputs, out, {
     A: x, B: weight, transB: true, M: rows, N: O, K: I, batch: 1, aBatched: true, bBatched: true,

@@ -34,7 +34,7 @@ function checkClassTarget(input: Tensor, target: Tensor, op: string, ignoreIndex
     throw new ShapeError(`${op}: the target has shape ${fmtShape(target.shape)} but the input ${fmtShape(input.shape)} needs ${fmtShape(expected)} (one class index per sample)`);
   }
   const C = input.ndim === 1 ? input.shape[0] : input.shape[1];
-  const t = target.data as Int32Array;
+  const t = target.dataSync() as Int32Array;
   for (let i = 0; i < t.length; i++) {
     if ((t[i] < 0 || t[i] >= C) && t[i] !== ignoreIndex) {
       throw new ValueError(`${op}: target ${t[i]} (sample ${i}) is out of range for ${C} classes (expected 0..${C - 1})`);
@@ -151,7 +151,7 @@ export function l1Loss(input: Tensor, target: Tensor, opts: { reduction?: Reduct
 /** −[y log p + (1 − y) log(1 − p)] for probabilities p; logs are clamped at −100 as in PyTorch. */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: { weight?: Tensor; reduction?: Reduction } = {}): Tensor {
   checkSameShape(input, target, "binaryCrossEntropy");
-  const d = input.data;
+  const d = input.dataSync();
   for (let i = 0; i < d.length; i++) {
     if (!(d[i] >= 0 && d[i] <= 1)) {
       throw new ValueError(`binaryCrossEntropy: the input must be probabilities in [0, 1], but element ${i} is ${d[i]} ` +

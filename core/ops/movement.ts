@@ -13,9 +13,10 @@ import { numel, stridesOf, normDim, checkShape, sameShape } from "../shape";
 import { ShapeError, ValueError, DTypeError, fmtShape, describeValue } from "../errors";
 import { fromBuffer, zeros, requireTensor } from "./creation";
 import { where } from "./elementwise";
+import { allocOut, allocZeroed, handleOf } from "../storage";
 
 function empty(dtype: DType, shape: number[]): Tensor {
-  return fromBuffer(allocBuffer(dtype, numel(shape)), shape);
+  return Tensor.wrap(allocZeroed(dtype, numel(shape)), shape, dtype);
 }
 
 /** A view with a new shape (one size may be -1, inferred). Shares storage. */
@@ -37,7 +38,7 @@ export function reshape(x: Tensor, shape: number[]): Tensor {
     throw new ShapeError(`reshape: cannot reshape ${fmtShape(x.shape)} (${x.numel} elements) into ${fmtShape(shape)} (${numel(s)} elements)`);
   }
   if (sameShape(s, x.shape)) return x;
-  const out = Tensor.wrap(x.data, s, x.dtype);
+  const out = new Tensor(x.storage, s, x.dtype); // a view: the same storage
   return record("reshape", [x], out);
 }
 
@@ -69,7 +70,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
 /** Copies the strided view (offset, strides, shape) of x into a new contiguous tensor. */
 function stridedCopy(x: Tensor, offset: number, strides: number[], shape: number[]): Tensor {
   const out = empty(x.dtype, shape);
-  kernels().stridedCopy(x.data, offset, strides, shape, out.data);
+  kernels().stridedCopy(handleOf(x), offset, strides, shape, handleOf(out));
   return out;
 }
 
@@ -165,7 +166,7 @@ export function stridedView(x: Tensor, offset: number, strides: number[], shape:
 /** Zeros of baseShape with src written into the strided view (offset, strides, shape): the adjoint of stridedView. */
 export function stridedPlace(src: Tensor, baseShape: number[], offset: number, strides: number[], shape: number[]): Tensor {
   const out = zeros(baseShape, { dtype: src.dtype });
-  kernels().stridedScatter(out.data, offset, strides, shape, src.data, false);
+  kernels().stridedScatter(handleOf(out), offset, strides, shape, handleOf(src), false);
   return record("sliceBackward", [src], out, { offset, strides, shape });
 }
 
@@ -183,7 +184,7 @@ function indexTensor(index: Tensor | number[], size: number, op: string): Tensor
     throw new DTypeError(`${op}: indices must be an int32 tensor, got ${t.dtype}` +
       (t.dtype === "bool" ? " (for a boolean mask use maskedSelect or index(mask))" : " (convert with .int())"));
   }
-  const data = t.data as Int32Array;
+  const data = t.dataSync() as Int32Array;
   let copy: Int32Array | null = null;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
@@ -210,7 +211,7 @@ export function indexSelectRaw(x: Tensor, d: number, idx: Tensor): Tensor {
   const shape = x.shape.slice();
   shape[d] = idx.numel;
   const out = empty(x.dtype, shape);
-  kernels().indexSelect(x.data, outer, n, inner, idx.data as Int32Array, out.data);
+  kernels().indexSelect(handleOf(x), outer, n, inner, handleOf(idx) as Int32Array, handleOf(out));
   return record("indexSelect", [x], out, { d, idx });
 }
 
@@ -218,7 +219,7 @@ export function indexSelectRaw(x: Tensor, d: number, idx: Tensor): Tensor {
 export function indexAddRaw(src: Tensor, shape: number[], d: number, idx: Tensor): Tensor {
   const [outer, n, inner] = [numel(shape.slice(0, d)), shape[d], numel(shape.slice(d + 1))];
   const out = zeros(shape, { dtype: src.dtype });
-  kernels().indexAdd(out.data, outer, n, inner, idx.data as Int32Array, src.data);
+  kernels().indexAdd(handleOf(out), outer, n, inner, handleOf(idx) as Int32Array, handleOf(src));
   return record("indexSelectBackward", [src], out, { d, idx });
 }
 
@@ -241,7 +242,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
 /** gather with a checked int32 index (non-negative, in range); its gradient is scatterAddRaw. */
 export function gatherRaw(x: Tensor, d: number, idx: Tensor): Tensor {
   const out = empty(x.dtype, idx.shape.slice());
-  kernels().gather(x.data, x.shape, d, idx.data as Int32Array, idx.shape, out.data);
+  kernels().gather(handleOf(x), x.shape, d, handleOf(idx) as Int32Array, idx.shape, handleOf(out));
   return record("gather", [x], out, { d, idx });
 }
 
@@ -251,7 +252,7 @@ export function gatherRaw(x: Tensor, d: number, idx: Tensor): Tensor {
  */
 export function scatterAddRaw(src: Tensor, shape: number[], d: number, idx: Tensor): Tensor {
   const out = zeros(shape, { dtype: src.dtype });
-  kernels().scatterAdd(out.data, shape, d, idx.data as Int32Array, idx.shape, src.data);
+  kernels().scatterAdd(handleOf(out), shape, d, handleOf(idx) as Int32Array, idx.shape, handleOf(src));
   return record("gatherBackward", [src], out, { d, idx });
 }
 
@@ -262,8 +263,8 @@ export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
   if (mask.dtype !== "bool") throw new DTypeError(`maskedSelect: the mask must be bool, got ${mask.dtype} (compare, e.g. x.gt(0), to make one)`);
   const m = sameShape(mask.shape, x.shape) ? mask : expand(mask, x.shape);
   const src = sameShape(mask.shape, x.shape) ? x : expand(x, m.shape);
-  const nz = kernels().nonzero(m.data as Uint8Array);
-  const idx = fromBuffer(nz, [nz.length]);
+  const nz = kernels().nonzero(handleOf(m) as Uint8Array);
+  const idx = Tensor.wrap(nz, [nz.length], "int32");
   return indexSelect(reshape(src, [src.numel]), 0, idx);
 }
 
@@ -290,7 +291,7 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
   const st = stridesOf(shape);
   let at = 0;
   for (const t of tensors) {
-    kernels().stridedScatter(out.data, at * st[d], st, t.shape, t.data, false);
+    kernels().stridedScatter(handleOf(out), at * st[d], st, t.shape, handleOf(t), false);
     at += t.shape[d];
   }
   const starts: number[] = [];
@@ -413,7 +414,8 @@ export function index(x: Tensor, ...specs: IndexSpec[]): Tensor {
 /** A contiguous copy that does not share storage, differentiable. */
 export function clone(x: Tensor): Tensor {
   requireTensor(x, "clone");
-  const out = fromBuffer(x.data.slice(), x.shape.slice());
+  const out = Tensor.wrap(allocOut(x.dtype, x.numel), x.shape.slice(), x.dtype);
+  kernels().cast(handleOf(x), handleOf(out)); // the same dtype: a copy
   return record("clone", [x], out);
 }
 

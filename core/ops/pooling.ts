@@ -9,6 +9,7 @@ import { ShapeError, ValueError, fmtShape } from "../errors";
 import { fromBuffer } from "./creation";
 import { requireFloat } from "./elementwise";
 import { pair, pool2dGeometry, type Pair } from "./window";
+import { allocOut, handleOf } from "../storage";
 
 export interface Pool2dOptions {
   kernelSize: Pair;
@@ -47,9 +48,9 @@ function geometry(x: Tensor, o: Pool2dOptions, op: string): { params: Pool2dGeom
 /** The maximum of each window; the gradient goes to each window's winner. */
 export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   const { params, shape } = geometry(x, opts, "maxPool2d");
-  const out = fromBuffer(allocUninitialized(x.dtype, numel(shape)), shape);
-  const argmax = allocUninitialized("int32", out.numel) as Int32Array;
-  kernels().maxPool2d(x.data as FloatBuffer, out.data as FloatBuffer, argmax, params);
+  const out = Tensor.wrap(allocOut(x.dtype, numel(shape)), shape, x.dtype);
+  const argmax = Tensor.wrap(allocOut("int32", out.numel), shape, "int32");
+  kernels().maxPool2d(handleOf(x) as FloatBuffer, handleOf(out) as FloatBuffer, handleOf(argmax) as Int32Array, params);
   return record("maxPool2d", [x], out, { geometry: params, argmax });
 }
 
@@ -64,14 +65,14 @@ export function avgPool2d(x: Tensor, opts: AvgPool2dOptions): Tensor {
 // Average pooling is linear, and its backward kernel is its adjoint: each is recorded as a
 // primitive whose gradient is the other (core/gradients/pooling.ts).
 export function avgPoolRaw(x: Tensor, params: Pool2dGeometry, include: boolean, shape: number[]): Tensor {
-  const out = fromBuffer(allocUninitialized(x.dtype, numel(shape)), shape);
-  kernels().avgPool2d(x.data as FloatBuffer, out.data as FloatBuffer, params, include);
+  const out = Tensor.wrap(allocOut(x.dtype, numel(shape)), shape, x.dtype);
+  kernels().avgPool2d(handleOf(x) as FloatBuffer, handleOf(out) as FloatBuffer, params, include);
   return record("avgPool2d", [x], out, { geometry: params, countIncludePad: include });
 }
 
 export function avgPoolBackwardRaw(g: Tensor, params: Pool2dGeometry, include: boolean, xShape: number[]): Tensor {
-  const dx = fromBuffer(allocUninitialized(g.dtype, numel(xShape)), xShape.slice());
-  kernels().avgPool2dBackward(g.data as FloatBuffer, dx.data as FloatBuffer, params, include);
+  const dx = Tensor.wrap(allocOut(g.dtype, numel(xShape)), xShape.slice(), g.dtype);
+  kernels().avgPool2dBackward(handleOf(g) as FloatBuffer, handleOf(dx) as FloatBuffer, params, include);
   return record("avgPool2dBackward", [g], dx, { geometry: params, countIncludePad: include });
 }
 

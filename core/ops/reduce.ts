@@ -9,6 +9,7 @@ import { normDims, normDim, sameShape } from "../shape";
 import { ValueError, describeValue } from "../errors";
 import { fromBuffer, requireTensor, optionsArg } from "./creation";
 import { cast, where } from "./elementwise";
+import { allocZeroed, handleOf } from "../storage";
 
 export type Dims = number | number[];
 
@@ -17,8 +18,8 @@ function reduceRun(x: Tensor, from: number, to: number, op: ReduceOp, outDType: 
   let outer = 1, n = 1, inner = 1;
   x.shape.forEach((d, i) => { if (i < from) outer *= d; else if (i < to) n *= d; else inner *= d; });
   const shape = x.shape.map((d, i) => (i >= from && i < to ? 1 : d));
-  const out = fromBuffer(allocBuffer(outDType, outer * inner), shape);
-  kernels().reduce(reduceCode[op], x.data, outer, n, inner, out.data);
+  const out = Tensor.wrap(allocZeroed(outDType, outer * inner), shape, outDType);
+  kernels().reduce(reduceCode[op], handleOf(x), outer, n, inner, handleOf(out));
   return out;
 }
 
@@ -54,9 +55,9 @@ function reduceDims(x: Tensor, dims: number[], op: "sum" | "prod", keepdim: bool
   const work = input.dtype === "int32" ? cast(input, "float64") : input;
   let out = work;
   for (const [from, to] of runs(dims).reverse()) out = reduceRun(out, from, to, op, work.dtype);
-  if (out === work) out = fromBuffer(work.data.slice(), work.shape.slice());
+  if (out === work) out = work.clone();
   if (input.dtype === "int32") {
-    const d = out.data;
+    const d = out.dataSync();
     for (let i = 0; i < d.length; i++) {
       // A float64 product of ints is NaN only as ∞·0: a zero factor after an overflow; the product is 0.
       if (op === "prod" && Number.isNaN(d[i])) d[i] = 0;
@@ -65,7 +66,7 @@ function reduceDims(x: Tensor, dims: number[], op: "sum" | "prod", keepdim: bool
           `(gradlab has no int64); compute it in float64 with x.double().${op}()`);
       }
     }
-    out = cast(out, "int32", op);
+    out = cast(fromBuffer(d, out.shape.slice()), "int32", op); // d: the values as corrected above
   }
   return [out.reshape(keepdim ? keptShape(x.shape, dims) : dropDims(x.shape, dims)), input];
 }

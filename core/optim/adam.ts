@@ -3,7 +3,8 @@ import { kernels } from "../backend";
 import type { FloatBuffer } from "../backend/kernels";
 import { zerosLike } from "../ops/creation";
 import { Optimizer, checkNumber, type Params } from "./optimizer";
-import { EMPTY } from "./sgd";
+import { emptyHandle } from "./sgd";
+import { handleOf } from "../storage";
 
 export interface AdamOptions {
   lr?: number;
@@ -44,8 +45,8 @@ export class Adam extends Optimizer<Required<AdamOptions>> {
       if (o.amsgrad) s.maxExpAvgSq = zerosLike(p);
     }
     s.step += 1;
-    kernels().adamStep(p.data as FloatBuffer, grad.data as FloatBuffer, s.expAvg.data, s.expAvgSq.data,
-      s.maxExpAvgSq ? s.maxExpAvgSq.data : EMPTY[p.dtype as "float32" | "float64"],
+    kernels().adamStep(handleOf(p) as FloatBuffer, handleOf(grad) as FloatBuffer, handleOf(s.expAvg) as FloatBuffer, handleOf(s.expAvgSq) as FloatBuffer,
+      s.maxExpAvgSq ? handleOf(s.maxExpAvgSq) as FloatBuffer : emptyHandle(p.dtype),
       s.step, o.lr, o.betas[0], o.betas[1], o.eps, o.weightDecay, this.decoupled, o.amsgrad);
   }
 }

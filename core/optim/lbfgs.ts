@@ -2,6 +2,7 @@ import { Tensor } from "../tensor";
 import { noGrad, setGradEnabled, isGradEnabled } from "../autograd";
 import { Optimizer, checkNumber, type Params } from "./optimizer";
 import { ValueError } from "../errors";
+import { writeHost } from "../storage";
 
 export interface LBFGSOptions {
   lr?: number;
@@ -46,7 +47,7 @@ export class LBFGS extends Optimizer<Required<LBFGSOptions>> {
     const out = new Float64Array(n);
     let at = 0;
     for (const p of this.params) {
-      if (p.grad) out.set(p.grad.data, at);
+      if (p.grad) out.set(p.grad.dataSync(), at);
       at += p.numel;
     }
     return out;
@@ -57,8 +58,9 @@ export class LBFGS extends Optimizer<Required<LBFGSOptions>> {
     noGrad(() => {
       let at = 0;
       for (const p of this.params) {
-        const data = p.data;
+        const data = p.dataSync(); // the storage itself on the CPU backends, else a copy
         for (let i = 0; i < p.numel; i++) data[i] += t * d[at + i];
+        writeHost(p.storage, data);
         at += p.numel;
       }
     });

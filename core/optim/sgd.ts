@@ -4,6 +4,8 @@ import type { FloatBuffer } from "../backend/kernels";
 import { zerosLike } from "../ops/creation";
 import { Optimizer, checkNumber, type Params } from "./optimizer";
 import { ValueError } from "../errors";
+import type { DType } from "../dtype";
+import { allocOut, handleOf } from "../storage";
 
 export interface SGDOptions {
   lr: number;
@@ -39,9 +41,12 @@ export class SGD extends Optimizer<Required<SGDOptions>> {
   protected update(p: Tensor, grad: Tensor, s: Record<string, any>, o: Required<SGDOptions>): void {
     const first = o.momentum !== 0 && !s.momentumBuffer;
     if (first) s.momentumBuffer = zerosLike(p);
-    const buf: FloatBuffer = s.momentumBuffer ? s.momentumBuffer.data : EMPTY[p.dtype as "float32" | "float64"];
-    kernels().sgdStep(p.data as FloatBuffer, grad.data as FloatBuffer, buf, o.lr, o.momentum, o.dampening, o.weightDecay, o.nesterov, first);
+    const buf: FloatBuffer = s.momentumBuffer ? handleOf(s.momentumBuffer) as FloatBuffer : emptyHandle(p.dtype);
+    kernels().sgdStep(handleOf(p) as FloatBuffer, handleOf(grad) as FloatBuffer, buf, o.lr, o.momentum, o.dampening, o.weightDecay, o.nesterov, first);
   }
 }
 
-export const EMPTY = { float32: new Float32Array(0), float64: new Float64Array(0) };
+/** An empty buffer of the backend's, for a kernel's optional state that is not used. */
+export function emptyHandle(dtype: DType): FloatBuffer {
+  return allocOut(dtype, 0) as FloatBuffer;
+}

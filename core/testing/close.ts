@@ -40,9 +40,10 @@ export function expectClose(actual: unknown, expected: unknown, opts: CloseOptio
   const n = shape.reduce((p, s) => p * s, 1);
   const bad: { idx: number[]; a: number; e: number; diff: number; excess: number }[] = [];
   let maxAbs = 0, maxRel = 0;
+  const av = a.data, ev = e.data;
   for (let k = 0; k < n; k++) {
     const idx = unravel(k, shape);
-    const x = a.data[sourceIndex(idx, a.shape)], y = e.data[sourceIndex(idx, e.shape)];
+    const x = av[sourceIndex(idx, a.shape)], y = ev[sourceIndex(idx, e.shape)];
     let ok: boolean;
     let diff = Math.abs(x - y);
     if (Number.isNaN(x) || Number.isNaN(y)) { ok = equalNan && Number.isNaN(x) && Number.isNaN(y); diff = ok ? 0 : Infinity; }

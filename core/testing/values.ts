@@ -6,7 +6,7 @@ import { ValueError } from "../errors";
 export interface Values { data: ArrayLike<number>; shape: number[] }
 
 export function toValues(x: unknown, what: string): Values {
-  if (x instanceof Tensor) return { data: x.data as ArrayLike<number>, shape: [...x.shape] };
+  if (x instanceof Tensor) return { data: x.dataSync() as ArrayLike<number>, shape: [...x.shape] };
   if (typeof x === "number" || typeof x === "boolean") return { data: [Number(x)], shape: [] };
   if (ArrayBuffer.isView(x) && !(x instanceof DataView)) {
     const a = x as unknown as ArrayLike<number>;

@@ -16,6 +16,7 @@ import { History, type Logs, type StopKind } from "./history";
 import type { Callback, TrainContext } from "./callbacks";
 import { ValueError, describeValue } from "../errors";
 import { Progress, checkVerbosity, type Verbosity } from "./progress";
+import { handleOf } from "../storage";
 
 export type LossFn = (output: Tensor, target: Tensor) => Tensor;
 export type LossSpec = LossFn | Module | "crossEntropy" | "nll" | "mse" | "l1" | "bce" | "bceWithLogits" | "svm" | "multiMargin";
@@ -103,9 +104,9 @@ export interface FitOptions {
 function diagnoseNonFinite(loss: number, epoch: number, batch: number, x: Tensor, optimizer: Optimizer<any>, model: Module): string {
   const what = Number.isNaN(loss) ? "NaN" : loss > 0 ? "inf" : "-inf";
   const where = `loss became ${what} at epoch ${epoch}, batch ${batch + 1}`;
-  const badInputs = kernels().countNonFinite(x.data);
+  const badInputs = kernels().countNonFinite(handleOf(x));
   if (badInputs > 0) return `${where}: the input batch holds ${badInputs} NaN or infinite values (check the data and its preprocessing)`;
-  const badWeights = model.parameters().filter((p) => kernels().countNonFinite(p.data) > 0).length;
+  const badWeights = model.parameters().filter((p) => kernels().countNonFinite(handleOf(p)) > 0).length;
   const lr = optimizer.lr;
   if (badWeights > 0 || lr >= 0.1) return `${where}: the learning rate ${lr} is probably too large (try 10× smaller)`;
   return `${where}: the learning rate ${lr} may be too large, or the loss takes the log of 0 (use crossEntropy on raw scores, not log of softmax)`;

@@ -1,7 +1,6 @@
 // Classification metrics: accuracy, top-k, confusion matrix, per-class accuracy.
 import { Tensor } from "../tensor";
 import { ShapeError, DTypeError, fmtShape } from "../errors";
-import { zeros } from "../ops/creation";
 
 /** Predicted classes: argmax over dim 1 of scores (N, C), or the labels themselves if already int32 (N). */
 function predictedClasses(pred: Tensor): Tensor {
@@ -37,21 +36,20 @@ export function topKAccuracy(scores: Tensor, target: Tensor, k = 5): number {
 /** counts[i][j] = how many samples of class i were predicted as j; int32 (C, C). */
 export function confusionMatrix(pred: Tensor, target: Tensor, numClasses?: number): Tensor {
   checkLabels(pred, target, "confusionMatrix");
-  const p = predictedClasses(pred).data as Int32Array;
-  const t = target.data as Int32Array;
+  const p = predictedClasses(pred).dataSync() as Int32Array;
+  const t = target.dataSync() as Int32Array;
   let C = numClasses ?? (pred.ndim === 2 ? pred.shape[1] : 0);
   if (!C) for (let i = 0; i < t.length; i++) C = Math.max(C, t[i] + 1, p[i] + 1);
-  const m = zeros([C, C], { dtype: "int32" });
-  const d = m.data as Int32Array;
-  for (let i = 0; i < t.length; i++) d[t[i] * C + p[i]]++;
-  return m;
+  const counts = new Int32Array(C * C);
+  for (let i = 0; i < t.length; i++) counts[t[i] * C + p[i]]++;
+  return new Tensor(counts, [C, C], "int32");
 }
 
 /** Accuracy within each true class (NaN for a class with no samples). */
 export function perClassAccuracy(pred: Tensor, target: Tensor, numClasses?: number): number[] {
   const m = confusionMatrix(pred, target, numClasses);
   const C = m.shape[0];
-  const d = m.data as Int32Array;
+  const d = m.dataSync() as Int32Array;
   return Array.from({ length: C }, (_, i) => {
     let row = 0;
     for (let j = 0; j < C; j++) row += d[i * C + j];

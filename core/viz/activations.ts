@@ -13,6 +13,7 @@ import { HistogramsViz, type LayerValues } from "./histograms";
 import { integer, text } from "./args";
 import { LIMITS, histogramsV1 } from "./payloads";
 import { PayloadError } from "./validate";
+import { writeHost } from "../storage";
 
 /** The size caps of a histogram set, checked before binning. */
 function checkCounts(runs: { run: string; layers: { name: string }[] }[], op: string): void {
@@ -78,7 +79,7 @@ function collectActivations(model: Module, input: Tensor, names?: string[]): Lay
     const original = m.forward;
     (m as any).forward = (...args: Tensor[]) => {
       const y = original.apply(m, args);
-      const values = Float32Array.from(y.data as ArrayLike<number>);
+      const values = Float32Array.from(y.dataSync() as ArrayLike<number>);
       // A module called twice (shared weights) gets one panel over all its outputs.
       const seen = out.find((l) => l.module === m);
       if (seen) { const both = new Float32Array(seen.values.length + values.length); both.set(seen.values as Float32Array); both.set(values, seen.values.length); seen.values = both; }
@@ -88,12 +89,12 @@ function collectActivations(model: Module, input: Tensor, names?: string[]): Lay
     restore.push(() => { if (own) (m as any).forward = original; else delete (m as any).forward; });
   }
   // Looking must not train: batch norm's running statistics are put back after this forward.
-  const buffers = model.buffers().map((b) => [b, (b.data as Float32Array).slice()] as const);
+  const buffers = model.buffers().map((b) => [b, b.dataSync().slice()] as const);
   try {
     noGrad(() => model.forward(input));
   } finally {
     restore.forEach((r) => r());
-    for (const [b, copy] of buffers) (b.data as Float32Array).set(copy);
+    for (const [b, copy] of buffers) writeHost(b.storage, copy);
   }
   return out;
 }
@@ -111,7 +112,7 @@ function collectGradients(model: Module, input: Tensor, o: ActivationsOptions): 
     }
     const withGrad = params.filter(([, p]) => p.grad);
     if (withGrad.length === 0) throw new ValueError("viz.activations: no parameter has a gradient; pass an input and a target");
-    return withGrad.map(([n, p]) => ({ name: n, module: null, values: Float32Array.from(p.grad!.data as ArrayLike<number>) }));
+    return withGrad.map(([n, p]) => ({ name: n, module: null, values: Float32Array.from(p.grad!.dataSync() as ArrayLike<number>) }));
   } finally {
     if (input) params.forEach(([, p], i) => (p.grad = saved[i]));
   }
@@ -152,7 +153,7 @@ function layersOf(model: Module, input: Tensor, o: ActivationsOptions): Layer[] 
   }
   if (q === "weights") {
     const ps = model.namedParameters().filter(([n, p]) => (o.layers ? o.layers.includes(n) : p.ndim >= 2));
-    return ps.map(([n, p]) => ({ name: n, module: null, values: p.data as ArrayLike<number> }));
+    return ps.map(([n, p]) => ({ name: n, module: null, values: p.dataSync() as ArrayLike<number> }));
   }
   if (q === "gradients") return collectGradients(model, input, o).filter((l) => !o.layers || o.layers.includes(l.name));
   throw new ValueError(`viz.activations: quantity must be "activations", "weights" or "gradients", got ${JSON.stringify(q)}`);

@@ -14,7 +14,7 @@ function kindOf(v: unknown): string {
 
 /** A flat list of numbers: an array of numbers, a typed array or a tensor (NaN is a number: a gap). */
 export function numbers(v: unknown, op: string, field: string): ArrayLike<number> {
-  if (v instanceof Tensor) return v.data as ArrayLike<number>;
+  if (v instanceof Tensor) return v.dataSync() as ArrayLike<number>;
   if (ArrayBuffer.isView(v) && !(v instanceof DataView) && !(v instanceof BigInt64Array) && !(v instanceof BigUint64Array)) return v as unknown as ArrayLike<number>;
   if (!Array.isArray(v)) throw new ValueError(`${op}: ${field} must be numbers (an array or a tensor); got ${describeValue(v)}`);
   for (let i = 0; i < v.length; i++) {

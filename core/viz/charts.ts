@@ -90,7 +90,7 @@ export function histogram(values: Numbers | Tensor, opts: { bins?: number; range
 function matrix(m: Tensor | number[][], op: string): { rows: number; cols: number; z: number[] } {
   if (m instanceof Tensor) {
     if (m.ndim !== 2) throw new ShapeError(`${op}: expected a 2-D tensor, got ${fmtShape(m.shape)}`);
-    return { rows: m.shape[0], cols: m.shape[1], z: Array.from(m.data as ArrayLike<number>, r4) };
+    return { rows: m.shape[0], cols: m.shape[1], z: Array.from(m.dataSync() as ArrayLike<number>, r4) };
   }
   if (!Array.isArray(m) || !m.every((r) => Array.isArray(r) && r.length === m[0].length)) throw new ShapeError(`${op}: expected a 2-D tensor or equal-length rows of numbers`);
   m.forEach((r, i) => numbers(r, op, `row ${i}`));
@@ -129,7 +129,7 @@ export function confusionMatrix(predOrCounts: Tensor, target?: Tensor, opts: { c
 export function imshow(t: Tensor, opts: { title?: string; colormap?: "gray" | "diverging"; valueRange?: [number, number] } = {}): ImagesViz {
   if (!(t instanceof Tensor)) throw new ValueError("viz.imshow: expected a Tensor");
   const s = t.shape.filter((d, i) => !(d === 1 && t.ndim > 2 && i === 0));
-  const d = t.data as ArrayLike<number>;
+  const d = t.dataSync() as ArrayLike<number>;
   let tile: ImagesPayload["tiles"][number];
   if (t.numel > LIMITS.imageValues || s.some((n) => n > LIMITS.side)) {
     throw new ValueError(`viz.imshow: ${fmtShape(t.shape)} is too large to show (at most ${LIMITS.imageValues} values and ${LIMITS.side} pixels a side); downsample it first`);

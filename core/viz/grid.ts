@@ -57,7 +57,7 @@ export function makeGrid(t: Tensor, opts: GridOptions = {}): Tensor {
   checkGridOptions(opts, "makeGrid");
   const { nrow = 8, padding = 2, padValue = 0, normalize = false, valueRange, scaleEach = false } = opts;
   let shape = t.shape.slice();
-  let data = Float32Array.from(t.data as ArrayLike<number>);
+  let data = Float32Array.from(t.dataSync() as ArrayLike<number>);
   if (shape.length === 2) shape = [1, ...shape];
   if (shape.length === 3) {
     if (shape[0] === 1) { data = repeatChannels(data, 1, shape[1] * shape[2]); shape = [3, shape[1], shape[2]]; }

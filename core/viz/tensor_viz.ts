@@ -34,7 +34,7 @@ export class TensorViz extends VizObject<TensorPayload> {
   payload(): TensorPayload {
     if (this.cached) return this.cached;
     const t = this.t;
-    const d = t.data as ArrayLike<number>;
+    const d = t.dataSync() as ArrayLike<number>;
     const { shown, strides } = sampleShape(t.shape);
     const rowStrides = t.shape.map((_, i) => t.shape.slice(i + 1).reduce((a, b) => a * b, 1));
     const values: TensorPayload["values"] = [];

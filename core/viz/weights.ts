@@ -49,7 +49,7 @@ function templateTiles(w: Tensor, o: WeightsOptions): RawTile[] {
   const [ch, h, wd] = shape;
   if (ch * h * wd !== D) throw new ShapeError(`viz.weights: imageShape ${fmtShape(shape)} holds ${ch * h * wd} values but each class has ${D}`);
   if (ch !== 1 && ch !== 3) throw new ShapeError(`viz.weights: templates need 1 or 3 channels, got ${describeValue(ch)}`);
-  const src = w.data as ArrayLike<number>;
+  const src = w.dataSync() as ArrayLike<number>;
   return Array.from({ length: C }, (_, k) => {
     const data = new Float32Array(D);
     for (let p = 0; p < h * wd; p++) {
@@ -61,7 +61,7 @@ function templateTiles(w: Tensor, o: WeightsOptions): RawTile[] {
 
 function filterTiles(w: Tensor): RawTile[] {
   const [O, I, kh, kw] = w.shape;
-  const src = w.data as ArrayLike<number>;
+  const src = w.dataSync() as ArrayLike<number>;
   const n = kh * kw;
   const tiles: RawTile[] = [];
   for (let o = 0; o < O; o++) {
