@@ -3,8 +3,10 @@
 // Every op, layer and loss in gradlab is built from these. The pure-TypeScript backend
 // (`js.ts`) implements every one of them and is the reference; the native addon
 // (`native/src/*.cc`) implements the same functions with the same arguments and is
-// tested against it. Buffers are typed arrays: Float32Array (float32), Float64Array
-// (float64), Int32Array (int32), Uint8Array (bool). Every tensor is contiguous and
+// tested against it. Buffers are the backend's handles (a tensor's Storage holds one,
+// core/storage.ts); on the CPU backends they are typed arrays: Float32Array (float32),
+// Float64Array (float64), Int32Array (int32), Uint8Array (bool); a backend with its own
+// memory (core/backend/sealed.ts) passes opaque ones. Every tensor is contiguous and
 // row-major; shapes are plain arrays of non-negative integers. Outputs are allocated by
 // the caller and passed in; kernels never allocate tensors, except `nonzero`.
 //
