@@ -12,7 +12,12 @@
 import type { Tensor } from "./tensor";
 import type { GRADIENTS } from "./gradients";
 import { ShapeError, ValueError, fmtShape } from "./errors";
-import { releaseStorage, type Storage } from "./storage";
+import { releaseStorage, trackNew, type Storage } from "./storage";
+import { storageMinBytes } from "./dtype";
+
+const NONE: readonly Storage[] = [];
+/** Fewer elements than the caching allocator's smallest block holds of float64: never given back early, so not looked at. */
+const SMALLEST_FREED = storageMinBytes() / 8;
 
 export type GradFn = (grad: Tensor) => (Tensor | null)[];
 
@@ -223,7 +228,13 @@ function walk(roots: readonly Tensor[], rootGrads: readonly Tensor[], opts: Walk
         throw new ValueError(`${opts.op}: the graph through ${node.op} was freed by an earlier backward() or grad(); ` +
           "pass { retainGraph: true } (or createGraph) to the first one to go through the graph twice");
       }
-      const parts = node.backward(g);
+      // Without createGraph nothing records, so what the gradient made and did not return
+      // (its temporaries) and what a sum below replaces can go back at once.
+      let parts: readonly (Tensor | null | undefined)[];
+      let made: readonly Storage[] = NONE;
+      if (opts.createGraph) parts = node.backward(g);
+      else ({ result: parts, made } = trackNew(() => node.backward!(g)));
+      const replaced: Storage[] = [];
       node.inputs.forEach((input, i) => {
         const gi = parts[i];
         if (!gi || !input.requiresGrad || (leads && !leads.has(input))) return;
@@ -233,12 +244,17 @@ function walk(roots: readonly Tensor[], rootGrads: readonly Tensor[], opts: Walk
         }
         const acc = grads.get(input);
         grads.set(input, acc ? acc.add(gi) : gi);
+        if (acc) replaced.push(acc.storage);
       });
       if (!opts.retainGraph) {
         node.released = true;
         node.backward = null;
       }
-      if (!opts.createGraph) releaseSpent(g, grads, kept);
+      if (!opts.createGraph) {
+        releaseSpent(g.storage, grads, kept);
+        for (const s of made) releaseSpent(s, grads, kept);
+        for (const s of replaced) releaseSpent(s, grads, kept);
+      }
     }
   } finally {
     gradEnabled = prev;
@@ -248,18 +264,17 @@ function walk(roots: readonly Tensor[], rootGrads: readonly Tensor[], opts: Walk
 }
 
 /**
- * After a node's gradient has run, the gradient that flowed into it is spent: its storage
- * goes back to the allocator at once, unless something may still read it — a gradient
- * still waiting in the walk on the same storage (add passes g itself to both inputs,
- * reshape and cat's slices pass views of it; what the node passed on waits there too,
- * or was already added into a sum), or one kept (.grad, returned, the caller's). The
- * garbage collector would free it too, but only after tens of MB more were allocated
- * and the block had left the cache. With createGraph a gradient belongs to the new
- * graph and stays.
+ * After a node's gradient has run, the gradient that flowed into it is spent, and so are
+ * the temporaries its gradient made and a gradient a sum replaced: their storage goes
+ * back to the allocator at once, unless something may still read it — a gradient still
+ * waiting in the walk on the same storage (add passes g itself to both inputs, reshape
+ * and cat's slices pass views of it; what the node passed on waits there too, or was
+ * already added into a sum), or one kept (.grad, returned, the caller's). The garbage
+ * collector would free it too, but only after tens of MB more were allocated and the
+ * block had left the cache. With createGraph a gradient belongs to the new graph and stays.
  */
-function releaseSpent(g: Tensor, pending: ReadonlyMap<Tensor, Tensor>, kept: ReadonlySet<Storage>): void {
-  const s = g.storage;
-  if (kept.has(s)) return;
+function releaseSpent(s: Storage, pending: ReadonlyMap<Tensor, Tensor>, kept: ReadonlySet<Storage>): void {
+  if (s.length < SMALLEST_FREED || kept.has(s)) return;
   for (const p of pending.values()) if (p.storage === s) return;
   releaseStorage(s);
 }

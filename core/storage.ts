@@ -13,7 +13,29 @@ export class Storage {
    * backends, an opaque object elsewhere); length: elements. A storage moves to another
    * backend's memory when an op needs it there (`handleOf`), and all its views move with it.
    */
-  constructor(public backend: Backend, public handle: Buffer, readonly length: number) {}
+  constructor(public backend: Backend, public handle: Buffer, readonly length: number) {
+    if (made !== null) made.push(this);
+  }
+}
+
+/** While `trackNew` runs a function: every storage made in it, in order. */
+let made: Storage[] | null = null;
+
+/**
+ * Runs fn and returns what it returned with every storage made meanwhile, so a caller
+ * that knows fn's intermediates cannot escape it (a gradient's temporaries) can give
+ * their memory back at once.
+ */
+export function trackNew<T>(fn: () => T): { result: T; made: Storage[] } {
+  const outer = made;
+  const mine: Storage[] = [];
+  made = mine;
+  try {
+    return { result: fn(), made: mine };
+  } finally {
+    made = outer;
+    if (outer !== null) outer.push(...mine);
+  }
 }
 
 /** A storage holding host values: zero-copy where the active backend's memory is host memory. */

@@ -20,7 +20,8 @@ const r = a.reshape([64, 32, 32]).permute([0, 2, 1]).reshape([64, 1024]);  // vi
 const c = g.cat([r, x.mul(2)], 1);           // slices of one gradient, for two inputs
 c.retainGrad();                              // kept: must survive the walk
 const s = x.mul(2).add(x.mul(3));            // one gradient object waiting for two nodes
-const y = c.tanh().add(g.cat([x.add(x), s], 1));  // x reached six ways: accumulated
+const t = c.tanh().add(g.cat([x.add(x), s], 1));  // x reached six ways: accumulated
+const y = t.div(t.abs().add(1)).maximum(t.mul(0.5));  // gradients with temporaries of their own
 const outGrad = g.randn(y.shape);
 y.backward(outGrad);
 const bits = (t) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString("base64");
@@ -43,6 +44,19 @@ const outGrad = g.randn(y.shape);
 const before = g.memory().allocatedBytes;
 y.backward(outGrad);
 console.log(JSON.stringify({ keptBlocks: (g.memory().allocatedBytes - before - x.grad.data.byteLength) / x.grad.data.byteLength }));
+`;
+
+// One quotient of 256 KB tensors: its gradient for the divisor makes two temporaries
+// (−g, −g·out) on the way to −g·out/b. With the early return only the two .grad blocks
+// are still allocated when backward returns; without it, the temporaries too.
+const TEMPORARIES = `
+const g = require(${JSON.stringify(sourcePath("dist", "core"))});
+const x = g.randn([64, 1024], { requiresGrad: true }), y = g.rand([64, 1024]).add(1).requiresGrad_();
+const z = x.div(y);
+const outGrad = g.randn(z.shape);
+const before = g.memory().allocatedBytes;
+z.backward(outGrad);
+console.log(JSON.stringify({ keptBlocks: (g.memory().allocatedBytes - before) / x.grad.data.byteLength - 2 }));
 `;
 
 function run<T = { grads: Record<string, string>; cGradLength: number; outGradLength: number }>(earlyFree: boolean, script = CHILD): T {
@@ -68,6 +82,16 @@ describe("backward gives spent gradients back at once", function () {
       return this.skip();
     }
     assert.equal(off.keptBlocks, 3, "without the early return: the three spent gradients");
+    assert.equal(on.keptBlocks, 0, "with it: none");
+  });
+
+  it("so are the temporaries a gradient made and did not return", function () {
+    const on = run<{ keptBlocks: number }>(true, TEMPORARIES), off = run<{ keptBlocks: number }>(false, TEMPORARIES);
+    if (off.keptBlocks === 0) {
+      console.log("      (skipped: without the caching allocator, or a collection freed them anyway)");
+      return this.skip();
+    }
+    assert.equal(off.keptBlocks, 2, "without the early return: the two temporaries");
     assert.equal(on.keptBlocks, 0, "with it: none");
   });
 });
