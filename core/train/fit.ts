@@ -3,7 +3,7 @@
 // stop request (requestStop(), an AbortSignal, the kernel's stop button) ends it after
 // the current batch with the model intact and the history complete.
 import { Tensor } from "../tensor";
-import { noGrad } from "../autograd";
+import { noGrad, releaseGraph } from "../autograd";
 import { kernels } from "../backend";
 import { Module } from "../nn/module";
 import { Optimizer } from "../optim/optimizer";
@@ -16,7 +16,7 @@ import { History, type Logs, type StopKind } from "./history";
 import type { Callback, TrainContext } from "./callbacks";
 import { ValueError, describeValue } from "../errors";
 import { Progress, checkVerbosity, type Verbosity } from "./progress";
-import { handleOf } from "../storage";
+import { handleOf, releaseStorage, trackNew } from "../storage";
 
 export type LossFn = (output: Tensor, target: Tensor) => Tensor;
 export type LossSpec = LossFn | Module | "crossEntropy" | "nll" | "mse" | "l1" | "bce" | "bceWithLogits" | "svm" | "multiMargin";
@@ -185,6 +185,10 @@ async function fitLoop(model: Module, data: DataSpec, opts: FitOptions): Promise
         lossSum += value * n;
         history.batchLoss.push(value);
         metrics.forEach((m, i) => { metricSums[i] += noGrad(() => m.fn(out, y)) * n; });
+        // The step's values (activations, the output, the loss) are done with: back to the
+        // allocator now rather than at the next major collection. A module that keeps its
+        // output past the step keeps an empty tensor: it must clone() it (README, Memory).
+        releaseGraph(l, [x, y]);
         for (const c of callbacks) await c.onBatchEnd?.(epoch, batch, { loss: value }, ctx);
         batch++;
         progress.update(batch, runningLogs);
@@ -243,10 +247,14 @@ export function evaluate(model: Module, data: DataSpec, opts: { loss?: LossSpec;
         return logs;
       };
       for (const [x, y] of loader) {
-        const out = model.forward(x);
         const n = x.shape[0];
-        lossSum += loss(out, y).item() * n;
-        metrics.forEach((m, i) => { sums[i] += m.fn(out, y) * n; });
+        // Everything a batch computes is done with once its loss and metrics are summed.
+        const { made } = trackNew(() => {
+          const out = model.forward(x);
+          lossSum += loss(out, y).item() * n;
+          metrics.forEach((m, i) => { sums[i] += m.fn(out, y) * n; });
+        });
+        for (const s of made) releaseStorage(s);
         seen += n;
         batches++;
         progress.update(batches, () => means());
@@ -271,8 +279,16 @@ export function predict(model: Module, x: Tensor, opts: { batchSize?: number } =
   try {
     return noGrad(() => {
       const outs: Tensor[] = [];
-      for (let i = 0; i < x.shape[0]; i += bs) outs.push(model.forward(x.slice(0, i, i + bs)));
-      return outs.length === 1 ? outs[0] : cat(outs, 0);
+      for (let i = 0; i < x.shape[0]; i += bs) {
+        // A batch's intermediate values go back at once; its output is kept for the result.
+        const { result, made } = trackNew(() => model.forward(x.slice(0, i, i + bs)));
+        for (const s of made) if (s !== result.storage) releaseStorage(s);
+        outs.push(result);
+      }
+      if (outs.length === 1) return outs[0];
+      const all = cat(outs, 0);
+      for (const o of outs) releaseStorage(o.storage);
+      return all;
     });
   } finally {
     model.train(wasTraining);
