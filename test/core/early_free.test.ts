@@ -77,6 +77,7 @@ const model = new g.nn.Sequential(new g.nn.Linear(1024, 256), new g.nn.ReLU(), n
   const logs = g.evaluate(model, [x, y], { batchSize: 64, verbose: 0 });
   const pred = g.predict(model, x, { batchSize: 64 });
   console.log(JSON.stringify({
+    caching: g.memory().allocator === "caching",
     emptied: seen.filter((t) => t.dataSync().length === 0).length, kept: seen.length, fitted,
     weights: Object.values(model.stateDict()).map(digest), loss: logs.loss, pred: digest(pred), inputs: [digest(x), digest(y)],
   }));
@@ -99,32 +100,39 @@ describe("backward gives spent gradients back at once", function () {
     assert.equal(on.outGradLength, 64 * 2048, "the caller's gradient stays whole");
   });
 
-  it("the spent gradients' blocks are back in the cache when backward returns", function () {
-    const on = run<{ keptBlocks: number }>(true, CHAIN), off = run<{ keptBlocks: number }>(false, CHAIN);
-    if (off.keptBlocks === 0) {
+  /**
+   * Runs script with the early return on and off: off keeps up to `offBlocks` blocks past
+   * backward (fewer if a collection ran meanwhile: a loaded machine), on none (or fewer
+   * than none, if a collection also freed forward garbage).
+   */
+  function blocksBack(ctx: Mocha.Context, script: string, offBlocks: number, what: string): void {
+    const on = run<{ keptBlocks: number }>(true, script), off = run<{ keptBlocks: number }>(false, script);
+    if (off.keptBlocks <= 0) {
       console.log("      (skipped: without the caching allocator, or a collection freed them anyway)");
-      return this.skip();
+      ctx.skip();
     }
-    assert.equal(off.keptBlocks, 3, "without the early return: the three spent gradients");
-    assert.equal(on.keptBlocks, 0, "with it: none");
+    assert.ok(off.keptBlocks <= offBlocks, `without the early return, at most ${what}: ${off.keptBlocks}`);
+    assert.ok(on.keptBlocks <= 0, `with it, none: ${on.keptBlocks}`);
+  }
+
+  it("the spent gradients' blocks are back in the cache when backward returns", function () {
+    blocksBack(this, CHAIN, 3, "the three spent gradients");
   });
 
-  it("fit(), evaluate() and predict() give each step's values back, with the same results", () => {
-    type Out = { emptied: number; kept: number; fitted: number; weights: string[]; loss: number; pred: string; inputs: string[] };
+  it("so are the temporaries a gradient made and did not return", function () {
+    blocksBack(this, TEMPORARIES, 2, "the two temporaries");
+  });
+
+  it("fit(), evaluate() and predict() give each step's values back, with the same results", function () {
+    type Out = { caching: boolean; emptied: number; kept: number; fitted: number; weights: string[]; loss: number; pred: string; inputs: string[] };
     const on = run<Out>(true, STEPS), off = run<Out>(false, STEPS);
+    if (!on.caching) {
+      console.log("      (skipped: without the caching allocator nothing is given back early)");
+      return this.skip();
+    }
     assert.equal(on.kept, 16, "8 training steps, 4 evaluated batches, 4 predicted");
     assert.equal(on.emptied, 16);
     assert.equal(off.emptied, 0);
     assert.deepEqual({ ...on, emptied: 0 }, off, "the same weights, loss, predictions and data");
-  });
-
-  it("so are the temporaries a gradient made and did not return", function () {
-    const on = run<{ keptBlocks: number }>(true, TEMPORARIES), off = run<{ keptBlocks: number }>(false, TEMPORARIES);
-    if (off.keptBlocks === 0) {
-      console.log("      (skipped: without the caching allocator, or a collection freed them anyway)");
-      return this.skip();
-    }
-    assert.equal(off.keptBlocks, 2, "without the early return: the two temporaries");
-    assert.equal(on.keptBlocks, 0, "with it: none");
   });
 });
