@@ -1,12 +1,11 @@
 // The Tensor: contiguous, row-major storage (core/storage.ts: a backend's memory) with a
-// shape and a dtype, plus the autograd fields. Methods are thin: each delegates to the op that implements it
-// (ops/*.ts), so this file reads as the API's table of contents.
+// shape and a dtype, plus the autograd fields. Methods are thin: each delegates to the op
+// that implements it (ops/*.ts), so this file reads as the API's table of contents.
 import type { Buffer } from "./backend/kernels";
 import type { DType } from "./dtype";
 import { Node, runBackward, isGradEnabled, type BackwardOptions } from "./autograd";
-import { kernels } from "./backend";
+import { kernels, activeBackend } from "./backend";
 import { Storage, hostStorage, handleOf, readHost } from "./storage";
-import { activeBackend } from "./backend";
 import { isFloat, dtypeOf, toDType, DTYPES } from "./dtype";
 import { numel } from "./shape";
 import { DTypeError, ShapeError, ValueError, fmtShape, describeValue } from "./errors";
