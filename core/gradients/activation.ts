@@ -4,8 +4,6 @@ import type { Gradient } from "../autograd";
 import { isGradEnabled } from "../autograd";
 import { kernels } from "../backend";
 import type { FloatBuffer } from "../backend/kernels";
-import { allocBuffer } from "../dtype";
-import { fromBuffer } from "../ops/creation";
 import { allocZeroed, handleOf } from "../storage";
 
 /** The input seen as [outer, n, inner] around dim d. */

@@ -3,11 +3,11 @@
 import { Tensor } from "../tensor";
 import { kernels } from "../backend";
 import type { FloatBuffer } from "../backend/kernels";
-import { allocUninitialized, isFloat } from "../dtype";
+import { isFloat } from "../dtype";
 import { record } from "../autograd";
 import { normDim, aroundAxis, numel } from "../shape";
 import { ShapeError, ValueError, fmtShape } from "../errors";
-import { fromBuffer, requireTensor } from "./creation";
+import { requireTensor } from "./creation";
 import { unaryOp, cast, where } from "./elementwise";
 import { amax } from "./reduce";
 import { allocOut, handleOf } from "../storage";

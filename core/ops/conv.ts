@@ -3,11 +3,11 @@
 import { Tensor } from "../tensor";
 import { kernels } from "../backend";
 import { binaryCode, type Conv2dGeometry, type FloatBuffer } from "../backend/kernels";
-import { allocUninitialized, isFloat } from "../dtype";
+import { isFloat } from "../dtype";
 import { record } from "../autograd";
 import { numel } from "../shape";
 import { ShapeError, DTypeError, ValueError, fmtShape, describeValue } from "../errors";
-import { fromBuffer, requireTensor, optionsArg } from "./creation";
+import { requireTensor, optionsArg } from "./creation";
 import { conv2dGeometry, pair, type Pair } from "./window";
 import { allocOut, handleOf } from "../storage";
 

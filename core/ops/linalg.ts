@@ -4,11 +4,11 @@
 import { Tensor } from "../tensor";
 import { kernels } from "../backend";
 import type { FloatBuffer } from "../backend/kernels";
-import { allocUninitialized, isFloat } from "../dtype";
+import { isFloat } from "../dtype";
 import { record } from "../autograd";
 import { numel, sameShape, broadcastShapes } from "../shape";
 import { ShapeError, DTypeError, fmtShape } from "../errors";
-import { fromBuffer, requireTensor } from "./creation";
+import { requireTensor } from "./creation";
 import { allocOut, handleOf } from "../storage";
 
 /**

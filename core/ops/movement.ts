@@ -7,7 +7,7 @@
 // one strided-copy kernel. A write into one of those does not reach the original.
 import { Tensor } from "../tensor";
 import { kernels } from "../backend";
-import { allocBuffer, type DType } from "../dtype";
+import { type DType } from "../dtype";
 import { record } from "../autograd";
 import { numel, stridesOf, normDim, checkShape, sameShape } from "../shape";
 import { ShapeError, ValueError, DTypeError, fmtShape, describeValue } from "../errors";

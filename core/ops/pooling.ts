@@ -2,11 +2,9 @@
 import { Tensor } from "../tensor";
 import { kernels } from "../backend";
 import type { FloatBuffer, Pool2dGeometry } from "../backend/kernels";
-import { allocUninitialized } from "../dtype";
 import { record } from "../autograd";
 import { numel } from "../shape";
 import { ShapeError, ValueError, fmtShape } from "../errors";
-import { fromBuffer } from "./creation";
 import { requireFloat } from "./elementwise";
 import { pair, pool2dGeometry, type Pair } from "./window";
 import { allocOut, handleOf } from "../storage";

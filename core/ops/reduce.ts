@@ -3,7 +3,7 @@
 import { Tensor } from "../tensor";
 import { kernels } from "../backend";
 import { reduceCode, type ReduceOp } from "../backend/kernels";
-import { allocBuffer, isFloat, type DType } from "../dtype";
+import { isFloat, type DType } from "../dtype";
 import { record } from "../autograd";
 import { normDims, normDim, sameShape } from "../shape";
 import { ValueError, describeValue } from "../errors";
