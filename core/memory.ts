@@ -20,6 +20,8 @@ export interface MemoryInfo {
   /** Requests served from the cache, and those that went to the system. */
   hits: number;
   misses: number;
+  /** Large outputs written into a block that had left the cache, with streaming stores (native/src/stream_store.h). */
+  streamedWrites: number;
 }
 
 /**
@@ -32,7 +34,7 @@ export function memory(): MemoryInfo {
   const on = cachingAllocatorOn();
   const base = { minBlockBytes: storageMinBytes() };
   if (!addon || typeof addon.storageStats !== "function") {
-    return { allocator: "none: the native addon is not loaded (storage is plain typed arrays)", allocatedBytes: 0, cachedBytes: 0, peakBytes: 0, cacheLimitBytes: 0, hits: 0, misses: 0, ...base };
+    return { allocator: "none: the native addon is not loaded (storage is plain typed arrays)", allocatedBytes: 0, cachedBytes: 0, peakBytes: 0, cacheLimitBytes: 0, hits: 0, misses: 0, streamedWrites: 0, ...base };
   }
   const s = addon.storageStats();
   return {
@@ -43,6 +45,7 @@ export function memory(): MemoryInfo {
     cacheLimitBytes: s.cacheLimitBytes,
     hits: s.hits,
     misses: s.misses,
+    streamedWrites: s.streamedWrites,
     ...base,
   };
 }

@@ -24,7 +24,7 @@ export interface NativeAddon extends Kernels {
   opcodeTables?(): OpcodeTables;
   /** The caching allocator (native/src/storage.h): a block of `bytes` as an ArrayBuffer, cleared when `zero`. */
   storageAlloc?(bytes: number, zero: boolean): ArrayBuffer;
-  storageStats?(): { allocatedBytes: number; cachedBytes: number; peakBytes: number; cacheLimitBytes: number; liveBlocks: number; cachedBlocks: number; hits: number; misses: number };
+  storageStats?(): { allocatedBytes: number; cachedBytes: number; peakBytes: number; cacheLimitBytes: number; liveBlocks: number; cachedBlocks: number; hits: number; misses: number; streamedWrites: number };
   /** Frees every cached block; returns the bytes freed. */
   storageRelease?(): number;
   /** Gives one block back now, detaching its ArrayBuffer; false for a buffer it did not make. */

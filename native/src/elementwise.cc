@@ -10,6 +10,7 @@
 
 #include "args.h"
 #include "opcodes.h"
+#include "stream_store.h"
 #include "threadpool.h"
 #include "vecmath.h"
 
@@ -283,14 +284,16 @@ BPlan makePlan(const Shape& outShape, const std::vector<const Shape*>& ins) {
   return p;
 }
 
-// Runs body(row, offsets[], out offset) for rows of the innermost dimension.
+// Runs body(row, offsets[], out offset) for rows of the innermost dimension; `fence`:
+// the body streams its stores, so each thread fences once its rows are done.
 template <int K, class Body>
-void forRows(const BPlan& p, Body body) {
+void forRows(const BPlan& p, Body body, bool fence = false) {
   if (p.nd == 1) {  // one long row (operands of one shape, or a scalar): split the row itself
     parallel_for(p.total, kParallelMin, [&](int64_t b, int64_t e) {
       int64_t off[K];
       for (int k = 0; k < K; k++) off[k] = b * p.st[k][0];
       body(off, b, e - b);
+      if (fence) streamFence();
     });
     return;
   }
@@ -318,6 +321,7 @@ void forRows(const BPlan& p, Body body) {
         idx[d] = 0;
       }
     }
+    if (fence) streamFence();
   });
 }
 
@@ -327,17 +331,32 @@ inline void innerLoop(const T* __restrict a, const T* __restrict b, O* __restric
 }
 
 template <class T, class O, class F>
-void runBinary(const BPlan& p, const T* a, const T* b, O* out, F f) {
+inline void innerRow(int64_t sa, int64_t sb, const T* pa, const T* pb, O* po, int64_t n, F f) {
+  if (sa && sb) innerLoop<1, 1>(pa, pb, po, n, f);
+  else if (sa) innerLoop<1, 0>(pa, pb, po, n, f);
+  else if (sb) innerLoop<0, 1>(pa, pb, po, n, f);
+  else innerLoop<0, 0>(pa, pb, po, n, f);
+}
+
+// `stream`: out is a cold block (stream_store.h); each row goes out through L1.
+template <class T, class O, class F>
+void runBinary(const BPlan& p, const T* a, const T* b, O* out, bool stream, F f) {
   const int64_t sa = p.st[0][p.nd - 1], sb = p.st[1][p.nd - 1];
   forRows<2>(p, [&](const int64_t* off, int64_t o, int64_t n) {
     const T* pa = a + off[0];
     const T* pb = b + off[1];
     O* po = out + o;
-    if (sa && sb) innerLoop<1, 1>(pa, pb, po, n, f);
-    else if (sa) innerLoop<1, 0>(pa, pb, po, n, f);
-    else if (sb) innerLoop<0, 1>(pa, pb, po, n, f);
-    else innerLoop<0, 0>(pa, pb, po, n, f);
-  });
+    if (!stream) return innerRow(sa, sb, pa, pb, po, n, f);
+    auto streamed = [&](auto SA, auto SB) {
+      streamOut(po, 0, n, [&](O* dst, int64_t i, int64_t m) { innerLoop<SA, SB>(pa + i * SA, pb + i * SB, dst, m, f); });
+    };
+    using One = std::integral_constant<int, 1>;
+    using Zero = std::integral_constant<int, 0>;
+    if (sa && sb) streamed(One{}, One{});
+    else if (sa) streamed(One{}, Zero{});
+    else if (sb) streamed(Zero{}, One{});
+    else streamed(Zero{}, Zero{});
+  }, stream);
 }
 
 template <class T>
@@ -346,32 +365,32 @@ template <class T>
 inline T fminNaN(T x, T y) { return (x != x || y != y) ? std::numeric_limits<T>::quiet_NaN() : (x < y ? x : y); }
 
 template <class T, class O>
-void compareOps(int op, const BPlan& p, const T* a, const T* b, O* o) {
+void compareOps(int op, const BPlan& p, const T* a, const T* b, O* o, bool stream) {
   switch (op) {
-    case B_EQ: return runBinary(p, a, b, o, [](T x, T y) { return O(x == y); });
-    case B_NE: return runBinary(p, a, b, o, [](T x, T y) { return O(x != y); });
-    case B_LT: return runBinary(p, a, b, o, [](T x, T y) { return O(x < y); });
-    case B_LE: return runBinary(p, a, b, o, [](T x, T y) { return O(x <= y); });
-    case B_GT: return runBinary(p, a, b, o, [](T x, T y) { return O(x > y); });
-    case B_GE: return runBinary(p, a, b, o, [](T x, T y) { return O(x >= y); });
-    case B_AND: return runBinary(p, a, b, o, [](T x, T y) { return O(x != 0 && y != 0); });
-    case B_OR: return runBinary(p, a, b, o, [](T x, T y) { return O(x != 0 || y != 0); });
+    case B_EQ: return runBinary(p, a, b, o, stream, [](T x, T y) { return O(x == y); });
+    case B_NE: return runBinary(p, a, b, o, stream, [](T x, T y) { return O(x != y); });
+    case B_LT: return runBinary(p, a, b, o, stream, [](T x, T y) { return O(x < y); });
+    case B_LE: return runBinary(p, a, b, o, stream, [](T x, T y) { return O(x <= y); });
+    case B_GT: return runBinary(p, a, b, o, stream, [](T x, T y) { return O(x > y); });
+    case B_GE: return runBinary(p, a, b, o, stream, [](T x, T y) { return O(x >= y); });
+    case B_AND: return runBinary(p, a, b, o, stream, [](T x, T y) { return O(x != 0 && y != 0); });
+    case B_OR: return runBinary(p, a, b, o, stream, [](T x, T y) { return O(x != 0 || y != 0); });
   }
 }
 
 template <class T>
-void binaryFloat(int op, const BPlan& p, const T* a, const T* b, void* out) {
+void binaryFloat(int op, const BPlan& p, const T* a, const T* b, void* out, bool stream) {
   T* o = static_cast<T*>(out);
   switch (op) {
-    case B_ADD: return runBinary(p, a, b, o, [](T x, T y) { return x + y; });
-    case B_SUB: return runBinary(p, a, b, o, [](T x, T y) { return x - y; });
-    case B_MUL: return runBinary(p, a, b, o, [](T x, T y) { return x * y; });
-    case B_DIV: return runBinary(p, a, b, o, [](T x, T y) { return x / y; });
-    case B_POW: return runBinary(p, a, b, o, [](T x, T y) { return static_cast<T>(std::pow(double(x), double(y))); });
-    case B_MAXIMUM: return runBinary(p, a, b, o, [](T x, T y) { return fmaxNaN(x, y); });
-    case B_MINIMUM: return runBinary(p, a, b, o, [](T x, T y) { return fminNaN(x, y); });
+    case B_ADD: return runBinary(p, a, b, o, stream, [](T x, T y) { return x + y; });
+    case B_SUB: return runBinary(p, a, b, o, stream, [](T x, T y) { return x - y; });
+    case B_MUL: return runBinary(p, a, b, o, stream, [](T x, T y) { return x * y; });
+    case B_DIV: return runBinary(p, a, b, o, stream, [](T x, T y) { return x / y; });
+    case B_POW: return runBinary(p, a, b, o, stream, [](T x, T y) { return static_cast<T>(std::pow(double(x), double(y))); });
+    case B_MAXIMUM: return runBinary(p, a, b, o, stream, [](T x, T y) { return fmaxNaN(x, y); });
+    case B_MINIMUM: return runBinary(p, a, b, o, stream, [](T x, T y) { return fminNaN(x, y); });
   }
-  compareOps(op, p, a, b, static_cast<uint8_t*>(out));
+  compareOps(op, p, a, b, static_cast<uint8_t*>(out), stream);
 }
 
 inline int32_t ipow(int32_t base, int32_t e) {
@@ -390,38 +409,38 @@ inline int32_t ipow(int32_t base, int32_t e) {
   return static_cast<int32_t>(r);
 }
 
-void binaryInt(int op, const BPlan& p, const int32_t* a, const int32_t* b, void* out) {
+void binaryInt(int op, const BPlan& p, const int32_t* a, const int32_t* b, void* out, bool stream) {
   using T = int32_t;
   using U = uint32_t;
   T* o = static_cast<T*>(out);
   switch (op) {
-    case B_ADD: return runBinary(p, a, b, o, [](T x, T y) { return T(U(x) + U(y)); });
-    case B_SUB: return runBinary(p, a, b, o, [](T x, T y) { return T(U(x) - U(y)); });
-    case B_MUL: return runBinary(p, a, b, o, [](T x, T y) { return T(U(x) * U(y)); });
-    case B_POW: return runBinary(p, a, b, o, [](T x, T y) { return ipow(x, y); });
-    case B_MAXIMUM: return runBinary(p, a, b, o, [](T x, T y) { return x > y ? x : y; });
-    case B_MINIMUM: return runBinary(p, a, b, o, [](T x, T y) { return x < y ? x : y; });
+    case B_ADD: return runBinary(p, a, b, o, stream, [](T x, T y) { return T(U(x) + U(y)); });
+    case B_SUB: return runBinary(p, a, b, o, stream, [](T x, T y) { return T(U(x) - U(y)); });
+    case B_MUL: return runBinary(p, a, b, o, stream, [](T x, T y) { return T(U(x) * U(y)); });
+    case B_POW: return runBinary(p, a, b, o, stream, [](T x, T y) { return ipow(x, y); });
+    case B_MAXIMUM: return runBinary(p, a, b, o, stream, [](T x, T y) { return x > y ? x : y; });
+    case B_MINIMUM: return runBinary(p, a, b, o, stream, [](T x, T y) { return x < y ? x : y; });
   }
-  compareOps(op, p, a, b, static_cast<uint8_t*>(out));
+  compareOps(op, p, a, b, static_cast<uint8_t*>(out), stream);
 }
 
-void binaryBool(int op, const BPlan& p, const uint8_t* a, const uint8_t* b, void* out) {
+void binaryBool(int op, const BPlan& p, const uint8_t* a, const uint8_t* b, void* out, bool stream) {
   using T = uint8_t;
   T* o = static_cast<T*>(out);
   switch (op) {
-    case B_ADD: case B_MAXIMUM: return runBinary(p, a, b, o, [](T x, T y) { return T((x | y) != 0); });
-    case B_MUL: case B_MINIMUM: return runBinary(p, a, b, o, [](T x, T y) { return T(x != 0 && y != 0); });
+    case B_ADD: case B_MAXIMUM: return runBinary(p, a, b, o, stream, [](T x, T y) { return T((x | y) != 0); });
+    case B_MUL: case B_MINIMUM: return runBinary(p, a, b, o, stream, [](T x, T y) { return T(x != 0 && y != 0); });
   }
   // Compare as booleans (any non-zero byte is true).
   switch (op) {
-    case B_EQ: return runBinary(p, a, b, o, [](T x, T y) { return T((x != 0) == (y != 0)); });
-    case B_NE: return runBinary(p, a, b, o, [](T x, T y) { return T((x != 0) != (y != 0)); });
-    case B_LT: return runBinary(p, a, b, o, [](T x, T y) { return T((x != 0) < (y != 0)); });
-    case B_LE: return runBinary(p, a, b, o, [](T x, T y) { return T((x != 0) <= (y != 0)); });
-    case B_GT: return runBinary(p, a, b, o, [](T x, T y) { return T((x != 0) > (y != 0)); });
-    case B_GE: return runBinary(p, a, b, o, [](T x, T y) { return T((x != 0) >= (y != 0)); });
+    case B_EQ: return runBinary(p, a, b, o, stream, [](T x, T y) { return T((x != 0) == (y != 0)); });
+    case B_NE: return runBinary(p, a, b, o, stream, [](T x, T y) { return T((x != 0) != (y != 0)); });
+    case B_LT: return runBinary(p, a, b, o, stream, [](T x, T y) { return T((x != 0) < (y != 0)); });
+    case B_LE: return runBinary(p, a, b, o, stream, [](T x, T y) { return T((x != 0) <= (y != 0)); });
+    case B_GT: return runBinary(p, a, b, o, stream, [](T x, T y) { return T((x != 0) > (y != 0)); });
+    case B_GE: return runBinary(p, a, b, o, stream, [](T x, T y) { return T((x != 0) >= (y != 0)); });
   }
-  compareOps(op, p, a, b, o);
+  compareOps(op, p, a, b, o, stream);
 }
 
 void requireExactBroadcast(const char* kernel, const Shape& outShape, const Shape& expect, const std::string& what) {
@@ -508,10 +527,20 @@ Napi::Value Unary(const Napi::CallbackInfo& info) {
   requireLen("unary", "out", out, x.len, true, "x's length");
   if (x.dtype == DType::I32 && !unaryIntOk(op))
     typeError("unary", std::string(kUnaryNames[op]) + " is not defined on int32 (cast to a float dtype first)");
+  // A cold output goes out through L1 (stream_store.h): the op runs on stretches of x into
+  // a buffer that is then streamed; in place works too (each stretch is read before written).
+  const auto run = [&](auto* xs, auto* os, auto kernel) {
+    if (!shouldStream(out.data, size_t(x.len) * dtypeSize(x.dtype))) return kernel(xs, os, x.len);
+    parallel_for(x.len, kParallelMin, [&](int64_t s, int64_t e) {
+      // 16 lines a call: the kernel's dispatch costs a call each time.
+      streamOut<16>(os, s, e, [&](auto* dst, int64_t i, int64_t m) { kernel(xs + i, dst, m); });
+      streamFence();
+    });
+  };
   switch (x.dtype) {
-    case DType::F32: unaryFloat(op, x.as<float>(), out.as<float>(), x.len, a, b); break;
-    case DType::F64: unaryFloat(op, x.as<double>(), out.as<double>(), x.len, a, b); break;
-    case DType::I32: unaryInt(op, x.as<int32_t>(), out.as<int32_t>(), x.len, a, b); break;
+    case DType::F32: run(x.as<float>(), out.as<float>(), [&](const float* xs, float* os, int64_t n) { unaryFloat(op, xs, os, n, a, b); }); break;
+    case DType::F64: run(x.as<double>(), out.as<double>(), [&](const double* xs, double* os, int64_t n) { unaryFloat(op, xs, os, n, a, b); }); break;
+    case DType::I32: run(x.as<int32_t>(), out.as<int32_t>(), [&](const int32_t* xs, int32_t* os, int64_t n) { unaryInt(op, xs, os, n, a, b); }); break;
     default: break;
   }
   return info.Env().Undefined();
@@ -560,11 +589,12 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
   }
   BPlan p = makePlan(os, {&as, &bs});
   if (p.total == 0) return info.Env().Undefined();
+  const bool stream = shouldStream(out.data, size_t(p.total) * dtypeSize(out.dtype));
   switch (a.dtype) {
-    case DType::F32: binaryFloat(op, p, a.as<float>(), b.as<float>(), out.data); break;
-    case DType::F64: binaryFloat(op, p, a.as<double>(), b.as<double>(), out.data); break;
-    case DType::I32: binaryInt(op, p, a.as<int32_t>(), b.as<int32_t>(), out.data); break;
-    case DType::U8: binaryBool(op, p, a.as<uint8_t>(), b.as<uint8_t>(), out.data); break;
+    case DType::F32: binaryFloat(op, p, a.as<float>(), b.as<float>(), out.data, stream); break;
+    case DType::F64: binaryFloat(op, p, a.as<double>(), b.as<double>(), out.data, stream); break;
+    case DType::I32: binaryInt(op, p, a.as<int32_t>(), b.as<int32_t>(), out.data, stream); break;
+    case DType::U8: binaryBool(op, p, a.as<uint8_t>(), b.as<uint8_t>(), out.data, stream); break;
   }
   return info.Env().Undefined();
 }

@@ -24,6 +24,7 @@ struct StorageStats {
   size_t cachedBlocks = 0;
   uint64_t hits = 0;     // requests served from the cache
   uint64_t misses = 0;   // requests that went to malloc
+  uint64_t streamedWrites = 0;  // first writes told to stream (storageShouldStream said true)
 };
 
 // A block of at least `bytes` (> 0) bytes, 64-byte aligned; throws std::bad_alloc when
@@ -36,6 +37,15 @@ StorageStats storageStats();
 size_t storageReleaseCached();
 // Whether p is a block storageAlloc handed out and nobody gave back yet.
 bool storageOwns(const void* p, size_t bytes);
+// Outputs smaller than this are written with ordinary stores: they fit in L2, where the
+// next op reads them.
+constexpr size_t kStreamMinBytes = size_t(1) << 20;
+// Whether a write of `bytes` (at least kStreamMinBytes) into the block at p should go past
+// the cache (stream_store.h): the first write since storageAlloc handed the block out, and
+// the block probably not in cache (fresh from malloc, or last handed out more than about
+// half a last-level cache's worth of allocations ago). Asking counts as that first write.
+// GRADLAB_STREAMING_STORES=0 makes it always false.
+bool storageShouldStream(const void* p, size_t bytes);
 // Sets the cap on cached bytes (evicting down to it); returns the previous cap.
 size_t storageSetCap(size_t cap);
 

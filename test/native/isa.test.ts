@@ -155,8 +155,8 @@ describe("native addon: instruction-set paths", function () {
     }
   });
 
-  // The agreement tests (every kernel against the TypeScript reference) and the fill tests
-  // (no element of a result left unwritten) in a child process per path, with gradlab's
+  // The agreement tests (every kernel against the TypeScript reference), the fill tests
+  // (no element of a result left unwritten) and the streaming-store tests in a child process per path, with gradlab's
   // own GEMM tile doing the float32 products (this process runs them with the default choice).
   for (const p of PATHS) {
     it(`the native agreement and fill tests pass on the ${p} path, with its own GEMM tile`, function () {
@@ -167,7 +167,7 @@ describe("native addon: instruction-set paths", function () {
       this.timeout(1200000);
       const root = packageRoot();
       const mocha = path.join(root, "node_modules/mocha/bin/mocha.js");
-      const files = ["dist/test/native/agreement.test.js", "dist/test/core/uninitialized.test.js"].map((f) => path.join(root, f));
+      const files = ["dist/test/native/agreement.test.js", "dist/test/core/uninitialized.test.js", "dist/test/native/stream_store.test.js"].map((f) => path.join(root, f));
       const r = spawnSync(process.execPath, [mocha, "--no-config", "--timeout", "600000", "--reporter", "dot", ...files], {
         encoding: "utf8",
         env: { ...process.env, GRADLAB_ISA: p, GRADLAB_SGEMM: "gradlab" },
