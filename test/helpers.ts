@@ -2,6 +2,7 @@
 import { strict as assert } from "node:assert";
 import * as fs from "fs";
 import * as path from "path";
+import { spawnSync } from "node:child_process";
 import { availableBackends, setBackend, backend, Tensor } from "../core";
 import { packageRoot } from "../core/backend/addon";
 import { setSmallWorkThreshold } from "../core/backend";
@@ -26,6 +27,21 @@ export function forEachBackend(title: string, body: (name: string) => void): voi
 /** Reads a file from the source tree (tests run from dist/, fixtures live in test/). */
 export function sourcePath(...parts: string[]): string {
   return path.join(packageRoot(), ...parts);
+}
+
+/**
+ * Runs `body` in a fresh Node with --expose-gc (a history of allocations of its own), with
+ * gradlab loaded as `g`, the addon as `addon` and core/storage as `S`; returns the last line
+ * it prints, parsed as JSON.
+ */
+export function inGcChild(body: string, env: Record<string, string> = {}): any {
+  const src = `const g = require(${JSON.stringify(sourcePath("dist", "core"))});
+const addon = require(${JSON.stringify(sourcePath("dist", "core", "backend", "addon"))}).loadAddon().addon;
+const S = require(${JSON.stringify(sourcePath("dist", "core", "storage"))});
+${body}`;
+  const r = spawnSync(process.execPath, ["--expose-gc", "-e", src], { encoding: "utf8", env: { ...process.env, ...env } });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout.trim().split("\n").pop()!);
 }
 
 export function readJSON<T>(...parts: string[]): T {

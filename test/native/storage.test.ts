@@ -2,22 +2,11 @@
 // counters, reuse, the cap, release, bad sizes, and blocks handed back from several
 // threads at once. Tests needing global.gc run in a child process started with --expose-gc.
 import { strict as assert } from "node:assert";
-import { spawnSync } from "node:child_process";
 import { loadAddon } from "../../core/backend/addon";
 import { emptyCache, zeros, randn } from "../../core";
-import { sourcePath } from "../helpers";
+import { inGcChild } from "../helpers";
 
 const addon = loadAddon().addon!;
-
-// Runs `body` in a fresh Node with --expose-gc and gradlab loaded as `g`; returns what it prints as JSON.
-function inChild(body: string, env: Record<string, string> = {}): any {
-  const src = `const g = require(${JSON.stringify(sourcePath("dist", "core"))});
-const addon = require(${JSON.stringify(sourcePath("dist", "core", "backend", "addon"))}).loadAddon().addon;
-${body}`;
-  const r = spawnSync(process.execPath, ["--expose-gc", "-e", src], { encoding: "utf8", env: { ...process.env, ...env } });
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout.trim().split("\n").pop()!);
-}
 
 describe("native caching allocator", () => {
   it("hands out a block of the size asked, zeroed when asked", () => {
@@ -32,7 +21,7 @@ describe("native caching allocator", () => {
   });
 
   it("counts large tensor storage as allocated and small storage not at all", () => {
-    const r = inChild(`
+    const r = inGcChild(`
       global.gc(); global.gc();
       const before = g.memory().allocatedBytes;
       const big = g.zeros([256, 1024]); // 1 MiB
@@ -48,7 +37,7 @@ describe("native caching allocator", () => {
   });
 
   it("returns a collected tensor's block to the cache and reuses it for the next one of its size", () => {
-    const r = inChild(`
+    const r = inGcChild(`
       const x = g.randn([1000, 1000]);
       const live0 = addon.storageStats();
       for (let i = 0; i < 10; i++) x.relu();
@@ -63,7 +52,7 @@ describe("native caching allocator", () => {
   });
 
   it("gets a block back exactly once when its buffer was transferred to another ArrayBuffer", () => {
-    const r = inChild(`
+    const r = inGcChild(`
       global.gc(); global.gc();
       const base = addon.storageStats();
       let t = g.randn([1000, 1000]);
@@ -99,7 +88,7 @@ describe("native caching allocator", () => {
   });
 
   it("keeps no more than its cap cached, and emptyCache() gives everything back", () => {
-    const r = inChild(`
+    const r = inGcChild(`
       addon.storageSetCap(10 << 20); // 10 MiB: two 4 MB blocks fit, three do not
       let keep = [];
       for (let i = 0; i < 6; i++) keep.push(g.randn([1000, 1000]));
@@ -115,7 +104,7 @@ describe("native caching allocator", () => {
   it("gives its cache back before refusing an allocation for want of available memory", () => {
     // The system counts cached blocks as used. process.availableMemory stands in for the
     // system here: 100 MiB available plus whatever the cache has given back since.
-    const r = inChild(`
+    const r = inGcChild(`
       let keep = [];
       for (let i = 0; i < 12; i++) keep.push(g.randn([1000, 1000]));
       keep = null; global.gc(); global.gc();
@@ -133,12 +122,12 @@ describe("native caching allocator", () => {
   });
 
   it("reads its cap from GRADLAB_CACHE_MAX_BYTES", () => {
-    const r = inChild(`console.log(JSON.stringify(g.memory()));`, { GRADLAB_CACHE_MAX_BYTES: "12345678" });
+    const r = inGcChild(`console.log(JSON.stringify(g.memory()));`, { GRADLAB_CACHE_MAX_BYTES: "12345678" });
     assert.equal(r.cacheLimitBytes, 12345678);
   });
 
   it("is off with GRADLAB_CACHING_ALLOCATOR=0 and says so", () => {
-    const r = inChild(`const t = g.zeros([1000, 1000]); console.log(JSON.stringify(g.memory()));`, { GRADLAB_CACHING_ALLOCATOR: "0" });
+    const r = inGcChild(`const t = g.zeros([1000, 1000]); console.log(JSON.stringify(g.memory()));`, { GRADLAB_CACHING_ALLOCATOR: "0" });
     assert.match(r.allocator, /GRADLAB_CACHING_ALLOCATOR=0/);
     assert.equal(r.allocatedBytes, 0);
   });

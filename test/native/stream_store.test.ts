@@ -6,17 +6,7 @@
 // child process (with --expose-gc) so that the allocator's history is the test's own; the
 // per-path run in isa.test.ts runs this file on every instruction-set path.
 import { strict as assert } from "node:assert";
-import { spawnSync } from "node:child_process";
-import { sourcePath } from "../helpers";
-
-function inChild(body: string, env: Record<string, string> = {}): any {
-  const src = `const g = require(${JSON.stringify(sourcePath("dist", "core"))});
-const S = require(${JSON.stringify(sourcePath("dist", "core", "storage"))});
-${body}`;
-  const r = spawnSync(process.execPath, ["--expose-gc", "-e", src], { encoding: "utf8", env: { ...process.env, ...env } });
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout.trim().split("\n").pop()!);
-}
+import { inGcChild } from "../helpers";
 
 // Every case makes its result in a fresh block (cold: streamed unless turned off) and
 // prints one digest per case, and how many writes streamed.
@@ -51,15 +41,15 @@ describe("streaming stores for outputs in cold blocks", function () {
   this.timeout(120000);
 
   it("give the ordinary path's bits on every case, and do stream", () => {
-    const on = inChild(DIGESTS);
-    const off = inChild(DIGESTS, { GRADLAB_STREAMING_STORES: "0" });
+    const on = inGcChild(DIGESTS);
+    const off = inGcChild(DIGESTS, { GRADLAB_STREAMING_STORES: "0" });
     assert.equal(off.streamed, 0, "GRADLAB_STREAMING_STORES=0 turns them off");
     assert.ok(on.streamed >= Object.keys(on.out).length, `every case streamed its output (${on.streamed} streamed writes)`);
     assert.deepEqual(on.out, off.out);
   });
 
   it("stream into a fresh block and one handed out long ago, not into one given back and taken again at once", () => {
-    const r = inChild(`
+    const r = inGcChild(`
       global.gc(); global.gc();
       const x = g.randn([1000, 1000]);
       const streamed = () => g.memory().streamedWrites;
