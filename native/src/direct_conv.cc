@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "simd.h"
+#include "stream_store.h"
 
 #include "scratch.h"
 #include "threadpool.h"
@@ -119,7 +120,8 @@ inline void step(const Conv3x3Geom& g, const float* pad, int64_t plane, int64_t 
 #endif
 
 // One image: its planes zero-padded, then each pair of rows of each block of output channels.
-void image(const Conv3x3Geom& g, const float* x, const float* wb, float* y, float* pad, float* tmp) {
+// `stream`: y is a cold block (stream_store.h).
+void image(const Conv3x3Geom& g, const float* x, const float* wb, float* y, float* pad, float* tmp, bool stream) {
   const int64_t Hp = g.H + 2 * g.pH, Wp = g.W + 2 * g.pW, plane = Hp * Wp;
   std::fill(pad, pad + padFloats(g), 0.0f);
   for (int64_t c = 0; c < g.C; c++)
@@ -136,7 +138,10 @@ void image(const Conv3x3Geom& g, const float* x, const float* wb, float* y, floa
         step(g, pad, plane, Wp, wk, oh, std::min<int64_t>(2, g.OH - oh), ow, kb, tmp);
       }
     // The block's planes are adjacent in y: one sequential copy out of L1.
-    std::copy(tmp, tmp + kb * g.OH * g.OW, y + k0 * g.OH * g.OW);
+    const int64_t count = kb * g.OH * g.OW;
+    float* out = y + k0 * g.OH * g.OW;
+    if (!stream) std::copy(tmp, tmp + count, out);
+    else streamCopy(out, tmp, count);
   }
 }
 
@@ -148,9 +153,12 @@ void directConv3x3(const Conv3x3Geom& g, const float* x, const float* w, float* 
   std::vector<float> wb(static_cast<size_t>(blocks * kBlock * taps), 0.0f);
   for (int64_t k = 0; k < g.K; k++)
     for (int64_t t = 0; t < taps; t++) wb[((k / kBlock) * taps + t) * kBlock + k % kBlock] = w[k * taps + t];
+  const bool stream = shouldStream(y, size_t(g.N * g.K * g.OH * g.OW) * sizeof(float));
   parallel_for(g.N, 1, [&](int64_t b, int64_t e) {
     Scratch<float> pad(0, padFloats(g)), tmp(1, kBlock * g.OH * g.OW + 16);
-    for (int64_t n = b; n < e; n++) image(g, x + n * g.C * g.H * g.W, wb.data(), y + n * g.K * g.OH * g.OW, pad.data(), tmp.data());
+    for (int64_t n = b; n < e; n++)
+      image(g, x + n * g.C * g.H * g.W, wb.data(), y + n * g.K * g.OH * g.OW, pad.data(), tmp.data(), stream);
+    if (stream) streamFence();
   });
 }
 

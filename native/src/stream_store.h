@@ -25,19 +25,19 @@ inline bool shouldStream(const void* out, size_t bytes) {
   return bytes >= kStreamMinBytes && storageShouldStream(out, bytes);
 }
 
-// Streams `lines` 64-byte lines from src (64-byte aligned, in L1) to dst (64-byte aligned).
+// Streams `lines` 64-byte lines from src (in cache) to dst (64-byte aligned).
 inline void streamLines(void* dst, const void* src, int64_t lines) {
   char* d = static_cast<char*>(dst);
   const char* s = static_cast<const char*>(src);
   for (int64_t l = 0; l < lines; l++, d += 64, s += 64) {
 #if defined(__AVX512F__)
-    _mm512_stream_si512(reinterpret_cast<__m512i*>(d), _mm512_load_si512(s));
+    _mm512_stream_si512(reinterpret_cast<__m512i*>(d), _mm512_loadu_si512(s));
 #elif defined(__AVX2__)
-    _mm256_stream_si256(reinterpret_cast<__m256i*>(d), _mm256_load_si256(reinterpret_cast<const __m256i*>(s)));
-    _mm256_stream_si256(reinterpret_cast<__m256i*>(d + 32), _mm256_load_si256(reinterpret_cast<const __m256i*>(s + 32)));
+    _mm256_stream_si256(reinterpret_cast<__m256i*>(d), _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s)));
+    _mm256_stream_si256(reinterpret_cast<__m256i*>(d + 32), _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + 32)));
 #else
     for (int k = 0; k < 64; k += 16)
-      _mm_stream_si128(reinterpret_cast<__m128i*>(d + k), _mm_load_si128(reinterpret_cast<const __m128i*>(s + k)));
+      _mm_stream_si128(reinterpret_cast<__m128i*>(d + k), _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + k)));
 #endif
   }
 }
@@ -74,6 +74,20 @@ inline void streamOut(T* out, int64_t begin, int64_t end, Fill fill) {
     streamLines(out + i, buf, 1);
   }
   if (i < end) fill(out + i, i, end - i);
+}
+
+// Copies n values from src (in cache: a kernel's scratch) to dst, streaming every whole
+// 64-byte line of dst. The caller fences.
+template <class T>
+inline void streamCopy(T* dst, const T* src, int64_t n) {
+  constexpr int64_t kPerLine = int64_t(64 / sizeof(T));
+  const int64_t misalign = int64_t(reinterpret_cast<uintptr_t>(dst) & 63) / int64_t(sizeof(T));
+  const int64_t head = misalign ? std::min(n, kPerLine - misalign) : 0;
+  std::copy(src, src + head, dst);
+  const int64_t lines = (n - head) / kPerLine;
+  streamLines(dst + head, src + head, lines);
+  const int64_t done = head + lines * kPerLine;
+  std::copy(src + done, src + n, dst + done);
 }
 
 }  // namespace GRADLAB_ISA_NS
