@@ -48,7 +48,11 @@ export function gradientTable(): typeof GRADIENTS {
 export class Node {
   /** Set once a backward pass without retainGraph has used (and freed) this node. */
   released = false;
-  constructor(readonly op: string, readonly inputs: Tensor[], public backward: GradFn | null) {}
+  /**
+   * owned: tensors the op made only for its gradient (maxPool2d's argmax), which nothing
+   * else can reach: their storage goes back once the node is released.
+   */
+  constructor(readonly op: string, readonly inputs: Tensor[], public backward: GradFn | null, readonly owned: readonly Tensor[] = []) {}
 }
 
 let gradEnabled = true;
@@ -116,15 +120,16 @@ export function wantsGrad(t: Tensor): boolean {
 
 /**
  * Attaches the node of primitive `op` to out when any input needs a gradient; returns
- * out. `saved` is what op's gradient in the table needs beyond inputs and output.
+ * out. `saved` is what op's gradient in the table needs beyond inputs and output; `owned`,
+ * the tensors among it that the op made for the gradient alone (given back with the node).
  */
-export function record<P extends Primitive>(op: P, inputs: Tensor[], out: Tensor, saved?: SavedOf<P>): Tensor {
+export function record<P extends Primitive>(op: P, inputs: Tensor[], out: Tensor, saved?: SavedOf<P>, owned?: readonly Tensor[]): Tensor {
   if (needsGrad(inputs)) {
     const gradient = gradientTable()[op] as Gradient<SavedOf<P>> | undefined;
     if (!gradient) throw new ValueError(`${op}: no gradient in the table (core/gradients/); a bug in gradlab: please report it`);
     const ctx: GradContext<SavedOf<P>> = { inputs, out, saved: saved as SavedOf<P> };
     out.requiresGrad = true;
-    out.gradFn = new Node(op, inputs, (g) => gradient(g, ctx));
+    out.gradFn = new Node(op, inputs, (g) => gradient(g, ctx), owned);
   }
   return out;
 }
@@ -249,6 +254,8 @@ function walk(roots: readonly Tensor[], rootGrads: readonly Tensor[], opts: Walk
       if (!opts.retainGraph) {
         node.released = true;
         node.backward = null;
+        // Only the dropped closure could reach them.
+        for (const o of node.owned) releaseStorage(o.storage);
       }
       if (!opts.createGraph) {
         releaseSpent(g.storage, grads, kept);
@@ -297,7 +304,7 @@ export function releaseGraph(root: Tensor, keep: readonly Tensor[] = []): number
     if (seen.has(t)) continue;
     seen.add(t);
     if (t.gradFn) {
-      computed.push(t);
+      computed.push(t, ...t.gradFn.owned);
       for (const input of t.gradFn.inputs) stack.push(input);
     } else {
       stay.add(t.storage);

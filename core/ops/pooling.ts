@@ -49,7 +49,8 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   const out = Tensor.wrap(allocOut(x.dtype, numel(shape)), shape, x.dtype);
   const argmax = Tensor.wrap(allocOut("int32", out.numel), shape, "int32");
   kernels().maxPool2d(handleOf(x) as FloatBuffer, handleOf(out) as FloatBuffer, handleOf(argmax) as Int32Array, params);
-  return record("maxPool2d", [x], out, { geometry: params, argmax });
+  // argmax is for the gradient alone: it goes back with the node (autograd.ts, Node.owned).
+  return record("maxPool2d", [x], out, { geometry: params, argmax }, [argmax]);
 }
 
 /** The mean of each window. */

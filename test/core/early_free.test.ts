@@ -59,6 +59,21 @@ z.backward(outGrad);
 console.log(JSON.stringify({ keptBlocks: (g.memory().allocatedBytes - before) / x.grad.data.byteLength - 2 }));
 `;
 
+// A 2×2 max pooling of 4 MB: its forward saves the winners' indices (1 MB of int32) for
+// the gradient alone. Once backward has used and released the node they go back too: only
+// .grad is new when backward returns. Without the early return the indices stay too.
+const POOL_INDICES = `
+const g = require(${JSON.stringify(sourcePath("dist", "core"))});
+const x = g.randn([64, 16, 32, 32], { requiresGrad: true });
+const before = g.memory().allocatedBytes;
+const y = g.F.maxPool2d(x, { kernelSize: 2 });
+const indexBytes = y.numel * 4, withForward = g.memory().allocatedBytes - before;
+const outGrad = g.randn(y.shape);
+y.backward(outGrad);
+const grown = g.memory().allocatedBytes - before - x.grad.data.byteLength - y.data.byteLength - outGrad.data.byteLength;
+console.log(JSON.stringify({ keptBlocks: grown / indexBytes, forwardHeldIndices: withForward === y.data.byteLength + indexBytes }));
+`;
+
 // fit(), evaluate() and predict() give each step's values back: a module that keeps every
 // input it sees (a 64 KB activation) finds them all emptied with the early return, none
 // without; the weights, the evaluated loss and the predictions are the same bits.
@@ -121,6 +136,11 @@ describe("backward gives spent gradients back at once", function () {
 
   it("so are the temporaries a gradient made and did not return", function () {
     blocksBack(this, TEMPORARIES, 2, "the two temporaries");
+  });
+
+  it("so are the indices max pooling saved for its gradient alone", function () {
+    assert.equal(run<{ forwardHeldIndices: boolean }>(true, POOL_INDICES).forwardHeldIndices, true, "the forward kept them");
+    blocksBack(this, POOL_INDICES, 1, "the saved indices");
   });
 
   it("fit(), evaluate() and predict() give each step's values back, with the same results", function () {
