@@ -2,9 +2,10 @@
 // cache. An ordinary store to such a block first reads each line from memory (a
 // read-for-ownership) and later writes it back, and its lines push the kernel's inputs out
 // of the cache on the way; a streaming store writes the line to memory once and leaves the
-// cache alone. Where the block is still cached an ordinary store is cheaper, so kernels ask
-// the allocator (storageShouldStream) before streaming. A kernel computes its output a line or
-// a few at a time into a buffer that stays in L1 and streams each out (streamOut).
+// cache alone. Where the block is still cached an ordinary store is cheaper, so kernels
+// ask the allocator (storageShouldStream) before streaming. A kernel computes its output
+// a line or a few at a time into a buffer that stays in L1 and streams each out
+// (streamOut), or streams a stretch it already holds in its scratch (streamCopy).
 #pragma once
 
 #include <immintrin.h>
@@ -17,7 +18,6 @@
 
 namespace gradlab {
 namespace GRADLAB_ISA_NS {
-
 
 // Whether a kernel should stream `bytes` of output into `out` (ask once per kernel call:
 // asking counts as the block's first write).
