@@ -15,7 +15,7 @@ const crypto = require("node:crypto");
 g.manualSeed(7);
 const x = g.randn([1000003]), y = g.randn([1000003]);
 const m = g.randn([1000, 999]), row = g.randn([999]), col = g.randn([1000, 1]);
-const w = g.randn([32, 1, 3, 3]);
+const w = g.randn([32, 1, 3, 3]), w5 = g.randn([5, 3, 3, 3]);
 const u = g.randn([1200007]), v = g.randn([1200007]);  // as bytes, over the 1 MiB below which nothing streams
 const cases = {
   "add, odd length": () => x.add(y),
@@ -31,6 +31,9 @@ const cases = {
   "in place add_": () => { const z = x.clone(); z.add_(y); return z; },
   // The course CNN's first layer: the direct 3×3 kernel on the AVX2 and AVX-512 paths.
   "conv2d, 1 channel in, 32 out": () => g.F.conv2d(x.narrow(0, 0, 64 * 784).reshape([64, 1, 28, 28]), w, null, { padding: 1 }),
+  // Planes of 13×11 (not whole 64-byte lines, so lines straddle planes and images) and a
+  // last block of one channel: rows streamed as they are done must still add up.
+  "conv2d, 3 channels in, 5 out, 13×11": () => g.F.conv2d(x.narrow(0, 0, 400 * 3 * 143).reshape([400, 3, 13, 11]), w5, null, { padding: 1 }),
 };
 const out = {}, streamed = {};
 for (const [name, f] of Object.entries(cases)) {
