@@ -13,7 +13,8 @@
       "src/pool_rows.cc",
       "src/softmax_rows.cc",
       "src/gemm_tile.cc",
-      "src/det_gemm_rows.cc"
+      "src/det_gemm_rows.cc",
+      "src/peak_flops.cc"
     ]
   },
   "target_defaults": {

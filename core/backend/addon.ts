@@ -15,6 +15,8 @@ export interface NativeAddon extends Kernels {
    */
   info(): { blas: string; threads: number; version: string; simd: string; isa: string; cpuIsa: string };
   setNumThreads(n: number): void;
+  /** The chosen path's float32 multiply-add peak on all threads, measured in ~50 ms (GFLOP/s; native/src/peak_flops.cc): what the benchmark states a product's fraction of. */
+  peakGflops?(): number;
   /** gemm with the TypeScript reference's sequence for every element (native/src/det_gemm.h), for deterministic mode. */
   gemmDeterministic?: Kernels["gemm"];
   /** Deterministic mode's column loops of the convolutions (core/backend/det_conv.ts, native/src/conv.h). */

@@ -56,6 +56,12 @@ Napi::Value viaIsa(const Napi::CallbackInfo& info) {
   return (isa().*K)(info);
 }
 
+// The chosen path's measured float32 peak (peak_flops.h), for the benchmark; ~50 ms.
+Napi::Value PeakGflops(const Napi::CallbackInfo& info) {
+  Args args(info, "peakGflops", 0, nullptr);
+  return Napi::Number::New(info.Env(), isa().peakGflops());
+}
+
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   static const char* const names[] = {"n"};
   Args args(info, "setNumThreads", 1, names);
@@ -149,6 +155,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add("adamStep", wrap<viaIsa<&IsaKernels::adamStep>>);
   add("info", wrap<Info>);
   add("setNumThreads", wrap<SetNumThreads>);
+  add("peakGflops", wrap<PeakGflops>);
   add("trimMemory", wrap<TrimMemory>);
   add("sigintFlag", wrap<SigintFlag>);
   add("opcodeTables", wrap<OpcodeTables>);

@@ -48,6 +48,8 @@ struct IsaKernels {
   // the loops the compiler vectorises (exp, sigmoid, relu, add, sums, the optimisers).
   NapiKernel unary, unaryBackward, binary, where, cast, fill, countNonFinite, nonzero;
   NapiKernel reduce, softmax, softmaxBackward, sgdStep, adamStep;
+  // peak_flops.h: this path's float32 multiply-add peak on all pool threads, measured (GFLOP/s)
+  double (*peakGflops)();
 };
 
 // The path in use. Set once by chooseIsa() at load, before any kernel runs.

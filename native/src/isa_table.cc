@@ -5,6 +5,7 @@
 #include "direct_conv.h"
 #include "elementwise.h"
 #include "gemm_tile.h"
+#include "peak_flops.h"
 #include "optim.h"
 #include "reduce.h"
 #include "winograd.h"
@@ -49,7 +50,7 @@ constexpr Names kNames{GRADLAB_ISA_TABLE};
 constexpr IsaKernels kTable = {kNames.i, kNames.name, kNames.target, winogradConv3x3, winogradWeightGrad3x3, GRADLAB_DIRECT_CONV,
                                maxPool2x2Row, softmaxRow, sgemm, dgemm, detSgemmRows, detDgemmRows, kNames.tile, Tile<float>::MR, Tile<float>::NR,
                                Unary, UnaryBackward, Binary, Where, Cast, Fill, CountNonFinite, Nonzero,
-                               Reduce, Softmax, SoftmaxBackward, SgdStep, AdamStep};
+                               Reduce, Softmax, SoftmaxBackward, SgdStep, AdamStep, peakGflops};
 extern const IsaKernels kernels = kTable;
 
 }  // namespace GRADLAB_ISA_NS

@@ -107,6 +107,18 @@ describe("native addon: instruction-set paths", function () {
     });
   });
 
+  it("each path measures its float32 multiply-add peak, which the benchmark states fractions of", function () {
+    this.timeout(60000);
+    for (const p of supported()) {
+      const code = `const a = require(${JSON.stringify(addonPath())}); console.log(JSON.stringify({ isa: a.info().isa, peak: a.peakGflops() }));`;
+      const r = spawnSync(process.execPath, ["-e", code], { encoding: "utf8", env: { ...process.env, GRADLAB_ISA: p } });
+      assert.equal(r.status, 0, r.stderr);
+      const { isa, peak } = JSON.parse(r.stdout) as { isa: string; peak: number };
+      assert.equal(isa, p);
+      assert.ok(Number.isFinite(peak) && peak > 0, `${p}: peak ${peak}`);
+    }
+  });
+
   it("a refused GRADLAB_ISA leaves gradlab on its TypeScript backend, saying why", () => {
     const core = path.join(packageRoot(), "dist/core");
     const code = `const g = require(${JSON.stringify(core)}); console.log(g.backend().name);`;
