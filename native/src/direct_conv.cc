@@ -30,15 +30,18 @@ inline int64_t padFloats(const Conv3x3Geom& g) { return g.C * (g.H + 2 * g.pH) *
 constexpr int64_t kCols = 32;
 inline void step(const Conv3x3Geom& g, const float* pad, int64_t plane, int64_t Wp, const float* wk, int64_t oh, int64_t rows, int64_t ow,
                  int64_t kb, float* tmp) {
-  const __mmask16 m0 = firstLanes(g.OW - ow), m1 = firstLanes(g.OW - ow - 16);
+  // The geometry in locals: the barrier below would make every tap reload it from g.
+  const int64_t C = g.C, OH = g.OH, OW = g.OW;
+  const __mmask16 m0 = firstLanes(OW - ow), m1 = firstLanes(OW - ow - 16);
   __m512 acc[kBlock][2][2];
 #pragma GCC unroll 4
   for (int kk = 0; kk < kBlock; kk++) acc[kk][0][0] = acc[kk][0][1] = acc[kk][1][0] = acc[kk][1][1] = _mm512_setzero_ps();
-  for (int64_t c = 0; c < g.C; c++) {
+  const float* base = pad + oh * Wp + ow;
+  for (int64_t c = 0; c < C; c++, base += plane) {
     const float* wc = wk + c * 9 * kBlock;
 #pragma GCC unroll 3
     for (int fi = 0; fi < 3; fi++) {
-      const float* row = pad + c * plane + (oh + fi) * Wp + ow;
+      const float* row = base + fi * Wp;
 #pragma GCC unroll 3
       for (int j = 0; j < 3; j++) {
         __asm__ volatile("" ::: "memory");
@@ -63,7 +66,7 @@ inline void step(const Conv3x3Geom& g, const float* pad, int64_t plane, int64_t 
 #pragma GCC unroll 2
     for (int r = 0; r < 2; r++) {
       if (r >= rows) break;
-      float* dst = tmp + (kk * g.OH + oh + r) * g.OW + ow;
+      float* dst = tmp + (kk * OH + oh + r) * OW + ow;
       _mm512_mask_storeu_ps(dst, m0, acc[kk][r][0]);
       if (m1) _mm512_mask_storeu_ps(dst + 16, m1, acc[kk][r][1]);
     }
@@ -78,16 +81,19 @@ inline void step(const Conv3x3Geom& g, const float* pad, int64_t plane, int64_t 
 constexpr int64_t kCols = 8;
 inline void step(const Conv3x3Geom& g, const float* pad, int64_t plane, int64_t Wp, const float* wk, int64_t oh, int64_t rows, int64_t ow,
                  int64_t kb, float* tmp) {
-  const __m256i m = firstLanes8(g.OW - ow);
+  // The geometry in locals: the barrier below would make every tap reload it from g.
+  const int64_t C = g.C, OH = g.OH, OW = g.OW;
+  const __m256i m = firstLanes8(OW - ow);
   __m256 acc[kBlock][2];
 #pragma GCC unroll 4
   for (int kk = 0; kk < kBlock; kk++) acc[kk][0] = acc[kk][1] = _mm256_setzero_ps();
-  for (int64_t c = 0; c < g.C; c++) {
+  const float* base = pad + oh * Wp + ow;
+  for (int64_t c = 0; c < C; c++, base += plane) {
     const float* wc = wk + c * 9 * kBlock;
     // Tap by tap: its 4 weights broadcast once, applied to the two output rows' inputs.
 #pragma GCC unroll 3
     for (int fi = 0; fi < 3; fi++) {
-      const float* row = pad + c * plane + (oh + fi) * Wp + ow;
+      const float* row = base + fi * Wp;
 #pragma GCC unroll 3
       for (int j = 0; j < 3; j++) {
         // Without this the compiler keeps the 12 input rows and 36 weights it sees
@@ -111,8 +117,8 @@ inline void step(const Conv3x3Geom& g, const float* pad, int64_t plane, int64_t 
     for (int r = 0; r < 2; r++) {
       if (r >= rows) break;
       // A masked store only where the row ends (microcoded on AMD's cores).
-      float* dst = tmp + (kk * g.OH + oh + r) * g.OW + ow;
-      if (g.OW - ow >= 8) _mm256_storeu_ps(dst, acc[kk][r]);
+      float* dst = tmp + (kk * OH + oh + r) * OW + ow;
+      if (OW - ow >= 8) _mm256_storeu_ps(dst, acc[kk][r]);
       else _mm256_maskstore_ps(dst, m, acc[kk][r]);
     }
   }
