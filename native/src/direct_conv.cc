@@ -28,10 +28,11 @@ inline int64_t padFloats(const Conv3x3Geom& g) { return g.C * (g.H + 2 * g.pH) *
 // 32 columns in two zmm per row: 16 accumulators, tap by tap as the AVX2 step below (its
 // comment says why the loops are written so).
 constexpr int64_t kCols = 32;
-inline void step(const Conv3x3Geom& g, const float* pad, int64_t plane, int64_t Wp, const float* wk, int64_t oh, int64_t rows, int64_t ow,
+template <int64_t kOW>
+inline void step(const Conv3x3Geom& g, const float* pad, int64_t plane, const float* wk, int64_t oh, int64_t rows, int64_t ow,
                  int64_t kb, float* tmp) {
   // The geometry in locals: the barrier below would make every tap reload it from g.
-  const int64_t C = g.C, OH = g.OH, OW = g.OW;
+  const int64_t C = g.C, OH = g.OH, OW = kOW ? kOW : g.OW, Wp = OW + 2;
   const __mmask16 m0 = firstLanes(OW - ow), m1 = firstLanes(OW - ow - 16);
   __m512 acc[kBlock][2][2];
 #pragma GCC unroll 4
@@ -79,10 +80,11 @@ inline void step(const Conv3x3Geom& g, const float* pad, int64_t plane, int64_t 
 // every multiply-add (measured: the course's first layer at 1.19 ms a batch, against 0.66
 // on the AVX-512 path of the same Zen 4, whose 512-bit units are two 256-bit halves).
 constexpr int64_t kCols = 8;
-inline void step(const Conv3x3Geom& g, const float* pad, int64_t plane, int64_t Wp, const float* wk, int64_t oh, int64_t rows, int64_t ow,
+template <int64_t kOW>
+inline void step(const Conv3x3Geom& g, const float* pad, int64_t plane, const float* wk, int64_t oh, int64_t rows, int64_t ow,
                  int64_t kb, float* tmp) {
   // The geometry in locals: the barrier below would make every tap reload it from g.
-  const int64_t C = g.C, OH = g.OH, OW = g.OW;
+  const int64_t C = g.C, OH = g.OH, OW = kOW ? kOW : g.OW, Wp = OW + 2;
   const __m256i m = firstLanes8(OW - ow);
   __m256 acc[kBlock][2];
 #pragma GCC unroll 4
@@ -127,12 +129,15 @@ inline void step(const Conv3x3Geom& g, const float* pad, int64_t plane, int64_t 
 
 // One image: its planes zero-padded, then each pair of rows of each block of output channels.
 // `stream`: y is a cold block (stream_store.h).
+// kOW: the output width when it is known at compile time (0: read from g), see directConv3x3.
+template <int64_t kOW>
 void image(const Conv3x3Geom& g, const float* x, const float* wb, float* y, float* pad, float* tmp, bool stream) {
+  const int64_t OW = kOW ? kOW : g.OW;
   const int64_t Hp = g.H + 2 * g.pH, Wp = g.W + 2 * g.pW, plane = Hp * Wp;
   std::fill(pad, pad + padFloats(g), 0.0f);
   for (int64_t c = 0; c < g.C; c++)
     for (int64_t h = 0; h < g.H; h++) std::copy(x + (c * g.H + h) * g.W, x + (c * g.H + h + 1) * g.W, pad + c * plane + (h + g.pH) * Wp + g.pW);
-  const int64_t taps = g.C * 9, outPlane = g.OH * g.OW;
+  const int64_t taps = g.C * 9, outPlane = g.OH * OW;
   for (int64_t k0 = 0; k0 < g.K; k0 += kBlock) {
     const int64_t kb = std::min(kBlock, g.K - k0);
     const float* wk = wb + k0 * taps;  // [c][i][j][kBlock] for this block
@@ -145,7 +150,7 @@ void image(const Conv3x3Geom& g, const float* x, const float* wb, float* y, floa
     const auto flush = [&](int64_t doneRows, bool last) {
       for (int64_t kk = 0; kk < kb; kk++) {
         float* dst = out + kk * outPlane;
-        int64_t upTo = doneRows * g.OW;
+        int64_t upTo = doneRows * OW;
         if (!last) upTo = (int64_t((reinterpret_cast<uintptr_t>(dst + upTo) & ~uintptr_t(63)) - reinterpret_cast<uintptr_t>(dst))) / int64_t(sizeof(float));
         if (upTo <= sent[kk]) continue;
         streamCopy(dst + sent[kk], tmp + kk * outPlane + sent[kk], upTo - sent[kk]);
@@ -153,11 +158,11 @@ void image(const Conv3x3Geom& g, const float* x, const float* wb, float* y, floa
       }
     };
     for (int64_t oh = 0; oh < g.OH; oh += 2) {
-      for (int64_t ow0 = 0; ow0 < g.OW; ow0 += kCols) {
+      for (int64_t ow0 = 0; ow0 < OW; ow0 += kCols) {
         // A row's last step ends at the row's end, overlapping the one before (same
         // values written twice) rather than storing through masks.
-        const int64_t ow = g.OW - ow0 < kCols && g.OW >= kCols ? g.OW - kCols : ow0;
-        step(g, pad, plane, Wp, wk, oh, std::min<int64_t>(2, g.OH - oh), ow, kb, tmp);
+        const int64_t ow = OW - ow0 < kCols && OW >= kCols ? OW - kCols : ow0;
+        step<kOW>(g, pad, plane, wk, oh, std::min<int64_t>(2, g.OH - oh), ow, kb, tmp);
       }
       if (stream) flush(std::min<int64_t>(oh + 2, g.OH), oh + 2 >= g.OH);
     }
@@ -175,10 +180,14 @@ void directConv3x3(const Conv3x3Geom& g, const float* x, const float* w, float* 
   for (int64_t k = 0; k < g.K; k++)
     for (int64_t t = 0; t < taps; t++) wb[((k / kBlock) * taps + t) * kBlock + k % kBlock] = w[k * taps + t];
   const bool stream = shouldStream(y, size_t(g.N * g.K * g.OH * g.OW) * sizeof(float));
+  // The widths of the usual first layers (28: MNIST and Fashion-MNIST, 32: CIFAR) compiled
+  // as constants: the row addresses and the steps along a row are then fixed, measured
+  // 11 % faster than with the width read at run time (the course's first layer, AVX2).
+  const auto run = g.OW == 28 ? image<28> : g.OW == 32 ? image<32> : image<0>;
   parallel_for(g.N, 1, [&](int64_t b, int64_t e) {
     Scratch<float> pad(0, padFloats(g)), tmp(1, kBlock * g.OH * g.OW + 16);
     for (int64_t n = b; n < e; n++)
-      image(g, x + n * g.C * g.H * g.W, wb.data(), y + n * g.K * g.OH * g.OW, pad.data(), tmp.data(), stream);
+      run(g, x + n * g.C * g.H * g.W, wb.data(), y + n * g.K * g.OH * g.OW, pad.data(), tmp.data(), stream);
     if (stream) streamFence();
   });
 }

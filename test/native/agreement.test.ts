@@ -144,6 +144,12 @@ describe("native agrees with the TypeScript reference", function () {
     [3, 3, 9, 13, 10, 3, 3, 1, 1, 0, 0, 1, 1, 1],
     [2, 2, 5, 6, 9, 3, 3, 1, 1, 2, 2, 1, 1, 1],
     [2, 1, 7, 40, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1],
+    // ... and output rows of 28 and 32, which it compiles as constants (MNIST's and CIFAR's
+    // first layers): from each padding, with an odd number of rows.
+    [2, 2, 5, 30, 6, 3, 3, 1, 1, 0, 0, 1, 1, 1],
+    [2, 1, 9, 26, 5, 3, 3, 1, 1, 2, 2, 1, 1, 1],
+    [2, 3, 32, 32, 10, 3, 3, 1, 1, 1, 1, 1, 1, 1],
+    [3, 4, 7, 34, 4, 3, 3, 1, 1, 0, 0, 1, 1, 1],
   ];
   for (const [N, C, H, W, OC, KH, KW, sH, sW, pH, pW, dH, dW, G] of convCases) {
     it(`conv2d forward and both backwards: x (${N},${C},${H},${W}) w (${OC},${C / G},${KH},${KW}) stride ${sH},${sW} groups ${G}`, () => {
