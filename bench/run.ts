@@ -26,7 +26,7 @@ const step = (what: string) => (status.tty ? status.show(`running: ${what}`) : s
 // Rounds of each table; see ops() for why they alternate the sides.
 const rounds = Math.max(1, option("--rounds") ?? (quick ? 1 : 2));
 
-// The lower of two timings of a case (NaN where one side lacks it).
+// Each case's lower timing of two rounds (a case only one round has keeps its one).
 function bestOf(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
   const out = { ...a };
   for (const [k, v] of Object.entries(b)) out[k] = k in out ? Math.min(out[k], v) : v;
