@@ -10,8 +10,8 @@ import { UNARY } from "../../core/backend/opcodes";
 // NaN, results in the denormal range and near overflow.
 const VALUES = [0.5, -1.25, 3.7, -0, 0, 88.72, 88.8, -103.9, -104.5, -87.5, -95, 80, Infinity, -Infinity, NaN, 1e-8];
 
-// In the child: each value at index i of a vector step and again in the tail of the same
-// call (lengths 16 + 15 and 17 + 15), so that a body lane and a tail element compare.
+// In the child: each value in whole vector steps and again in the tail of the same call,
+// so that a body lane and a tail element compare; then alone in a step of ordinary lanes.
 const CHILD = `
 const addon = require(process.argv[1]);
 const [exp, sigmoid] = JSON.parse(process.argv[2]);
@@ -27,6 +27,16 @@ for (const op of [exp, sigmoid]) {
     addon.unary(op, x, o, 0, 0);
     const b = bits(o);
     if (b[0] !== b[30] || b[7] !== b[24]) mismatches.push({ op, v: String(v), body: b[0], tail: b[30] });
+    // v alone among ordinary lanes (a step of 8 with one lane to clamp or replace, taken
+    // apart from the steps whose lanes are all within the clamp): v's lane as the tail's,
+    // the ordinary lanes as in a step of ordinary lanes only.
+    const m = new Float32Array(31).fill(0.25);
+    m[3] = v;
+    for (let i = 24; i < 31; i++) m[i] = v;
+    const mo = new Float32Array(31);
+    addon.unary(op, m, mo, 0, 0);
+    const mb = bits(mo);
+    if (mb[3] !== mb[30] || mb[0] !== mb[8] || mb[0] !== mb[16]) mismatches.push({ op, v: String(v), mixed: mb[3], tail: mb[30], ordinary: [mb[0], mb[8]] });
   }
 }
 // softmax over one row: 16 lanes a step, then a scalar tail; equal inputs, equal outputs.
