@@ -1,14 +1,14 @@
 // The side-by-side benchmark: gradlab (native) vs PyTorch CPU (2 threads) vs
 // TensorFlow.js (wasm) in one run, printed as tables with ratios.
 //
-//   node dist/bench/run.js [ops] [train] [--quick] [--rounds N] [--epochs N] [--limit N] [--no-tfjs]
+//   node dist/bench/run.js [ops] [train] [--quick] [--rounds N] [--epochs N] [--limit N] [--no-tfjs] [--torch-default-malloc]
 //
 // `ops` times matmul, elementwise/reduction ops, conv2d and pooling (issue table 1);
 // `train` trains the Fashion-MNIST MLP and CNN for one epoch each (issue table 2).
 // With neither, both run. Ratios are gradlab's time over the other's: below 1 is faster.
 import { backend } from "../core";
 import { loadAddon } from "../core/backend/addon";
-import { hasTorch, printTable, ratio, runNode, runPython, torchIsaEnv } from "./util";
+import { hasTorch, pageFaultMicros, printTable, ratio, runNode, runPython, torchIsaEnv, torchMallocEnv } from "./util";
 import { timeGradlab, matmulSizes } from "./ops_gradlab";
 import type { ModelName, TrainResult } from "./train_gradlab";
 import { StatusLine } from "../kernel/status_line";
@@ -19,6 +19,8 @@ const option = (f: string) => (argv.includes(f) ? Number(argv[argv.indexOf(f) + 
 const quick = flag("--quick");
 const withTfjs = !flag("--no-tfjs");
 const torch = hasTorch();
+// PyTorch with glibc keeping the memory it frees (util.ts, torchMallocEnv says why), unless asked.
+const keepMalloc = !flag("--torch-default-malloc");
 // Which case runs now: redrawn in place on a terminal, a line per step in a log.
 const status = new StatusLine();
 const step = (what: string) => (status.tty ? status.show(`running: ${what}`) : status.log(`running: ${what}`));
@@ -44,7 +46,7 @@ async function ops(): Promise<void> {
     step(`ops, gradlab${of}`);
     g = bestOf(g, timeGradlab(quick, (name) => status.show(`running: ops, gradlab${of}: ${name}`)));
     if (torch) step(`ops, PyTorch${of}`);
-    if (torch) t = bestOf(t, runPython("ops_torch.py", quick ? ["--quick"] : []) as Record<string, number>);
+    if (torch) t = bestOf(t, runPython("ops_torch.py", quick ? ["--quick"] : [], { keepMalloc }) as Record<string, number>);
   }
   if (withTfjs) step("ops, TensorFlow.js");
   // tfjs is loaded only now, after gradlab's side has been timed.
@@ -85,7 +87,7 @@ async function train(): Promise<void> {
       step(`train ${model}, gradlab${of}`);
       mine = faster(mine, runNode("train_gradlab", args) as TrainResult);
       if (torch) step(`train ${model}, PyTorch${of}`);
-      if (torch) theirs = faster(theirs, runPython("torch_train.py", args) as TrainResult);
+      if (torch) theirs = faster(theirs, runPython("torch_train.py", args, { keepMalloc }) as TrainResult);
     }
     const results: [string, TrainResult | null][] = [["gradlab", mine!]];
     if (theirs) results.push(["torch", theirs]);
@@ -109,8 +111,13 @@ async function train(): Promise<void> {
 async function main(): Promise<void> {
   const b = backend();
   const same = Object.entries(torchIsaEnv()).map(([k, v]) => `${k}=${v}`).join(" ");
-  const torchSide = torch ? `python3-torch, 2 threads${same ? ` (${same}: the same instruction set)` : ""}` : "not installed (npm run bench installs python3-torch as root)";
+  const malloc = Object.entries(torchMallocEnv(keepMalloc)).map(([k, v]) => `${k}=${v}`).join(" ");
+  const torchSide = torch
+    ? `python3-torch, 2 threads${same ? ` (${same}: the same instruction set)` : ""}` +
+      (keepMalloc ? `; glibc keeps the memory it frees (${malloc || "already set"}; --torch-default-malloc: glibc's defaults)` : "; glibc's malloc defaults")
+    : "not installed (npm run bench installs python3-torch as root)";
   console.log(`gradlab backend: ${b.name} (${b.blas}, ${b.threads} threads, ${b.isa} path: GRADLAB_ISA picks another); PyTorch: ${torchSide}`);
+  console.log(`this machine: a page fault (first touch of a fresh 4 KB page) costs ${pageFaultMicros().toFixed(2)} µs`);
   const which = argv.filter((a) => !a.startsWith("--") && Number.isNaN(Number(a)));
   if (which.length === 0 || which.includes("ops")) await ops();
   if (which.length === 0 || which.includes("train")) await train();

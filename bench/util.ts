@@ -50,10 +50,46 @@ export function peakResidentMiB(): number {
   return kb ? Number(kb) / 1024 : process.resourceUsage().maxRSS / 1024;
 }
 
+/**
+ * glibc's settings for the PyTorch process that keep the memory it frees (no trimming of
+ * the heap's top, no mmap per large block), as PyTorch's performance guides get with
+ * jemalloc or tcmalloc. PyTorch's CPU tensors come from malloc, and with glibc's defaults a
+ * freed result of a few MB goes back to the kernel and the next one faults every page in
+ * again: on a machine whose page faults are slow (11 µs each on this project's VMs, against
+ * a fraction of a µs on bare metal) a 64×1×28×28 → 32 convolution then took 21 ms a call
+ * instead of 0.31, and the CNN epoch 58 s instead of 34. With these the PyTorch figures
+ * measure its kernels, not the machine's page faults. `keep = false` (bench --torch-default-malloc)
+ * leaves glibc's defaults. Settings already in the environment are kept.
+ */
+export function torchMallocEnv(keep = true): Record<string, string> {
+  if (!keep) return {};
+  const table = { MALLOC_TRIM_THRESHOLD_: "4294967296", MALLOC_MMAP_THRESHOLD_: "4294967296" };
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(table)) if (!process.env[k]) env[k] = v;
+  return env;
+}
+
+/**
+ * What one page fault costs this process, µs: the first touch of each 4 KB page of fresh
+ * memory (median of a few 32 MB buffers). A few tenths of a µs on bare metal; far more under
+ * some hypervisors, where it decides how much an allocator that gives memory back costs.
+ */
+export function pageFaultMicros(): number {
+  const bytes = 32 << 20, page = 4096, times: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    const a = new Uint8Array(bytes); // calloc'd: fresh pages, mapped but not yet touched
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < bytes; i += page) a[i] = 1;
+    times.push(Number(process.hrtime.bigint() - t0) / 1e3 / (bytes / page));
+  }
+  return times.sort((x, y) => x - y)[2];
+}
+
 /** Runs a benchmark script of the PyTorch side (Debian's python3-torch), returning its JSON. */
-export function runPython(script: string, args: string[]): unknown {
+export function runPython(script: string, args: string[], { keepMalloc = true } = {}): unknown {
   const file = path.join(__dirname, "..", "..", "bench", script);
-  const r = spawnSync("/usr/bin/python3", [file, ...args], { encoding: "utf8", maxBuffer: 64 << 20, env: { ...process.env, ...torchIsaEnv() } });
+  const env = { ...process.env, ...torchIsaEnv(), ...torchMallocEnv(keepMalloc) };
+  const r = spawnSync("/usr/bin/python3", [file, ...args], { encoding: "utf8", maxBuffer: 64 << 20, env });
   if (r.status !== 0) throw new Error(`${script} failed (is python3-torch installed? npm run bench installs it as root):\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split("\n").pop()!);
 }
