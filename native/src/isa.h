@@ -30,6 +30,9 @@ struct IsaKernels {
   void (*directConv3x3)(const Conv3x3Geom& g, const float* x, const float* w, float* y);
   // pool_rows.cc: the first outputs of a 2x2 stride-2 max-pooling row; returns how many it wrote
   int64_t (*maxPool2x2Row)(const float* r0, const float* r1, int64_t OW, int32_t base, int32_t W, float* y, int32_t* am);
+  // pool_rows.cc: its gradient, straight into the two input rows; returns how many windows it
+  // wrote (it stops at an argmax outside its window)
+  int64_t (*maxPool2x2BackwardRow)(const float* dy, const int32_t* am, int64_t OW, int32_t base, int32_t W, float* d0, float* d1);
   // softmax_rows.cc: softmax (or log-softmax) of one contiguous float row
   void (*softmaxRow)(const float* x, float* o, int64_t n, bool log);
   // gemm_tile.cc: gradlab's packed GEMM, C = alpha op(A) op(B) + beta C

@@ -15,6 +15,7 @@ namespace GRADLAB_ISA_NS {
 
 // Defined in pool_rows.cc, softmax_rows.cc, gemm_tile.cc and det_gemm_rows.cc of this path.
 int64_t maxPool2x2Row(const float* r0, const float* r1, int64_t OW, int32_t base, int32_t W, float* y, int32_t* am);
+int64_t maxPool2x2BackwardRow(const float* dy, const int32_t* am, int64_t OW, int32_t base, int32_t W, float* d0, float* d1);
 void softmaxRow(const float* x, float* o, int64_t n, bool log);
 void sgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
            float beta, float* C, int64_t ldc, bool threaded);
@@ -48,7 +49,7 @@ constexpr Names kNames{GRADLAB_ISA_TABLE};
 // A constant expression, so the table is filled at compile time: no code of a path runs
 // at load, before it is chosen (on a CPU without it, that code would fault).
 constexpr IsaKernels kTable = {kNames.i, kNames.name, kNames.target, winogradConv3x3, winogradWeightGrad3x3, GRADLAB_DIRECT_CONV,
-                               maxPool2x2Row, softmaxRow, sgemm, dgemm, detSgemmRows, detDgemmRows, kNames.tile, Tile<float>::MR, Tile<float>::NR,
+                               maxPool2x2Row, maxPool2x2BackwardRow, softmaxRow, sgemm, dgemm, detSgemmRows, detDgemmRows, kNames.tile, Tile<float>::MR, Tile<float>::NR,
                                Unary, UnaryBackward, Binary, Where, Cast, Fill, CountNonFinite, Nonzero,
                                Reduce, Softmax, SoftmaxBackward, SgdStep, AdamStep, peakGflops};
 extern const IsaKernels kernels = kTable;

@@ -1,6 +1,7 @@
 #include "pool.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <string>
 #include <type_traits>
@@ -146,6 +147,49 @@ void maxPool(const PGeom& g, const T* x, T* y, int32_t* am) {
   });
 }
 
+// The usual pooling's gradient (2x2 windows at stride 2, as maxPool2x2): each window's
+// four places written once, dy where the argmax points and zero elsewhere, instead of a
+// fill and a scatter. Returns false, having written only into dx, when an argmax is not
+// inside its own window (a hand-made one: the caller then checks it and scatters).
+template <class T>
+bool maxPoolBackward2x2(const PGeom& g, const T* dy, const int32_t* am, T* dx) {
+  if (g.KH != 2 || g.KW != 2 || g.sH != 2 || g.sW != 2 || g.pH || g.pW || g.dH != 1 || g.dW != 1 || 2 * g.OH > g.H || 2 * g.OW > g.W) return false;
+  std::atomic<bool> outside{false};
+  parallel_for(g.planes, planeGrain(g, g.HW + g.OHW), [&](int64_t b, int64_t e) {
+    for (int64_t pl = b; pl < e && !outside.load(std::memory_order_relaxed); pl++) {
+      T* dp = dx + pl * g.HW;
+      const T* gp = dy + pl * g.OHW;
+      const int32_t* ap = am + pl * g.OHW;
+      const int32_t W = static_cast<int32_t>(g.W);
+      for (int64_t oh = 0; oh < g.OH; oh++) {
+        T* d0 = dp + 2 * oh * g.W;
+        T* d1 = d0 + g.W;
+        const int32_t base = static_cast<int32_t>(2 * oh * g.W);
+        const T* gr = gp + oh * g.OW;
+        const int32_t* ar = ap + oh * g.OW;
+        int64_t ow = 0;
+        if constexpr (std::is_same<T, float>::value) ow = isa().maxPool2x2BackwardRow(gr, ar, g.OW, base, W, d0, d1);
+        for (; ow < g.OW; ow++) {
+          const int32_t c = static_cast<int32_t>(2 * ow), rel = ar[ow] - (base + c);
+          // Inside its window: rel is 0 or 1 in the first row, W or W + 1 in the second. One
+          // branch, always taken the same way: a branch on which place mispredicts on every
+          // other window (random argmax) and took this loop to three times its time.
+          const int32_t col = rel - (W & -static_cast<int32_t>(rel >= W));
+          if (static_cast<uint32_t>(col) > 1u) {
+            outside.store(true);
+            return;
+          }
+          d0[c] = d0[c + 1] = d1[c] = d1[c + 1] = T(0);
+          d0[c + rel] = T(0) + gr[ow];  // d1 is d0 + W: rel says the row too
+        }
+        if (2 * g.OW < g.W) d0[g.W - 1] = d1[g.W - 1] = T(0);  // an odd width's last column: in no window
+      }
+      if (2 * g.OH < g.H) std::fill(dp + 2 * g.OH * g.W, dp + g.HW, T(0));  // an odd height's last row
+    }
+  });
+  return !outside.load();
+}
+
 template <class T>
 void maxPoolBackward(const PGeom& g, const T* dy, const int32_t* am, T* dx) {
   parallel_for(g.planes, planeGrain(g, g.HW + g.OHW), [&](int64_t b, int64_t e) {
@@ -240,6 +284,11 @@ Napi::Value MaxPool2dBackward(const Napi::CallbackInfo& info) {
   requireLen(K, "argmax", am, g.yN, false, yWhy(g));
   requireLen(K, "dx", dx, g.xN, true, xWhy(g));
   const int32_t* a = am.as<int32_t>();
+  // The usual 2x2 pooling checks each argmax against its own window as it goes (a stricter
+  // check than the range below, which runs only when that one fails).
+  if (dy.dtype == DType::F32 ? maxPoolBackward2x2(g, dy.as<float>(), a, dx.as<float>())
+                             : maxPoolBackward2x2(g, dy.as<double>(), a, dx.as<double>()))
+    return info.Env().Undefined();
   for (int64_t i = 0; i < g.yN; i++)
     if (a[i] < -1 || a[i] >= g.HW)
       rangeError(K, "argmax holds " + s(a[i]) + " at " + s(i) + ", which is out of range for a " + s(g.H) + "x" + s(g.W) + " plane");

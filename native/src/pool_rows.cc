@@ -96,5 +96,43 @@ int64_t maxPool2x2Row(const float* r0, const float* r1, int64_t OW, int32_t base
 #endif
 }
 
+// The gradient of one output row of 2x2 stride-2 max pooling, written straight into the
+// window's two input rows d0 and d1: each window's four places get dy where its argmax
+// points and zero elsewhere, so no fill and no scatter (0 + dy, as a fill then a sum gives:
+// a -0 gradient lands as +0). Stops before the first step with an argmax outside its
+// window (pool.cc then falls back to the checked scatter) and returns the windows written.
+int64_t maxPool2x2BackwardRow(const float* dy, const int32_t* am, int64_t OW, int32_t base, int32_t W, float* d0, float* d1) {
+#if defined(__AVX2__)
+  // 8 windows per step, in ymm on both vector paths: the step is bound by memory.
+  if (OW < 8) return 0;
+  const __m256i lane2 = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
+  const __m256i one = _mm256_set1_epi32(1), below = _mm256_set1_epi32(W), belowRight = _mm256_set1_epi32(W + 1);
+  const __m256 zero = _mm256_setzero_ps();
+  for (int64_t step = 0; step < OW; step += 8) {
+    // The last step ends at the row's end, over the one before (the same values again).
+    const int64_t ow = OW - step < 8 ? OW - 8 : step;
+    const __m256i rel = _mm256_sub_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(am + ow)),
+                                         _mm256_add_epi32(_mm256_set1_epi32(base + static_cast<int32_t>(2 * ow)), lane2));
+    const __m256i k0 = _mm256_cmpeq_epi32(rel, _mm256_setzero_si256()), k1 = _mm256_cmpeq_epi32(rel, one);
+    const __m256i k2 = _mm256_cmpeq_epi32(rel, below), k3 = _mm256_cmpeq_epi32(rel, belowRight);
+    const __m256i inside = _mm256_or_si256(_mm256_or_si256(k0, k1), _mm256_or_si256(k2, k3));
+    if (_mm256_movemask_ps(_mm256_castsi256_ps(inside)) != 0xFF) return step;
+    const __m256 g = _mm256_add_ps(zero, _mm256_loadu_ps(dy + ow));
+    auto store = [&](float* d, __m256i even, __m256i odd) {
+      const __m256 e = _mm256_and_ps(_mm256_castsi256_ps(even), g), o = _mm256_and_ps(_mm256_castsi256_ps(odd), g);
+      const __m256 lo = _mm256_unpacklo_ps(e, o), hi = _mm256_unpackhi_ps(e, o);  // windows 0 1 4 5, 2 3 6 7
+      _mm256_storeu_ps(d + 2 * ow, _mm256_permute2f128_ps(lo, hi, 0x20));
+      _mm256_storeu_ps(d + 2 * ow + 8, _mm256_permute2f128_ps(lo, hi, 0x31));
+    };
+    store(d0, k0, k1);
+    store(d1, k2, k3);
+  }
+  return OW;
+#else
+  (void)dy, (void)am, (void)OW, (void)base, (void)W, (void)d0, (void)d1;
+  return 0;
+#endif
+}
+
 }  // namespace GRADLAB_ISA_NS
 }  // namespace gradlab

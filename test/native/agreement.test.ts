@@ -277,6 +277,33 @@ describe("native agrees with the TypeScript reference", function () {
     }
   });
 
+  it("2×2 stride-2 max pooling's gradient (the fast path) writes every place of dx, bit for bit the scatter's", () => {
+    // Rows of 14 (a last step overlapping the one before), 18, 8, 4 and 3 windows; odd sizes
+    // leave a last row and column in no window. dx starts as garbage: every place must be written.
+    for (const [H, W] of [[28, 28], [6, 37], [4, 16], [7, 9], [14, 7]]) {
+      const OH = Math.floor(H / 2), OW = Math.floor(W / 2), out = 8 * 3 * OH * OW;
+      const p = poolGeometry({ batch: 8, channels: 3, inHeight: H, inWidth: W, outHeight: OH, outWidth: OW, kernelHeight: 2, kernelWidth: 2,
+        strideH: 2, strideW: 2 });
+      const x = Float32Array.from(randomF32(8 * 3 * H * W), (v) => Math.round(v * 2) / 2); // ties
+      const arg = new Int32Array(out);
+      jsKernels.maxPool2d(x, new Float32Array(out), arg, p);
+      const dy = randomF32(out);
+      dy[0] = -0; dy[3] = NaN; dy[out - 1] = -0; dy[out - 2] = Infinity;
+      // A hand-made argmax inside the plane but outside its own window (and shared with
+      // another window): the kernel falls back to the scatter, which adds both.
+      const stray = Int32Array.from(arg);
+      stray[out - 1] = stray[out - 2 * OW];
+      for (const a of [arg, stray]) {
+        const native = new Float32Array(8 * 3 * H * W).fill(7), ref = new Float32Array(native.length).fill(7);
+        (addon as any).maxPool2dBackward(dy, a, native, p);
+        jsKernels.maxPool2dBackward(dy, a, ref, p);
+        const nb = new Uint32Array(native.buffer), rb = new Uint32Array(ref.buffer);
+        const bad = nb.findIndex((v, i) => v !== rb[i]);
+        assert.equal(bad, -1, `${H}x${W}${a === stray ? ", stray argmax" : ""}: dx[${bad}] is ${native[bad]}, the scatter gives ${ref[bad]}`);
+      }
+    }
+  });
+
   // The values users hit at the edges, on a tiny size (below the small-work threshold, where
   // the native backend runs the TypeScript kernels) and a large one (threaded C++).
   const EDGE = [NaN, Infinity, -Infinity, 0, -0, 1, -1, 0.5, 2, 1e38, -1e38, 3.4e38, 1e-40, -1e-40, 1e-45, 65504, -3.5, 7];
