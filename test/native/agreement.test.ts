@@ -278,9 +278,10 @@ describe("native agrees with the TypeScript reference", function () {
   });
 
   it("2×2 stride-2 max pooling's gradient (the fast path) writes every place of dx, bit for bit the scatter's", () => {
-    // Rows of 14 (a last step overlapping the one before), 18, 8, 4 and 3 windows; odd sizes
+    // Rows of 14 (a last step overlapping the one before), 18 and 8 windows (vector steps);
+    // 7 (the course's second pooling), 6, 5, 4 and 3 (one window at a time); odd sizes
     // leave a last row and column in no window. dx starts as garbage: every place must be written.
-    for (const [H, W] of [[28, 28], [6, 37], [4, 16], [7, 9], [14, 7]]) {
+    for (const [H, W] of [[28, 28], [6, 37], [4, 16], [14, 14], [12, 13], [10, 10], [7, 9], [14, 7]]) {
       const OH = Math.floor(H / 2), OW = Math.floor(W / 2), out = 8 * 3 * OH * OW;
       const p = poolGeometry({ batch: 8, channels: 3, inHeight: H, inWidth: W, outHeight: OH, outWidth: OW, kernelHeight: 2, kernelWidth: 2,
         strideH: 2, strideW: 2 });
