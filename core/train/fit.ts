@@ -289,7 +289,7 @@ export function predict(model: Module, x: Tensor, opts: { batchSize?: number } =
       const outs: Tensor[] = [];
       for (let i = 0; i < x.shape[0]; i += bs) {
         // A batch's intermediate values go back at once; its output is kept for the result.
-        const { result, made } = trackNew(() => model.forward(x.slice(0, i, i + bs)));
+        const { result, made } = managedStorage(() => trackNew(() => model.forward(x.slice(0, i, i + bs))));
         for (const s of made) if (s !== result.storage) releaseStorage(s);
         outs.push(result);
       }
