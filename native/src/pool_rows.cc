@@ -7,12 +7,16 @@
 
 #include "simd.h"
 
+#if defined(__SSE4_1__)
+#include <immintrin.h>
+#endif
+
 namespace gradlab {
 namespace GRADLAB_ISA_NS {
 
 // The two input rows are split into even and odd columns; then a later value of the
 // window wins where it is larger or is the first NaN (as pool.cc's scalar loop). Writes
-// the whole row and returns its length; the baseline has no vector row (returns 0).
+// the whole row and returns its length, or 0 where the path has no vector row.
 int64_t maxPool2x2Row(const float* r0, const float* r1, int64_t OW, int32_t base, int32_t W, float* y, int32_t* am) {
 #if defined(__AVX512F__)
   // 16 windows per step.
@@ -90,6 +94,37 @@ int64_t maxPool2x2Row(const float* r0, const float* r1, int64_t OW, int32_t base
     }
   }
   return OW;
+#elif defined(__SSE4_1__)
+  // The baseline (x86-64-v2): 4 windows per step, as the AVX2 step in 128-bit lanes; rows
+  // under 4 windows are left to pool.cc's scalar loop.
+  if (OW < 4) return 0;
+  const __m128i lane2 = _mm_setr_epi32(0, 2, 4, 6);
+  auto takes = [](__m128 v, __m128 best) {
+    return _mm_or_ps(_mm_cmpgt_ps(v, best), _mm_and_ps(_mm_cmpunord_ps(v, v), _mm_cmpord_ps(best, best)));
+  };
+  auto pick = [](__m128i k, __m128 t, int32_t v) { return _mm_blendv_epi8(k, _mm_set1_epi32(v), _mm_castps_si128(t)); };
+  for (int64_t step = 0; step < OW; step += 4) {
+    const int64_t ow = OW - step < 4 ? OW - 4 : step;  // the last step over the one before
+    const float* a = r0 + 2 * ow;
+    const float* b = r1 + 2 * ow;
+    const __m128 a0 = _mm_loadu_ps(a), a1 = _mm_loadu_ps(a + 4), b0 = _mm_loadu_ps(b), b1 = _mm_loadu_ps(b + 4);
+    __m128 best = _mm_shuffle_ps(a0, a1, 0x88);
+    __m128i k = _mm_setzero_si128();
+    const __m128 v1 = _mm_shuffle_ps(a0, a1, 0xDD), v2 = _mm_shuffle_ps(b0, b1, 0x88), v3 = _mm_shuffle_ps(b0, b1, 0xDD);
+    __m128 t = takes(v1, best);
+    best = _mm_blendv_ps(best, v1, t);
+    k = pick(k, t, 1);
+    t = takes(v2, best);
+    best = _mm_blendv_ps(best, v2, t);
+    k = pick(k, t, W);
+    t = takes(v3, best);
+    best = _mm_blendv_ps(best, v3, t);
+    k = pick(k, t, W + 1);
+    _mm_storeu_ps(y + ow, best);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(am + ow),
+                     _mm_add_epi32(_mm_add_epi32(_mm_set1_epi32(base + static_cast<int32_t>(2 * ow)), lane2), k));
+  }
+  return OW;
 #else
   (void)r0, (void)r1, (void)OW, (void)base, (void)W, (void)y, (void)am;
   return 0;
@@ -123,6 +158,30 @@ int64_t maxPool2x2BackwardRow(const float* dy, const int32_t* am, int64_t OW, in
       const __m256 lo = _mm256_unpacklo_ps(e, o), hi = _mm256_unpackhi_ps(e, o);  // windows 0 1 4 5, 2 3 6 7
       _mm256_storeu_ps(d + 2 * ow, _mm256_permute2f128_ps(lo, hi, 0x20));
       _mm256_storeu_ps(d + 2 * ow + 8, _mm256_permute2f128_ps(lo, hi, 0x31));
+    };
+    store(d0, k0, k1);
+    store(d1, k2, k3);
+  }
+  return OW;
+#elif defined(__SSE4_1__)
+  // The baseline: 4 windows per step, as above in 128-bit lanes.
+  if (OW < 4) return 0;
+  const __m128i lane2 = _mm_setr_epi32(0, 2, 4, 6);
+  const __m128i one = _mm_set1_epi32(1), below = _mm_set1_epi32(W), belowRight = _mm_set1_epi32(W + 1);
+  const __m128 zero = _mm_setzero_ps();
+  for (int64_t step = 0; step < OW; step += 4) {
+    const int64_t ow = OW - step < 4 ? OW - 4 : step;
+    const __m128i rel = _mm_sub_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(am + ow)),
+                                      _mm_add_epi32(_mm_set1_epi32(base + static_cast<int32_t>(2 * ow)), lane2));
+    const __m128i k0 = _mm_cmpeq_epi32(rel, _mm_setzero_si128()), k1 = _mm_cmpeq_epi32(rel, one);
+    const __m128i k2 = _mm_cmpeq_epi32(rel, below), k3 = _mm_cmpeq_epi32(rel, belowRight);
+    const __m128i inside = _mm_or_si128(_mm_or_si128(k0, k1), _mm_or_si128(k2, k3));
+    if (_mm_movemask_ps(_mm_castsi128_ps(inside)) != 0xF) return step;
+    const __m128 g = _mm_add_ps(zero, _mm_loadu_ps(dy + ow));
+    auto store = [&](float* d, __m128i even, __m128i odd) {
+      const __m128 e = _mm_and_ps(_mm_castsi128_ps(even), g), o = _mm_and_ps(_mm_castsi128_ps(odd), g);
+      _mm_storeu_ps(d + 2 * ow, _mm_unpacklo_ps(e, o));
+      _mm_storeu_ps(d + 2 * ow + 4, _mm_unpackhi_ps(e, o));
     };
     store(d0, k0, k1);
     store(d1, k2, k3);
