@@ -170,12 +170,13 @@ bool maxPoolBackward2x2(const PGeom& g, const T* dy, const int32_t* am, T* dx) {
         int64_t ow = 0;
         if constexpr (std::is_same<T, float>::value) ow = isa().maxPool2x2BackwardRow(gr, ar, g.OW, base, W, d0, d1);
         for (; ow < g.OW; ow++) {
-          const int32_t c = static_cast<int32_t>(2 * ow), rel = ar[ow] - (base + c);
+          // In 64 bits: an argmax from JavaScript may be any int32, and the difference must not overflow.
+          const int64_t c = 2 * ow, rel = int64_t(ar[ow]) - (base + c);
           // Inside its window: rel is 0 or 1 in the first row, W or W + 1 in the second. One
           // branch, always taken the same way: a branch on which place mispredicts on every
           // other window (random argmax) and took this loop to three times its time.
-          const int32_t col = rel - (W & -static_cast<int32_t>(rel >= W));
-          if (static_cast<uint32_t>(col) > 1u) {
+          const int64_t col = rel - (int64_t(W) & -int64_t(rel >= W));
+          if (static_cast<uint64_t>(col) > 1u) {
             outside.store(true);
             return;
           }

@@ -97,6 +97,14 @@ describe("native addon: argument validation", function () {
       "conv2d: groups 2 does not divide inChannels 3");
     throwsWith(() => addon.maxPool2dBackward(f(9), new Int32Array(9).fill(36), f(36), pool6), RangeError,
       "maxPool2dBackward: argmax holds 36 at 0, which is out of range for a 6x6 plane");
+    // The 2x2 fast path checks each argmax against its window first: the extremes of int32
+    // (whose difference from a window's start would overflow 32 bits) still reach the range check.
+    for (const bad of [-2147483648, 2147483647]) {
+      const am = Int32Array.from([0, 2, 4, 12, 14, 16, 24, 26, 28]);
+      am[5] = bad;
+      throwsWith(() => addon.maxPool2dBackward(f(9), am, f(36), pool6), RangeError,
+        `maxPool2dBackward: argmax holds ${bad} at 5, which is out of range for a 6x6 plane`);
+    }
     throwsWith(() => addon.stridedCopy(f(10), 2, [4], [3], f(3)), RangeError,
       "stridedCopy: the view (offset 2, shape [3]) reaches element 10 but src has only 10 elements");
     throwsWith(() => addon.stridedCopy(f(10), 0, [-1], [3], f(3)), RangeError,
