@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <type_traits>
 #include <utility>
@@ -49,6 +50,66 @@ double sumContiguous(const T* p, int64_t n) {
   for (; i < n; i++) s += static_cast<double>(p[i]);
   for (int w = L / 2; w >= 1; w /= 2)
     for (int j = 0; j < w; j++) lane[j] += lane[j + w];
+  return lane[0] + s;
+}
+
+// float32: 32 float lanes summed over up to 8 rows of 32 values, each block's lanes then
+// widened into 32 double lanes. A float add per value instead of a conversion and a double
+// add: on the AVX2 path the conversions, not memory, bounded the sum (51 against PyTorch's
+// 34 µs for 10^6 values). Each float lane sums at most 8 values (relative error within
+// 8 ulp of their magnitudes), everything after in double. The order is fixed and the same
+// on every path, so the result is reproducible and the same bits on each. GCC's vector
+// types, as wide as the path's registers, keep the lanes in registers.
+#if defined(__AVX__)
+constexpr int kVF = 8;
+#else
+constexpr int kVF = 4;
+#endif
+using FV = float __attribute__((vector_size(kVF * 4)));
+using DV = double __attribute__((vector_size(kVF * 4)));
+
+__attribute__((always_inline)) inline FV loadF(const float* p) {
+  FV v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+__attribute__((always_inline)) inline void widenAdd(FV a, DV& lo, DV& hi) {
+#if defined(__AVX__)
+  lo += __builtin_convertvector(__builtin_shufflevector(a, a, 0, 1, 2, 3), DV);
+  hi += __builtin_convertvector(__builtin_shufflevector(a, a, 4, 5, 6, 7), DV);
+#else
+  lo += __builtin_convertvector(__builtin_shufflevector(a, a, 0, 1), DV);
+  hi += __builtin_convertvector(__builtin_shufflevector(a, a, 2, 3), DV);
+#endif
+}
+
+template <>
+double sumContiguous<float>(const float* p, int64_t n) {
+  constexpr int64_t L = 32, kRows = 8;
+  constexpr int NA = L / kVF;
+  DV d[2 * NA] = {};
+  int64_t i = 0;
+  while (i + L <= n) {
+    const int64_t rows = std::min(kRows, (n - i) / L);
+    FV a[NA];
+#pragma GCC unroll 8
+    for (int k = 0; k < NA; k++) a[k] = loadF(p + i + k * kVF);
+    for (int64_t r = 1; r < rows; r++) {
+      const float* q = p + i + r * L;
+#pragma GCC unroll 8
+      for (int k = 0; k < NA; k++) a[k] += loadF(q + k * kVF);
+    }
+#pragma GCC unroll 8
+    for (int k = 0; k < NA; k++) widenAdd(a[k], d[2 * k], d[2 * k + 1]);
+    i += rows * L;
+  }
+  double s = 0;
+  for (; i < n; i++) s += static_cast<double>(p[i]);
+  double lane[L];
+  std::memcpy(lane, d, sizeof lane);
+  for (int64_t w = L / 2; w >= 1; w /= 2)
+    for (int64_t j = 0; j < w; j++) lane[j] += lane[j + w];
   return lane[0] + s;
 }
 

@@ -251,6 +251,30 @@ describe("native agrees with the TypeScript reference", function () {
     assert.equal(sums[0], sums[1], "the sum does not depend on the number of threads");
   });
 
+  it("float32 row sums: every length around the blocks of 32 lanes by 8 rows, within 8 ulp of the magnitudes summed", () => {
+    // The float32 sum adds up to 8 values per lane in float32, the rest in double
+    // (reduce.cc sumContiguous<float>): checked against an exact double sum, with the error
+    // bounded by the magnitudes (a cancelling row has no relative bound), including a row
+    // whose large values swamp the small ones in float32.
+    const lengths = [0, 1, 7, 31, 32, 33, 63, 64, 255, 256, 257, 287, 288, 511, 513, 1000, 16_384 * 4 + 37];
+    for (const n of lengths) {
+      for (const kind of ["random", "swamped"] as const) {
+        const x = kind === "random" ? randomF32(n, 10) : Float32Array.from({ length: n }, (_, i) => (i % 37 === 0 ? 1e8 * (i % 2 ? -1 : 1) : 1));
+        const rows = 3;
+        const xs = new Float32Array(rows * n);
+        for (let r = 0; r < rows; r++) xs.set(x.map((v) => v * (r + 1)), r * n);
+        const out = new Float32Array(rows);
+        addon!.reduce(REDUCE.indexOf("sum"), xs, rows, n, 1, out);
+        for (let r = 0; r < rows; r++) {
+          let exact = 0, mag = 0;
+          for (let i = 0; i < n; i++) { exact += xs[r * n + i]; mag += Math.abs(xs[r * n + i]); }
+          const tol = 8 * 2 ** -23 * mag + Math.abs(exact) * 2 ** -24;
+          assert.ok(Math.abs(out[r] - exact) <= tol, `n=${n} ${kind} row ${r}: ${out[r]} vs ${exact} (tolerance ${tol})`);
+        }
+      }
+    }
+  });
+
   it("float32 exp, sigmoid and softmax (vectorised) agree at the edges: NaN, ±Inf, overflow, denormals", () => {
     const edge = [NaN, Infinity, -Infinity, 0, -0, 88.7, 88.73, 89, -87.5, -100, -104, 1e-8, -1e-8, 20, -20];
     const x = Float32Array.from([...edge, ...randomF32(50_000, 30)]);

@@ -34,7 +34,7 @@ function infoUnder(addonPath: string, env: Record<string, string>): { info?: Rec
 }
 
 // Every path's kernels on fixed data, twice in the process: a digest of all the outputs
-// (conv2d of both course layers forward and backward, 2x2 max pooling, softmax, sgemm).
+// (conv2d of both course layers forward and backward, 2x2 max pooling, softmax, row sums, sgemm).
 const DIGEST_CHILD = `
 const addon = require(process.argv[1]);
 const crypto = require("crypto");
@@ -60,6 +60,9 @@ for (let run = 0; run < 2; run++) {
   const z = data(64 * 1000), sm = new Float32Array(z.length);
   addon.softmax(z, sm, 64, 1000, 1, false);
   put(sm);
+  const sums = new Float32Array(64);
+  addon.reduce(0, z, 64, 1000, 1, sums);
+  put(sums);
   const A = data(200 * 300), B = data(300 * 100), Cm = new Float32Array(200 * 100);
   addon.gemm(false, false, 200, 100, 300, A, B, Cm, 1, 0, 0, 0, false);
   put(Cm);
