@@ -28,8 +28,11 @@ struct IsaKernels {
   void (*winogradWeightGrad3x3)(const Conv3x3Geom& g, const float* x, const float* dy, float* dw);
   // direct_conv.h; null where the path has no direct kernel (im2col + GEMM runs instead)
   void (*directConv3x3)(const Conv3x3Geom& g, const float* x, const float* w, float* y);
-  // pool_rows.cc: the first outputs of a 2x2 stride-2 max-pooling row; returns how many it wrote
-  int64_t (*maxPool2x2Row)(const float* r0, const float* r1, int64_t OW, int32_t base, int32_t W, float* y, int32_t* am);
+  // pool_rows.cc: the first outputs of a 2x2 stride-2 max-pooling row; returns how many it wrote.
+  // `spill`: the plane goes on past these rows (at least 16 floats after r1's start, 8 outputs
+  // after y's) and its caller writes the next row later, so a short row may read and write
+  // whole vectors past its end instead of masking them.
+  int64_t (*maxPool2x2Row)(const float* r0, const float* r1, int64_t OW, int32_t base, int32_t W, float* y, int32_t* am, bool spill);
   // pool_rows.cc: its gradient, straight into the two input rows; returns how many windows it
   // wrote (it stops at an argmax outside its window)
   int64_t (*maxPool2x2BackwardRow)(const float* dy, const int32_t* am, int64_t OW, int32_t base, int32_t W, float* d0, float* d1);

@@ -85,7 +85,11 @@ bool maxPool2x2(const PGeom& g, const T* x, T* y, int32_t* am) {
         const T* r1 = r0 + g.W;
         const int32_t base = static_cast<int32_t>(2 * oh * g.W), W = static_cast<int32_t>(g.W);
         int64_t ow = 0;
-        if constexpr (std::is_same<T, float>::value) ow = isa().maxPool2x2Row(r0, r1, g.OW, base, W, yp + oh * g.OW, ap + oh * g.OW);
+        // A row may spill into the next one (isa.h) when that row follows in this plane and
+        // this loop writes it after: two more input rows (at least 16 floats past r1's start)
+        // and a next output row holding what 8 windows overrun.
+        const bool spill = oh + 1 < g.OH && 3 * g.W >= 16 && 2 * g.OW >= 8;
+        if constexpr (std::is_same<T, float>::value) ow = isa().maxPool2x2Row(r0, r1, g.OW, base, W, yp + oh * g.OW, ap + oh * g.OW, spill);
         for (; ow < g.OW; ow++) {
           const int32_t c = static_cast<int32_t>(2 * ow);
           T v[4] = {r0[c], r0[c + 1], r1[c], r1[c + 1]};

@@ -17,7 +17,8 @@ namespace GRADLAB_ISA_NS {
 // The two input rows are split into even and odd columns; then a later value of the
 // window wins where it is larger or is the first NaN (as pool.cc's scalar loop). Writes
 // the whole row and returns its length, or 0 where the path has no vector row.
-int64_t maxPool2x2Row(const float* r0, const float* r1, int64_t OW, int32_t base, int32_t W, float* y, int32_t* am) {
+int64_t maxPool2x2Row(const float* r0, const float* r1, int64_t OW, int32_t base, int32_t W, float* y, int32_t* am, bool spill) {
+  (void)spill;  // used by the AVX2 path only: the others need no masks (SSE) or mask cheaply (AVX-512)
 #if defined(__AVX512F__)
   // 16 windows per step.
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
@@ -63,13 +64,15 @@ int64_t maxPool2x2Row(const float* r0, const float* r1, int64_t OW, int32_t base
     // A row's last step ends at the row's end, overlapping the step before (its windows
     // are computed again, to the same values), so that it needs no masks: on AMD's cores
     // a masked store is microcoded, many times a plain one (rows of 14 with every store
-    // masked took 3x the AVX-512 path's time). Only rows under 8 windows use masks.
+    // masked took 3x the AVX-512 path's time). A row under 8 windows reads and writes past
+    // its end where the caller allows it (`spill`: the 14x14 layer's rows of 7, but its
+    // planes' last), and uses masks otherwise.
     const int64_t ow = OW - step < 8 && OW >= 8 ? OW - 8 : step;
     const int64_t n = std::min<int64_t>(8, OW - ow);
     const __m256i m0 = firstLanes8(2 * n), m1 = firstLanes8(2 * n - 8), mo = firstLanes8(n);
     const float* a = r0 + 2 * ow;
     const float* b = r1 + 2 * ow;
-    const bool full = n == 8;
+    const bool full = n == 8 || spill;
     const __m256 a0 = full ? _mm256_loadu_ps(a) : _mm256_maskload_ps(a, m0), a1 = full ? _mm256_loadu_ps(a + 8) : _mm256_maskload_ps(a + 8, m1);
     const __m256 b0 = full ? _mm256_loadu_ps(b) : _mm256_maskload_ps(b, m0), b1 = full ? _mm256_loadu_ps(b + 8) : _mm256_maskload_ps(b + 8, m1);
     __m256 best = evenLanes(a0, a1);

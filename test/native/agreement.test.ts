@@ -290,14 +290,36 @@ describe("native agrees with the TypeScript reference", function () {
   });
 
   it("2×2 stride-2 max pooling (the fast path) keeps the first of ties and the first NaN, with odd sizes", () => {
-    // Rows of 14, 18 (a last step overlapping the one before), 8 and 4 windows.
-    for (const [H, W] of [[28, 28], [6, 37], [4, 16], [7, 9]]) {
+    // Rows of 14, 18 (a last step overlapping the one before), 8 and 4 windows; 7 (the
+    // course's second pooling), 6, 5 and 3, whose rows spill into the next row of their
+    // plane on the AVX2 path (pool_rows.cc) but for a plane's last.
+    for (const [H, W] of [[28, 28], [6, 37], [4, 16], [7, 9], [14, 14], [12, 13], [10, 11], [6, 7]]) {
       const OH = Math.floor(H / 2), OW = Math.floor(W / 2);
       const x = Float32Array.from(randomF32(8 * 3 * H * W), (v) => Math.round(v * 2) / 2); // many ties
       x[5] = NaN; x[H * W + 2 * W + 1] = NaN; x[H * W + 2 * W] = NaN;
       const p = poolGeometry({ batch: 8, channels: 3, inHeight: H, inWidth: W, outHeight: OH, outWidth: OW, kernelHeight: 2, kernelWidth: 2,
         strideH: 2, strideW: 2 });
       agree("maxPool2d", () => [x, new Float32Array(8 * 3 * OH * OW), new Int32Array(8 * 3 * OH * OW), p], [1, 2]);
+    }
+  });
+
+  it("2×2 stride-2 max pooling writes nothing past its output, though short rows spill into the next", () => {
+    // The output and argmax are views at the start of larger buffers whose tails hold a
+    // sentinel: a plane's last row must not spill (the next plane may be another thread's,
+    // or past the end of the tensor).
+    for (const [H, W] of [[14, 14], [10, 11], [8, 8], [28, 28]]) {
+      const OH = Math.floor(H / 2), OW = Math.floor(W / 2), n = 2 * 3 * OH * OW;
+      const x = randomF32(2 * 3 * H * W);
+      const yAll = new Float32Array(n + 16).fill(12345), aAll = new Int32Array(n + 16).fill(-7);
+      const p = poolGeometry({ batch: 2, channels: 3, inHeight: H, inWidth: W, outHeight: OH, outWidth: OW, kernelHeight: 2, kernelWidth: 2,
+        strideH: 2, strideW: 2 });
+      (addon as any).maxPool2d(x, yAll.subarray(0, n), aAll.subarray(0, n), p);
+      assert.deepEqual(Array.from(yAll.subarray(n)), new Array(16).fill(12345), `${H}x${W}: values past the output`);
+      assert.deepEqual(Array.from(aAll.subarray(n)), new Array(16).fill(-7), `${H}x${W}: indices past the output`);
+      const y = new Float32Array(n), a = new Int32Array(n);
+      jsKernels.maxPool2d(x, y, a, p);
+      assert.deepEqual(Array.from(yAll.subarray(0, n)), Array.from(y), `${H}x${W}: values`);
+      assert.deepEqual(Array.from(aAll.subarray(0, n)), Array.from(a), `${H}x${W}: indices`);
     }
   });
 
