@@ -172,7 +172,10 @@ bool maxPoolBackward2x2(const PGeom& g, const T* dy, const int32_t* am, T* dx) {
         const T* gr = gp + oh * g.OW;
         const int32_t* ar = ap + oh * g.OW;
         int64_t ow = 0;
-        if constexpr (std::is_same<T, float>::value) ow = isa().maxPool2x2BackwardRow(gr, ar, g.OW, base, W, d0, d1);
+        // Spilling (isa.h): the next row of windows is in this plane, and this loop writes
+        // its two rows (all of each) after this one.
+        const bool spill = oh + 1 < g.OH && g.W >= 8 && 2 * g.OW >= 8;
+        if constexpr (std::is_same<T, float>::value) ow = isa().maxPool2x2BackwardRow(gr, ar, g.OW, base, W, d0, d1, spill);
         for (; ow < g.OW; ow++) {
           // In 64 bits: an argmax from JavaScript may be any int32, and the difference must not overflow.
           const int64_t c = 2 * ow, rel = int64_t(ar[ow]) - (base + c);

@@ -129,7 +129,7 @@ int64_t maxPool2x2Row(const float* r0, const float* r1, int64_t OW, int32_t base
   }
   return OW;
 #else
-  (void)r0, (void)r1, (void)OW, (void)base, (void)W, (void)y, (void)am;
+  (void)r0, (void)r1, (void)OW, (void)base, (void)W, (void)y, (void)am, (void)spill;
   return 0;
 #endif
 }
@@ -139,22 +139,25 @@ int64_t maxPool2x2Row(const float* r0, const float* r1, int64_t OW, int32_t base
 // points and zero elsewhere, so no fill and no scatter (0 + dy, as a fill then a sum gives:
 // a -0 gradient lands as +0). Stops before the first step with an argmax outside its
 // window (pool.cc then falls back to the checked scatter) and returns the windows written.
-int64_t maxPool2x2BackwardRow(const float* dy, const int32_t* am, int64_t OW, int32_t base, int32_t W, float* d0, float* d1) {
+int64_t maxPool2x2BackwardRow(const float* dy, const int32_t* am, int64_t OW, int32_t base, int32_t W, float* d0, float* d1, bool spill) {
 #if defined(__AVX2__)
-  // 8 windows per step, in ymm on both vector paths: the step is bound by memory.
-  if (OW < 8) return 0;
+  // 8 windows per step, in ymm on both vector paths: the step is bound by memory. A row of
+  // 4 to 7 windows (the 14x14 layer's 7) is one step where it may spill (isa.h): what it
+  // writes past its windows lands where d1's store and the next row write after it.
+  if (OW < 8 && !(spill && OW >= 4)) return 0;
+  const int valid = OW >= 8 ? 0xFF : (1 << OW) - 1;  // the lanes whose argmax is checked
   const __m256i lane2 = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
   const __m256i one = _mm256_set1_epi32(1), below = _mm256_set1_epi32(W), belowRight = _mm256_set1_epi32(W + 1);
   const __m256 zero = _mm256_setzero_ps();
   for (int64_t step = 0; step < OW; step += 8) {
     // The last step ends at the row's end, over the one before (the same values again).
-    const int64_t ow = OW - step < 8 ? OW - 8 : step;
+    const int64_t ow = OW - step < 8 && OW >= 8 ? OW - 8 : step;
     const __m256i rel = _mm256_sub_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(am + ow)),
                                          _mm256_add_epi32(_mm256_set1_epi32(base + static_cast<int32_t>(2 * ow)), lane2));
     const __m256i k0 = _mm256_cmpeq_epi32(rel, _mm256_setzero_si256()), k1 = _mm256_cmpeq_epi32(rel, one);
     const __m256i k2 = _mm256_cmpeq_epi32(rel, below), k3 = _mm256_cmpeq_epi32(rel, belowRight);
     const __m256i inside = _mm256_or_si256(_mm256_or_si256(k0, k1), _mm256_or_si256(k2, k3));
-    if (_mm256_movemask_ps(_mm256_castsi256_ps(inside)) != 0xFF) return step;
+    if ((_mm256_movemask_ps(_mm256_castsi256_ps(inside)) & valid) != valid) return step;
     const __m256 g = _mm256_add_ps(zero, _mm256_loadu_ps(dy + ow));
     auto store = [&](float* d, __m256i even, __m256i odd) {
       const __m256 e = _mm256_and_ps(_mm256_castsi256_ps(even), g), o = _mm256_and_ps(_mm256_castsi256_ps(odd), g);
@@ -167,7 +170,9 @@ int64_t maxPool2x2BackwardRow(const float* dy, const int32_t* am, int64_t OW, in
   }
   return OW;
 #elif defined(__SSE4_1__)
-  // The baseline: 4 windows per step, as above in 128-bit lanes.
+  // The baseline: 4 windows per step, as above in 128-bit lanes (rows of 4 to 7 in two
+  // overlapping steps, no spill needed).
+  (void)spill;
   if (OW < 4) return 0;
   const __m128i lane2 = _mm_setr_epi32(0, 2, 4, 6);
   const __m128i one = _mm_set1_epi32(1), below = _mm_set1_epi32(W), belowRight = _mm_set1_epi32(W + 1);
@@ -191,7 +196,7 @@ int64_t maxPool2x2BackwardRow(const float* dy, const int32_t* am, int64_t OW, in
   }
   return OW;
 #else
-  (void)dy, (void)am, (void)OW, (void)base, (void)W, (void)d0, (void)d1;
+  (void)dy, (void)am, (void)OW, (void)base, (void)W, (void)d0, (void)d1, (void)spill;
   return 0;
 #endif
 }

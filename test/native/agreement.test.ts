@@ -303,7 +303,7 @@ describe("native agrees with the TypeScript reference", function () {
     }
   });
 
-  it("2×2 stride-2 max pooling writes nothing past its output, though short rows spill into the next", () => {
+  it("2×2 stride-2 max pooling and its gradient write nothing past their outputs, though short rows spill into the next", () => {
     // The output and argmax are views at the start of larger buffers whose tails hold a
     // sentinel: a plane's last row must not spill (the next plane may be another thread's,
     // or past the end of the tensor).
@@ -320,6 +320,12 @@ describe("native agrees with the TypeScript reference", function () {
       jsKernels.maxPool2d(x, y, a, p);
       assert.deepEqual(Array.from(yAll.subarray(0, n)), Array.from(y), `${H}x${W}: values`);
       assert.deepEqual(Array.from(aAll.subarray(0, n)), Array.from(a), `${H}x${W}: indices`);
+      // The gradient: a plane's last row pair must not spill either.
+      const dy = randomF32(n), dxAll = new Float32Array(x.length + 16).fill(12345), dx = new Float32Array(x.length);
+      (addon as any).maxPool2dBackward(dy, a, dxAll.subarray(0, x.length), p);
+      jsKernels.maxPool2dBackward(dy, a, dx, p);
+      assert.deepEqual(Array.from(dxAll.subarray(x.length)), new Array(16).fill(12345), `${H}x${W}: gradient past dx`);
+      assert.deepEqual(Array.from(dxAll.subarray(0, x.length)), Array.from(dx), `${H}x${W}: gradient`);
     }
   });
 
