@@ -315,6 +315,7 @@ template <class T>
 void convBackwardWeight(const Geom& g, const T* x, const T* dy, T* dw) {
   if constexpr (std::is_same<T, float>::value) {
     if (winogradFor(g, x, g.xN, dy, g.yN)) return isa().winogradWeightGrad3x3(plain3x3(g), x, dy, dw);
+    if (useDirect(g) && isa().directConvWeightGrad3x3) return isa().directConvWeightGrad3x3(plain3x3(g), x, dy, dw);
   }
   if (g.N == 0) {
     std::fill(dw, dw + g.wN, T(0));

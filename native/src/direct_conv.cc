@@ -204,6 +204,85 @@ void directConv3x3(const Conv3x3Geom& g, const float* x, const float* w, float* 
   });
 }
 
+namespace {
+
+// Images per group of the weight gradient: each group's sum is made by one thread, and the
+// groups' sums are added in order, so the result does not depend on the number of threads.
+constexpr int64_t kGradGroup = 4;
+
+// The 9 taps of (k, c) over one image: acc[3i + j] += dy[k] * frame[c] shifted by (i, j),
+// 8 output columns a step; a row's last step of fewer than 8 zeroes its other lanes in dy
+// and in x (which there reads the next row: 0 * Inf would be NaN).
+inline void gradTaps(const Conv3x3Geom& g, const float* dyk, const float* frame, int64_t Wp, __m256 (&acc)[9], bool lastPlane) {
+  const int64_t OH = g.OH, OW = g.OW, full = OW / 8 * 8;
+  const __m256i tailMask = firstLanes8(OW - full);
+  const __m256 tail = _mm256_castsi256_ps(tailMask);
+  for (int64_t oh = 0; oh < OH; oh++) {
+    const float* d = dyk + oh * OW;
+    const float* f = frame + oh * Wp;
+    for (int64_t ow = 0; ow < full; ow += 8) {
+      const __m256 dv = _mm256_loadu_ps(d + ow);
+#pragma GCC unroll 3
+      for (int i = 0; i < 3; i++)
+#pragma GCC unroll 3
+        for (int j = 0; j < 3; j++) acc[3 * i + j] = _mm256_fmadd_ps(dv, _mm256_loadu_ps(f + i * Wp + ow + j), acc[3 * i + j]);
+    }
+    if (full < OW) {
+      // The buffer's very last row has nothing after it: a masked load there only.
+      const __m256 dv = lastPlane && oh == OH - 1 ? _mm256_maskload_ps(d + full, tailMask) : _mm256_and_ps(_mm256_loadu_ps(d + full), tail);
+#pragma GCC unroll 3
+      for (int i = 0; i < 3; i++)
+#pragma GCC unroll 3
+        for (int j = 0; j < 3; j++)
+          acc[3 * i + j] = _mm256_fmadd_ps(dv, _mm256_and_ps(_mm256_loadu_ps(f + i * Wp + full + j), tail), acc[3 * i + j]);
+    }
+  }
+}
+
+}  // namespace
+
+void directConvWeightGrad3x3(const Conv3x3Geom& g, const float* x, const float* dy, float* dw) {
+  const int64_t taps = g.C * 9, wN = g.K * taps;
+  if (g.N == 0) return void(std::fill(dw, dw + wN, 0.0f));
+  const int64_t Hp = g.H + 2 * g.pH, Wp = g.W + 2 * g.pW, plane = Hp * Wp, frameFloats = padFloats(g);
+  const int64_t groups = (g.N + kGradGroup - 1) / kGradGroup;
+  std::vector<float> partial(static_cast<size_t>(groups * wN));
+  parallel_for(groups, 1, [&](int64_t gb, int64_t ge) {
+    // The group's images padded (their frames' zero borders cleared once).
+    Scratch<float> frames(0, kGradGroup * frameFloats);
+    std::fill(frames.data(), frames.data() + kGradGroup * frameFloats, 0.0f);
+    for (int64_t grp = gb; grp < ge; grp++) {
+      const int64_t n0 = grp * kGradGroup, nb = std::min(kGradGroup, g.N - n0);
+      for (int64_t i = 0; i < nb; i++)
+        for (int64_t c = 0; c < g.C; c++)
+          for (int64_t h = 0; h < g.H; h++)
+            copyRow(x + (((n0 + i) * g.C + c) * g.H + h) * g.W, frames.data() + i * frameFloats + c * plane + (h + g.pH) * Wp + g.pW, g.W);
+      for (int64_t k = 0; k < g.K; k++)
+        for (int64_t c = 0; c < g.C; c++) {
+          __m256 acc[9];
+#pragma GCC unroll 9
+          for (int t = 0; t < 9; t++) acc[t] = _mm256_setzero_ps();
+          for (int64_t i = 0; i < nb; i++) {
+            const int64_t n = n0 + i;
+            gradTaps(g, dy + (n * g.K + k) * g.OH * g.OW, frames.data() + i * frameFloats + c * plane, Wp, acc,
+                     n == g.N - 1 && k == g.K - 1);
+          }
+          float* out = partial.data() + grp * wN + (k * g.C + c) * 9;
+          for (int t = 0; t < 9; t++) {
+            alignas(32) float l[8];
+            _mm256_store_ps(l, acc[t]);
+            out[t] = ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+          }
+        }
+    }
+  });
+  for (int64_t i = 0; i < wN; i++) {
+    float s = partial[i];
+    for (int64_t grp = 1; grp < groups; grp++) s += partial[grp * wN + i];
+    dw[i] = s;
+  }
+}
+
 #endif
 
 }  // namespace GRADLAB_ISA_NS

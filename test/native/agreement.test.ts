@@ -397,6 +397,29 @@ describe("native agrees with the TypeScript reference", function () {
     });
   }
 
+  it("the direct weight gradient (at most 4 channels): infinities in x stay in the taps that touch them, any thread count", () => {
+    // A row's last step of under 8 columns reads the next row of x in its unused lanes
+    // (direct_conv.cc): they must count as nothing, not 0 * Inf = NaN. Widths 28 (a last
+    // step of 4), 13 and 5; batches that are not a multiple of the image groups.
+    for (const [N, C, H, W, OC, pad] of [[7, 1, 28, 28, 32, 1], [5, 3, 9, 13, 6, 0], [3, 2, 6, 5, 5, 2]]) {
+      const OH = H + 2 * pad - 2, OW = W + 2 * pad - 2;
+      const p = convGeometry({ batch: N, inChannels: C, inHeight: H, inWidth: W, outChannels: OC, kernelHeight: 3, kernelWidth: 3,
+        outHeight: OH, outWidth: OW, paddingH: pad, paddingW: pad });
+      const x = randomF32(N * C * H * W);
+      x[(0 * C + 0) * H * W + 4 * W] = Infinity; // image 0, row 4, column 0
+      x[((N - 1) * C + C - 1) * H * W + 2 * W] = NaN; // the last image's last channel, row 2, column 0
+      const dy = Float32Array.from(randomF32(N * OC * OH * OW), (v) => (v === 0 ? 0.5 : v));
+      agree("conv2dBackwardWeight", () => [x, dy, new Float32Array(OC * C * 9), p], [2], 1e-4, 1e-3);
+      // The direct kernel's groups of images fix the order of its sums; the baseline path has
+      // no direct kernel, and im2col's GEMM chunks by thread count (deterministic mode covers that).
+      if (addon!.info().isa === "baseline") continue;
+      const threads = addon!.info().threads;
+      const runs = [1, 2].map((t) => { addon!.setNumThreads(t); const dw = new Float32Array(OC * C * 9); addon!.conv2dBackwardWeight(x, dy, dw, p); return dw; });
+      addon!.setNumThreads(threads);
+      assert.deepEqual(Array.from(runs[0]), Array.from(runs[1]), "the same bits on 1 and 2 threads");
+    }
+  });
+
   it("conv2d with infinite or huge weights and padding: padded taps count as 0 × w on every path", () => {
     // 3x3 stride 1 with 16 channels would take Winograd for finite, modest values; with 1 channel, the direct kernel.
     for (const [N, C, H, W, OC, pad] of [[2, 16, 6, 7, 16, 1], [1, 1, 5, 5, 2, 1], [2, 3, 8, 8, 4, 2], [1, 2, 4, 4, 3, 0]]) {
