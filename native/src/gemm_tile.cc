@@ -79,9 +79,11 @@ void packBPanel(bool tb, const T* B, int64_t ldb, int64_t k0, int64_t kc, int64_
   }
 }
 
+// b's rows are ldb apart: NR in a packed panel, a matrix's leading dimension when B is
+// read in place (productsPackedA).
 template <class T>
 inline void microKernel(int64_t kc, const T* __restrict a, const T* __restrict b, T* __restrict C, int64_t ldc, int64_t rows,
-                        int64_t cols, T alpha, bool overwrite) {
+                        int64_t cols, T alpha, bool overwrite, int64_t ldb) {
   constexpr int MR = Tile<T>::MR, NR = Tile<T>::NR;
   T acc[MR][NR];
   for (int r = 0; r < MR; r++)
@@ -92,7 +94,7 @@ inline void microKernel(int64_t kc, const T* __restrict a, const T* __restrict b
       for (int c = 0; c < NR; c++) acc[r][c] += av * b[c];
     }
     a += MR;
-    b += NR;
+    b += ldb;
   }
   for (int64_t r = 0; r < rows; r++)
     for (int64_t c = 0; c < cols; c++) C[r * ldc + c] = (overwrite ? T(0) : C[r * ldc + c]) + alpha * acc[r][c];
@@ -103,7 +105,7 @@ inline void microKernel(int64_t kc, const T* __restrict a, const T* __restrict b
 // Edge tiles are computed over the zero-padded packed panels and stored through masks.
 template <int R>
 inline void floatTile(int64_t kc, const float* __restrict a, const float* __restrict b, float* __restrict C, int64_t ldc, int64_t rows,
-                      int64_t cols, float alpha, bool overwrite) {
+                      int64_t cols, float alpha, bool overwrite, int64_t ldb) {
   constexpr int MR = Tile<float>::MR;
   __m512 lo[R], hi[R];
   // C's rows are read (or written) only after the whole depth: fetched into L1 meanwhile.
@@ -125,7 +127,7 @@ inline void floatTile(int64_t kc, const float* __restrict a, const float* __rest
       hi[r] = _mm512_fmadd_ps(av, b1, hi[r]);
     }
     a += MR;
-    b += 32;
+    b += ldb;
   }
   const __m512 al = _mm512_set1_ps(alpha);
   const __mmask16 mlo = firstLanes(cols), mhi = firstLanes(cols - 16);
@@ -144,17 +146,17 @@ inline void floatTile(int64_t kc, const float* __restrict a, const float* __rest
 // rows) run a tile of 4 or 8 rows rather than all 12.
 template <>
 inline void microKernel<float>(int64_t kc, const float* __restrict a, const float* __restrict b, float* __restrict C, int64_t ldc,
-                               int64_t rows, int64_t cols, float alpha, bool overwrite) {
-  if (rows > 8) floatTile<12>(kc, a, b, C, ldc, rows, cols, alpha, overwrite);
-  else if (rows > 4) floatTile<8>(kc, a, b, C, ldc, rows, cols, alpha, overwrite);
-  else floatTile<4>(kc, a, b, C, ldc, rows, cols, alpha, overwrite);
+                               int64_t rows, int64_t cols, float alpha, bool overwrite, int64_t ldb) {
+  if (rows > 8) floatTile<12>(kc, a, b, C, ldc, rows, cols, alpha, overwrite, ldb);
+  else if (rows > 4) floatTile<8>(kc, a, b, C, ldc, rows, cols, alpha, overwrite, ldb);
+  else floatTile<4>(kc, a, b, C, ldc, rows, cols, alpha, overwrite, ldb);
 }
 #elif defined(__AVX2__)
 // The float tile in AVX2 FMAs (2 per broadcast of A), for the first R rows of a panel;
 // edge tiles are stored through masks, as the AVX-512 tile's.
 template <int R>
 inline void floatTile(int64_t kc, const float* __restrict a, const float* __restrict b, float* __restrict C, int64_t ldc, int64_t rows,
-                      int64_t cols, float alpha, bool overwrite) {
+                      int64_t cols, float alpha, bool overwrite, int64_t ldb) {
   constexpr int MR = Tile<float>::MR;
   __m256 lo[R], hi[R];
 #pragma GCC unroll 6
@@ -168,7 +170,7 @@ inline void floatTile(int64_t kc, const float* __restrict a, const float* __rest
       hi[r] = _mm256_fmadd_ps(av, b1, hi[r]);
     }
     a += MR;
-    b += 16;
+    b += ldb;
   }
   const __m256 al = _mm256_set1_ps(alpha), zero = _mm256_setzero_ps();
   const __m256i mlo = firstLanes8(cols), mhi = firstLanes8(cols - 8);
@@ -191,10 +193,10 @@ inline void floatTile(int64_t kc, const float* __restrict a, const float* __rest
 
 template <>
 inline void microKernel<float>(int64_t kc, const float* __restrict a, const float* __restrict b, float* __restrict C, int64_t ldc,
-                               int64_t rows, int64_t cols, float alpha, bool overwrite) {
-  if (rows > 4) floatTile<6>(kc, a, b, C, ldc, rows, cols, alpha, overwrite);
-  else if (rows > 2) floatTile<4>(kc, a, b, C, ldc, rows, cols, alpha, overwrite);
-  else floatTile<2>(kc, a, b, C, ldc, rows, cols, alpha, overwrite);
+                               int64_t rows, int64_t cols, float alpha, bool overwrite, int64_t ldb) {
+  if (rows > 4) floatTile<6>(kc, a, b, C, ldc, rows, cols, alpha, overwrite, ldb);
+  else if (rows > 2) floatTile<4>(kc, a, b, C, ldc, rows, cols, alpha, overwrite, ldb);
+  else floatTile<2>(kc, a, b, C, ldc, rows, cols, alpha, overwrite, ldb);
 }
 #endif
 
@@ -207,7 +209,7 @@ void macroKernel(int64_t mc, int64_t nc, int64_t kc, const T* Ap, const T* Bp, T
     const T* b = Bp + (jp / NR) * kc * NR;
     for (int64_t ip = 0; ip < mc; ip += MR) {
       int64_t rows = std::min<int64_t>(MR, mc - ip);
-      microKernel<T>(kc, Ap + (ip / MR) * kc * MR, b, C + ip * ldc + jp, ldc, rows, cols, alpha, overwrite);
+      microKernel<T>(kc, Ap + (ip / MR) * kc * MR, b, C + ip * ldc + jp, ldc, rows, cols, alpha, overwrite, NR);
     }
   }
 }
@@ -283,6 +285,20 @@ void portableGemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, co
 }
 
 }  // namespace
+
+int64_t packedASize(int64_t M, int64_t K) { return (M + Tile<float>::MR - 1) / Tile<float>::MR * Tile<float>::MR * K; }
+
+void packAFull(bool ta, const float* A, int64_t lda, int64_t M, int64_t K, float* Ap) { packA<float>(ta, A, lda, 0, M, 0, K, Ap); }
+
+void productsPackedA(int64_t M, int64_t N, int64_t K, const float* Ap, const float* B, int64_t ldb, float* C, int64_t ldc, bool accumulate) {
+  constexpr int MR = Tile<float>::MR, NR = Tile<float>::NR;
+  // A column panel of B (K rows of NR) stays in L1 while every row panel of A passes over it.
+  for (int64_t jp = 0; jp < N; jp += NR) {
+    const int64_t cols = std::min<int64_t>(NR, N - jp);
+    for (int64_t ip = 0; ip < M; ip += MR)
+      microKernel<float>(K, Ap + (ip / MR) * K * MR, B + jp, C + ip * ldc + jp, ldc, std::min<int64_t>(MR, M - ip), cols, 1.0f, !accumulate, ldb);
+  }
+}
 
 void sgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
            float beta, float* C, int64_t ldc, bool threaded) {

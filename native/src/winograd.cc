@@ -7,6 +7,7 @@
 #include "simd.h"
 
 #include "gemm_core.h"
+#include "gemm_tile.h"
 #include "scratch.h"
 #include "threadpool.h"
 
@@ -480,15 +481,27 @@ void winogradWeightGrad3x3(const Conv3x3Geom& g, const float* x, const float* dy
     const int64_t VS = planeStride(P * Cp), US = planeStride(P * Kp);
     Scratch<float> V(0, 16 * VS), U(1, 16 * US + t.frameFloats() * kLanes);
     float* frame = U.data() + 16 * US;
+#if defined(__AVX2__)
+    // The vector paths multiply with gradlab's tile (as the forward, winogradConv3x3): each
+    // product's A packed from the transformed gradient (a copy of rows), B read in place.
+    const int64_t AS = packedASize(g.K, P);
+    std::vector<float> Ap(static_cast<size_t>(AS));
+#endif
     for (int64_t grp = b; grp < e; grp++) {
       float* sum = partial.data() + grp * 16 * KC;
       for (int64_t c = grp * chunks / groups; c < (grp + 1) * chunks / groups; c++) {
         const int64_t p0 = c * P, p1 = std::min(t.total, p0 + P), first = c == grp * chunks / groups;
         transformInputTiles(g, t, x, p0, p1, P, V.data(), frame);
         transformGradTiles(g, t, dy, p0, p1, P, U.data(), frame);
-        for (int xi = 0; xi < 16; xi++)
+        for (int xi = 0; xi < 16; xi++) {
+#if defined(__AVX2__)
+          packAFull(true, U.data() + xi * US, Kp, g.K, p1 - p0, Ap.data());
+          productsPackedA(g.K, g.C, p1 - p0, Ap.data(), V.data() + xi * VS, Cp, sum + xi * KC, g.C, !first);
+#else
           gemmSerial(true, false, g.K, g.C, p1 - p0, 1.0f, U.data() + xi * US, Kp, V.data() + xi * VS, Cp, first ? 0.0f : 1.0f,
                      sum + xi * KC, g.C);
+#endif
+        }
       }
     }
   });
@@ -503,7 +516,15 @@ void winogradConv3x3(const Conv3x3Geom& g, const float* x, const float* w, float
   std::vector<float> U(static_cast<size_t>(16 * g.K * g.C));
   transformFilters(g, w, U.data());
   const int64_t P = chunkTiles(16 * (g.C + g.K)), chunks = (t.total + P - 1) / P;
-  // Chunks in parallel, each with a single-threaded GEMM (as the im2col path does).
+#if defined(__AVX2__)
+  // The vector paths multiply with gradlab's tile: the 16 filter matrices packed once here,
+  // each chunk's transformed inputs read where the transform wrote them. 16 library calls
+  // a chunk (528 for the course's second layer) each packed both operands again.
+  const int64_t AS = packedASize(g.K, g.C);
+  std::vector<float> Ap(static_cast<size_t>(16 * AS));
+  for (int64_t xi = 0; xi < 16; xi++) packAFull(true, U.data() + xi * g.K * g.C, g.K, g.K, g.C, Ap.data() + xi * AS);
+#endif
+  // Chunks in parallel, each with single-threaded products (as the im2col path does).
   parallel_for(chunks, 1, [&](int64_t b, int64_t e) {
     const int64_t VS = planeStride(g.C * P), MS = planeStride(g.K * P);
     Scratch<float> V(0, 16 * VS + t.frameFloats()), M(1, 16 * MS);
@@ -511,9 +532,14 @@ void winogradConv3x3(const Conv3x3Geom& g, const float* x, const float* w, float
     for (int64_t c = b; c < e; c++) {
       const int64_t p0 = c * P, p1 = std::min(t.total, p0 + P);
       transformInput(g, t, x, p0, p1, P, V.data(), frame);
-      for (int xi = 0; xi < 16; xi++)
+      for (int xi = 0; xi < 16; xi++) {
+#if defined(__AVX2__)
+        productsPackedA(g.K, p1 - p0, g.C, Ap.data() + xi * AS, V.data() + xi * VS, P, M.data() + xi * MS, P, false);
+#else
         gemmSerial(true, false, g.K, p1 - p0, g.C, 1.0f, U.data() + xi * g.K * g.C, g.K, V.data() + xi * VS, P, 0.0f,
                    M.data() + xi * MS, P);
+#endif
+      }
       transformOutput(g, t, M.data(), p0, p1, P, y);
     }
   });
