@@ -129,7 +129,7 @@ int64_t maxPool2x2Row(const float* r0, const float* r1, int64_t OW, int32_t base
   }
   return OW;
 #else
-  (void)r0, (void)r1, (void)OW, (void)base, (void)W, (void)y, (void)am, (void)spill;
+  (void)r0, (void)r1, (void)OW, (void)base, (void)W, (void)y, (void)am;
   return 0;
 #endif
 }
