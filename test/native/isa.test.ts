@@ -170,6 +170,23 @@ describe("native addon: instruction-set paths", function () {
     }
   });
 
+  it("float32 sums give the same bits on every path (their lanes are the same on each, reduce.cc)", function () {
+    const child = `
+      const addon = require(process.argv[1]);
+      let s = 7;
+      const x = Float32Array.from({ length: 300_007 }, () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5) * 100);
+      const whole = new Float32Array(1), rows = new Float32Array(300);
+      addon.reduce(0, x, 1, x.length, 1, whole);
+      addon.reduce(0, x.subarray(0, 300_000), 300, 1000, 1, rows);
+      console.log(JSON.stringify([whole[0], ...rows]));`;
+    const sums = supported().map((p) => {
+      const r = spawnSync(process.execPath, ["-e", child, addonPath()], { encoding: "utf8", env: { ...process.env, GRADLAB_ISA: p } });
+      assert.equal(r.status, 0, r.stderr);
+      return { p, v: JSON.parse(r.stdout) as number[] };
+    });
+    for (const { p, v } of sums.slice(1)) assert.deepEqual(v, sums[0].v, `path ${p} against ${sums[0].p}`);
+  });
+
   // The agreement tests (every kernel against the TypeScript reference), the fill tests
   // (no element of a result left unwritten) and the streaming-store tests in a child process per path, with gradlab's
   // own GEMM tile doing the float32 products (this process runs them with the default choice).
