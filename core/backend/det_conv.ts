@@ -5,6 +5,7 @@
 // would be too slow for a CNN epoch, and the addon's Winograd and direct kernels order
 // their sums by instruction-set path.
 import type { Conv2dGeometry, FloatBuffer, Kernels } from "./kernels";
+import { addChannelBias } from "./js/conv";
 
 type Gemm = Kernels["gemm"];
 
@@ -107,7 +108,7 @@ export function deterministicConv(gemm: Gemm, columns?: ColumnKernels): Pick<Ker
   const scatter = columns ? (cols: FloatBuffer, p: Conv2dGeometry, _g: Geometry, group: number, acc: Float64Array) => columns.col2imAdd(cols, acc, p, group)
     : (cols: FloatBuffer, _p: Conv2dGeometry, g: Geometry, group: number, acc: Float64Array) => addColumns(cols, g, group, acc);
   return {
-    conv2d(x: FloatBuffer, w: FloatBuffer, out: FloatBuffer, p: Conv2dGeometry): void {
+    conv2d(x: FloatBuffer, w: FloatBuffer, out: FloatBuffer, p: Conv2dGeometry, bias?: FloatBuffer | null): void {
       const g = geometry(p);
       for (let group = 0; group < g.G; group++) {
         const cols = patches(x, p, g, group);
@@ -117,6 +118,7 @@ export function deterministicConv(gemm: Gemm, columns?: ColumnKernels): Pick<Ker
           for (let n = 0; n < g.N; n++)
             out.set(y.subarray(o * g.NP + n * g.P, o * g.NP + (n + 1) * g.P), (n * g.OC + group * g.OCg + o) * g.P);
       }
+      if (bias) addChannelBias(out, bias, p);
     },
 
     conv2dBackwardInput(dy: FloatBuffer, w: FloatBuffer, dx: FloatBuffer, p: Conv2dGeometry): void {

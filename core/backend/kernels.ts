@@ -105,8 +105,11 @@ export interface Kernels {
   softmax(x: FloatBuffer, out: FloatBuffer, outer: number, n: number, inner: number, log: boolean): void;
   /** Gradient of softmax/log-softmax given its output y and the incoming gradient dy. */
   softmaxBackward(y: FloatBuffer, dy: FloatBuffer, dx: FloatBuffer, outer: number, n: number, inner: number, log: boolean): void;
-  /** 2-D convolution (cross-correlation, as PyTorch), no bias. */
-  conv2d(x: FloatBuffer, w: FloatBuffer, out: FloatBuffer, geometry: Conv2dGeometry): void;
+  /**
+   * 2-D convolution (cross-correlation, as PyTorch); bias (one value per output channel, or
+   * null) is added to each output after its sum, with the bits of a separate add.
+   */
+  conv2d(x: FloatBuffer, w: FloatBuffer, out: FloatBuffer, geometry: Conv2dGeometry, bias?: FloatBuffer | null): void;
   /** dx (overwritten) from dy and w. */
   conv2dBackwardInput(dy: FloatBuffer, w: FloatBuffer, dx: FloatBuffer, geometry: Conv2dGeometry): void;
   /** dw (overwritten) from x and dy. */

@@ -2,7 +2,7 @@
 // groups; its gradients are the two backward kernels.
 import { Tensor } from "../tensor";
 import { kernels } from "../backend";
-import { binaryCode, type Conv2dGeometry, type FloatBuffer } from "../backend/kernels";
+import type { Conv2dGeometry, FloatBuffer } from "../backend/kernels";
 import { isFloat } from "../dtype";
 import { record } from "../autograd";
 import { numel } from "../shape";
@@ -71,9 +71,9 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opti
   }
   const shape = [N, OC, p.outHeight, p.outWidth];
   const out = Tensor.wrap(allocOut(input.dtype, numel(shape)), shape, input.dtype);
-  kernels().conv2d(handleOf(input) as FloatBuffer, handleOf(weight) as FloatBuffer, handleOf(out) as FloatBuffer, p);
-  // The bias goes onto the fresh output in place: one pass, and no second tensor of its size.
-  if (bias) kernels().binary(binaryCode.add, handleOf(out), shape, handleOf(bias), [1, OC, 1, 1], handleOf(out), shape);
+  // The bias is added by the kernel to each sum as it is stored: no second pass over the output.
+  kernels().conv2d(handleOf(input) as FloatBuffer, handleOf(weight) as FloatBuffer, handleOf(out) as FloatBuffer, p,
+    bias ? handleOf(bias) as FloatBuffer : null);
   return record("conv2d", bias ? [input, weight, bias] : [input, weight], out, { geometry: p });
 }
 

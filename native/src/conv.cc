@@ -249,13 +249,9 @@ inline bool winogradFor(const Geom& g, const float* a, int64_t na, const float* 
   return useWinograd(g) && modest(a, na) && modest(b, nb);
 }
 
+// The convolution by im2col and GEMM (or one GEMM per image for 1x1 filters), no bias.
 template <class T>
-void convForward(const Geom& g, const T* x, const T* w, T* y) {
-  if (g.N == 0) return;
-  if constexpr (std::is_same<T, float>::value) {
-    if (winogradFor(g, x, g.xN, w, g.wN)) return isa().winogradConv3x3(plain3x3(g), x, w, y);
-    if (useDirect(g)) return isa().directConv3x3(plain3x3(g), x, w, y);
-  }
+void convForwardUnfused(const Geom& g, const T* x, const T* w, T* y) {
   if (isPointwise(g)) {
     for (int64_t n = 0; n < g.N && !interruptRequested(); n++)
       for (int64_t grp = 0; grp < g.G; grp++)
@@ -276,6 +272,29 @@ void convForward(const Geom& g, const T* x, const T* w, T* y) {
   });
 }
 
+// y += bias[k] on each output plane k: the paths whose kernels cannot add it to their sums.
+template <class T>
+void addPlaneBias(const Geom& g, const T* bias, T* y) {
+  parallel_for(g.N * g.OC, std::max<int64_t>(1, kParallelMin / std::max<int64_t>(1, g.OHW)), [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; i++) {
+      const T v = bias[i % g.OC];
+      T* plane = y + i * g.OHW;
+      for (int64_t j = 0; j < g.OHW; j++) plane[j] += v;
+    }
+  });
+}
+
+template <class T>
+void convForward(const Geom& g, const T* x, const T* w, const T* bias, T* y) {
+  if (g.N == 0) return;
+  if constexpr (std::is_same<T, float>::value) {
+    if (winogradFor(g, x, g.xN, w, g.wN)) return isa().winogradConv3x3(plain3x3(g), x, w, bias, y);
+    if (useDirect(g)) return isa().directConv3x3(plain3x3(g), x, w, bias, y);
+  }
+  convForwardUnfused(g, x, w, y);
+  if (bias) addPlaneBias(g, bias, y);
+}
+
 template <class T>
 void convBackwardInput(const Geom& g, const T* dy, const T* w, T* dx) {
   if constexpr (std::is_same<T, float>::value) {
@@ -286,7 +305,7 @@ void convBackwardInput(const Geom& g, const T* dy, const T* w, T* dx) {
       for (int64_t k = 0; k < g.OC; k++)
         for (int64_t c = 0; c < g.C; c++)
           for (int64_t i = 0; i < 9; i++) flipped[(c * g.OC + k) * 9 + i] = w[(k * g.C + c) * 9 + (8 - i)];
-      return isa().winogradConv3x3({g.N, g.OC, g.OH, g.OW, g.C, g.H, g.W, 2 - g.pH, 2 - g.pW}, dy, flipped.data(), dx);
+      return isa().winogradConv3x3({g.N, g.OC, g.OH, g.OW, g.C, g.H, g.W, 2 - g.pH, 2 - g.pW}, dy, flipped.data(), nullptr, dx);
     }
   }
   std::fill(dx, dx + g.xN, T(0));
@@ -366,7 +385,7 @@ bool worthWatching(const Geom& g) { return double(g.N) * g.OC * g.OH * g.OW * g.
 
 // conv2d(x, w, out, p)
 Napi::Value Conv2d(const Napi::CallbackInfo& info) {
-  static const char* const names[] = {"x", "w", "out", "geometry"};
+  static const char* const names[] = {"x", "w", "out", "geometry", "bias"};
   const char* K = "conv2d";
   Args args(info, K, 4, names);
   Geom g = parseGeom(K, args, 3);
@@ -376,10 +395,17 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   requireLen(K, "x", x, g.xN, false, geomStr("x", g));
   requireLen(K, "w", w, g.wN, false, geomStr("w", g));
   requireLen(K, "out", y, g.yN, true, geomStr("y", g));
+  // The bias, optional (absent, undefined or null: none): one value per output channel.
+  std::optional<Buf> bias;
+  if (info.Length() > 4 && !info[4].IsUndefined() && !info[4].IsNull()) {
+    bias = args.buf(4, M_FLOAT);
+    requireSameDtype(K, "x", x, "bias", *bias);
+    requireLen(K, "bias", *bias, g.OC, false, "one value per output channel, " + std::to_string(g.OC));
+  }
   std::optional<InterruptWatch> watch;
   if (worthWatching(g)) watch.emplace();
-  if (x.dtype == DType::F32) convForward(g, x.as<float>(), w.as<float>(), y.as<float>());
-  else convForward(g, x.as<double>(), w.as<double>(), y.as<double>());
+  if (x.dtype == DType::F32) convForward(g, x.as<float>(), w.as<float>(), bias ? bias->as<float>() : nullptr, y.as<float>());
+  else convForward(g, x.as<double>(), w.as<double>(), bias ? bias->as<double>() : nullptr, y.as<double>());
   if (watch) watch->throwIfInterrupted(info.Env(), "a convolution");
   return info.Env().Undefined();
 }

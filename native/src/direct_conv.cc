@@ -30,7 +30,7 @@ inline int64_t padFloats(const Conv3x3Geom& g) { return g.C * (g.H + 2 * g.pH) *
 constexpr int64_t kCols = 32;
 template <int64_t kOW>
 inline void step(const Conv3x3Geom& g, const float* pad, int64_t plane, const float* wk, int64_t oh, int64_t rows, int64_t ow,
-                 int64_t kb, float* tmp) {
+                 int64_t kb, const float* bk, float* tmp) {
   // The geometry in locals: the barrier below would make every tap reload it from g.
   // A padded row is 2 floats longer than an output row (stride 1, 3 wide: OW = W + 2 pW - 2).
   const int64_t C = g.C, OH = g.OH, OW = kOW ? kOW : g.OW, Wp = OW + 2;
@@ -65,9 +65,12 @@ inline void step(const Conv3x3Geom& g, const float* pad, int64_t plane, const fl
 #pragma GCC unroll 4
   for (int kk = 0; kk < kBlock; kk++) {
     if (kk >= kb) break;
+    // The bias after the sum: the bits of a separate add.
+    const __m512 b = _mm512_set1_ps(bk ? bk[kk] : 0.0f);
 #pragma GCC unroll 2
     for (int r = 0; r < 2; r++) {
       if (r >= rows) break;
+      if (bk) acc[kk][r][0] = _mm512_add_ps(acc[kk][r][0], b), acc[kk][r][1] = _mm512_add_ps(acc[kk][r][1], b);
       float* dst = tmp + (kk * OH + oh + r) * OW + ow;
       _mm512_mask_storeu_ps(dst, m0, acc[kk][r][0]);
       if (m1) _mm512_mask_storeu_ps(dst + 16, m1, acc[kk][r][1]);
@@ -83,7 +86,7 @@ inline void step(const Conv3x3Geom& g, const float* pad, int64_t plane, const fl
 constexpr int64_t kCols = 8;
 template <int64_t kOW>
 inline void step(const Conv3x3Geom& g, const float* pad, int64_t plane, const float* wk, int64_t oh, int64_t rows, int64_t ow,
-                 int64_t kb, float* tmp) {
+                 int64_t kb, const float* bk, float* tmp) {
   // The geometry in locals: the barrier below would make every tap reload it from g.
   // A padded row is 2 floats longer than an output row (stride 1, 3 wide: OW = W + 2 pW - 2).
   const int64_t C = g.C, OH = g.OH, OW = kOW ? kOW : g.OW, Wp = OW + 2;
@@ -117,9 +120,12 @@ inline void step(const Conv3x3Geom& g, const float* pad, int64_t plane, const fl
 #pragma GCC unroll 4
   for (int kk = 0; kk < kBlock; kk++) {
     if (kk >= kb) break;
+    // The bias after the sum: the bits of a separate add.
+    const __m256 b = _mm256_set1_ps(bk ? bk[kk] : 0.0f);
 #pragma GCC unroll 2
     for (int r = 0; r < 2; r++) {
       if (r >= rows) break;
+      if (bk) acc[kk][r] = _mm256_add_ps(acc[kk][r], b);
       // A masked store only where the row ends (microcoded on AMD's cores).
       float* dst = tmp + (kk * OH + oh + r) * OW + ow;
       if (OW - ow >= 8) _mm256_storeu_ps(dst, acc[kk][r]);
@@ -143,7 +149,7 @@ inline void copyRow(const float* src, float* dst, int64_t n) {
 // `stream`: y is a cold block (stream_store.h).
 // kOW: the output width when it is known at compile time (0: read from g), see directConv3x3.
 template <int64_t kOW>
-void image(const Conv3x3Geom& g, const float* x, const float* wb, float* y, float* pad, float* tmp, bool stream) {
+void image(const Conv3x3Geom& g, const float* x, const float* wb, const float* bias, float* y, float* pad, float* tmp, bool stream) {
   const int64_t OW = kOW ? kOW : g.OW;
   const int64_t Hp = g.H + 2 * g.pH, Wp = g.W + 2 * g.pW, plane = Hp * Wp;
   for (int64_t c = 0; c < g.C; c++)
@@ -173,7 +179,7 @@ void image(const Conv3x3Geom& g, const float* x, const float* wb, float* y, floa
         // A row's last step ends at the row's end, overlapping the one before (same
         // values written twice) rather than storing through masks.
         const int64_t ow = OW - ow0 < kCols && OW >= kCols ? OW - kCols : ow0;
-        step<kOW>(g, pad, plane, wk, oh, std::min<int64_t>(2, g.OH - oh), ow, kb, tmp);
+        step<kOW>(g, pad, plane, wk, oh, std::min<int64_t>(2, g.OH - oh), ow, kb, bias ? bias + k0 : nullptr, tmp);
       }
       if (stream) flush(std::min<int64_t>(oh + 2, g.OH), oh + 2 >= g.OH);
     }
@@ -184,7 +190,7 @@ void image(const Conv3x3Geom& g, const float* x, const float* wb, float* y, floa
 
 }  // namespace
 
-void directConv3x3(const Conv3x3Geom& g, const float* x, const float* w, float* y) {
+void directConv3x3(const Conv3x3Geom& g, const float* x, const float* w, const float* bias, float* y) {
   // Weights by block of output channels, then tap, then channel in the block (0 past K).
   const int64_t taps = g.C * 9, blocks = (g.K + kBlock - 1) / kBlock;
   std::vector<float> wb(static_cast<size_t>(blocks * kBlock * taps), 0.0f);
@@ -199,7 +205,7 @@ void directConv3x3(const Conv3x3Geom& g, const float* x, const float* w, float* 
     Scratch<float> pad(0, padFloats(g)), tmp(1, kBlock * g.OH * g.OW + 16);
     std::fill(pad.data(), pad.data() + padFloats(g), 0.0f);  // the border; each image writes the inside
     for (int64_t n = b; n < e; n++)
-      run(g, x + n * g.C * g.H * g.W, wb.data(), y + n * g.K * g.OH * g.OW, pad.data(), tmp.data(), stream);
+      run(g, x + n * g.C * g.H * g.W, wb.data(), bias, y + n * g.K * g.OH * g.OW, pad.data(), tmp.data(), stream);
     if (stream) streamFence();
   });
 }

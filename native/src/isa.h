@@ -24,10 +24,10 @@ struct IsaKernels {
   const char* name;    // "baseline", "avx2", "avx512": GRADLAB_ISA's values
   const char* target;  // what the unit was compiled for
   // winograd.h
-  void (*winogradConv3x3)(const Conv3x3Geom& g, const float* x, const float* w, float* y);
+  void (*winogradConv3x3)(const Conv3x3Geom& g, const float* x, const float* w, const float* bias, float* y);
   void (*winogradWeightGrad3x3)(const Conv3x3Geom& g, const float* x, const float* dy, float* dw);
   // direct_conv.h; null where the path has no direct kernel (im2col + GEMM runs instead)
-  void (*directConv3x3)(const Conv3x3Geom& g, const float* x, const float* w, float* y);
+  void (*directConv3x3)(const Conv3x3Geom& g, const float* x, const float* w, const float* bias, float* y);
   void (*directConvWeightGrad3x3)(const Conv3x3Geom& g, const float* x, const float* dy, float* dw);
   // pool_rows.cc: the first outputs of a 2x2 stride-2 max-pooling row; returns how many it wrote.
   // `spill`: the plane goes on past these rows (at least 16 floats after r1's start, 8 outputs

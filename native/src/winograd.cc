@@ -142,6 +142,12 @@ inline void outputTile(const X (&m)[16], X (&y)[2][2]) {
   }
 }
 
+template <class X>
+inline void addBias(X (&y)[2][2], X b) {
+  for (int r = 0; r < 2; r++)
+    for (int s = 0; s < 2; s++) y[r][s] = y[r][s] + b;
+}
+
 #if defined(__AVX512F__)
 // Lane indices for the two-source permutes of the vector transforms (see their use).
 struct PairIndex {
@@ -247,7 +253,8 @@ void transformInput(const Conv3x3Geom& g, const Tiling& t, const float* x, int64
 
 // y tile = A^T m A for the 16 products m[xi][k][q] of tile p0 + q, A^T = [1 1 1 0; 0 1 -1 -1];
 // the tiles cover the output exactly, those on the far edges clipped.
-void transformOutput(const Conv3x3Geom& g, const Tiling& t, const float* M, int64_t p0, int64_t p1, int64_t P, float* y) {
+// `bias` (K values, or null) is added to each output after its sum, as a separate add would.
+void transformOutput(const Conv3x3Geom& g, const Tiling& t, const float* M, int64_t p0, int64_t p1, int64_t P, const float* bias, float* y) {
   const int64_t KP = planeStride(g.K * P), OHW = g.OH * g.OW;
 #if defined(__AVX512F__)
   const PairIndex pi(t.TW);
@@ -269,6 +276,7 @@ void transformOutput(const Conv3x3Geom& g, const Tiling& t, const float* M, int6
         __m512 m[16], out[2][2];
         for (int xi = 0; xi < 16; xi++) m[xi] = _mm512_maskz_loadu_ps(keep, mk + xi * KP);
         outputTile(m, out);
+        if (bias) addBias(out, _mm512_set1_ps(bias[k]));
         for (int j = 0; j < 2; j++)
           for (int r = 0; r < 2; r++) {
             const int64_t oh = 2 * (th + j) + r;
@@ -283,6 +291,7 @@ void transformOutput(const Conv3x3Geom& g, const Tiling& t, const float* M, int6
         __m512 m[16], out[2][2];
         for (int xi = 0; xi < 16; xi++) m[xi] = _mm512_maskz_loadu_ps(keep, mk + (tw - tw0) + xi * KP);
         outputTile(m, out);
+        if (bias) addBias(out, _mm512_set1_ps(bias[k]));
         for (int r = 0; r < 2 && 2 * th + r < g.OH; r++) {
           float* dst = plane + (2 * th + r) * g.OW + 2 * tw;
           _mm512_mask_storeu_ps(dst, first, _mm512_permutex2var_ps(out[r][0], lo, out[r][1]));
@@ -298,6 +307,7 @@ void transformOutput(const Conv3x3Geom& g, const Tiling& t, const float* M, int6
         __m256 m[16], out[2][2];
         for (int xi = 0; xi < 16; xi++) m[xi] = _mm256_loadu_ps(mk + (tw - tw0) + xi * KP);
         outputTile(m, out);
+        if (bias) addBias(out, _mm256_set1_ps(bias[k]));
         for (int r = 0; r < 2 && 2 * th + r < g.OH; r++) {
           float* dst = plane + (2 * th + r) * g.OW + 2 * tw;
           const __m256 lo = _mm256_unpacklo_ps(out[r][0], out[r][1]), hi = _mm256_unpackhi_ps(out[r][0], out[r][1]);
@@ -318,6 +328,7 @@ void transformOutput(const Conv3x3Geom& g, const Tiling& t, const float* M, int6
         float m[16], out[2][2];
         for (int xi = 0; xi < 16; xi++) m[xi] = mk[(tw - tw0) + xi * KP];
         outputTile(m, out);
+        if (bias) addBias(out, bias[k]);
         for (int r = 0; r < 2 && 2 * th + r < g.OH; r++) {
           float* row = plane + (2 * th + r) * g.OW;
           row[2 * tw] = out[r][0];
@@ -510,7 +521,7 @@ void winogradWeightGrad3x3(const Conv3x3Geom& g, const float* x, const float* dy
   transformWeightGrad(g, partial.data(), dw);
 }
 
-void winogradConv3x3(const Conv3x3Geom& g, const float* x, const float* w, float* y) {
+void winogradConv3x3(const Conv3x3Geom& g, const float* x, const float* w, const float* bias, float* y) {
   if (g.N == 0) return;
   const Tiling t(g, g.N);
   std::vector<float> U(static_cast<size_t>(16 * g.K * g.C));
@@ -540,7 +551,7 @@ void winogradConv3x3(const Conv3x3Geom& g, const float* x, const float* w, float
                    M.data() + xi * MS, P);
 #endif
       }
-      transformOutput(g, t, M.data(), p0, p1, P, y);
+      transformOutput(g, t, M.data(), p0, p1, P, bias, y);
     }
   });
 }

@@ -166,6 +166,43 @@ describe("native agrees with the TypeScript reference", function () {
     });
   }
 
+  it("conv2d's bias, added by each path's kernel as it stores a sum, has the bits of a separate add", () => {
+    // The cases above take every path: Winograd, the direct kernel (at most 4 channels, rows
+    // of 28 and 32 as constants), im2col's GEMM (strides, dilation, groups, 1x1).
+    for (const [N, C, H, W, OC, KH, KW, sH, sW, pH, pW, dH, dW, G] of convCases) {
+      const OH = Math.floor((H + 2 * pH - dH * (KH - 1) - 1) / sH) + 1;
+      const OW = Math.floor((W + 2 * pW - dW * (KW - 1) - 1) / sW) + 1;
+      const p = convGeometry({ batch: N, inChannels: C, inHeight: H, inWidth: W, outChannels: OC, kernelHeight: KH, kernelWidth: KW,
+        outHeight: OH, outWidth: OW, strideH: sH, strideW: sW, paddingH: pH, paddingW: pW, dilationH: dH, dilationW: dW, groups: G });
+      for (const [make, name] of [[randomF32, "float32"], [randomF64, "float64"]] as const) {
+        const x = make(N * C * H * W, 2), w = make(OC * (C / G) * KH * KW, 2), bias = make(OC, 8);
+        const plain = x instanceof Float32Array ? new Float32Array(N * OC * OH * OW) : new Float64Array(N * OC * OH * OW);
+        const fused = plain.slice();
+        addon!.conv2d(x, w, plain, p);
+        addon!.conv2d(x, w, fused, p, bias);
+        const separate = plain.map((v, i) => v + bias[Math.floor(i / (OH * OW)) % OC]);
+        const at = fused.findIndex((v, i) => !Object.is(v, separate[i]));
+        assert.equal(at, -1, `${name} x (${N},${C},${H},${W}) w (${OC},${C / G},${KH},${KW}): element ${at} is ${fused[at]}, a separate add gives ${separate[at]}`);
+        const js = plain.slice();
+        jsKernels.conv2d(x, w, js, p, bias);
+        assertClose(js, fused, 1e-4, 1e-4, `${name} against the TypeScript kernel`);
+      }
+    }
+  });
+
+  it("conv2d refuses a bias of the wrong length or dtype, and takes null as none", () => {
+    const p = convGeometry({ batch: 1, inChannels: 2, inHeight: 5, inWidth: 5, outChannels: 3, kernelHeight: 3, kernelWidth: 3,
+      outHeight: 5, outWidth: 5, paddingH: 1, paddingW: 1 });
+    const x = randomF32(50), w = randomF32(54), y = new Float32Array(75);
+    assert.throws(() => addon!.conv2d(x, w, y, p, new Float32Array(2)), (e: Error) => e instanceof RangeError && /conv2d: bias/.test(e.message));
+    assert.throws(() => addon!.conv2d(x, w, y, p, new Float64Array(3)), (e: Error) => e instanceof TypeError && /bias/.test(e.message));
+    assert.throws(() => addon!.conv2d(x, w, y, p, [1, 2, 3] as never), (e: Error) => e instanceof TypeError && /bias/.test(e.message));
+    const none = new Float32Array(75);
+    addon!.conv2d(x, w, none, p, null);
+    addon!.conv2d(x, w, y, p);
+    assert.deepEqual(none, y);
+  });
+
   it("max and average pooling, forward and backward", () => {
     for (const [N, C, H, W, KH, KW, sH, sW, pH, pW, dH, dW, ceil] of [
       [64, 32, 28, 28, 2, 2, 2, 2, 0, 0, 1, 1, 0], [4, 3, 9, 9, 3, 3, 2, 2, 1, 1, 1, 1, 1], [2, 2, 10, 10, 2, 2, 1, 1, 0, 0, 2, 2, 0]]) {

@@ -59,12 +59,22 @@ function forEachTap(g: Geometry, visit: (xi: number, wi: number, oi: number) => 
 
 const hasNonFinite = (b: FloatBuffer) => b.some((v) => !Number.isFinite(v));
 
-export function conv2d(x: FloatBuffer, w: FloatBuffer, out: FloatBuffer, p: Conv2dGeometry): void {
+export function conv2d(x: FloatBuffer, w: FloatBuffer, out: FloatBuffer, p: Conv2dGeometry, bias?: FloatBuffer | null): void {
   const acc = new Float64Array(out.length);
   const pad = hasNonFinite(w);
   if (out instanceof Float32Array) forEachTap(geometry(p), (xi, wi, oi) => { acc[oi] += Math.fround((xi < 0 ? 0 : x[xi]) * w[wi]); }, pad);
   else forEachTap(geometry(p), (xi, wi, oi) => { acc[oi] += (xi < 0 ? 0 : x[xi]) * w[wi]; }, pad);
   out.set(acc);
+  if (bias) addChannelBias(out, bias, p);
+}
+
+/** out[n, k] += bias[k] on each output plane, rounded to out's precision as a separate add. */
+export function addChannelBias(out: FloatBuffer, bias: FloatBuffer, p: Conv2dGeometry): void {
+  const plane = p.outHeight * p.outWidth;
+  for (let i = 0, n = out.length / plane; i < n; i++) {
+    const v = bias[i % p.outChannels];
+    for (let j = i * plane; j < (i + 1) * plane; j++) out[j] += v;
+  }
 }
 
 export function conv2dBackwardInput(dy: FloatBuffer, w: FloatBuffer, dx: FloatBuffer, p: Conv2dGeometry): void {
