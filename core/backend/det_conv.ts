@@ -6,6 +6,8 @@
 // their sums by instruction-set path.
 import type { Conv2dGeometry, FloatBuffer, Kernels } from "./kernels";
 import { addChannelBias } from "./js/conv";
+import { composeConvMaxPool } from "./js/conv_pool";
+import { maxPool2d } from "./js/pool";
 
 type Gemm = Kernels["gemm"];
 
@@ -98,7 +100,7 @@ function channelsFirst(y: FloatBuffer, g: Geometry, group: number): FloatBuffer 
 }
 
 /** The deterministic conv2d and its two gradients on `gemm` (and the addon's column loops when given). */
-export function deterministicConv(gemm: Gemm, columns?: ColumnKernels): Pick<Kernels, "conv2d" | "conv2dBackwardInput" | "conv2dBackwardWeight"> {
+export function deterministicConv(gemm: Gemm, columns?: ColumnKernels): Pick<Kernels, "conv2d" | "conv2dBackwardInput" | "conv2dBackwardWeight" | "conv2dMaxPool2x2"> {
   const patches = (x: FloatBuffer, p: Conv2dGeometry, g: Geometry, group: number): FloatBuffer => {
     if (!columns) return im2col(x, g, group);
     const cols = like(x, g.CKK * g.NP);
@@ -107,19 +109,22 @@ export function deterministicConv(gemm: Gemm, columns?: ColumnKernels): Pick<Ker
   };
   const scatter = columns ? (cols: FloatBuffer, p: Conv2dGeometry, _g: Geometry, group: number, acc: Float64Array) => columns.col2imAdd(cols, acc, p, group)
     : (cols: FloatBuffer, _p: Conv2dGeometry, g: Geometry, group: number, acc: Float64Array) => addColumns(cols, g, group, acc);
+  const conv2d = (x: FloatBuffer, w: FloatBuffer, out: FloatBuffer, p: Conv2dGeometry, bias?: FloatBuffer | null): void => {
+    const g = geometry(p);
+    for (let group = 0; group < g.G; group++) {
+      const cols = patches(x, p, g, group);
+      const y = like(out, g.OCg * g.NP);
+      gemm(false, false, g.OCg, g.NP, g.CKK, w.subarray(group * g.OCg * g.CKK), cols, y, 1, 0, 0, 0, false);
+      for (let o = 0; o < g.OCg; o++)
+        for (let n = 0; n < g.N; n++)
+          out.set(y.subarray(o * g.NP + n * g.P, o * g.NP + (n + 1) * g.P), (n * g.OC + group * g.OCg + o) * g.P);
+    }
+    if (bias) addChannelBias(out, bias, p);
+  };
   return {
-    conv2d(x: FloatBuffer, w: FloatBuffer, out: FloatBuffer, p: Conv2dGeometry, bias?: FloatBuffer | null): void {
-      const g = geometry(p);
-      for (let group = 0; group < g.G; group++) {
-        const cols = patches(x, p, g, group);
-        const y = like(out, g.OCg * g.NP);
-        gemm(false, false, g.OCg, g.NP, g.CKK, w.subarray(group * g.OCg * g.CKK), cols, y, 1, 0, 0, 0, false);
-        for (let o = 0; o < g.OCg; o++)
-          for (let n = 0; n < g.N; n++)
-            out.set(y.subarray(o * g.NP + n * g.P, o * g.NP + (n + 1) * g.P), (n * g.OC + group * g.OCg + o) * g.P);
-      }
-      if (bias) addChannelBias(out, bias, p);
-    },
+    conv2d,
+    // Pooling has no sums: the reference's gives the same winners on any backend.
+    conv2dMaxPool2x2: composeConvMaxPool(conv2d, maxPool2d),
 
     conv2dBackwardInput(dy: FloatBuffer, w: FloatBuffer, dx: FloatBuffer, p: Conv2dGeometry): void {
       const g = geometry(p);

@@ -110,6 +110,12 @@ export interface Kernels {
    * null) is added to each output after its sum, with the bits of a separate add.
    */
   conv2d(x: FloatBuffer, w: FloatBuffer, out: FloatBuffer, geometry: Conv2dGeometry, bias?: FloatBuffer | null): void;
+  /**
+   * conv2d (bias as there) then max pooling of its output with 2x2 windows at stride 2:
+   * out and argmax as maxPool2d gives them on conv2d's result (pool2x2Geometry), without
+   * that result having to be stored.
+   */
+  conv2dMaxPool2x2(x: FloatBuffer, w: FloatBuffer, out: FloatBuffer, argmax: Int32Array, geometry: Conv2dGeometry, bias?: FloatBuffer | null): void;
   /** dx (overwritten) from dy and w. */
   conv2dBackwardInput(dy: FloatBuffer, w: FloatBuffer, dx: FloatBuffer, geometry: Conv2dGeometry): void;
   /** dw (overwritten) from x and dy. */

@@ -3,18 +3,27 @@
 // differentiable to any order (gradients of gradients record these nodes only under createGraph).
 import type { Gradient } from "../autograd";
 import { wantsGrad } from "../autograd";
-import type { Conv2dGeometry } from "../backend/kernels";
+import type { Conv2dGeometry, Pool2dGeometry } from "../backend/kernels";
+import type { Tensor } from "../tensor";
+import { toWinners } from "./pooling";
 import { convForward, convInputGrad, convWeightGrad } from "../ops/conv";
 
 export interface ConvSaved { geometry: Conv2dGeometry }
 
+/** conv2d (x, w, bias?): the two backward kernels, and the bias's gradient summed over batch and positions. */
+const conv2dGradient = ((g, { inputs: [x, w, bias], saved: { geometry: p } }) => {
+  const dx = wantsGrad(x) ? convInputGrad(g, w, p, x.shape) : null;
+  const dw = wantsGrad(w) ? convWeightGrad(x, g, p, w.shape) : null;
+  return bias ? [dx, dw, wantsGrad(bias) ? g.sum([0, 2, 3]) : null] : [dx, dw];
+}) as Gradient<ConvSaved>;
+
 export const convGradients = {
-  /** conv2d (x, w, bias?): the two backward kernels, and the bias's gradient summed over batch and positions. */
-  conv2d: ((g, { inputs: [x, w, bias], saved: { geometry: p } }) => {
-    const dx = wantsGrad(x) ? convInputGrad(g, w, p, x.shape) : null;
-    const dw = wantsGrad(w) ? convWeightGrad(x, g, p, w.shape) : null;
-    return bias ? [dx, dw, wantsGrad(bias) ? g.sum([0, 2, 3]) : null] : [dx, dw];
-  }) as Gradient<ConvSaved>,
+  conv2d: conv2dGradient,
+  /** conv2dMaxPool2x2 (x, w, bias?): g to the pooling's winners, then conv2d's gradients. */
+  conv2dMaxPool2x2: ((g, { inputs, saved: { geometry: p, pool, argmax } }) => {
+    const gc = toWinners(g, argmax, pool, [p.batch, p.outChannels, p.outHeight, p.outWidth]);
+    return conv2dGradient(gc, { inputs, out: gc, saved: { geometry: p } });
+  }) as Gradient<ConvSaved & { pool: Pool2dGeometry; argmax: Tensor }>,
   /** conv2dBackwardInput (dy, w) → dx. */
   conv2dBackwardInput: ((gg, { inputs: [g, w], saved: { geometry: p } }) => [
     wantsGrad(g) ? convForward(gg, w, p, g.shape) : null,

@@ -6,25 +6,30 @@ import { kernels } from "../backend";
 import type { FloatBuffer, Pool2dGeometry } from "../backend/kernels";
 import { Tensor } from "../tensor";
 import { allocOut, handleOf } from "../storage";
+import { numel } from "../shape";
 import { scatterAddRaw } from "../ops/movement";
 import { avgPoolBackwardRaw, avgPoolRaw } from "../ops/pooling";
 
 export interface AvgPoolSaved { geometry: Pool2dGeometry; countIncludePad: boolean }
 
+/** Max pooling's gradient: g goes to each window's winner (argmax, a flat index into its input plane of xShape). */
+export function toWinners(g: Tensor, argmax: Tensor, p: Pool2dGeometry, xShape: number[]): Tensor {
+  if (isGradEnabled()) {
+    // Recording during backward (createGraph): the routing as a scatter over each (n, c) plane,
+    // whose gradient (a gather at the same winners) makes it differentiable again.
+    const planes = p.batch * p.channels, outArea = p.outHeight * p.outWidth;
+    const idx = argmax.reshape([planes, outArea]);
+    return scatterAddRaw(g.reshape([planes, outArea]), [planes, p.inHeight * p.inWidth], 1, idx).reshape(xShape);
+  }
+  const dx = Tensor.wrap(allocOut(g.dtype, numel(xShape)), xShape.slice(), g.dtype);
+  kernels().maxPool2dBackward(handleOf(g) as FloatBuffer, handleOf(argmax) as Int32Array, handleOf(dx) as FloatBuffer, p);
+  return dx;
+}
+
 export const poolingGradients = {
-  /** maxPool2d: g goes to each window's winner (argmax, a flat index into its input plane). */
-  maxPool2d: ((g, { inputs: [x], saved: { geometry: p, argmax } }) => {
-    if (isGradEnabled()) {
-      // Recording during backward (createGraph): the routing as a scatter over each (n, c) plane,
-      // whose gradient (a gather at the same winners) makes it differentiable again.
-      const planes = p.batch * p.channels, outArea = p.outHeight * p.outWidth;
-      const idx = argmax.reshape([planes, outArea]);
-      return [scatterAddRaw(g.reshape([planes, outArea]), [planes, p.inHeight * p.inWidth], 1, idx).reshape(x.shape)];
-    }
-    const dx = Tensor.wrap(allocOut(g.dtype, x.numel), x.shape.slice(), g.dtype);
-    kernels().maxPool2dBackward(handleOf(g) as FloatBuffer, handleOf(argmax) as Int32Array, handleOf(dx) as FloatBuffer, p);
-    return [dx];
-  }) as Gradient<{ geometry: Pool2dGeometry; argmax: Tensor }>,
+  /** maxPool2d: g goes to each window's winner. */
+  maxPool2d: ((g, { inputs: [x], saved: { geometry: p, argmax } }) => [toWinners(g, argmax, p, x.shape)]) as
+    Gradient<{ geometry: Pool2dGeometry; argmax: Tensor }>,
   avgPool2d: ((g, { inputs: [x], saved: { geometry, countIncludePad } }) =>
     [avgPoolBackwardRaw(g, geometry, countIncludePad, x.shape)]) as Gradient<AvgPoolSaved>,
   avgPool2dBackward: ((gg, { inputs: [g], saved: { geometry, countIncludePad } }) =>

@@ -5,20 +5,8 @@ import { Conv2d } from "./conv";
 import { BatchNorm2d } from "./normalization";
 import { Identity } from "./linear";
 import { relu } from "../ops/activation";
-import { ReLU } from "./activation";
-import { MaxPool2d } from "./pooling";
+import { runFused } from "./fusion";
 import { ValueError } from "../errors";
-
-/**
- * Whether ReLU then MaxPool2d may run as MaxPool2d then ReLU: the same values and gradients
- * to the bit (the max of the rectified values is the rectified max, and the gradient goes
- * to the same element of each window), with the ReLU on a quarter of the data for 2x2
- * windows. Only for these exact classes, and only while neither layer's forward is
- * replaced on the instance (by viz.activations or summary(), which watch each output).
- */
-function poolsFirst(a: Module, b: Module): boolean {
-  return a.constructor === ReLU && b.constructor === MaxPool2d && !Object.hasOwn(a, "forward") && !Object.hasOwn(b, "forward");
-}
 
 /**
  * Runs modules one after another. Its state-dict keys are "0.weight", "1.bias", ... as in
@@ -42,11 +30,11 @@ export class Sequential extends Module {
   forward(x: Tensor): Tensor {
     let y = x;
     const layers = this.layers;
-    for (let i = 0; i < layers.length; i++) {
-      if (i + 1 < layers.length && poolsFirst(layers[i], layers[i + 1])) {
-        y = layers[i].forward(layers[i + 1].forward(y));
-        i++;
-      } else y = layers[i].forward(y);
+    // Some runs of layers go as one step, to the same bits (nn/fusion.ts).
+    for (let i = 0; i < layers.length;) {
+      const fused = runFused(layers, i, y);
+      if (fused) [y, i] = [fused.y, i + fused.layers];
+      else y = layers[i++].forward(y);
     }
     return y;
   }

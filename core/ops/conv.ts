@@ -33,6 +33,20 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opti
   if (input.ndim === 3) return conv2d(input.unsqueeze(0), weight, bias, opts).squeeze(0);
   if (input.ndim !== 4) throw new ShapeError(`conv2d: expected input of shape (N, C, H, W) or (C, H, W), got ${fmtShape(input.shape)}`);
   if (weight.ndim !== 4) throw new ShapeError(`conv2d: expected weight of shape (outChannels, inChannels/groups, KH, KW), got ${fmtShape(weight.shape)}`);
+  const p = checkedGeometry(op, input, weight, bias, opts);
+  const shape = [p.batch, p.outChannels, p.outHeight, p.outWidth];
+  const out = Tensor.wrap(allocOut(input.dtype, numel(shape)), shape, input.dtype);
+  // The bias is added by the kernel to each sum as it is stored: no second pass over the output.
+  kernels().conv2d(handleOf(input) as FloatBuffer, handleOf(weight) as FloatBuffer, handleOf(out) as FloatBuffer, p,
+    bias ? handleOf(bias) as FloatBuffer : null);
+  return record("conv2d", bias ? [input, weight, bias] : [input, weight], out, { geometry: p });
+}
+
+/**
+ * The geometry of conv2d(input (N, C, H, W), weight, bias), every argument checked, with
+ * errors in conv2d's terms (`op` names the caller).
+ */
+export function checkedGeometry(op: string, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: Conv2dOptions): Conv2dGeometry {
   if (!isFloat(input.dtype)) throw new DTypeError(`conv2d: expected a floating-point input, got ${input.dtype} (convert with .float())`);
   if (input.dtype !== weight.dtype) throw new DTypeError(`conv2d: input is ${input.dtype} but weight is ${weight.dtype}; they must match`);
   const [N, C, H, W] = input.shape;
@@ -69,12 +83,7 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opti
     }
     if (bias.dtype !== input.dtype) throw new DTypeError(`conv2d: bias is ${bias.dtype} but input is ${input.dtype}; they must match`);
   }
-  const shape = [N, OC, p.outHeight, p.outWidth];
-  const out = Tensor.wrap(allocOut(input.dtype, numel(shape)), shape, input.dtype);
-  // The bias is added by the kernel to each sum as it is stored: no second pass over the output.
-  kernels().conv2d(handleOf(input) as FloatBuffer, handleOf(weight) as FloatBuffer, handleOf(out) as FloatBuffer, p,
-    bias ? handleOf(bias) as FloatBuffer : null);
-  return record("conv2d", bias ? [input, weight, bias] : [input, weight], out, { geometry: p });
+  return p;
 }
 
 // Convolution is bilinear in (input, weight), and so are its two backward kernels: each of

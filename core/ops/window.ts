@@ -133,3 +133,13 @@ export function pool2dGeometry(op: string, s: Pool2dSizes, o: { ceilMode?: boole
   return Object.freeze({ batch, channels, inHeight, inWidth, outHeight, outWidth, kernelHeight, kernelWidth, strideH, strideW,
     paddingH, paddingW, dilationH, dilationW });
 }
+
+/**
+ * The pooling of a convolution's output with 2x2 windows at stride 2 (the CNN's usual
+ * MaxPool2d(2) after Conv2d): floor(OH/2) × floor(OW/2) per plane.
+ */
+export function pool2x2Geometry(p: Conv2dGeometry): Pool2dGeometry {
+  return Object.freeze({ batch: p.batch, channels: p.outChannels, inHeight: p.outHeight, inWidth: p.outWidth,
+    outHeight: Math.floor(p.outHeight / 2), outWidth: Math.floor(p.outWidth / 2), kernelHeight: 2, kernelWidth: 2,
+    strideH: 2, strideW: 2, paddingH: 0, paddingW: 0, dilationH: 1, dilationW: 1 });
+}

@@ -133,6 +133,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add("softmax", wrap<viaIsa<&IsaKernels::softmax>>);
   add("softmaxBackward", wrap<viaIsa<&IsaKernels::softmaxBackward>>);
   add("conv2d", wrap<Conv2d>);
+  add("conv2dMaxPool2x2", wrap<Conv2dMaxPool2x2>);
   add("conv2dBackwardInput", wrap<Conv2dBackwardInput>);
   add("conv2dBackwardWeight", wrap<Conv2dBackwardWeight>);
   add("im2col", wrap<Im2col>);

@@ -16,6 +16,7 @@
 #include "scratch.h"
 #include "threadpool.h"
 #include "isa.h"
+#include "pool.h"
 
 namespace gradlab {
 
@@ -284,15 +285,73 @@ void addPlaneBias(const Geom& g, const T* bias, T* y) {
   });
 }
 
+// The forward kernel for a convolution: chosen once for the whole batch (Winograd's
+// depends on the values), so that a convolution run image block by image block takes it
+// for every block and gives the bits of one call.
+enum class ForwardPath { Winograd, Direct, General };
 template <class T>
-void convForward(const Geom& g, const T* x, const T* w, const T* bias, T* y) {
+ForwardPath forwardPath(const Geom& g, const T* x, const T* w) {
+  if constexpr (std::is_same<T, float>::value) {
+    if (winogradFor(g, x, g.xN, w, g.wN)) return ForwardPath::Winograd;
+    if (useDirect(g)) return ForwardPath::Direct;
+  }
+  return ForwardPath::General;
+}
+
+template <class T>
+void convForwardOn(ForwardPath path, const Geom& g, const T* x, const T* w, const T* bias, T* y) {
   if (g.N == 0) return;
   if constexpr (std::is_same<T, float>::value) {
-    if (winogradFor(g, x, g.xN, w, g.wN)) return isa().winogradConv3x3(plain3x3(g), x, w, bias, y);
-    if (useDirect(g)) return isa().directConv3x3(plain3x3(g), x, w, bias, y);
+    if (path == ForwardPath::Winograd) return isa().winogradConv3x3(plain3x3(g), x, w, bias, y, nullptr);
+    if (path == ForwardPath::Direct) return isa().directConv3x3(plain3x3(g), x, w, bias, y);
   }
   convForwardUnfused(g, x, w, y);
   if (bias) addPlaneBias(g, bias, y);
+}
+
+template <class T>
+void convForward(const Geom& g, const T* x, const T* w, const T* bias, T* y) {
+  if (g.N == 0) return;
+  convForwardOn(forwardPath(g, x, w), g, x, w, bias, y);
+}
+
+// A block of images' convolution output of about this size stays in a core's cache
+// (512 KiB: half of Zen's L2) between the convolution that writes it and the pooling
+// that reads it.
+constexpr int64_t kPoolBlockBytes = int64_t(512) << 10;
+
+// The convolution then 2x2 stride-2 max pooling: y and its winners am, as the two calls
+// give them, without the convolution's output going through memory. Winograd pools each
+// 2x2 output tile as its output transform makes it; the direct kernel runs on blocks of
+// images, one block per task (each call serial on its thread); im2col's GEMMs run on the
+// whole batch (their blocking depends on its size) and pool after.
+template <class T>
+void convMaxPool2x2(const Geom& g, const T* x, const T* w, const T* bias, T* y, int32_t* am) {
+  if (g.N == 0) return;
+  const ForwardPath path = forwardPath(g, x, w);
+  const int64_t image = g.OC * g.OHW, pooled = g.OC * (g.OH / 2) * (g.OW / 2);
+  if constexpr (std::is_same<T, float>::value) {
+    if (path == ForwardPath::Winograd) return isa().winogradConv3x3(plain3x3(g), x, w, bias, y, am);
+  }
+  if (path == ForwardPath::General) {
+    Scratch<T> conv(kFusedIntermediate, g.yN);
+    convForwardOn(path, g, x, w, bias, conv.data());
+    maxPool2x2Planes(conv.data(), g.N * g.OC, g.OH, g.OW, y, am);
+    return;
+  }
+  const int64_t nb = std::clamp<int64_t>(kPoolBlockBytes / std::max<int64_t>(1, image * int64_t(sizeof(T))), 1, g.N);
+  parallel_for((g.N + nb - 1) / nb, 1, [&](int64_t b, int64_t e) {
+    Scratch<T> conv(kFusedIntermediate, nb * image);
+    for (int64_t blk = b; blk < e && !interruptRequested(); blk++) {
+      const int64_t n0 = blk * nb;
+      Geom s = g;
+      s.N = std::min(nb, g.N - n0);
+      s.xN = s.N * g.C * g.HW;
+      s.yN = s.N * image;
+      convForwardOn(path, s, x + n0 * g.C * g.HW, w, bias, conv.data());
+      maxPool2x2Planes(conv.data(), s.N * g.OC, g.OH, g.OW, y + n0 * pooled, am + n0 * pooled);
+    }
+  });
 }
 
 template <class T>
@@ -305,7 +364,7 @@ void convBackwardInput(const Geom& g, const T* dy, const T* w, T* dx) {
       for (int64_t k = 0; k < g.OC; k++)
         for (int64_t c = 0; c < g.C; c++)
           for (int64_t i = 0; i < 9; i++) flipped[(c * g.OC + k) * 9 + i] = w[(k * g.C + c) * 9 + (8 - i)];
-      return isa().winogradConv3x3({g.N, g.OC, g.OH, g.OW, g.C, g.H, g.W, 2 - g.pH, 2 - g.pW}, dy, flipped.data(), nullptr, dx);
+      return isa().winogradConv3x3({g.N, g.OC, g.OH, g.OW, g.C, g.H, g.W, 2 - g.pH, 2 - g.pW}, dy, flipped.data(), nullptr, dx, nullptr);
     }
   }
   std::fill(dx, dx + g.xN, T(0));
@@ -406,6 +465,37 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   if (worthWatching(g)) watch.emplace();
   if (x.dtype == DType::F32) convForward(g, x.as<float>(), w.as<float>(), bias ? bias->as<float>() : nullptr, y.as<float>());
   else convForward(g, x.as<double>(), w.as<double>(), bias ? bias->as<double>() : nullptr, y.as<double>());
+  if (watch) watch->throwIfInterrupted(info.Env(), "a convolution");
+  return info.Env().Undefined();
+}
+
+// conv2dMaxPool2x2(x, w, out, argmax, p, bias): conv2d then 2x2 stride-2 max pooling of
+// its output (floor(OH/2) x floor(OW/2)); out and argmax as maxPool2d gives them.
+Napi::Value Conv2dMaxPool2x2(const Napi::CallbackInfo& info) {
+  static const char* const names[] = {"x", "w", "out", "argmax", "geometry", "bias"};
+  const char* K = "conv2dMaxPool2x2";
+  Args args(info, K, 5, names);
+  Geom g = parseGeom(K, args, 4);
+  Buf x = args.buf(0, M_FLOAT), w = args.buf(1, M_FLOAT), y = args.buf(2, M_FLOAT), am = args.buf(3, M_I32);
+  requireSameDtype(K, "x", x, "w", w);
+  requireSameDtype(K, "x", x, "out", y);
+  requireLen(K, "x", x, g.xN, false, geomStr("x", g));
+  requireLen(K, "w", w, g.wN, false, geomStr("w", g));
+  const int64_t pooled = g.N * g.OC * (g.OH / 2) * (g.OW / 2);
+  const std::string why = "N*OC*floor(OH/2)*floor(OW/2) = " + std::to_string(g.N) + "*" + std::to_string(g.OC) + "*" +
+                          std::to_string(g.OH / 2) + "*" + std::to_string(g.OW / 2);
+  requireLen(K, "out", y, pooled, true, why);
+  requireLen(K, "argmax", am, pooled, true, why);
+  std::optional<Buf> bias;
+  if (info.Length() > 5 && !info[5].IsUndefined() && !info[5].IsNull()) {
+    bias = args.buf(5, M_FLOAT);
+    requireSameDtype(K, "x", x, "bias", *bias);
+    requireLen(K, "bias", *bias, g.OC, false, "one value per output channel, " + std::to_string(g.OC));
+  }
+  std::optional<InterruptWatch> watch;
+  if (worthWatching(g)) watch.emplace();
+  if (x.dtype == DType::F32) convMaxPool2x2(g, x.as<float>(), w.as<float>(), bias ? bias->as<float>() : nullptr, y.as<float>(), am.as<int32_t>());
+  else convMaxPool2x2(g, x.as<double>(), w.as<double>(), bias ? bias->as<double>() : nullptr, y.as<double>(), am.as<int32_t>());
   if (watch) watch->throwIfInterrupted(info.Env(), "a convolution");
   return info.Env().Undefined();
 }

@@ -4,6 +4,8 @@
 
 namespace gradlab {
 Napi::Value Conv2d(const Napi::CallbackInfo& info);
+// conv2d then 2x2 stride-2 max pooling, the convolution's output kept in cache.
+Napi::Value Conv2dMaxPool2x2(const Napi::CallbackInfo& info);
 Napi::Value Conv2dBackwardInput(const Napi::CallbackInfo& info);
 Napi::Value Conv2dBackwardWeight(const Napi::CallbackInfo& info);
 // Deterministic mode's column matrices (core/backend/det_conv.ts): group `group`'s patches of

@@ -24,7 +24,7 @@ struct IsaKernels {
   const char* name;    // "baseline", "avx2", "avx512": GRADLAB_ISA's values
   const char* target;  // what the unit was compiled for
   // winograd.h
-  void (*winogradConv3x3)(const Conv3x3Geom& g, const float* x, const float* w, const float* bias, float* y);
+  void (*winogradConv3x3)(const Conv3x3Geom& g, const float* x, const float* w, const float* bias, float* y, int32_t* am);
   void (*winogradWeightGrad3x3)(const Conv3x3Geom& g, const float* x, const float* dy, float* dw);
   // direct_conv.h; null where the path has no direct kernel (im2col + GEMM runs instead)
   void (*directConv3x3)(const Conv3x3Geom& g, const float* x, const float* w, const float* bias, float* y);

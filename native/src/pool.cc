@@ -113,6 +113,21 @@ bool maxPool2x2(const PGeom& g, const T* x, T* y, int32_t* am) {
   return true;
 }
 
+}  // namespace
+
+template <class T>
+void maxPool2x2Planes(const T* x, int64_t planes, int64_t H, int64_t W, T* y, int32_t* am) {
+  PGeom g{};
+  g.N = planes, g.C = 1, g.H = H, g.W = W, g.OH = H / 2, g.OW = W / 2;
+  g.KH = g.KW = g.sH = g.sW = 2, g.dH = g.dW = 1;
+  g.planes = planes, g.HW = H * W, g.OHW = g.OH * g.OW, g.xN = planes * g.HW, g.yN = planes * g.OHW;
+  maxPool2x2(g, x, y, am);
+}
+template void maxPool2x2Planes<float>(const float*, int64_t, int64_t, int64_t, float*, int32_t*);
+template void maxPool2x2Planes<double>(const double*, int64_t, int64_t, int64_t, double*, int32_t*);
+
+namespace {
+
 template <class T>
 void maxPool(const PGeom& g, const T* x, T* y, int32_t* am) {
   if (maxPool2x2(g, x, y, am)) return;

@@ -24,7 +24,8 @@ void ScratchSlot::release() {
 
 ScratchSlot& scratch(int slot) {
   thread_local ScratchSlot slots[kScratchSlots];
-  return slots[slot & (kScratchSlots - 1)];
+  // Slots are constants of the callers; an unknown one is a bug, kept in bounds all the same.
+  return slots[static_cast<unsigned>(slot) % kScratchSlots];
 }
 
 }  // namespace gradlab

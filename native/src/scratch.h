@@ -27,9 +27,10 @@ class ScratchSlot {
 };
 
 // Independent slots per thread: 0 and 1 for kernels (a kernel may need two buffers at
-// once), 2 and 3 for the GEMM's packed panels, which such a kernel calls.
-constexpr int kScratchSlots = 4;
-enum : int { kGemmPackedB = 2, kGemmPackedA = 3 };
+// once), 2 and 3 for the GEMM's packed panels, which such a kernel calls, 4 for a fused
+// kernel's intermediate (a convolution's output before its pooling), which calls both.
+constexpr int kScratchSlots = 5;
+enum : int { kGemmPackedB = 2, kGemmPackedA = 3, kFusedIntermediate = 4 };
 ScratchSlot& scratch(int slot);
 
 // Holds `count` elements of T in a scratch slot for the duration of a scope.

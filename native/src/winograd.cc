@@ -6,6 +6,10 @@
 
 #include "simd.h"
 
+#if defined(__SSE4_1__)
+#include <immintrin.h>
+#endif
+
 #include "gemm_core.h"
 #include "gemm_tile.h"
 #include "scratch.h"
@@ -340,6 +344,134 @@ void transformOutput(const Conv3x3Geom& g, const Tiling& t, const float* M, int6
   }
 }
 
+// The output pooled 2x2 at stride 2 as it is made: y[N,K,OH/2,OW/2] and am, each window's
+// winner as a flat index into the convolution's output plane. A tile is a pooling window
+// (both are 2x2 at even coordinates); tiles past floor(OH/2) rows or floor(OW/2) columns are
+// dropped, as the pooling drops them. The four outputs are taken in the order (0,0),
+// (0,1), (1,0), (1,1), a later one winning where it is larger or is the first NaN: the
+// values and winners of maxPool2d's 2x2 loop (pool.cc, pool_rows.cc) on the stored output.
+void transformOutputPooled(const Conv3x3Geom& g, const Tiling& t, const float* M, int64_t p0, int64_t p1, int64_t P, const float* bias,
+                           float* y, int32_t* am) {
+  const int64_t KP = planeStride(g.K * P), PH = g.OH / 2, PW = g.OW / 2, PHW = PH * PW;
+  const int32_t OW = static_cast<int32_t>(g.OW);
+#if defined(__AVX512F__)
+  const __m512i lane2 = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  auto takes = [](__m512 v, __m512 best) {
+    return static_cast<__mmask16>(_mm512_cmp_ps_mask(v, best, _CMP_GT_OQ) |
+                                  (_mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q) & _mm512_cmp_ps_mask(best, best, _CMP_ORD_Q)));
+  };
+#elif defined(__AVX2__)
+  const __m256i lane2 = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
+  auto takes = [](__m256 v, __m256 best) {
+    return _mm256_or_ps(_mm256_cmp_ps(v, best, _CMP_GT_OQ), _mm256_and_ps(_mm256_cmp_ps(v, v, _CMP_UNORD_Q), _mm256_cmp_ps(best, best, _CMP_ORD_Q)));
+  };
+  auto pick = [](__m256i k, __m256 t, int32_t v) { return _mm256_blendv_epi8(k, _mm256_set1_epi32(v), _mm256_castps_si256(t)); };
+#endif
+  for (int64_t k = 0; k < g.K; k++) {
+    forEachTileRun(t, p0, p1, p0, false, [&](int64_t n, int64_t th, int64_t tw0, int64_t tw1, int64_t q, int) {
+      if (th >= PH) return;
+      tw1 = std::min(tw1, PW);
+      const float* mk = M + k * P + q;
+      float* yr = y + (n * g.K + k) * PHW + th * PW;
+      int32_t* ar = am + (n * g.K + k) * PHW + th * PW;
+      const int32_t rowBase = static_cast<int32_t>(2 * th * g.OW);
+#if defined(__AVX512F__)
+      for (int64_t tw = tw0; tw < tw1; tw += 16) {
+        const __mmask16 keep = firstLanes(tw1 - tw);
+        __m512 m[16], out[2][2];
+        for (int xi = 0; xi < 16; xi++) m[xi] = _mm512_maskz_loadu_ps(keep, mk + (tw - tw0) + xi * KP);
+        outputTile(m, out);
+        if (bias) addBias(out, _mm512_set1_ps(bias[k]));
+        __m512 best = out[0][0];
+        __m512i win = _mm512_setzero_si512();
+        const __m512 cand[3] = {out[0][1], out[1][0], out[1][1]};
+        const int32_t offset[3] = {1, OW, OW + 1};
+        for (int c = 0; c < 3; c++) {
+          const __mmask16 tk = takes(cand[c], best);
+          best = _mm512_mask_mov_ps(best, tk, cand[c]);
+          win = _mm512_mask_mov_epi32(win, tk, _mm512_set1_epi32(offset[c]));
+        }
+        _mm512_mask_storeu_ps(yr + tw, keep, best);
+        const __m512i idx = _mm512_add_epi32(_mm512_add_epi32(_mm512_set1_epi32(rowBase + static_cast<int32_t>(2 * tw)), lane2), win);
+        _mm512_mask_storeu_epi32(ar + tw, keep, idx);
+      }
+#elif defined(__AVX2__)
+      // The products are read past the run's end, as in transformOutput; only the run's
+      // windows are stored.
+      for (int64_t tw = tw0; tw < tw1; tw += 8) {
+        const int64_t tiles = std::min<int64_t>(8, tw1 - tw);
+        __m256 m[16], out[2][2];
+        for (int xi = 0; xi < 16; xi++) m[xi] = _mm256_loadu_ps(mk + (tw - tw0) + xi * KP);
+        outputTile(m, out);
+        if (bias) addBias(out, _mm256_set1_ps(bias[k]));
+        __m256 best = out[0][0];
+        __m256i win = _mm256_setzero_si256();
+        const __m256 cand[3] = {out[0][1], out[1][0], out[1][1]};
+        const int32_t offset[3] = {1, OW, OW + 1};
+        for (int c = 0; c < 3; c++) {
+          const __m256 tk = takes(cand[c], best);
+          best = _mm256_blendv_ps(best, cand[c], tk);
+          win = pick(win, tk, offset[c]);
+        }
+        const __m256i idx = _mm256_add_epi32(_mm256_add_epi32(_mm256_set1_epi32(rowBase + static_cast<int32_t>(2 * tw)), lane2), win);
+        if (tiles == 8) {
+          _mm256_storeu_ps(yr + tw, best);
+          _mm256_storeu_si256(reinterpret_cast<__m256i*>(ar + tw), idx);
+        } else {
+          const __m256i mask = firstLanes8(tiles);
+          _mm256_maskstore_ps(yr + tw, mask, best);
+          _mm256_maskstore_epi32(ar + tw, mask, idx);
+        }
+      }
+#elif defined(__SSE4_1__)
+      // 4 windows a step, as the AVX2 path (a scalar loop's branches mispredict on data).
+      for (int64_t tw = tw0; tw < tw1; tw += 4) {
+        const int64_t tiles = std::min<int64_t>(4, tw1 - tw);
+        __m128 m[16], out[2][2];
+        for (int xi = 0; xi < 16; xi++) m[xi] = _mm_loadu_ps(mk + (tw - tw0) + xi * KP);
+        outputTile(m, out);
+        if (bias) addBias(out, _mm_set1_ps(bias[k]));
+        __m128 best = out[0][0];
+        __m128i win = _mm_setzero_si128();
+        const __m128 cand[3] = {out[0][1], out[1][0], out[1][1]};
+        const int32_t offset[3] = {1, OW, OW + 1};
+        for (int c = 0; c < 3; c++) {
+          const __m128 tk = _mm_or_ps(_mm_cmpgt_ps(cand[c], best), _mm_and_ps(_mm_cmpunord_ps(cand[c], cand[c]), _mm_cmpord_ps(best, best)));
+          best = _mm_blendv_ps(best, cand[c], tk);
+          win = _mm_blendv_epi8(win, _mm_set1_epi32(offset[c]), _mm_castps_si128(tk));
+        }
+        const __m128i idx = _mm_add_epi32(_mm_add_epi32(_mm_set1_epi32(rowBase + static_cast<int32_t>(2 * tw)), _mm_setr_epi32(0, 2, 4, 6)), win);
+        if (tiles == 4) {
+          _mm_storeu_ps(yr + tw, best);
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(ar + tw), idx);
+        } else {
+          alignas(16) float bv[4];
+          alignas(16) int32_t iv[4];
+          _mm_store_ps(bv, best);
+          _mm_store_si128(reinterpret_cast<__m128i*>(iv), idx);
+          std::copy(bv, bv + tiles, yr + tw);
+          std::copy(iv, iv + tiles, ar + tw);
+        }
+      }
+#else
+      for (int64_t tw = tw0; tw < tw1; tw++) {
+        float m[16], out[2][2];
+        for (int xi = 0; xi < 16; xi++) m[xi] = mk[(tw - tw0) + xi * KP];
+        outputTile(m, out);
+        if (bias) addBias(out, bias[k]);
+        const float v[4] = {out[0][0], out[0][1], out[1][0], out[1][1]};
+        const int32_t offset[4] = {0, 1, OW, OW + 1};
+        int w = 0;
+        for (int c = 1; c < 4; c++)
+          if (v[c] > v[w] || (v[c] != v[c] && v[w] == v[w])) w = c;
+        yr[tw] = v[w];
+        ar[tw] = rowBase + static_cast<int32_t>(2 * tw) + offset[w];
+      }
+#endif
+    });
+  }
+}
+
 // ---- Weight gradient: products over tiles, 16 channels a vector ----
 
 // 16 floats as one GCC vector: a zmm register with AVX-512, several narrower ones without
@@ -521,7 +653,7 @@ void winogradWeightGrad3x3(const Conv3x3Geom& g, const float* x, const float* dy
   transformWeightGrad(g, partial.data(), dw);
 }
 
-void winogradConv3x3(const Conv3x3Geom& g, const float* x, const float* w, const float* bias, float* y) {
+void winogradConv3x3(const Conv3x3Geom& g, const float* x, const float* w, const float* bias, float* y, int32_t* am) {
   if (g.N == 0) return;
   const Tiling t(g, g.N);
   std::vector<float> U(static_cast<size_t>(16 * g.K * g.C));
@@ -551,7 +683,8 @@ void winogradConv3x3(const Conv3x3Geom& g, const float* x, const float* w, const
                    M.data() + xi * MS, P);
 #endif
       }
-      transformOutput(g, t, M.data(), p0, p1, P, bias, y);
+      if (am) transformOutputPooled(g, t, M.data(), p0, p1, P, bias, y, am);
+      else transformOutput(g, t, M.data(), p0, p1, P, bias, y);
     }
   });
 }

@@ -12,8 +12,10 @@ namespace gradlab {
 namespace GRADLAB_ISA_NS {
 
 // y[N,K,OH,OW] = cross-correlation of x[N,C,H,W] with w[K,C,3,3], plus bias[k] (K values,
-// or null for none) added to each sum; every element of y is written.
-void winogradConv3x3(const Conv3x3Geom& g, const float* x, const float* w, const float* bias, float* y);
+// or null for none) added to each sum; every element of y is written. With `am`, that
+// output max-pooled 2x2 at stride 2 instead: y[N,K,OH/2,OW/2] and am, the winners as
+// maxPool2d gives them (flat indices into an output plane).
+void winogradConv3x3(const Conv3x3Geom& g, const float* x, const float* w, const float* bias, float* y, int32_t* am);
 
 // dw[K,C,3,3] = the gradient of that convolution's filters for the output gradient dy[N,K,OH,OW]; dw is overwritten.
 void winogradWeightGrad3x3(const Conv3x3Geom& g, const float* x, const float* dy, float* dw);

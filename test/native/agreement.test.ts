@@ -190,6 +190,40 @@ describe("native agrees with the TypeScript reference", function () {
     }
   });
 
+  it("conv2dMaxPool2x2 gives the values and winners of conv2d then maxPool2d, on every convolution path", () => {
+    for (const [N, C, H, W, OC, KH, KW, sH, sW, pH, pW, dH, dW, G] of convCases) {
+      const OH = Math.floor((H + 2 * pH - dH * (KH - 1) - 1) / sH) + 1;
+      const OW = Math.floor((W + 2 * pW - dW * (KW - 1) - 1) / sW) + 1;
+      if (OH < 2 || OW < 2) continue;
+      const p = convGeometry({ batch: N, inChannels: C, inHeight: H, inWidth: W, outChannels: OC, kernelHeight: KH, kernelWidth: KW,
+        outHeight: OH, outWidth: OW, strideH: sH, strideW: sW, paddingH: pH, paddingW: pW, dilationH: dH, dilationW: dW, groups: G });
+      const q = poolGeometry({ batch: N, channels: OC, inHeight: OH, inWidth: OW, outHeight: Math.floor(OH / 2), outWidth: Math.floor(OW / 2),
+        kernelHeight: 2, kernelWidth: 2, strideH: 2, strideW: 2 });
+      const n = N * OC * q.outHeight * q.outWidth;
+      for (const [make, name] of [[randomF32, "float32"], [randomF64, "float64"]] as const) {
+        const w = make(OC * (C / G) * KH * KW, 2), bias = make(OC, 8);
+        // Ties within windows: an image of zeros gives every output its bias exactly, on any
+        // path (a constant one would not, through Winograd's transforms). A NaN takes the
+        // convolution off Winograd (conv.cc), so it goes into a second run.
+        const ties = make(N * C * H * W, 2);
+        if (N > 1) ties.fill(0, C * H * W, 2 * C * H * W);
+        const nan = ties.slice();
+        nan[Math.floor(nan.length / 2)] = NaN;
+        for (const [x, b] of [[ties, bias], [ties, null], [nan, bias]] as const) {
+          const full = x instanceof Float32Array ? new Float32Array(N * OC * OH * OW) : new Float64Array(N * OC * OH * OW);
+          addon!.conv2d(x, w, full, p, b);
+          const y = full.slice(0, n), am = new Int32Array(n);
+          addon!.maxPool2d(full, y, am, q);
+          const fy = y.slice().fill(7), fam = new Int32Array(n).fill(-1);
+          addon!.conv2dMaxPool2x2(x, w, fy, fam, p, b);
+          const at = fy.findIndex((v, i) => !Object.is(v, y[i]) || fam[i] !== am[i]);
+          assert.equal(at, -1, `${name} x (${N},${C},${H},${W}) w (${OC},${C / G},${KH},${KW})${b ? "" : " no bias"}${x === nan ? " with a NaN" : ""}: window ${at} ` +
+            `is ${fy[at]} at ${fam[at]}, the two calls give ${y[at]} at ${am[at]}`);
+        }
+      }
+    }
+  });
+
   it("conv2d refuses a bias of the wrong length or dtype, and takes null as none", () => {
     const p = convGeometry({ batch: 1, inChannels: 2, inHeight: 5, inWidth: 5, outChannels: 3, kernelHeight: 3, kernelWidth: 3,
       outHeight: 5, outWidth: 5, paddingH: 1, paddingW: 1 });

@@ -57,6 +57,8 @@ const templates: Template[] = [
   { name: "softmax", kinds: ["buf", "buf", "size", "size", "size", "bool"], make: () => [f32(24), new Float32Array(24), 2, 3, 4, false] },
   { name: "softmaxBackward", kinds: ["buf", "buf", "buf", "size", "size", "size", "bool"], make: () => [f32(24), f32(24), new Float32Array(24), 2, 3, 4, true] },
   { name: "conv2d", kinds: ["buf", "buf", "buf", "conv"], make: () => [f32(2 * 3 * 30), f32(4 * 3 * 9), new Float32Array(2 * 4 * 30), conv.slice()] },
+  // 6x5 outputs pool to 3x2: 2 * 4 * 6 windows. (The bias, optional as conv2d's, is left out.)
+  { name: "conv2dMaxPool2x2", kinds: ["buf", "buf", "buf", "ibuf", "conv"], make: () => [f32(2 * 3 * 30), f32(4 * 3 * 9), new Float32Array(48), new Int32Array(48), conv.slice()] },
   { name: "conv2dBackwardInput", kinds: ["buf", "buf", "buf", "conv"], make: () => [f32(2 * 4 * 30), f32(4 * 3 * 9), new Float32Array(2 * 3 * 30), conv.slice()] },
   { name: "conv2dBackwardWeight", kinds: ["buf", "buf", "buf", "conv"], make: () => [f32(2 * 3 * 30), f32(2 * 4 * 30), new Float32Array(4 * 3 * 9), conv.slice()] },
   { name: "im2col", kinds: ["buf", "buf", "conv", "size"], make: () => [f32(2 * 3 * 30), new Float32Array(27 * 2 * 30), conv.slice(), 0] },

@@ -11,7 +11,7 @@ import { convGeometry, poolGeometry } from "../geometry";
 
 const KERNELS = [
   "unary", "unaryBackward", "binary", "where", "reduce", "gemm", "softmax", "softmaxBackward",
-  "conv2d", "conv2dBackwardInput", "conv2dBackwardWeight",
+  "conv2d", "conv2dBackwardInput", "conv2dBackwardWeight", "conv2dMaxPool2x2",
   "maxPool2d", "maxPool2dBackward", "avgPool2d", "avgPool2dBackward",
   "stridedCopy", "stridedScatter", "indexSelect", "indexAdd", "gather", "scatterAdd",
   "cast", "fill", "nonzero", "countNonFinite",
@@ -95,6 +95,13 @@ describe("native addon: argument validation", function () {
       "conv2d: outHeight is 5, but inHeight 6, kernelHeight 3, strideH 1, paddingH 1, dilationH 1 give 6");
     throwsWith(() => addon.conv2d(f(2 * 3 * 36), f(4 * 9), f(2 * 4 * 36), { ...conv6, groups: 2 }), RangeError,
       "conv2d: groups 2 does not divide inChannels 3");
+    // conv2dMaxPool2x2: the pooled output's size, the winners' type, the bias's length.
+    const i32 = (n: number) => new Int32Array(n);
+    throwsWith(() => addon.conv2dMaxPool2x2(f(2 * 3 * 36), f(4 * 3 * 9), f(2 * 4 * 36), i32(2 * 4 * 9), conv6), RangeError,
+      /^conv2dMaxPool2x2: out .*N\*OC\*floor\(OH\/2\)\*floor\(OW\/2\) = 2\*4\*3\*3/);
+    throwsWith(() => addon.conv2dMaxPool2x2(f(2 * 3 * 36), f(4 * 3 * 9), f(2 * 4 * 9), f(2 * 4 * 9), conv6), TypeError, /^conv2dMaxPool2x2: argmax/);
+    throwsWith(() => addon.conv2dMaxPool2x2(f(2 * 3 * 36), f(4 * 3 * 9), f(2 * 4 * 9), i32(2 * 4 * 9), conv6, f(3)), RangeError,
+      /^conv2dMaxPool2x2: bias .*one value per output channel, 4/);
     throwsWith(() => addon.maxPool2dBackward(f(9), new Int32Array(9).fill(36), f(36), pool6), RangeError,
       "maxPool2dBackward: argmax holds 36 at 0, which is out of range for a 6x6 plane");
     // The 2x2 fast path checks each argmax against its window first: the extremes of int32

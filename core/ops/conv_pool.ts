@@ -1,0 +1,30 @@
+// conv2d then max pooling with 2x2 windows at stride 2, as one op: nn.Sequential runs its
+// Conv2d → MaxPool2d(2) (and Conv2d → ReLU → MaxPool2d(2), pooling before the ReLU) so.
+// The values, winners and gradients are those of the two ops; the convolution's output,
+// which neither gradient needs, is never stored.
+import { Tensor } from "../tensor";
+import { kernels } from "../backend";
+import type { FloatBuffer } from "../backend/kernels";
+import { record } from "../autograd";
+import { numel } from "../shape";
+import { allocOut, handleOf } from "../storage";
+import { checkedGeometry, type Conv2dOptions } from "./conv";
+import { pool2dGeometry } from "./window";
+
+/** conv2d(input (N, C, H, W), weight, bias, convOptions) pooled as maxPool2d({ kernelSize: 2, dropRemainder }) would. */
+export function conv2dMaxPool2x2(input: Tensor, weight: Tensor, bias: Tensor | null | undefined, convOptions: Conv2dOptions,
+  dropRemainder?: boolean): Tensor {
+  const p = checkedGeometry("conv2d", input, weight, bias, convOptions);
+  // As maxPool2d checks its input: an odd size is refused unless dropRemainder says floor.
+  const q = pool2dGeometry("maxPool2d", {
+    batch: p.batch, channels: p.outChannels, inHeight: p.outHeight, inWidth: p.outWidth, kernelHeight: 2, kernelWidth: 2,
+    strideH: 2, strideW: 2, paddingH: 0, paddingW: 0, dilationH: 1, dilationW: 1,
+  }, { dropRemainder });
+  const shape = [p.batch, p.outChannels, q.outHeight, q.outWidth];
+  const out = Tensor.wrap(allocOut(input.dtype, numel(shape)), shape, input.dtype);
+  const argmax = Tensor.wrap(allocOut("int32", out.numel), shape, "int32");
+  kernels().conv2dMaxPool2x2(handleOf(input) as FloatBuffer, handleOf(weight) as FloatBuffer, handleOf(out) as FloatBuffer,
+    handleOf(argmax) as Int32Array, p, bias ? handleOf(bias) as FloatBuffer : null);
+  // argmax is for the gradient alone: it goes back with the node (autograd.ts, Node.owned).
+  return record("conv2dMaxPool2x2", bias ? [input, weight, bias] : [input, weight], out, { geometry: p, pool: q, argmax }, [argmax]);
+}

@@ -1,0 +1,130 @@
+// nn.Sequential runs ReLU → MaxPool2d, Conv2d → MaxPool2d(2) and Conv2d → ReLU → MaxPool2d(2)
+// as one step each (core/nn/fusion.ts): the output and every gradient must be those of the
+// layers one after the other, to the bit, whatever the input holds (ties, zeros of both
+// signs, infinities, NaN), on every convolution path and backend; errors must be the
+// layers' own; and the layers must run one by one wherever an output is watched.
+import { strict as assert } from "node:assert";
+import { tensor, nn, setDeterministic, viz, type Tensor } from "../../core";
+import { forEachBackend } from "../helpers";
+import type { Pool2dOptions } from "../../core/ops/pooling";
+
+/** Values that make ties, signed zeros, infinities and NaN common in small windows. */
+function awkward(n: number, seed: number, special = true): number[] {
+  const pool = [0, -0, 1, -1, 2, 0.5, -0.5, Infinity, -Infinity, NaN, 3, -3, 1e-40, -1e-40];
+  let s = seed;
+  return Array.from({ length: n }, () => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return special && s % 5 === 0 ? pool[s % pool.length] : ((s % 17) - 8) / 4;
+  });
+}
+
+function sameBits(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  for (let i = 0; i < actual.length; i++)
+    assert.ok(Object.is(actual[i], expected[i]), `${what}: element ${i} is ${actual[i]}, layer by layer gives ${expected[i]}`);
+}
+
+/** Output, input gradient and parameter gradients of `forward` on x, and the op that made the output. */
+function run(layers: nn.Module[], forward: (x: Tensor) => Tensor, shape: number[], dtype: "float32" | "float64", special: boolean) {
+  const params = layers.flatMap((m) => m.parameters());
+  params.forEach((p) => (p.grad = null));
+  const n = shape.reduce((a, b) => a * b, 1);
+  const x = tensor(awkward(n, n + 3, special), { dtype }).reshape(shape).requiresGrad_();
+  const y = forward(x);
+  y.backward(tensor(awkward(y.numel, 7, false), { dtype }).reshape(y.shape));
+  return { y: y.dataSync(), grads: [x, ...params].map((t) => t.grad!.dataSync()), op: y.gradFn!.op };
+}
+
+function agree(layers: nn.Module[], shape: number[], dtype: "float32" | "float64", expectOp: string, special = true): void {
+  const model = new nn.Sequential(...layers);
+  const fused = run(layers, (x) => model.forward(x), shape, dtype, special);
+  const plain = run(layers, (x) => layers.reduce((t, m) => m.forward(t), x), shape, dtype, special);
+  assert.equal(fused.op, expectOp, "the fused step ran");
+  sameBits(fused.y, plain.y, "output");
+  fused.grads.forEach((g, i) => sameBits(g, plain.grads[i], i === 0 ? "input gradient" : `parameter ${i - 1}'s gradient`));
+}
+
+const poolCases: [string, number[], Omit<Pool2dOptions, "kernelSize">, number][] = [
+  ["2x2", [2, 3, 8, 8], {}, 2],
+  ["3x3 stride 2 padding 1 (overlapping windows)", [2, 2, 9, 7], { stride: 2, padding: 1 }, 3],
+  ["2x2 ceil mode, odd sizes", [1, 3, 7, 5], { ceilMode: true }, 2],
+  ["2x2 dilation 2 stride 1", [1, 2, 6, 6], { stride: 1, dilation: 2 }, 2],
+  ["2x2 on (C, H, W)", [3, 6, 6], {}, 2],
+];
+
+// [name, input shape, out channels, kernel, conv options, pooling's dropRemainder]: each of the
+// native convolution's paths (the direct kernel, Winograd, im2col's GEMM), odd sizes, no bias.
+const convCases: [string, number[], number, number, Record<string, unknown>, boolean][] = [
+  ["1 channel 3x3 padding 1 (direct)", [3, 1, 12, 10], 5, 3, { padding: 1 }, false],
+  ["16 channels 3x3 padding 1 (Winograd)", [2, 16, 6, 10], 16, 3, { padding: 1 }, false],
+  ["16 channels 3x3 unpadded, odd output, floor (Winograd)", [2, 16, 9, 8], 17, 3, {}, true],
+  ["3 channels 5x5 padding 2 (im2col)", [2, 3, 8, 8], 4, 5, { padding: 2 }, false],
+  ["2 channels 3x3 stride 2, odd output, floor, no bias (im2col)", [2, 2, 11, 11], 3, 3, { stride: 2, bias: false }, true],
+];
+
+forEachBackend("nn.Sequential's fused layers", () => {
+  for (const deterministic of [false, true]) {
+    const tag = deterministic ? ", deterministic" : "";
+    for (const [name, shape, opts, k] of poolCases) {
+      it(`ReLU → MaxPool2d ${name}${tag}: the values and gradients of the layers one after the other`, () => {
+        const was = setDeterministic(deterministic);
+        try {
+          agree([new nn.ReLU(), new nn.MaxPool2d(k, opts)], shape, "float32", "relu");
+        } finally {
+          setDeterministic(was);
+        }
+      });
+    }
+    for (const [name, shape, oc, k, opts, dropRemainder] of convCases) {
+      for (const dtype of ["float32", "float64"] as const) {
+        it(`Conv2d → (ReLU →) MaxPool2d(2), ${name}, ${dtype}${tag}: the values and gradients of the layers one after the other`, () => {
+          const was = setDeterministic(deterministic);
+          try {
+            const conv = () => new nn.Conv2d(shape[1], oc, k, { ...opts, dtype });
+            const pool = () => new nn.MaxPool2d(2, { dropRemainder });
+            // Winograd is taken for finite, modest values only: those keep it on that path.
+            const special = !name.includes("Winograd");
+            agree([conv(), pool()], shape, dtype, "conv2dMaxPool2x2", special);
+            agree([conv(), new nn.ReLU(), pool()], shape, dtype, "relu", special);
+          } finally {
+            setDeterministic(was);
+          }
+        });
+      }
+    }
+  }
+
+  it("an odd size that the pooling would refuse is refused with its own error", () => {
+    const layers = [new nn.Conv2d(1, 2, 3), new nn.ReLU(), new nn.MaxPool2d(2)];
+    const x = tensor(awkward(9 * 9, 1, false)).reshape([1, 1, 9, 9]);
+    const message = (f: () => unknown) => { try { f(); } catch (e) { return (e as Error).message; } return "no error"; };
+    const plain = message(() => layers.reduce((t, m) => m.forward(t), x));
+    assert.match(plain, /maxPool2d/);
+    assert.equal(message(() => new nn.Sequential(...layers).forward(x)), plain);
+  });
+
+  it("runs the layers one by one where an output is watched, or the classes are not exactly these", () => {
+    const x = tensor(awkward(2 * 2 * 6 * 6, 3)).reshape([2, 2, 6, 6]);
+    const lastOp = (m: nn.Module) => m.forward(x.detach().requiresGrad_()).gradFn!.op;
+    const relu = new nn.ReLU(), pool = new nn.MaxPool2d(2);
+    const model = new nn.Sequential(relu, pool);
+    assert.equal(lastOp(model), "relu");
+    // viz.activations watches the ReLU's output by replacing its forward for one call.
+    let seen: Tensor | null = null;
+    const original = relu.forward;
+    (relu as any).forward = (t: Tensor) => (seen = original.call(relu, t));
+    assert.ok(lastOp(model).startsWith("maxPool"));
+    assert.deepEqual(seen!.shape, [2, 2, 6, 6], "the ReLU saw the unpooled input");
+    delete (relu as any).forward;
+    assert.equal(lastOp(model), "relu");
+    const cnn = new nn.Sequential(new nn.Conv2d(2, 3, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2));
+    assert.equal(lastOp(cnn), "relu");
+    const shown = viz.activations(cnn, x);
+    assert.ok(JSON.stringify(shown).includes("ReLU"));
+    class MyReLU extends nn.ReLU {}
+    assert.ok(lastOp(new nn.Sequential(new MyReLU(), new nn.MaxPool2d(2))).startsWith("maxPool"));
+    assert.equal(lastOp(new nn.Sequential(new nn.ReLU(), new nn.AvgPool2d(2))), "avgPool2d");
+    assert.equal(lastOp(new nn.Sequential(new nn.Conv2d(2, 3, 3, { padding: 1 }), new nn.MaxPool2d(2, { stride: 1 }))).startsWith("maxPool"), true);
+    assert.equal(lastOp(new nn.Sequential(new nn.Conv2d(2, 3, 3, { padding: 1 }), new nn.MaxPool2d(3))).startsWith("maxPool"), true);
+  });
+});
