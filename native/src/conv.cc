@@ -442,6 +442,18 @@ void convBackwardWeight(const Geom& g, const T* x, const T* dy, T* dw) {
 // its products stop between blocks at SIGINT and the call throws KeyboardInterrupt.
 bool worthWatching(const Geom& g) { return double(g.N) * g.OC * g.OH * g.OW * g.Cg * g.KH * g.KW >= double(int64_t(1) << 26); }
 
+namespace {
+// A forward kernel's bias, argument i: optional (absent, undefined or null: none), else one
+// value per output channel in x's dtype.
+std::optional<Buf> optionalBias(const Napi::CallbackInfo& info, const Args& args, size_t i, const Geom& g, const Buf& x) {
+  if (info.Length() <= i || info[i].IsUndefined() || info[i].IsNull()) return std::nullopt;
+  Buf bias = args.buf(i, M_FLOAT);
+  requireSameDtype(args.kernel(), "x", x, "bias", bias);
+  requireLen(args.kernel(), "bias", bias, g.OC, false, "one value per output channel, " + std::to_string(g.OC));
+  return bias;
+}
+}  // namespace
+
 // conv2d(x, w, out, p)
 Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   static const char* const names[] = {"x", "w", "out", "geometry", "bias"};
@@ -454,13 +466,7 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   requireLen(K, "x", x, g.xN, false, geomStr("x", g));
   requireLen(K, "w", w, g.wN, false, geomStr("w", g));
   requireLen(K, "out", y, g.yN, true, geomStr("y", g));
-  // The bias, optional (absent, undefined or null: none): one value per output channel.
-  std::optional<Buf> bias;
-  if (info.Length() > 4 && !info[4].IsUndefined() && !info[4].IsNull()) {
-    bias = args.buf(4, M_FLOAT);
-    requireSameDtype(K, "x", x, "bias", *bias);
-    requireLen(K, "bias", *bias, g.OC, false, "one value per output channel, " + std::to_string(g.OC));
-  }
+  const std::optional<Buf> bias = optionalBias(info, args, 4, g, x);
   std::optional<InterruptWatch> watch;
   if (worthWatching(g)) watch.emplace();
   if (x.dtype == DType::F32) convForward(g, x.as<float>(), w.as<float>(), bias ? bias->as<float>() : nullptr, y.as<float>());
@@ -486,12 +492,7 @@ Napi::Value Conv2dMaxPool2x2(const Napi::CallbackInfo& info) {
                           std::to_string(g.OH / 2) + "*" + std::to_string(g.OW / 2);
   requireLen(K, "out", y, pooled, true, why);
   requireLen(K, "argmax", am, pooled, true, why);
-  std::optional<Buf> bias;
-  if (info.Length() > 5 && !info[5].IsUndefined() && !info[5].IsNull()) {
-    bias = args.buf(5, M_FLOAT);
-    requireSameDtype(K, "x", x, "bias", *bias);
-    requireLen(K, "bias", *bias, g.OC, false, "one value per output channel, " + std::to_string(g.OC));
-  }
+  const std::optional<Buf> bias = optionalBias(info, args, 5, g, x);
   std::optional<InterruptWatch> watch;
   if (worthWatching(g)) watch.emplace();
   if (x.dtype == DType::F32) convMaxPool2x2(g, x.as<float>(), w.as<float>(), bias ? bias->as<float>() : nullptr, y.as<float>(), am.as<int32_t>());

@@ -8,6 +8,7 @@ import {
   cat, stack, where, onesLike, manualSeed, Generator, ValueError, ShapeError,
 } from "../../core";
 import { AssertionError } from "../../core/testing";
+import { conv2dMaxPool2x2 } from "../../core/ops/conv_pool";
 import { forEachBackend, readJSON, assertClose } from "../helpers";
 
 const d = (shape: number[], scale = 1, shift = 0) => randn(shape, { dtype: "float64" }).mul(scale).add(shift).detach().requiresGrad_();
@@ -66,6 +67,8 @@ const CHECKS: Check[] = [
   ["conv2d", () => [d([2, 2, 4, 4]), d([3, 2, 3, 3]), d([3])], (x, w, b) => F.conv2d(x, w, b, { padding: 1 }).tanh()],
   ["conv2d stride/pad/dilation/groups", () => [d([1, 4, 6, 6]), d([4, 2, 3, 3])],
     (x, w) => F.conv2d(x, w, null, { stride: 2, padding: 2, dilation: 2, groups: 2, dropRemainder: true }).square()],
+  ["conv2dMaxPool2x2 (nn.Sequential's Conv2d → MaxPool2d(2))", () => [d([2, 2, 4, 4]), d([3, 2, 3, 3]), d([3])],
+    (x, w, b) => conv2dMaxPool2x2(x, w, b, { padding: 1 }).tanh()],
   ["maxPool2d (overlapping, padded)", () => [distinct([1, 2, 5, 5])], (x) => F.maxPool2d(x, { kernelSize: 3, stride: 2, padding: 1 }).square()],
   ["avgPool2d countIncludePad false, ceilMode", () => [d([1, 2, 5, 5])],
     (x) => F.avgPool2d(x, { kernelSize: 2, stride: 2, countIncludePad: false, ceilMode: true }).square()],
