@@ -491,6 +491,29 @@ describe("native agrees with the TypeScript reference", function () {
     }
   });
 
+  it("Winograd's shapes with an infinite, NaN or huge value in the image or the gradient: the plain sums of products", () => {
+    // Winograd's kernels check x and dy as they read them and give up (conv3x3.h); the
+    // general path must then compute every output, as if Winograd had never started.
+    for (const [N, C, H, W, OC, pad] of [[2, 16, 6, 7, 16, 1], [3, 16, 9, 8, 20, 0]]) {
+      const OH = H + 2 * pad - 2, OW = W + 2 * pad - 2;
+      const p = convGeometry({ batch: N, inChannels: C, inHeight: H, inWidth: W, outChannels: OC, kernelHeight: 3, kernelWidth: 3,
+        outHeight: OH, outWidth: OW, paddingH: pad, paddingW: pad });
+      const w = randomF32(OC * C * 9);
+      for (const special of [Infinity, -Infinity, NaN, 1e30]) {
+        const atol = special === 1e30 ? 1e25 : 1e-4;
+        // In the last image (the last chunk of tiles): the chunks before it are done by then.
+        const x = randomF32(N * C * H * W), dy = randomF32(N * OC * OH * OW);
+        const finiteX = randomF32(x.length), finiteDy = randomF32(dy.length);
+        x[x.length - 3 * W - 2] = special;
+        dy[dy.length - 2 * OW - 1] = special;
+        agree("conv2d", () => [x, w, new Float32Array(N * OC * OH * OW), p], [2], 1e-4, atol);
+        agree("conv2dBackwardInput", () => [dy, w, new Float32Array(x.length), p], [2], 1e-4, atol);
+        agree("conv2dBackwardWeight", () => [x, finiteDy, new Float32Array(w.length), p], [2], 1e-4, Math.max(atol, 1e-3));
+        agree("conv2dBackwardWeight", () => [finiteX, dy, new Float32Array(w.length), p], [2], 1e-4, Math.max(atol, 1e-3));
+      }
+    }
+  });
+
   it("conv2d with infinite or huge weights and padding: padded taps count as 0 × w on every path", () => {
     // 3x3 stride 1 with 16 channels would take Winograd for finite, modest values; with 1 channel, the direct kernel.
     for (const [N, C, H, W, OC, pad] of [[2, 16, 6, 7, 16, 1], [1, 1, 5, 5, 2, 1], [2, 3, 8, 8, 4, 2], [1, 2, 4, 4, 3, 0]]) {
