@@ -454,7 +454,7 @@ std::optional<Buf> optionalBias(const Napi::CallbackInfo& info, const Args& args
 }
 }  // namespace
 
-// conv2d(x, w, out, p)
+// conv2d(x, w, out, p, bias?)
 Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   static const char* const names[] = {"x", "w", "out", "geometry", "bias"};
   const char* K = "conv2d";
