@@ -75,13 +75,20 @@ constexpr bool kAvx2TileWins = false;
 // GRADLAB_SGEMM=gradlab|openblas overrides the choice (the tests run every path's tile).
 enum class SgemmChoice { Auto, Gradlab, Openblas };
 SgemmChoice sgemmChoice = SgemmChoice::Auto;
-bool ownSgemm(int64_t M, int64_t N) {
+// On the avx2 path the tile does win one kind of product: A transposed with a short K, a
+// layer's weight gradient over a batch (dy^T x). OpenBLAS's packing of a transposed A
+// costs most of such a call: 2 threads, 128x3136x64 254-274 against 298-300 us, 256x784x64
+// 126 against 187-194, 128x256x64 24 against 44-46, 256x784x128 252-256 against 313-351;
+// untransposed small products it keeps (128^3: 25 against 33-34).
+constexpr int64_t kAvx2TileMaxK = 128;
+bool ownSgemm(int64_t M, int64_t N, int64_t K = int64_t(1) << 20, bool ta = false) {
   const IsaKernels& k = isa();
   // Thin products (the 10 classes of a last layer) waste most of a tile.
   if (M < k.sgemmMR || N < k.sgemmNR) return false;
   static const bool own = sgemmChoice == SgemmChoice::Auto
                               ? ((k.isa == Isa::Avx512 && avx512FullWidth()) || (k.isa == Isa::Avx2 && kAvx2TileWins)) && !openblasAvx512()
                               : sgemmChoice == SgemmChoice::Gradlab;
+  if (sgemmChoice == SgemmChoice::Auto && k.isa == Isa::Avx2 && !openblasAvx512() && ta && K <= kAvx2TileMaxK) return true;
   return own;
 }
 #endif
@@ -125,9 +132,9 @@ void blasGemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, c
 #endif
 
 template <class T>
-bool useBlas(int64_t M, int64_t N, int64_t K) {
+bool useBlas(int64_t M, int64_t N, int64_t K, bool ta) {
 #ifdef GRADLAB_OPENBLAS
-  return M > 0 && N > 0 && K > 0 && (!std::is_same<T, float>::value || !ownSgemm(M, N));
+  return M > 0 && N > 0 && K > 0 && (!std::is_same<T, float>::value || !ownSgemm(M, N, K, ta));
 #else
   return false;
 #endif
@@ -170,7 +177,7 @@ void gemmAt(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T*
             int64_t ldc, bool threaded) {
   if (M == 0 || N == 0) return;
 #ifdef GRADLAB_OPENBLAS
-  const bool blas = useBlas<T>(M, N, K);
+  const bool blas = useBlas<T>(M, N, K, ta);
   // One block of C, serial, by OpenBLAS or gradlab's tile: the pool is shared out here.
   auto block = [&](int64_t i0, int64_t m, int64_t j0, int64_t n) {
     const T* a = ta ? A + i0 : A + i0 * lda;
