@@ -88,7 +88,8 @@ bool ownSgemm(int64_t M, int64_t N, int64_t K = int64_t(1) << 20, bool ta = fals
   static const bool own = sgemmChoice == SgemmChoice::Auto
                               ? ((k.isa == Isa::Avx512 && avx512FullWidth()) || (k.isa == Isa::Avx2 && kAvx2TileWins)) && !openblasAvx512()
                               : sgemmChoice == SgemmChoice::Gradlab;
-  if (sgemmChoice == SgemmChoice::Auto && k.isa == Isa::Avx2 && !openblasAvx512() && ta && K <= kAvx2TileMaxK) return true;
+  static const bool ownShortK = sgemmChoice == SgemmChoice::Auto && k.isa == Isa::Avx2 && !openblasAvx512();
+  if (ownShortK && ta && K <= kAvx2TileMaxK) return true;
   return own;
 }
 #endif
