@@ -303,7 +303,7 @@ void convForwardOn(ForwardPath path, const Geom& g, const T* x, const T* w, cons
   if (g.N == 0) return;
   if constexpr (std::is_same<T, float>::value) {
     if (path == ForwardPath::Winograd) return isa().winogradConv3x3(plain3x3(g), x, w, bias, y, nullptr);
-    if (path == ForwardPath::Direct) return isa().directConv3x3(plain3x3(g), x, w, bias, y);
+    if (path == ForwardPath::Direct) return isa().directConv3x3(plain3x3(g), x, w, bias, y, nullptr);
   }
   convForwardUnfused(g, x, w, y);
   if (bias) addPlaneBias(g, bias, y);
@@ -315,43 +315,22 @@ void convForward(const Geom& g, const T* x, const T* w, const T* bias, T* y) {
   convForwardOn(forwardPath(g, x, w), g, x, w, bias, y);
 }
 
-// A block of images' convolution output of about this size stays in a core's cache
-// (512 KiB: half of Zen's L2) between the convolution that writes it and the pooling
-// that reads it.
-constexpr int64_t kPoolBlockBytes = int64_t(512) << 10;
-
 // The convolution then 2x2 stride-2 max pooling: y and its winners am, as the two calls
-// give them, without the convolution's output going through memory. Winograd pools each
-// 2x2 output tile as its output transform makes it; the direct kernel runs on blocks of
-// images, one block per task (each call serial on its thread); im2col's GEMMs run on the
-// whole batch (their blocking depends on its size) and pool after.
+// give them. Winograd pools each 2x2 output tile as its output transform makes it, the
+// direct kernel each block of planes while it is in L1, so that neither output goes
+// through memory; im2col's GEMMs run on the whole batch (their blocking depends on its
+// size) and pool after.
 template <class T>
 void convMaxPool2x2(const Geom& g, const T* x, const T* w, const T* bias, T* y, int32_t* am) {
   if (g.N == 0) return;
   const ForwardPath path = forwardPath(g, x, w);
-  const int64_t image = g.OC * g.OHW, pooled = g.OC * (g.OH / 2) * (g.OW / 2);
   if constexpr (std::is_same<T, float>::value) {
     if (path == ForwardPath::Winograd) return isa().winogradConv3x3(plain3x3(g), x, w, bias, y, am);
+    if (path == ForwardPath::Direct) return isa().directConv3x3(plain3x3(g), x, w, bias, y, am);
   }
-  if (path == ForwardPath::General) {
-    Scratch<T> conv(kFusedIntermediate, g.yN);
-    convForwardOn(path, g, x, w, bias, conv.data());
-    maxPool2x2Planes(conv.data(), g.N * g.OC, g.OH, g.OW, y, am);
-    return;
-  }
-  const int64_t nb = std::clamp<int64_t>(kPoolBlockBytes / std::max<int64_t>(1, image * int64_t(sizeof(T))), 1, g.N);
-  parallel_for((g.N + nb - 1) / nb, 1, [&](int64_t b, int64_t e) {
-    Scratch<T> conv(kFusedIntermediate, nb * image);
-    for (int64_t blk = b; blk < e && !interruptRequested(); blk++) {
-      const int64_t n0 = blk * nb;
-      Geom s = g;
-      s.N = std::min(nb, g.N - n0);
-      s.xN = s.N * g.C * g.HW;
-      s.yN = s.N * image;
-      convForwardOn(path, s, x + n0 * g.C * g.HW, w, bias, conv.data());
-      maxPool2x2Planes(conv.data(), s.N * g.OC, g.OH, g.OW, y + n0 * pooled, am + n0 * pooled);
-    }
-  });
+  Scratch<T> conv(kFusedIntermediate, g.yN);
+  convForwardOn(path, g, x, w, bias, conv.data());
+  maxPool2x2Planes(conv.data(), g.N * g.OC, g.OH, g.OW, y, am);
 }
 
 template <class T>

@@ -15,6 +15,9 @@ namespace GRADLAB_ISA_NS {
 
 #if defined(__AVX2__)
 
+// pool_rows.cc, of this path: one pooled row, whole on the AVX2 and AVX-512 paths.
+int64_t maxPool2x2Row(const float* r0, const float* r1, int64_t OW, int32_t base, int32_t W, float* y, int32_t* am, bool spill);
+
 namespace {
 
 // A step: 4 output channels x 2 output rows x kCols columns; each input vector loaded
@@ -182,12 +185,29 @@ inline void copyRow(const float* src, float* dst, int64_t n) {
   _mm256_storeu_ps(dst + n - 8, _mm256_loadu_ps(src + n - 8));
 }
 
+// The 2x2 stride-2 max pooling of `planes` planes of H x W (floor-sized), by this path's
+// row kernel (pool_rows.cc), whose vector rows are whole on the paths with a direct
+// kernel; as pool.cc's maxPool2x2 (the same values and winners), without its per-call setup.
+void poolPlanes(const float* x, int64_t planes, int64_t H, int64_t W, float* y, int32_t* am) {
+  const int64_t OH = H / 2, OW = W / 2;
+  for (int64_t pl = 0; pl < planes; pl++)
+    for (int64_t oh = 0; oh < OH; oh++) {
+      const float* r0 = x + (pl * H + 2 * oh) * W;
+      // Spilling as pool.cc allows it: the plane's next rows follow and are written after.
+      const bool spill = oh + 1 < OH && 3 * W >= 16 && 2 * OW >= 8;
+      maxPool2x2Row(r0, r0 + W, OW, static_cast<int32_t>(2 * oh * W), static_cast<int32_t>(W), y + (pl * OH + oh) * OW,
+                    am + (pl * OH + oh) * OW, spill);
+    }
+}
+
 // One image: its planes into the padded frame (whose zero border the caller cleared once
 // for all its images), then each pair of rows of each block of output channels.
-// `stream`: y is a cold block (stream_store.h).
+// `stream`: y is a cold block (stream_store.h). With `am`: y and am are the image's pooled
+// planes and winners, each block's planes pooled out of tmp (L1) as soon as they are made.
 // kOW: the output width when it is known at compile time (0: read from g), see directConv3x3.
 template <int64_t kOW>
-void image(const Conv3x3Geom& g, const float* x, const float* wb, const float* bias, float* y, float* pad, float* tmp, bool stream) {
+void image(const Conv3x3Geom& g, const float* x, const float* wb, const float* bias, float* y, int32_t* am, float* pad, float* tmp,
+           bool stream) {
   const int64_t OW = kOW ? kOW : g.OW;
   const int64_t Hp = g.H + 2 * g.pH, Wp = g.W + 2 * g.pW, plane = Hp * Wp;
   for (int64_t c = 0; c < g.C; c++)
@@ -196,7 +216,7 @@ void image(const Conv3x3Geom& g, const float* x, const float* wb, const float* b
   for (int64_t k0 = 0; k0 < g.K; k0 += kBlock) {
     const int64_t kb = std::min(kBlock, g.K - k0);
     const float* wk = wb + k0 * taps;  // [c][i][j][kBlock] for this block
-    float* out = y + k0 * outPlane;
+    float* out = y + k0 * (am ? (g.OH / 2) * (OW / 2) : outPlane);
     // Streaming: each plane's rows go out as soon as they are done, whole 64-byte lines
     // at a time (the rest of a line waits for the next rows), so the writes to memory
     // overlap the arithmetic instead of following it (measured on the course's first
@@ -231,20 +251,22 @@ void image(const Conv3x3Geom& g, const float* x, const float* wb, const float* b
       }
       if (stream) flush(std::min<int64_t>(oh + 2, g.OH), oh + 2 >= g.OH);
     }
-    // The block's planes are adjacent in y: one sequential copy out of L1.
-    if (!stream) std::copy(tmp, tmp + kb * outPlane, out);
+    // The block's planes are adjacent in y: one sequential copy out of L1, or their pooling.
+    if (am) poolPlanes(tmp, kb, g.OH, OW, out, am + k0 * (g.OH / 2) * (OW / 2));
+    else if (!stream) std::copy(tmp, tmp + kb * outPlane, out);
   }
 }
 
 }  // namespace
 
-void directConv3x3(const Conv3x3Geom& g, const float* x, const float* w, const float* bias, float* y) {
+void directConv3x3(const Conv3x3Geom& g, const float* x, const float* w, const float* bias, float* y, int32_t* am) {
   // Weights by block of output channels, then tap, then channel in the block (0 past K).
   const int64_t taps = g.C * 9, blocks = (g.K + kBlock - 1) / kBlock;
   std::vector<float> wb(static_cast<size_t>(blocks * kBlock * taps), 0.0f);
   for (int64_t k = 0; k < g.K; k++)
     for (int64_t t = 0; t < taps; t++) wb[((k / kBlock) * taps + t) * kBlock + k % kBlock] = w[k * taps + t];
-  const bool stream = shouldStream(y, size_t(g.N * g.K * g.OH * g.OW) * sizeof(float));
+  const int64_t perImage = am ? g.K * (g.OH / 2) * (g.OW / 2) : g.K * g.OH * g.OW;
+  const bool stream = !am && shouldStream(y, size_t(g.N * g.K * g.OH * g.OW) * sizeof(float));
   // The widths of the usual first layers (28: MNIST and Fashion-MNIST, 32: CIFAR) compiled
   // as constants: the row addresses and the steps along a row are then fixed (the course's
   // first layer on the avx2 path: 216 us a call against 232 with the width read at run time).
@@ -253,7 +275,7 @@ void directConv3x3(const Conv3x3Geom& g, const float* x, const float* w, const f
     Scratch<float> pad(0, padFloats(g)), tmp(1, kBlock * g.OH * g.OW + 16);
     std::fill(pad.data(), pad.data() + padFloats(g), 0.0f);  // the border; each image writes the inside
     for (int64_t n = b; n < e; n++)
-      run(g, x + n * g.C * g.H * g.W, wb.data(), bias, y + n * g.K * g.OH * g.OW, pad.data(), tmp.data(), stream);
+      run(g, x + n * g.C * g.H * g.W, wb.data(), bias, y + n * perImage, am ? am + n * perImage : nullptr, pad.data(), tmp.data(), stream);
     if (stream) streamFence();
   });
 }

@@ -13,8 +13,11 @@ namespace gradlab {
 namespace GRADLAB_ISA_NS {
 
 // y[N,K,OH,OW] = cross-correlation of x[N,C,H,W] with w[K,C,3,3], plus bias[k] (K values,
-// or null for none) added to each sum; every element of y is written.
-void directConv3x3(const Conv3x3Geom& g, const float* x, const float* w, const float* bias, float* y);
+// or null for none) added to each sum; every element of y is written. With `am`, that
+// output max-pooled 2x2 at stride 2 instead (y[N,K,OH/2,OW/2] and the winners in am, as
+// maxPool2d gives them), each block of planes pooled while it is in L1: the convolution's
+// output never goes to memory.
+void directConv3x3(const Conv3x3Geom& g, const float* x, const float* w, const float* bias, float* y, int32_t* am);
 // dw[K,C,3,3] = the weight gradient of that convolution for the output gradient dy[N,K,OH,OW]:
 // 9 taps of each (k, c) summed over every image and position in vector lanes, in fixed
 // groups of images, so the result does not depend on the number of threads.

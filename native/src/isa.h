@@ -27,7 +27,7 @@ struct IsaKernels {
   void (*winogradConv3x3)(const Conv3x3Geom& g, const float* x, const float* w, const float* bias, float* y, int32_t* am);
   void (*winogradWeightGrad3x3)(const Conv3x3Geom& g, const float* x, const float* dy, float* dw);
   // direct_conv.h; null where the path has no direct kernel (im2col + GEMM runs instead)
-  void (*directConv3x3)(const Conv3x3Geom& g, const float* x, const float* w, const float* bias, float* y);
+  void (*directConv3x3)(const Conv3x3Geom& g, const float* x, const float* w, const float* bias, float* y, int32_t* am);
   void (*directConvWeightGrad3x3)(const Conv3x3Geom& g, const float* x, const float* dy, float* dw);
   // pool_rows.cc: the first outputs of a 2x2 stride-2 max-pooling row; returns how many it wrote.
   // `spill`: the plane goes on past these rows (at least 16 floats after r1's start, 8 outputs

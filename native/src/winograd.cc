@@ -92,10 +92,12 @@ void padRows(const float* plane, int64_t H, int64_t W, int64_t pH, int64_t pW, i
 // channel-major, so the GEMM reads it as a transposed A with contiguous rows.
 void transformFilters(const Conv3x3Geom& g, const float* w, float* U) {
   const int64_t KC = g.K * g.C;
+  // In U's order (c, then k), so that each of the 16 planes is written in sequence; the
+  // other order wrote 16 places K floats apart per filter.
   parallel_for(KC, 1024, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; i++) {
-      const int64_t k = i / g.C, c = i % g.C;
-      const float* f = w + i * 9;
+      const int64_t c = i / g.K, k = i % g.K;
+      const float* f = w + (k * g.C + c) * 9;
       float t[4][3];
       for (int j = 0; j < 3; j++) {
         const float f0 = f[j], f1 = f[3 + j], f2 = f[6 + j];
