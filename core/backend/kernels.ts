@@ -113,17 +113,23 @@ export interface Kernels {
   /**
    * conv2d (bias as there) then max pooling of its output with 2x2 windows at stride 2:
    * out and argmax as maxPool2d gives them on conv2d's result (pool2x2Geometry), without
-   * that result having to be stored.
+   * that result having to be stored. With relu, out is rectified as relu does (after the
+   * pooling, which gives the values of relu before it).
    */
-  conv2dMaxPool2x2(x: FloatBuffer, w: FloatBuffer, out: FloatBuffer, argmax: Int32Array, geometry: Conv2dGeometry, bias?: FloatBuffer | null): void;
+  conv2dMaxPool2x2(x: FloatBuffer, w: FloatBuffer, out: FloatBuffer, argmax: Int32Array, geometry: Conv2dGeometry, bias?: FloatBuffer | null,
+    relu?: boolean): void;
   /** dx (overwritten) from dy and w. */
   conv2dBackwardInput(dy: FloatBuffer, w: FloatBuffer, dx: FloatBuffer, geometry: Conv2dGeometry): void;
   /** dw (overwritten) from x and dy. */
   conv2dBackwardWeight(x: FloatBuffer, dy: FloatBuffer, dw: FloatBuffer, geometry: Conv2dGeometry): void;
   /** Max pooling; argmax gets, per output element, the flat index h*W+w of the winner in its input plane (padding is -inf). */
   maxPool2d(x: FloatBuffer, out: FloatBuffer, argmax: Int32Array, geometry: Pool2dGeometry): void;
-  /** dx (overwritten) gets dy routed to each window's winner, accumulated where windows overlap. */
-  maxPool2dBackward(dy: FloatBuffer, argmax: Int32Array, dx: FloatBuffer, geometry: Pool2dGeometry): void;
+  /**
+   * dx (overwritten) gets dy routed to each window's winner, accumulated where windows
+   * overlap. With reluOut (a relu's output over this pooling's, as long as dy), dy only where
+   * reluOut > 0 (else 0): as if dy had gone through relu's gradient first, to the same bits.
+   */
+  maxPool2dBackward(dy: FloatBuffer, argmax: Int32Array, dx: FloatBuffer, geometry: Pool2dGeometry, reluOut?: FloatBuffer | null): void;
   /** Average pooling; countIncludePad divides by the full window (PyTorch's default) instead of the in-bounds part. */
   avgPool2d(x: FloatBuffer, out: FloatBuffer, geometry: Pool2dGeometry, countIncludePad: boolean): void;
   avgPool2dBackward(dy: FloatBuffer, dx: FloatBuffer, geometry: Pool2dGeometry, countIncludePad: boolean): void;

@@ -19,11 +19,11 @@ const conv2dGradient = ((g, { inputs: [x, w, bias], saved: { geometry: p } }) =>
 
 export const convGradients = {
   conv2d: conv2dGradient,
-  /** conv2dMaxPool2x2 (x, w, bias?): g to the pooling's winners, then conv2d's gradients. */
-  conv2dMaxPool2x2: ((g, { inputs, saved: { geometry: p, pool, argmax } }) => {
-    const gc = toWinners(g, argmax, pool, [p.batch, p.outChannels, p.outHeight, p.outWidth]);
+  /** conv2dMaxPool2x2 (x, w, bias?): g through relu's gradient (with relu), to the pooling's winners, then conv2d's gradients. */
+  conv2dMaxPool2x2: ((g, { inputs, out, saved: { geometry: p, pool, argmax, relu } }) => {
+    const gc = toWinners(g, argmax, pool, [p.batch, p.outChannels, p.outHeight, p.outWidth], relu ? out : undefined);
     return conv2dGradient(gc, { inputs, out: gc, saved: { geometry: p } });
-  }) as Gradient<ConvSaved & { pool: Pool2dGeometry; argmax: Tensor }>,
+  }) as Gradient<ConvSaved & { pool: Pool2dGeometry; argmax: Tensor; relu?: boolean }>,
   /** conv2dBackwardInput (dy, w) → dx. */
   conv2dBackwardInput: ((gg, { inputs: [g, w], saved: { geometry: p } }) => [
     wantsGrad(g) ? convForward(gg, w, p, g.shape) : null,

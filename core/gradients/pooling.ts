@@ -8,13 +8,20 @@ import { Tensor } from "../tensor";
 import { allocOut, handleOf } from "../storage";
 import { numel } from "../shape";
 import { scatterAddRaw } from "../ops/movement";
+import { where } from "../ops/elementwise";
 import { avgPoolBackwardRaw, avgPoolRaw } from "../ops/pooling";
 
 export interface AvgPoolSaved { geometry: Pool2dGeometry; countIncludePad: boolean }
 
-/** Max pooling's gradient: g goes to each window's winner (argmax, a flat index into its input plane of xShape). */
-export function toWinners(g: Tensor, argmax: Tensor, p: Pool2dGeometry, xShape: number[]): Tensor {
+/**
+ * Max pooling's gradient: g goes to each window's winner (argmax, a flat index into its input
+ * plane of xShape). With reluOut (relu's output over the pooling's), g first goes through
+ * relu's gradient: g where reluOut > 0, else 0.
+ */
+export function toWinners(g: Tensor, argmax: Tensor, p: Pool2dGeometry, xShape: number[], reluOut?: Tensor): Tensor {
   if (isGradEnabled()) {
+    // As relu's own gradient records it (gradients/elementwise.ts): reluOut > 0 where its input is.
+    if (reluOut) g = where(reluOut.gt(0), g, 0);
     // Recording during backward (createGraph): the routing as a scatter over each (n, c) plane,
     // whose gradient (a gather at the same winners) makes it differentiable again.
     const planes = p.batch * p.channels, outArea = p.outHeight * p.outWidth;
@@ -22,7 +29,8 @@ export function toWinners(g: Tensor, argmax: Tensor, p: Pool2dGeometry, xShape: 
     return scatterAddRaw(g.reshape([planes, outArea]), [planes, p.inHeight * p.inWidth], 1, idx).reshape(xShape);
   }
   const dx = Tensor.wrap(allocOut(g.dtype, numel(xShape)), xShape.slice(), g.dtype);
-  kernels().maxPool2dBackward(handleOf(g) as FloatBuffer, handleOf(argmax) as Int32Array, handleOf(dx) as FloatBuffer, p);
+  kernels().maxPool2dBackward(handleOf(g) as FloatBuffer, handleOf(argmax) as Int32Array, handleOf(dx) as FloatBuffer, p,
+    reluOut ? handleOf(reluOut) as FloatBuffer : null);
   return dx;
 }
 

@@ -4,7 +4,8 @@
 //                                 max, and the gradient goes to the same element), then the
 //                                 ReLU on a quarter of the data for 2x2 windows.
 //   Conv2d → MaxPool2d(2):        one op whose convolution output is never stored
-//   Conv2d → ReLU → MaxPool2d(2): both of the above.
+//   Conv2d → ReLU → MaxPool2d(2): both of the above, as that one op (the relu on its pooled
+//                                 output, and relu's gradient in the pooling's).
 // Only for these exact classes (a subclass may change forward), and only while no layer of
 // the run has its forward replaced on the instance: viz.activations and summary() do that to
 // watch each layer's output, which must then exist.
@@ -39,7 +40,7 @@ export function runFused(layers: readonly Module[], i: number, x: Tensor): { y: 
       return { y: conv2dMaxPool2x2(x, conv.weight, conv.bias, conv.opts, (b as MaxPool2d).opts.dropRemainder), layers: 2 };
     }
     if (c && plain(b, ReLU) && plain(c, MaxPool2d) && pools2x2(c as MaxPool2d)) {
-      return { y: b.forward(conv2dMaxPool2x2(x, conv.weight, conv.bias, conv.opts, (c as MaxPool2d).opts.dropRemainder)), layers: 3 };
+      return { y: conv2dMaxPool2x2(x, conv.weight, conv.bias, conv.opts, (c as MaxPool2d).opts.dropRemainder, true), layers: 3 };
     }
   }
   if (plain(a, ReLU) && plain(b, MaxPool2d)) return { y: a.forward(b.forward(x)), layers: 2 };

@@ -1,7 +1,8 @@
 // conv2d then max pooling with 2x2 windows at stride 2, as one op: nn.Sequential runs its
-// Conv2d → MaxPool2d(2) (and Conv2d → ReLU → MaxPool2d(2), pooling before the ReLU) so.
-// The values, winners and gradients are those of the two ops; the convolution's output,
-// which neither gradient needs, is never stored.
+// Conv2d → MaxPool2d(2) so, and Conv2d → ReLU → MaxPool2d(2) with `relu` (pooling before
+// the ReLU: the max of rectified values is the rectified max, won by the same element).
+// The values, winners and gradients are those of the ops one after the other; the
+// convolution's output, which no gradient needs, is never stored, nor the unrectified max.
 import { Tensor } from "../tensor";
 import { kernels } from "../backend";
 import type { FloatBuffer } from "../backend/kernels";
@@ -11,9 +12,12 @@ import { allocOut, handleOf } from "../storage";
 import { checkedGeometry, type Conv2dOptions } from "./conv";
 import { pool2dGeometry } from "./window";
 
-/** conv2d(input (N, C, H, W), weight, bias, convOptions) pooled as maxPool2d({ kernelSize: 2, dropRemainder }) would. */
+/**
+ * conv2d(input (N, C, H, W), weight, bias, convOptions) pooled as maxPool2d({ kernelSize: 2,
+ * dropRemainder }) would; with relu, rectified as relu() would.
+ */
 export function conv2dMaxPool2x2(input: Tensor, weight: Tensor, bias: Tensor | null | undefined, convOptions: Conv2dOptions,
-  dropRemainder?: boolean): Tensor {
+  dropRemainder?: boolean, relu = false): Tensor {
   const p = checkedGeometry("conv2d", input, weight, bias, convOptions);
   // As maxPool2d checks its input: an odd size is refused unless dropRemainder says floor.
   const q = pool2dGeometry("maxPool2d", {
@@ -24,7 +28,7 @@ export function conv2dMaxPool2x2(input: Tensor, weight: Tensor, bias: Tensor | n
   const out = Tensor.wrap(allocOut(input.dtype, numel(shape)), shape, input.dtype);
   const argmax = Tensor.wrap(allocOut("int32", out.numel), shape, "int32");
   kernels().conv2dMaxPool2x2(handleOf(input) as FloatBuffer, handleOf(weight) as FloatBuffer, handleOf(out) as FloatBuffer,
-    handleOf(argmax) as Int32Array, p, bias ? handleOf(bias) as FloatBuffer : null);
+    handleOf(argmax) as Int32Array, p, bias ? handleOf(bias) as FloatBuffer : null, relu);
   // argmax is for the gradient alone: it goes back with the node (autograd.ts, Node.owned).
-  return record("conv2dMaxPool2x2", bias ? [input, weight, bias] : [input, weight], out, { geometry: p, pool: q, argmax }, [argmax]);
+  return record("conv2dMaxPool2x2", bias ? [input, weight, bias] : [input, weight], out, { geometry: p, pool: q, argmax, relu }, [argmax]);
 }

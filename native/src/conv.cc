@@ -333,6 +333,18 @@ void convMaxPool2x2(const Geom& g, const T* x, const T* w, const T* bias, T* y, 
   maxPool2x2Planes(conv.data(), g.N * g.OC, g.OH, g.OW, y, am);
 }
 
+// relu over the pooled output, in place, while it is still in cache: relu's values (a NaN
+// stays, -0 and negatives become +0), which after the pooling are those of relu before it.
+template <class T>
+void reluInPlace(T* y, int64_t n) {
+  parallel_for(n, kParallelMin, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; i++) {
+      const T v = y[i];
+      y[i] = v > T(0) || v != v ? v : T(0);
+    }
+  });
+}
+
 template <class T>
 void convBackwardInput(const Geom& g, const T* dy, const T* w, T* dx) {
   if constexpr (std::is_same<T, float>::value) {
@@ -454,10 +466,11 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// conv2dMaxPool2x2(x, w, out, argmax, p, bias): conv2d then 2x2 stride-2 max pooling of
-// its output (floor(OH/2) x floor(OW/2)); out and argmax as maxPool2d gives them.
+// conv2dMaxPool2x2(x, w, out, argmax, p, bias, relu): conv2d then 2x2 stride-2 max pooling
+// of its output (floor(OH/2) x floor(OW/2)); out and argmax as maxPool2d gives them, out
+// rectified when relu is true.
 Napi::Value Conv2dMaxPool2x2(const Napi::CallbackInfo& info) {
-  static const char* const names[] = {"x", "w", "out", "argmax", "geometry", "bias"};
+  static const char* const names[] = {"x", "w", "out", "argmax", "geometry", "bias", "relu"};
   const char* K = "conv2dMaxPool2x2";
   Args args(info, K, 5, names);
   Geom g = parseGeom(K, args, 4);
@@ -474,8 +487,14 @@ Napi::Value Conv2dMaxPool2x2(const Napi::CallbackInfo& info) {
   const std::optional<Buf> bias = optionalBias(info, args, 5, g, x);
   std::optional<InterruptWatch> watch;
   if (worthWatching(g)) watch.emplace();
-  if (x.dtype == DType::F32) convMaxPool2x2(g, x.as<float>(), w.as<float>(), bias ? bias->as<float>() : nullptr, y.as<float>(), am.as<int32_t>());
-  else convMaxPool2x2(g, x.as<double>(), w.as<double>(), bias ? bias->as<double>() : nullptr, y.as<double>(), am.as<int32_t>());
+  const bool relu = info.Length() > 6 && !info[6].IsUndefined() && args.boolean(6);
+  if (x.dtype == DType::F32) {
+    convMaxPool2x2(g, x.as<float>(), w.as<float>(), bias ? bias->as<float>() : nullptr, y.as<float>(), am.as<int32_t>());
+    if (relu) reluInPlace(y.as<float>(), pooled);
+  } else {
+    convMaxPool2x2(g, x.as<double>(), w.as<double>(), bias ? bias->as<double>() : nullptr, y.as<double>(), am.as<int32_t>());
+    if (relu) reluInPlace(y.as<double>(), pooled);
+  }
   if (watch) watch->throwIfInterrupted(info.Env(), "a convolution");
   return info.Env().Undefined();
 }

@@ -36,8 +36,10 @@ struct IsaKernels {
   int64_t (*maxPool2x2Row)(const float* r0, const float* r1, int64_t OW, int32_t base, int32_t W, float* y, int32_t* am, bool spill);
   // pool_rows.cc: its gradient, straight into the two input rows; returns how many windows it
   // wrote (it stops at an argmax outside its window). `spill` as for maxPool2x2Row: 8 entries
-  // of dy and am readable, 16 floats past d1's start rewritten later by the caller.
-  int64_t (*maxPool2x2BackwardRow)(const float* dy, const int32_t* am, int64_t OW, int32_t base, int32_t W, float* d0, float* d1, bool spill);
+  // of dy and am readable, 16 floats past d1's start rewritten later by the caller. With
+  // `mask` (a relu's output over the pooling's, as dy), dy only where mask > 0: relu's gradient.
+  int64_t (*maxPool2x2BackwardRow)(const float* dy, const int32_t* am, const float* mask, int64_t OW, int32_t base, int32_t W, float* d0,
+                                   float* d1, bool spill);
   // softmax_rows.cc: softmax (or log-softmax) of one contiguous float row
   void (*softmaxRow)(const float* x, float* o, int64_t n, bool log);
   // gemm_tile.cc: gradlab's packed GEMM, C = alpha op(A) op(B) + beta C

@@ -15,7 +15,8 @@ namespace GRADLAB_ISA_NS {
 
 // Defined in pool_rows.cc, softmax_rows.cc, gemm_tile.cc and det_gemm_rows.cc of this path.
 int64_t maxPool2x2Row(const float* r0, const float* r1, int64_t OW, int32_t base, int32_t W, float* y, int32_t* am, bool spill);
-int64_t maxPool2x2BackwardRow(const float* dy, const int32_t* am, int64_t OW, int32_t base, int32_t W, float* d0, float* d1, bool spill);
+int64_t maxPool2x2BackwardRow(const float* dy, const int32_t* am, const float* mask, int64_t OW, int32_t base, int32_t W, float* d0,
+                              float* d1, bool spill);
 void softmaxRow(const float* x, float* o, int64_t n, bool log);
 void sgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
            float beta, float* C, int64_t ldc, bool threaded);

@@ -1,6 +1,7 @@
 #include "pool.h"
 
 #include <algorithm>
+#include <optional>
 #include <atomic>
 #include <cmath>
 #include <string>
@@ -171,7 +172,7 @@ void maxPool(const PGeom& g, const T* x, T* y, int32_t* am) {
 // fill and a scatter. Returns false, having written only into dx, when an argmax is not
 // inside its own window (a hand-made one: the caller then checks it and scatters).
 template <class T>
-bool maxPoolBackward2x2(const PGeom& g, const T* dy, const int32_t* am, T* dx) {
+bool maxPoolBackward2x2(const PGeom& g, const T* dy, const int32_t* am, const T* mask, T* dx) {
   if (g.KH != 2 || g.KW != 2 || g.sH != 2 || g.sW != 2 || g.pH || g.pW || g.dH != 1 || g.dW != 1 || 2 * g.OH > g.H || 2 * g.OW > g.W) return false;
   std::atomic<bool> outside{false};
   parallel_for(g.planes, planeGrain(g, g.HW + g.OHW), [&](int64_t b, int64_t e) {
@@ -186,11 +187,12 @@ bool maxPoolBackward2x2(const PGeom& g, const T* dy, const int32_t* am, T* dx) {
         const int32_t base = static_cast<int32_t>(2 * oh * g.W);
         const T* gr = gp + oh * g.OW;
         const int32_t* ar = ap + oh * g.OW;
+        const T* mr = mask ? mask + pl * g.OHW + oh * g.OW : nullptr;
         int64_t ow = 0;
         // Spilling (isa.h): the next row of windows is in this plane, and this loop writes
         // its two rows (all of each) after this one.
         const bool spill = oh + 1 < g.OH && g.W >= 8 && 2 * g.OW >= 8;
-        if constexpr (std::is_same<T, float>::value) ow = isa().maxPool2x2BackwardRow(gr, ar, g.OW, base, W, d0, d1, spill);
+        if constexpr (std::is_same<T, float>::value) ow = isa().maxPool2x2BackwardRow(gr, ar, mr, g.OW, base, W, d0, d1, spill);
         for (; ow < g.OW; ow++) {
           // In 64 bits: an argmax from JavaScript may be any int32, and the difference must not overflow.
           const int64_t c = 2 * ow, rel = int64_t(ar[ow]) - (base + c);
@@ -203,7 +205,7 @@ bool maxPoolBackward2x2(const PGeom& g, const T* dy, const int32_t* am, T* dx) {
             return;
           }
           d0[c] = d0[c + 1] = d1[c] = d1[c + 1] = T(0);
-          d0[c + rel] = T(0) + gr[ow];  // d1 is d0 + W: rel says the row too
+          d0[c + rel] = T(0) + (mr && !(mr[ow] > T(0)) ? T(0) : gr[ow]);  // d1 is d0 + W: rel says the row too
         }
         if (2 * g.OW < g.W) d0[g.W - 1] = d1[g.W - 1] = T(0);  // an odd width's last column: in no window
       }
@@ -214,7 +216,7 @@ bool maxPoolBackward2x2(const PGeom& g, const T* dy, const int32_t* am, T* dx) {
 }
 
 template <class T>
-void maxPoolBackward(const PGeom& g, const T* dy, const int32_t* am, T* dx) {
+void maxPoolBackward(const PGeom& g, const T* dy, const int32_t* am, const T* mask, T* dx) {
   parallel_for(g.planes, planeGrain(g, g.HW + g.OHW), [&](int64_t b, int64_t e) {
     for (int64_t pl = b; pl < e; pl++) {
       T* dp = dx + pl * g.HW;
@@ -222,7 +224,7 @@ void maxPoolBackward(const PGeom& g, const T* dy, const int32_t* am, T* dx) {
       const T* gp = dy + pl * g.OHW;
       const int32_t* ap = am + pl * g.OHW;
       for (int64_t i = 0; i < g.OHW; i++)
-        if (ap[i] >= 0) dp[ap[i]] += gp[i];
+        if (ap[i] >= 0) dp[ap[i]] += mask && !(mask[pl * g.OHW + i] > T(0)) ? T(0) : gp[i];
     }
   });
 }
@@ -295,9 +297,10 @@ Napi::Value MaxPool2d(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// maxPool2dBackward(dy, argmax, dx, p)
+// maxPool2dBackward(dy, argmax, dx, p, reluOut?): with reluOut (a relu's output over the
+// pooling's), dy only where reluOut > 0, as if it had gone through relu's gradient first.
 Napi::Value MaxPool2dBackward(const Napi::CallbackInfo& info) {
-  static const char* const names[] = {"dy", "argmax", "dx", "geometry"};
+  static const char* const names[] = {"dy", "argmax", "dx", "geometry", "reluOut"};
   const char* K = "maxPool2dBackward";
   Args args(info, K, 4, names);
   PGeom g = parse(K, args, 3, false);
@@ -306,17 +309,25 @@ Napi::Value MaxPool2dBackward(const Napi::CallbackInfo& info) {
   requireLen(K, "dy", dy, g.yN, false, yWhy(g));
   requireLen(K, "argmax", am, g.yN, false, yWhy(g));
   requireLen(K, "dx", dx, g.xN, true, xWhy(g));
+  std::optional<Buf> mask;
+  if (info.Length() > 4 && !info[4].IsUndefined() && !info[4].IsNull()) {
+    mask = args.buf(4, M_FLOAT);
+    requireSameDtype(K, "dy", dy, "reluOut", *mask);
+    requireLen(K, "reluOut", *mask, g.yN, false, yWhy(g));
+  }
+  const float* mf = mask && dy.dtype == DType::F32 ? mask->as<float>() : nullptr;
+  const double* md = mask && dy.dtype == DType::F64 ? mask->as<double>() : nullptr;
   const int32_t* a = am.as<int32_t>();
   // The usual 2x2 pooling checks each argmax against its own window as it goes (a stricter
   // check than the range below, which runs only when that one fails).
-  if (dy.dtype == DType::F32 ? maxPoolBackward2x2(g, dy.as<float>(), a, dx.as<float>())
-                             : maxPoolBackward2x2(g, dy.as<double>(), a, dx.as<double>()))
+  if (dy.dtype == DType::F32 ? maxPoolBackward2x2(g, dy.as<float>(), a, mf, dx.as<float>())
+                             : maxPoolBackward2x2(g, dy.as<double>(), a, md, dx.as<double>()))
     return info.Env().Undefined();
   for (int64_t i = 0; i < g.yN; i++)
     if (a[i] < -1 || a[i] >= g.HW)
       rangeError(K, "argmax holds " + s(a[i]) + " at " + s(i) + ", which is out of range for a " + s(g.H) + "x" + s(g.W) + " plane");
-  if (dy.dtype == DType::F32) maxPoolBackward(g, dy.as<float>(), a, dx.as<float>());
-  else maxPoolBackward(g, dy.as<double>(), a, dx.as<double>());
+  if (dy.dtype == DType::F32) maxPoolBackward(g, dy.as<float>(), a, mf, dx.as<float>());
+  else maxPoolBackward(g, dy.as<double>(), a, md, dx.as<double>());
   return info.Env().Undefined();
 }
 

@@ -139,7 +139,8 @@ int64_t maxPool2x2Row(const float* r0, const float* r1, int64_t OW, int32_t base
 // points and zero elsewhere, so no fill and no scatter (0 + dy, as a fill then a sum gives:
 // a -0 gradient lands as +0). Stops before the first step with an argmax outside its
 // window (pool.cc then falls back to the checked scatter) and returns the windows written.
-int64_t maxPool2x2BackwardRow(const float* dy, const int32_t* am, int64_t OW, int32_t base, int32_t W, float* d0, float* d1, bool spill) {
+int64_t maxPool2x2BackwardRow(const float* dy, const int32_t* am, const float* mask, int64_t OW, int32_t base, int32_t W, float* d0,
+                              float* d1, bool spill) {
 #if defined(__AVX2__)
   // 8 windows per step, in ymm on both vector paths: the step is bound by memory. A row of
   // 4 to 7 windows (the 14x14 layer's 7) is one step where it may spill (isa.h): what it
@@ -158,7 +159,8 @@ int64_t maxPool2x2BackwardRow(const float* dy, const int32_t* am, int64_t OW, in
     const __m256i k2 = _mm256_cmpeq_epi32(rel, below), k3 = _mm256_cmpeq_epi32(rel, belowRight);
     const __m256i inside = _mm256_or_si256(_mm256_or_si256(k0, k1), _mm256_or_si256(k2, k3));
     if ((_mm256_movemask_ps(_mm256_castsi256_ps(inside)) & valid) != valid) return step;
-    const __m256 g = _mm256_add_ps(zero, _mm256_loadu_ps(dy + ow));
+    __m256 g = _mm256_add_ps(zero, _mm256_loadu_ps(dy + ow));
+    if (mask) g = _mm256_and_ps(g, _mm256_cmp_ps(_mm256_loadu_ps(mask + ow), zero, _CMP_GT_OQ));  // relu's gradient: +0 where not > 0
     auto store = [&](float* d, __m256i even, __m256i odd) {
       const __m256 e = _mm256_and_ps(_mm256_castsi256_ps(even), g), o = _mm256_and_ps(_mm256_castsi256_ps(odd), g);
       const __m256 lo = _mm256_unpacklo_ps(e, o), hi = _mm256_unpackhi_ps(e, o);  // windows 0 1 4 5, 2 3 6 7
@@ -185,7 +187,8 @@ int64_t maxPool2x2BackwardRow(const float* dy, const int32_t* am, int64_t OW, in
     const __m128i k2 = _mm_cmpeq_epi32(rel, below), k3 = _mm_cmpeq_epi32(rel, belowRight);
     const __m128i inside = _mm_or_si128(_mm_or_si128(k0, k1), _mm_or_si128(k2, k3));
     if (_mm_movemask_ps(_mm_castsi128_ps(inside)) != 0xF) return step;
-    const __m128 g = _mm_add_ps(zero, _mm_loadu_ps(dy + ow));
+    __m128 g = _mm_add_ps(zero, _mm_loadu_ps(dy + ow));
+    if (mask) g = _mm_and_ps(g, _mm_cmpgt_ps(_mm_loadu_ps(mask + ow), zero));
     auto store = [&](float* d, __m128i even, __m128i odd) {
       const __m128 e = _mm_and_ps(_mm_castsi128_ps(even), g), o = _mm_and_ps(_mm_castsi128_ps(odd), g);
       _mm_storeu_ps(d + 2 * ow, _mm_unpacklo_ps(e, o));
@@ -196,7 +199,7 @@ int64_t maxPool2x2BackwardRow(const float* dy, const int32_t* am, int64_t OW, in
   }
   return OW;
 #else
-  (void)dy, (void)am, (void)OW, (void)base, (void)W, (void)d0, (void)d1, (void)spill;
+  (void)dy, (void)am, (void)mask, (void)OW, (void)base, (void)W, (void)d0, (void)d1, (void)spill;
   return 0;
 #endif
 }

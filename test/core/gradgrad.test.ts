@@ -69,6 +69,8 @@ const CHECKS: Check[] = [
     (x, w) => F.conv2d(x, w, null, { stride: 2, padding: 2, dilation: 2, groups: 2, dropRemainder: true }).square()],
   ["conv2dMaxPool2x2 (nn.Sequential's Conv2d → MaxPool2d(2))", () => [d([2, 2, 4, 4]), d([3, 2, 3, 3]), d([3])],
     (x, w, b) => conv2dMaxPool2x2(x, w, b, { padding: 1 }).tanh()],
+  ["conv2dMaxPool2x2 with relu (nn.Sequential's Conv2d → ReLU → MaxPool2d(2))", () => [d([2, 2, 4, 4]), d([3, 2, 3, 3]), d([3])],
+    (x, w, b) => conv2dMaxPool2x2(x, w, b, { padding: 1 }, false, true).tanh()],
   ["maxPool2d (overlapping, padded)", () => [distinct([1, 2, 5, 5])], (x) => F.maxPool2d(x, { kernelSize: 3, stride: 2, padding: 1 }).square()],
   ["avgPool2d countIncludePad false, ceilMode", () => [d([1, 2, 5, 5])],
     (x) => F.avgPool2d(x, { kernelSize: 2, stride: 2, countIncludePad: false, ceilMode: true }).square()],

@@ -92,8 +92,12 @@ const CASES: Record<Primitive, Case> = {
   matmul: { fn: (a, b, c) => a.matmul(b).sum().add(c.matmul(b.unsqueeze(0)).sum()), make: () => [d([2, 3, 4]), d([4, 2]), d([3, 2, 4])] },
   linear: { fn: (x, w, b) => F.linear(x, w, b), make: () => [d([2, 3, 4]), d([5, 4]), d([5])] },
   conv2d: { fn: (x, w, b) => F.conv2d(x, w, b, { padding: 1 }), make: () => [d(xShape), d(wShape), d([3])] },
-  // The 4×3 input padded 1 with a 3×2 window gives 4×4: pooled 2×2, every output a window's winner.
-  conv2dMaxPool2x2: { fn: (x, w, b) => conv2dMaxPool2x2(x, w, b, { padding: 1 }), make: () => [d(xShape), d(wShape), d([3])] },
+  // The 4×3 input padded 1 with a 3×2 window gives 4×4: pooled 2×2, every output a window's
+  // winner; plain, and rectified (nn.Sequential's Conv2d → ReLU → MaxPool2d(2)).
+  conv2dMaxPool2x2: {
+    fn: (x, w, b) => conv2dMaxPool2x2(x, w, b, { padding: 1 }).add(conv2dMaxPool2x2(x, w, b, { padding: 1 }, false, true).mul(3)),
+    make: () => [d(xShape), d(wShape), d([3])],
+  },
   conv2dBackwardInput: { fn: (g, w) => convInputGrad(g, w, geometry, xShape), make: () => [d(yShape), d(wShape)] },
   conv2dBackwardWeight: { fn: (x, g) => convWeightGrad(x, g, geometry, wShape), make: () => [d(xShape), d(yShape)] },
   maxPool2d: { fn: (x) => F.maxPool2d(x, { kernelSize: 2, padding: 1 }), make: () => [d([1, 2, 4, 4])] },

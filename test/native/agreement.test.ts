@@ -4,7 +4,7 @@ import { strict as assert } from "node:assert";
 import { loadAddon } from "../../core/backend/addon";
 import { convGeometry, poolGeometry } from "../geometry";
 import { jsKernels } from "../../core/backend/js";
-import { UNARY, BINARY, REDUCE, UNARY_INT_OK, BINARY_BOOL_OUT, type Kernels, type Buffer } from "../../core/backend/kernels";
+import { UNARY, BINARY, REDUCE, UNARY_INT_OK, BINARY_BOOL_OUT, unaryCode, type Kernels, type Buffer } from "../../core/backend/kernels";
 import { Generator } from "../../core/random";
 import { assertClose } from "../helpers";
 
@@ -190,7 +190,7 @@ describe("native agrees with the TypeScript reference", function () {
     }
   });
 
-  it("conv2dMaxPool2x2 gives the values and winners of conv2d then maxPool2d, on every convolution path", () => {
+  it("conv2dMaxPool2x2 gives the values and winners of conv2d then maxPool2d (then relu), on every convolution path", () => {
     for (const [N, C, H, W, OC, KH, KW, sH, sW, pH, pW, dH, dW, G] of convCases) {
       const OH = Math.floor((H + 2 * pH - dH * (KH - 1) - 1) / sH) + 1;
       const OW = Math.floor((W + 2 * pW - dW * (KW - 1) - 1) / sW) + 1;
@@ -219,6 +219,13 @@ describe("native agrees with the TypeScript reference", function () {
           const at = fy.findIndex((v, i) => !Object.is(v, y[i]) || fam[i] !== am[i]);
           assert.equal(at, -1, `${name} x (${N},${C},${H},${W}) w (${OC},${C / G},${KH},${KW})${b ? "" : " no bias"}${x === nan ? " with a NaN" : ""}: window ${at} ` +
             `is ${fy[at]} at ${fam[at]}, the two calls give ${y[at]} at ${am[at]}`);
+          // With relu: relu's values (TypeScript's formula) of the same maxima, the same winners.
+          const ry = fy.slice().fill(7), ram = new Int32Array(n).fill(-1);
+          addon!.conv2dMaxPool2x2(x, w, ry, ram, p, b, true);
+          const relu = y.map((v) => (v > 0 ? v : v === v ? 0 : v));
+          const rat = ry.findIndex((v, i) => !Object.is(v, relu[i]) || ram[i] !== am[i]);
+          assert.equal(rat, -1, `${name} relu x (${N},${C},${H},${W}) w (${OC},${C / G},${KH},${KW})${b ? "" : " no bias"}${x === nan ? " with a NaN" : ""}: ` +
+            `window ${rat} is ${ry[rat]} at ${ram[rat]}, relu of the two calls gives ${relu[rat]} at ${am[rat]}`);
         }
       }
     }
@@ -255,6 +262,19 @@ describe("native agrees with the TypeScript reference", function () {
       const arg = new Int32Array(out);
       jsKernels.maxPool2d(x, new Float32Array(out), arg, p);
       agree("maxPool2dBackward", () => [randomF32(out), arg, new Float32Array(x.length), p], [2]);
+      // With a relu's output: the bits of relu's gradient then the pooling's, zeros of both
+      // signs, NaN and infinities in the gradient and in relu's output included.
+      const special = [0, -0, NaN, Infinity, -Infinity, 1e-40, -1e-40];
+      const dy = randomF32(out).map((v, i) => (i % 5 === 0 ? special[i % special.length] : v));
+      const reluOut = randomF32(out).map((v, i) => (i % 3 === 0 ? special[(i + 1) % special.length] : v > 0 ? v : 0));
+      for (const [name, k] of [["native", addon!], ["TypeScript", jsKernels]] as const) {
+        const fused = new Float32Array(x.length), plain = new Float32Array(x.length), masked = new Float32Array(out);
+        jsKernels.unaryBackward(unaryCode.relu, reluOut, reluOut, dy, masked, 0, 0);
+        (k as any).maxPool2dBackward(dy, arg, fused, p, reluOut);
+        (k as any).maxPool2dBackward(masked, arg, plain, p);
+        const at = fused.findIndex((v, i) => !Object.is(v, plain[i]));
+        assert.equal(at, -1, `${name} maxPool2dBackward with reluOut (${N},${C},${H},${W}): element ${at} is ${fused[at]}, relu's gradient then the pooling's give ${plain[at]}`);
+      }
       if (dH === 1) {
         for (const include of [true, false]) {
           agree("avgPool2d", () => [x, new Float32Array(out), p, include], [1]);

@@ -12,6 +12,8 @@ interface Template {
   make: () => Args;
   /** Index of each argument by kind, for targeted mutations. */
   kinds: string[];
+  /** How many of the last arguments may be left out, or be null or undefined. */
+  optional?: number;
 }
 
 const addonPath = process.argv[2];
@@ -59,12 +61,22 @@ const templates: Template[] = [
   { name: "conv2d", kinds: ["buf", "buf", "buf", "conv"], make: () => [f32(2 * 3 * 30), f32(4 * 3 * 9), new Float32Array(2 * 4 * 30), conv.slice()] },
   // 6x5 outputs pool to 3x2: 2 * 4 * 6 windows. (The bias, optional as conv2d's, is left out.)
   { name: "conv2dMaxPool2x2", kinds: ["buf", "buf", "buf", "ibuf", "conv"], make: () => [f32(2 * 3 * 30), f32(4 * 3 * 9), new Float32Array(48), new Int32Array(48), conv.slice()] },
+  // With the bias and relu (both optional).
+  {
+    name: "conv2dMaxPool2x2", kinds: ["buf", "buf", "buf", "ibuf", "conv", "buf", "bool"], optional: 2,
+    make: () => [f32(2 * 3 * 30), f32(4 * 3 * 9), new Float32Array(48), new Int32Array(48), conv.slice(), f32(4), true],
+  },
   { name: "conv2dBackwardInput", kinds: ["buf", "buf", "buf", "conv"], make: () => [f32(2 * 4 * 30), f32(4 * 3 * 9), new Float32Array(2 * 3 * 30), conv.slice()] },
   { name: "conv2dBackwardWeight", kinds: ["buf", "buf", "buf", "conv"], make: () => [f32(2 * 3 * 30), f32(2 * 4 * 30), new Float32Array(4 * 3 * 9), conv.slice()] },
   { name: "im2col", kinds: ["buf", "buf", "conv", "size"], make: () => [f32(2 * 3 * 30), new Float32Array(27 * 2 * 30), conv.slice(), 0] },
   { name: "col2imAdd", kinds: ["floatbuf", "f64buf", "conv", "size"], make: () => [f32(27 * 2 * 30), new Float64Array(2 * 3 * 30), conv.slice(), 0] },
   { name: "maxPool2d", kinds: ["buf", "buf", "ibuf", "pool"], make: () => [f32(2 * 3 * 36), new Float32Array(2 * 3 * 9), new Int32Array(2 * 3 * 9), pool.slice()] },
   { name: "maxPool2dBackward", kinds: ["buf", "ibuf", "buf", "pool"], make: () => [f32(2 * 3 * 9), new Int32Array(2 * 3 * 9).fill(35), new Float32Array(2 * 3 * 36), pool.slice()] },
+  // With a relu's output (optional) to take relu's gradient first.
+  {
+    name: "maxPool2dBackward", kinds: ["buf", "ibuf", "buf", "pool", "buf"], optional: 1,
+    make: () => [f32(2 * 3 * 9), new Int32Array(2 * 3 * 9).fill(35), new Float32Array(2 * 3 * 36), pool.slice(), f32(2 * 3 * 9)],
+  },
   { name: "avgPool2d", kinds: ["buf", "buf", "pool", "bool"], make: () => [f32(2 * 3 * 36), new Float32Array(2 * 3 * 9), pool.slice(), true] },
   { name: "avgPool2dBackward", kinds: ["buf", "buf", "pool", "bool"], make: () => [f32(2 * 3 * 9), new Float32Array(2 * 3 * 36), pool.slice(), false] },
   { name: "stridedCopy", kinds: ["buf", "offset", "strides", "shape", "buf"], make: () => [f32(14), 2, [1, 4], [4, 3], new Float32Array(12)] },
@@ -94,13 +106,21 @@ interface Mutation { args: Args; mustThrow: boolean; what: string; }
 
 /** One bad call: a mutation of a valid call's arguments. */
 function mutate(t: Template): Mutation {
+  const m = mutateAny(t);
+  // An optional argument left out, null or undefined is a valid call.
+  const required = m.args.length - (t.optional ?? 0);
+  const absent = m.args.findIndex((v, i) => i >= required && (v === null || v === undefined));
+  return absent >= 0 && m.what.startsWith(`arg ${absent} `) ? { ...m, mustThrow: false } : m;
+}
+
+function mutateAny(t: Template): Mutation {
   const args = t.make();
   const i = Math.floor(rnd() * args.length);
   const kind = t.kinds[i];
   const r = rnd();
   if (r < 0.08) {
-    // Missing arguments.
-    const k = Math.floor(rnd() * args.length);
+    // Missing arguments (not only optional ones).
+    const k = Math.floor(rnd() * (args.length - (t.optional ?? 0)));
     return { args: args.slice(0, k), mustThrow: true, what: `only ${k} arguments` };
   }
   if (kind.startsWith("op:")) {

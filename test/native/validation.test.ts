@@ -104,6 +104,11 @@ describe("native addon: argument validation", function () {
       /^conv2dMaxPool2x2: bias .*one value per output channel, 4/);
     throwsWith(() => addon.maxPool2dBackward(f(9), new Int32Array(9).fill(36), f(36), pool6), RangeError,
       "maxPool2dBackward: argmax holds 36 at 0, which is out of range for a 6x6 plane");
+    // relu's output, optional in both: its length and dtype; relu a boolean.
+    throwsWith(() => addon.maxPool2dBackward(f(9), i32(9), f(36), pool6, f(8)), RangeError, /^maxPool2dBackward: reluOut /);
+    throwsWith(() => addon.maxPool2dBackward(f(9), i32(9), f(36), pool6, new Float64Array(9)), TypeError, /^maxPool2dBackward: .*reluOut/);
+    throwsWith(() => addon.conv2dMaxPool2x2(f(2 * 3 * 36), f(4 * 3 * 9), f(2 * 4 * 9), i32(2 * 4 * 9), conv6, null, "yes"), TypeError,
+      /^conv2dMaxPool2x2: relu/);
     // The 2x2 fast path checks each argmax against its window first: the extremes of int32
     // (whose difference from a window's start would overflow 32 bits) still reach the range check.
     for (const bad of [-2147483648, 2147483647]) {

@@ -41,7 +41,7 @@ export function maxPool2d(x: FloatBuffer, out: FloatBuffer, argmax: Int32Array, 
   }
 }
 
-export function maxPool2dBackward(dy: FloatBuffer, argmax: Int32Array, dx: FloatBuffer, p: Pool2dGeometry): void {
+export function maxPool2dBackward(dy: FloatBuffer, argmax: Int32Array, dx: FloatBuffer, p: Pool2dGeometry, reluOut?: FloatBuffer | null): void {
   const g = geometry(p);
   dx.fill(0);
   for (let pl = 0; pl < g.planes; pl++) {
@@ -49,7 +49,8 @@ export function maxPool2dBackward(dy: FloatBuffer, argmax: Int32Array, dx: Float
     const ob = pl * g.OH * g.OW;
     for (let i = 0; i < g.OH * g.OW; i++) {
       const a = argmax[ob + i];
-      if (a >= 0) dx[xb + a] += dy[ob + i];
+      // relu's gradient first where reluOut is given: dy where its output is > 0, else 0.
+      if (a >= 0) dx[xb + a] += reluOut && !(reluOut[ob + i] > 0) ? 0 : dy[ob + i];
     }
   }
 }
