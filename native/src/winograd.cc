@@ -44,6 +44,34 @@ int64_t chunkTiles(int64_t floatsPerTile) {
   return std::max<int64_t>(32, p / 32 * 32);
 }
 
+// The batch's tiles cut for the pool's threads: `parts` runs of equal numbers of whole
+// units of `unit` tiles (the GEMM tile's width, so that no product computes columns it
+// then drops), each cut into chunks of equal numbers of units, at most about 1.25 P tiles.
+// Chunks of P handed out in turn (33 of 96 for the course's second layer, in 8 shares of
+// 4 or 5) left a thread waiting for most of a chunk at the end of every pass.
+struct ChunkPlan {
+  std::vector<int64_t> bounds;  // chunk c is the tiles [bounds[c], bounds[c + 1])
+  std::vector<int64_t> first;   // part s is the chunks [first[s], first[s + 1])
+  int64_t ld = 0;               // the largest chunk, rounded up to a unit: the planes' row length
+  ChunkPlan(int64_t total, int64_t P, int64_t parts, int64_t unit) {
+    const int64_t units = (total + unit - 1) / unit, most = std::max<int64_t>(1, (P + P / 4) / unit);
+    parts = std::max<int64_t>(1, std::min(parts, units));
+    bounds.push_back(0);
+    for (int64_t s = 0; s < parts; s++) {
+      first.push_back(int64_t(bounds.size()) - 1);
+      const int64_t u0 = units * s / parts, u1 = units * (s + 1) / parts, n = (u1 - u0 + most - 1) / most;
+      for (int64_t c = 1; c <= n; c++) {
+        const int64_t end = std::min(total, unit * (u0 + (u1 - u0) * c / n));
+        ld = std::max(ld, end - bounds.back());
+        bounds.push_back(end);
+      }
+    }
+    first.push_back(int64_t(bounds.size()) - 1);
+    ld = std::max<int64_t>(unit, (ld + unit - 1) / unit * unit);
+  }
+  int64_t parts() const { return int64_t(first.size()) - 1; }
+};
+
 // Distance between two of the 16 planes of a chunk holding `floats` each: one cache line
 // more, so that the 16 streams a transform reads or writes at once do not all fall in the
 // same L1 set (the planes' sizes are multiples of 4 KiB more often than not).
@@ -619,8 +647,10 @@ void winogradWeightGrad3x3(const Conv3x3Geom& g, const float* x, const float* dy
     return;
   }
   const Tiling t(g, g.N);
-  const int64_t Cp = roundLanes(g.C), Kp = roundLanes(g.K), P = chunkTiles(16 * (Cp + Kp));
-  const int64_t chunks = (t.total + P - 1) / P, groups = std::min(chunks, kWeightGradGroups);
+  const int64_t Cp = roundLanes(g.C), Kp = roundLanes(g.K);
+  // The groups by tiles, whatever the number of threads; ld is the chunks' tile count at most.
+  const ChunkPlan plan(t.total, chunkTiles(16 * (Cp + Kp)), kWeightGradGroups, Tile<float>::NR);
+  const int64_t P = plan.ld, groups = plan.parts();
   std::vector<float> partial(static_cast<size_t>(groups * 16 * KC));
   parallel_for(groups, 1, [&](int64_t b, int64_t e) {
     const int64_t VS = planeStride(P * Cp), US = planeStride(P * Kp);
@@ -634,8 +664,8 @@ void winogradWeightGrad3x3(const Conv3x3Geom& g, const float* x, const float* dy
 #endif
     for (int64_t grp = b; grp < e; grp++) {
       float* sum = partial.data() + grp * 16 * KC;
-      for (int64_t c = grp * chunks / groups; c < (grp + 1) * chunks / groups; c++) {
-        const int64_t p0 = c * P, p1 = std::min(t.total, p0 + P), first = c == grp * chunks / groups;
+      for (int64_t c = plan.first[grp]; c < plan.first[grp + 1]; c++) {
+        const int64_t p0 = plan.bounds[c], p1 = plan.bounds[c + 1], first = c == plan.first[grp];
         transformInputTiles(g, t, x, p0, p1, P, V.data(), frame);
         transformGradTiles(g, t, dy, p0, p1, P, U.data(), frame);
         for (int xi = 0; xi < 16; xi++) {
@@ -660,7 +690,8 @@ void winogradConv3x3(const Conv3x3Geom& g, const float* x, const float* w, const
   const Tiling t(g, g.N);
   std::vector<float> U(static_cast<size_t>(16 * g.K * g.C));
   transformFilters(g, w, U.data());
-  const int64_t P = chunkTiles(16 * (g.C + g.K)), chunks = (t.total + P - 1) / P;
+  const ChunkPlan plan(t.total, chunkTiles(16 * (g.C + g.K)), 2 * numThreads(), Tile<float>::NR);
+  const int64_t P = plan.ld;
 #if defined(__AVX2__)
   // The vector paths multiply with gradlab's tile: the 16 filter matrices packed once here,
   // each chunk's transformed inputs read where the transform wrote them. 16 library calls
@@ -669,13 +700,13 @@ void winogradConv3x3(const Conv3x3Geom& g, const float* x, const float* w, const
   std::vector<float> Ap(static_cast<size_t>(16 * AS));
   for (int64_t xi = 0; xi < 16; xi++) packAFull(true, U.data() + xi * g.K * g.C, g.K, g.K, g.C, Ap.data() + xi * AS);
 #endif
-  // Chunks in parallel, each with single-threaded products (as the im2col path does).
-  parallel_for(chunks, 1, [&](int64_t b, int64_t e) {
+  // Parts in parallel, each chunk with single-threaded products (as the im2col path does).
+  parallel_for(plan.parts(), 1, [&](int64_t b, int64_t e) {
     const int64_t VS = planeStride(g.C * P), MS = planeStride(g.K * P);
     Scratch<float> V(0, 16 * VS + t.frameFloats()), M(1, 16 * MS);
     float* frame = V.data() + 16 * VS;
-    for (int64_t c = b; c < e; c++) {
-      const int64_t p0 = c * P, p1 = std::min(t.total, p0 + P);
+    for (int64_t c = plan.first[b]; c < plan.first[e]; c++) {
+      const int64_t p0 = plan.bounds[c], p1 = plan.bounds[c + 1];
       transformInput(g, t, x, p0, p1, P, V.data(), frame);
       for (int xi = 0; xi < 16; xi++) {
 #if defined(__AVX2__)
