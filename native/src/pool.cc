@@ -1,9 +1,9 @@
 #include "pool.h"
 
 #include <algorithm>
-#include <optional>
 #include <atomic>
 #include <cmath>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
