@@ -193,8 +193,9 @@ void poolPlanes(const float* x, int64_t planes, int64_t H, int64_t W, float* y, 
   for (int64_t pl = 0; pl < planes; pl++)
     for (int64_t oh = 0; oh < OH; oh++) {
       const float* r0 = x + (pl * H + 2 * oh) * W;
-      // Spilling as pool.cc allows it: the plane's next rows follow and are written after.
-      const bool spill = oh + 1 < OH && 3 * W >= 16 && 2 * OW >= 8;
+      // Spilling as pool.cc allows it: the plane's next rows (or the next plane's) follow
+      // and are written after.
+      const bool spill = (oh + 1 < OH || pl + 1 < planes) && 3 * W >= 16 && 2 * OW >= 8;
       maxPool2x2Row(r0, r0 + W, OW, static_cast<int32_t>(2 * oh * W), static_cast<int32_t>(W), y + (pl * OH + oh) * OW,
                     am + (pl * OH + oh) * OW, spill);
     }

@@ -30,9 +30,9 @@ struct IsaKernels {
   void (*directConv3x3)(const Conv3x3Geom& g, const float* x, const float* w, const float* bias, float* y, int32_t* am);
   void (*directConvWeightGrad3x3)(const Conv3x3Geom& g, const float* x, const float* dy, float* dw);
   // pool_rows.cc: the first outputs of a 2x2 stride-2 max-pooling row; returns how many it wrote.
-  // `spill`: the plane goes on past these rows (at least 16 floats after r1's start, 8 outputs
-  // after y's) and its caller writes the next row later, so a short row may read and write
-  // whole vectors past its end instead of masking them.
+  // `spill`: the data goes on past these rows, in this plane or the next (at least 16 floats
+  // after r1's start, 8 outputs after y's), and its caller writes what follows later, so a
+  // short row may read and write whole vectors past its end instead of masking them.
   int64_t (*maxPool2x2Row)(const float* r0, const float* r1, int64_t OW, int32_t base, int32_t W, float* y, int32_t* am, bool spill);
   // pool_rows.cc: its gradient, straight into the two input rows; returns how many windows it
   // wrote (it stops at an argmax outside its window). `spill` as for maxPool2x2Row: 8 entries

@@ -89,7 +89,9 @@ bool maxPool2x2(const PGeom& g, const T* x, T* y, int32_t* am) {
         // A row may spill into the next one (isa.h) when that row follows in this plane and
         // this loop writes it after: two more input rows (at least 16 floats past r1's start)
         // and a next output row holding what 8 windows overrun.
-        const bool spill = oh + 1 < g.OH && 3 * g.W >= 16 && 2 * g.OW >= 8;
+        // The next plane counts as well when this thread pools it next (the 14x14 layer's
+        // planes' last rows of 7 went through the scalar loop).
+        const bool spill = (oh + 1 < g.OH || pl + 1 < e) && 3 * g.W >= 16 && 2 * g.OW >= 8;
         if constexpr (std::is_same<T, float>::value) ow = isa().maxPool2x2Row(r0, r1, g.OW, base, W, yp + oh * g.OW, ap + oh * g.OW, spill);
         for (; ow < g.OW; ow++) {
           const int32_t c = static_cast<int32_t>(2 * ow);
@@ -191,7 +193,8 @@ bool maxPoolBackward2x2(const PGeom& g, const T* dy, const int32_t* am, const T*
         int64_t ow = 0;
         // Spilling (isa.h): the next row of windows is in this plane, and this loop writes
         // its two rows (all of each) after this one.
-        const bool spill = oh + 1 < g.OH && g.W >= 8 && 2 * g.OW >= 8;
+        // As in maxPool2x2: the next plane counts when this thread writes it next.
+        const bool spill = (oh + 1 < g.OH || pl + 1 < e) && g.W >= 8 && 2 * g.OW >= 8;
         if constexpr (std::is_same<T, float>::value) ow = isa().maxPool2x2BackwardRow(gr, ar, mr, g.OW, base, W, d0, d1, spill);
         for (; ow < g.OW; ow++) {
           // In 64 bits: an argmax from JavaScript may be any int32, and the difference must not overflow.
