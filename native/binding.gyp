@@ -56,6 +56,7 @@
         "src/args.cc",
         "src/isa.cc",
         "src/threadpool.cc",
+        "src/gc_yield.cc",
         "src/gemm.cc",
         "src/det_gemm.cc",
         "src/conv.cc",

@@ -27,6 +27,8 @@ export interface NativeAddon extends Kernels {
   /** The caching allocator (native/src/storage.h): a block of `bytes` as an ArrayBuffer, cleared when `zero`. */
   storageAlloc?(bytes: number, zero: boolean): ArrayBuffer;
   storageStats?(): { allocatedBytes: number; cachedBytes: number; peakBytes: number; cacheLimitBytes: number; liveBlocks: number; cachedBlocks: number; hits: number; misses: number; streamedWrites: number };
+  /** For the tests: the garbage collections the thread pool has seen begin (native/src/gc_yield.cc), and how many run now. */
+  collectorWatch?(): { seen: number; running: number };
   /** Frees every cached block; returns the bytes freed. */
   storageRelease?(): number;
   /** Gives one block back now, detaching its ArrayBuffer; false for a buffer it did not make. */

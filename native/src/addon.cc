@@ -11,6 +11,7 @@
 #include "args.h"
 #include "conv.h"
 #include "det_gemm.h"
+#include "gc_yield.h"
 #include "gemm.h"
 #include "indexing.h"
 #include "interrupt.h"
@@ -70,12 +71,22 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// For the tests: the collections the thread pool has seen begin (gc_yield.cc), and how
+// many are running now (0 whenever JavaScript runs).
+Napi::Value CollectorWatch(const Napi::CallbackInfo& info) {
+  Args args(info, "collectorWatch", 0, nullptr);
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("seen", Napi::Number::New(info.Env(), double(collectionsSeen())));
+  o.Set("running", Napi::Number::New(info.Env(), collectionsRunning()));
+  return o;
+}
+
 // Hands memory held but unused back to the system: malloc's free memory (glibc keeps up
 // to M_TRIM_THRESHOLD of it, below, and more in its per-thread arenas) and, with
 // reduceHeap, V8's heap too, collected in its memory-reducing mode (a few hundred ms:
-// for when the kernel is idle). Node-API has no call for the latter; it is the addon's
-// one use of V8's own API. A long kernel session's footprint then follows what it holds
-// rather than its peak.
+// for when the kernel is idle). Node-API has no call for the latter: V8's own API, as
+// for storage and the collector's callbacks. A long kernel session's footprint then
+// follows what it holds rather than its peak.
 Napi::Value TrimMemory(const Napi::CallbackInfo& info) {
   static const char* const names[] = {"reduceHeap"};
   Args args(info, "trimMemory", 1, names);
@@ -122,6 +133,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   if (!refused.empty()) throw Napi::Error::New(env, "gradlab: " + refused);
   tuneMalloc();
   blasInit();
+  watchCollector();
   auto add = [&](const char* name, Napi::Function::Callback cb) { exports.Set(name, Napi::Function::New(env, cb, name)); };
   add("unary", wrap<viaIsa<&IsaKernels::unary>>);
   add("unaryBackward", wrap<viaIsa<&IsaKernels::unaryBackward>>);
@@ -158,6 +170,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add("setNumThreads", wrap<SetNumThreads>);
   add("peakGflops", wrap<PeakGflops>);
   add("trimMemory", wrap<TrimMemory>);
+  add("collectorWatch", wrap<CollectorWatch>);
   add("sigintFlag", wrap<SigintFlag>);
   add("opcodeTables", wrap<OpcodeTables>);
   add("storageAlloc", wrap<StorageAllocJs>);

@@ -22,6 +22,10 @@ thread_local bool tlsInside = false;
 // second thread.
 constexpr auto kSpin = std::chrono::microseconds(200);
 
+// Collections running now (collectorBegins/collectorEnds), and begun since load.
+std::atomic<int> collecting{0};
+std::atomic<int64_t> collections{0};
+
 inline void cpuRelax() {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_ia32_pause();
@@ -30,13 +34,14 @@ inline void cpuRelax() {
 #endif
 }
 
-// Spins until done() or kSpin has passed; returns done().
+// Spins until done(), kSpin has passed or a collection begins; returns done().
 template <class F>
 bool spinUntil(F&& done) {
   const auto until = std::chrono::steady_clock::now() + kSpin;
   for (int i = 0;; i++) {
     if (done()) return true;
     cpuRelax();
+    if (collecting.load(std::memory_order_relaxed) > 0) return done();
     if ((i & 63) == 63 && std::chrono::steady_clock::now() > until) return done();
   }
 }
@@ -179,6 +184,13 @@ Pool& pool() {
 int numThreads() { return pool().threads(); }
 void setNumThreads(int n) { pool().resize(n); }
 bool inParallelRegion() { return tlsInside; }
+void collectorBegins() {
+  collecting.fetch_add(1, std::memory_order_relaxed);
+  collections.fetch_add(1, std::memory_order_relaxed);
+}
+void collectorEnds() { collecting.fetch_sub(1, std::memory_order_relaxed); }
+int64_t collectionsSeen() { return collections.load(); }
+int collectionsRunning() { return collecting.load(); }
 
 void parallelForImpl(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) { pool().run(n, grain, fn); }
 

@@ -13,6 +13,14 @@ int numThreads();
 void setNumThreads(int n);
 // True when the calling thread is one of the pool's workers or is inside parallel_for.
 bool inParallelRegion();
+// While the JavaScript garbage collector runs (gc_yield.cc), the pool's idle workers sleep
+// instead of spinning for the next job: a spinning worker holds a core that the
+// collector's helper threads need (begin and end nest).
+void collectorBegins();
+void collectorEnds();
+// For the tests: collections begun since load, and running now.
+int64_t collectionsSeen();
+int collectionsRunning();
 
 void parallelForImpl(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
 
