@@ -1,8 +1,9 @@
 // nn.Sequential runs ReLU → MaxPool2d, Conv2d → MaxPool2d(2) and Conv2d → ReLU → MaxPool2d(2)
 // as one step each (core/nn/fusion.ts; the last as one op, the ReLU in it): the output and
-// every gradient must be those of the layers one after the other, to the bit, whatever the input holds (ties, zeros of both
-// signs, infinities, NaN), on every convolution path and backend; errors must be the
-// layers' own; and the layers must run one by one wherever an output is watched.
+// every gradient must be those of the layers one after the other, to the bit, whatever the
+// input holds (ties, zeros of both signs, infinities, NaN), on every convolution path and
+// backend; errors must be the layers' own; and the layers must run one by one wherever an
+// output is watched.
 import { strict as assert } from "node:assert";
 import { tensor, nn, setDeterministic, viz, type Tensor } from "../../core";
 import { forEachBackend } from "../helpers";
