@@ -102,6 +102,9 @@ const WORK: Partial<Record<keyof Kernels, (...args: any[]) => number>> = {
   fill: (dst) => dst.length,
   nonzero: (mask) => mask.length,
   countNonFinite: (x) => x.length,
+  // The dense gradient's size: below the threshold its reduce would run in TypeScript, in
+  // another order than the one the addon's kernel reproduces.
+  conv2dMaxPool2x2BackwardWeight: (_x, _dy, _am, _dw, _s, p) => p.batch * p.outChannels * p.outHeight * p.outWidth,
   sgdStep: (p) => p.length,
   adamStep: (p) => p.length,
 };

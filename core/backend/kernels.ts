@@ -118,6 +118,16 @@ export interface Kernels {
    */
   conv2dMaxPool2x2(x: FloatBuffer, w: FloatBuffer, out: FloatBuffer, argmax: Int32Array, geometry: Conv2dGeometry, bias?: FloatBuffer | null,
     relu?: boolean): void;
+  /**
+   * conv2dMaxPool2x2's weight gradient dw (overwritten) from its pooled output's gradient dy
+   * and winners, without the convolution's dense output gradient: the bits conv2dBackwardWeight
+   * gives on the gradient maxPool2dBackward(dy, argmax, ..., reluOut) makes, and in planeSums
+   * (or null) each (image, channel) plane's sum of that gradient as reduce gives it (the
+   * bias's gradient before its sum over images). Returns false, writing nothing, where the
+   * backend has no such kernel for these arguments: the caller then makes the dense gradient.
+   */
+  conv2dMaxPool2x2BackwardWeight(x: FloatBuffer, dy: FloatBuffer, argmax: Int32Array, dw: FloatBuffer, planeSums: FloatBuffer | null,
+    geometry: Conv2dGeometry, reluOut?: FloatBuffer | null): boolean;
   /** dx (overwritten) from dy and w. */
   conv2dBackwardInput(dy: FloatBuffer, w: FloatBuffer, dx: FloatBuffer, geometry: Conv2dGeometry): void;
   /** dw (overwritten) from x and dy. */

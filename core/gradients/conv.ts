@@ -2,11 +2,12 @@
 // backward kernels: each of the three has the other two as its gradients, so conv2d is
 // differentiable to any order (gradients of gradients record these nodes only under createGraph).
 import type { Gradient } from "../autograd";
-import { wantsGrad } from "../autograd";
+import { isGradEnabled, wantsGrad } from "../autograd";
 import type { Conv2dGeometry, Pool2dGeometry } from "../backend/kernels";
 import type { Tensor } from "../tensor";
 import { toWinners } from "./pooling";
 import { convForward, convInputGrad, convWeightGrad } from "../ops/conv";
+import { conv2dMaxPool2x2WeightGrad } from "../ops/conv_pool";
 
 export interface ConvSaved { geometry: Conv2dGeometry }
 
@@ -21,6 +22,13 @@ export const convGradients = {
   conv2d: conv2dGradient,
   /** conv2dMaxPool2x2 (x, w, bias?): g through relu's gradient (with relu), to the pooling's winners, then conv2d's gradients. */
   conv2dMaxPool2x2: ((g, { inputs, out, saved: { geometry: p, pool, argmax, relu } }) => {
+    const [x, w, bias] = inputs;
+    // The input needs no gradient (a first layer) and none is recorded: the weight's and
+    // bias's straight from g, where the backend can, without the dense gradient.
+    if (!wantsGrad(x) && wantsGrad(w) && !isGradEnabled()) {
+      const r = conv2dMaxPool2x2WeightGrad(x, g, argmax, p, w.shape, relu ? out : undefined, !!bias && wantsGrad(bias));
+      if (r) return bias ? [null, r.dw, r.dbias] : [null, r.dw];
+    }
     const gc = toWinners(g, argmax, pool, [p.batch, p.outChannels, p.outHeight, p.outWidth], relu ? out : undefined);
     return conv2dGradient(gc, { inputs, out: gc, saved: { geometry: p } });
   }) as Gradient<ConvSaved & { pool: Pool2dGeometry; argmax: Tensor; relu?: boolean }>,

@@ -5,7 +5,7 @@
 // convolution's output, which no gradient needs, is never stored, nor the unrectified max.
 import { Tensor } from "../tensor";
 import { kernels } from "../backend";
-import type { FloatBuffer } from "../backend/kernels";
+import type { Conv2dGeometry, FloatBuffer } from "../backend/kernels";
 import { record } from "../autograd";
 import { numel } from "../shape";
 import { allocOut, handleOf } from "../storage";
@@ -31,4 +31,19 @@ export function conv2dMaxPool2x2(input: Tensor, weight: Tensor, bias: Tensor | n
     handleOf(argmax) as Int32Array, p, bias ? handleOf(bias) as FloatBuffer : null, relu);
   // argmax is for the gradient alone: it goes back with the node (autograd.ts, Node.owned).
   return record("conv2dMaxPool2x2", bias ? [input, weight, bias] : [input, weight], out, { geometry: p, pool: q, argmax, relu }, [argmax]);
+}
+
+/**
+ * conv2dMaxPool2x2's weight gradient, and its bias's where `withBias`, from the pooled
+ * output's gradient g: the backend's kernel that skips the dense gradient, to its bits; null
+ * where the backend has none for these arguments (then the caller makes the dense gradient).
+ */
+export function conv2dMaxPool2x2WeightGrad(x: Tensor, g: Tensor, argmax: Tensor, p: Conv2dGeometry, weightShape: number[],
+  reluOut: Tensor | undefined, withBias: boolean): { dw: Tensor; dbias: Tensor | null } | null {
+  const dw = Tensor.wrap(allocOut(x.dtype, numel(weightShape)), weightShape.slice(), x.dtype);
+  const sums = withBias ? Tensor.wrap(allocOut(x.dtype, p.batch * p.outChannels), [p.batch, p.outChannels], x.dtype) : null;
+  const done = kernels().conv2dMaxPool2x2BackwardWeight(handleOf(x) as FloatBuffer, handleOf(g) as FloatBuffer, handleOf(argmax) as Int32Array,
+    handleOf(dw) as FloatBuffer, sums ? handleOf(sums) as FloatBuffer : null, p, reluOut ? handleOf(reluOut) as FloatBuffer : null);
+  // The dense gradient's bias sum reduces each plane, then the images: the second step as it does.
+  return done ? { dw, dbias: sums ? sums.sum(0) : null } : null;
 }

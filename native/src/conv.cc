@@ -17,6 +17,7 @@
 #include "threadpool.h"
 #include "isa.h"
 #include "pool.h"
+#include "sum_chunks.h"
 
 namespace gradlab {
 
@@ -537,6 +538,47 @@ Napi::Value Conv2dBackwardWeight(const Napi::CallbackInfo& info) {
   else convBackwardWeight(g, x.as<double>(), dy.as<double>(), dw.as<double>());
   if (watch) watch->throwIfInterrupted(info.Env(), "a convolution's weight gradient");
   return info.Env().Undefined();
+}
+
+// conv2dMaxPool2x2BackwardWeight(x, dy, argmax, dw, planeSums, p, reluOut): conv2dMaxPool2x2's
+// weight gradient from its pooled output's gradient dy and winners, with the bits
+// conv2dBackwardWeight gives on the dense gradient maxPool2dBackward(dy, argmax, reluOut)
+// makes, and (planeSums, or null) each (n, k) plane's sum of that gradient as reduce gives
+// it; the dense gradient is made a plane at a time in cache. Returns false where
+// conv2dBackwardWeight would take another kernel than the direct one, or a winner lies
+// outside its window (dw untouched; the caller then makes the dense gradient).
+Napi::Value Conv2dMaxPool2x2BackwardWeight(const Napi::CallbackInfo& info) {
+  static const char* const names[] = {"x", "dy", "argmax", "dw", "planeSums", "geometry", "reluOut"};
+  const char* K = "conv2dMaxPool2x2BackwardWeight";
+  Args args(info, K, 6, names);
+  Geom g = parseGeom(K, args, 5);
+  Buf x = args.buf(0, M_FLOAT), dy = args.buf(1, M_FLOAT), am = args.buf(2, M_I32), dw = args.buf(3, M_FLOAT);
+  requireSameDtype(K, "x", x, "dy", dy);
+  requireSameDtype(K, "x", x, "dw", dw);
+  requireLen(K, "x", x, g.xN, false, geomStr("x", g));
+  requireLen(K, "dw", dw, g.wN, true, geomStr("w", g));
+  const int64_t pooled = g.N * g.OC * (g.OH / 2) * (g.OW / 2);
+  const std::string why = "N*OC*floor(OH/2)*floor(OW/2) = " + std::to_string(pooled);
+  requireLen(K, "dy", dy, pooled, false, why);
+  requireLen(K, "argmax", am, pooled, false, why);
+  std::optional<Buf> sums, mask;
+  if (!info[4].IsUndefined() && !info[4].IsNull()) {
+    sums = args.buf(4, M_FLOAT);
+    requireSameDtype(K, "x", x, "planeSums", *sums);
+    requireLen(K, "planeSums", *sums, g.N * g.OC, true, "N*OC = " + std::to_string(g.N * g.OC));
+  }
+  if (info.Length() > 6 && !info[6].IsUndefined() && !info[6].IsNull()) {
+    mask = args.buf(6, M_FLOAT);
+    requireSameDtype(K, "x", x, "reluOut", *mask);
+    requireLen(K, "reluOut", *mask, pooled, false, why);
+  }
+  const Napi::Env env = info.Env();
+  // As convBackwardWeight chooses its kernel; reduce sums a long plane in chunks, in another order.
+  if (x.dtype != DType::F32 || !useDirect(g) || !isa().directConvPooledWeightGrad3x3 || (sums && g.OHW >= kSumChunkedFrom))
+    return Napi::Boolean::New(env, false);
+  const bool done = isa().directConvPooledWeightGrad3x3(plain3x3(g), x.as<float>(), dy.as<float>(), am.as<int32_t>(), mask ? mask->as<float>() : nullptr,
+                                                       dw.as<float>(), sums ? sums->as<float>() : nullptr);
+  return Napi::Boolean::New(env, done);
 }
 
 // ---- The column matrices of deterministic mode's convolutions (core/backend/det_conv.ts) ----

@@ -22,6 +22,14 @@ void directConv3x3(const Conv3x3Geom& g, const float* x, const float* w, const f
 // 9 taps of each (k, c) summed over every image and position in vector lanes, in fixed
 // groups of images, so the result does not depend on the number of threads.
 void directConvWeightGrad3x3(const Conv3x3Geom& g, const float* x, const float* dy, float* dw);
+// The same dw where dy is the gradient that max pooling 2x2 at stride 2 routes back from its
+// output's gradient dyPooled[N,K,OH/2,OW/2] to its winners am (maxPool2dBackward, relu's
+// gradient first where `mask` is given): each plane of dy made in L1 as that kernel makes it,
+// then summed as above, so the bits are those of the two kernels one after the other. With
+// planeSums, also each (n, k) plane's sum as reduce makes it (N*K floats). False at a winner
+// outside its window, dw untouched (planeSums perhaps in part).
+bool directConvPooledWeightGrad3x3(const Conv3x3Geom& g, const float* x, const float* dyPooled, const int32_t* am, const float* mask, float* dw,
+                                   float* planeSums);
 
 }  // namespace GRADLAB_ISA_NS
 }  // namespace gradlab

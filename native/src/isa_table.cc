@@ -42,9 +42,9 @@ constexpr Names kNames{GRADLAB_ISA_TABLE};
 }  // namespace
 
 #if defined(__AVX2__)
-#define GRADLAB_DIRECT_CONV directConv3x3, directConvWeightGrad3x3
+#define GRADLAB_DIRECT_CONV directConv3x3, directConvWeightGrad3x3, directConvPooledWeightGrad3x3
 #else
-#define GRADLAB_DIRECT_CONV nullptr, nullptr  // the baseline has no direct kernels: im2col + GEMM
+#define GRADLAB_DIRECT_CONV nullptr, nullptr, nullptr  // the baseline has no direct kernels: im2col + GEMM
 #endif
 
 // A constant expression, so the table is filled at compile time: no code of a path runs

@@ -169,50 +169,59 @@ void maxPool(const PGeom& g, const T* x, T* y, int32_t* am) {
   });
 }
 
-// The usual pooling's gradient (2x2 windows at stride 2, as maxPool2x2): each window's
-// four places written once, dy where the argmax points and zero elsewhere, instead of a
-// fill and a scatter. Returns false, having written only into dx, when an argmax is not
-// inside its own window (a hand-made one: the caller then checks it and scatters).
+}  // namespace
+
+// One plane of the usual pooling's gradient (2x2 windows at stride 2, as maxPool2x2): each
+// window's four places written once, dy where the argmax points and zero elsewhere, instead
+// of a fill and a scatter. `more`: this thread writes data right after the plane later (the
+// last rows may spill, isa.h). False, having written only into dx, at an argmax outside its
+// own window (a hand-made one: the caller then checks it and scatters).
+template <class T>
+bool maxPool2x2BackwardPlane(int64_t H, int64_t W, int64_t OH, int64_t OW, const T* gp, const int32_t* ap, const T* mp, T* dp, bool more) {
+  const int32_t W32 = static_cast<int32_t>(W);
+  for (int64_t oh = 0; oh < OH; oh++) {
+    T* d0 = dp + 2 * oh * W;
+    T* d1 = d0 + W;
+    const int32_t base = static_cast<int32_t>(2 * oh * W);
+    const T* gr = gp + oh * OW;
+    const int32_t* ar = ap + oh * OW;
+    const T* mr = mp ? mp + oh * OW : nullptr;
+    int64_t ow = 0;
+    // Spilling (isa.h): the next row of windows is in this plane, and this loop writes
+    // its two rows (all of each) after this one.
+    const bool spill = (oh + 1 < OH || more) && W >= 8 && 2 * OW >= 8;
+    if constexpr (std::is_same<T, float>::value) ow = isa().maxPool2x2BackwardRow(gr, ar, mr, OW, base, W32, d0, d1, spill);
+    for (; ow < OW; ow++) {
+      // In 64 bits: an argmax from JavaScript may be any int32, and the difference must not overflow.
+      const int64_t c = 2 * ow, rel = int64_t(ar[ow]) - (base + c);
+      // Inside its window: rel is 0 or 1 in the first row, W or W + 1 in the second. One
+      // branch, always taken the same way: a branch on which place mispredicts on every
+      // other window (random argmax) and took this loop to three times its time.
+      const int64_t col = rel - (int64_t(W32) & -int64_t(rel >= W32));
+      if (static_cast<uint64_t>(col) > 1u) return false;
+      d0[c] = d0[c + 1] = d1[c] = d1[c + 1] = T(0);
+      d0[c + rel] = T(0) + (mr && !(mr[ow] > T(0)) ? T(0) : gr[ow]);  // d1 is d0 + W: rel says the row too
+    }
+    if (2 * OW < W) d0[W - 1] = d1[W - 1] = T(0);  // an odd width's last column: in no window
+  }
+  if (2 * OH < H) std::fill(dp + 2 * OH * W, dp + H * W, T(0));  // an odd height's last row
+  return true;
+}
+template bool maxPool2x2BackwardPlane<float>(int64_t, int64_t, int64_t, int64_t, const float*, const int32_t*, const float*, float*, bool);
+
+namespace {
+
+// maxPool2x2BackwardPlane over every plane. False, as it, at an argmax outside its window.
 template <class T>
 bool maxPoolBackward2x2(const PGeom& g, const T* dy, const int32_t* am, const T* mask, T* dx) {
   if (g.KH != 2 || g.KW != 2 || g.sH != 2 || g.sW != 2 || g.pH || g.pW || g.dH != 1 || g.dW != 1 || 2 * g.OH > g.H || 2 * g.OW > g.W) return false;
   std::atomic<bool> outside{false};
   parallel_for(g.planes, planeGrain(g, g.HW + g.OHW), [&](int64_t b, int64_t e) {
     for (int64_t pl = b; pl < e && !outside.load(std::memory_order_relaxed); pl++) {
-      T* dp = dx + pl * g.HW;
-      const T* gp = dy + pl * g.OHW;
-      const int32_t* ap = am + pl * g.OHW;
-      const int32_t W = static_cast<int32_t>(g.W);
-      for (int64_t oh = 0; oh < g.OH; oh++) {
-        T* d0 = dp + 2 * oh * g.W;
-        T* d1 = d0 + g.W;
-        const int32_t base = static_cast<int32_t>(2 * oh * g.W);
-        const T* gr = gp + oh * g.OW;
-        const int32_t* ar = ap + oh * g.OW;
-        const T* mr = mask ? mask + pl * g.OHW + oh * g.OW : nullptr;
-        int64_t ow = 0;
-        // Spilling (isa.h): the next row of windows is in this plane, and this loop writes
-        // its two rows (all of each) after this one.
-        // As in maxPool2x2: the next plane counts when this thread writes it next.
-        const bool spill = (oh + 1 < g.OH || pl + 1 < e) && g.W >= 8 && 2 * g.OW >= 8;
-        if constexpr (std::is_same<T, float>::value) ow = isa().maxPool2x2BackwardRow(gr, ar, mr, g.OW, base, W, d0, d1, spill);
-        for (; ow < g.OW; ow++) {
-          // In 64 bits: an argmax from JavaScript may be any int32, and the difference must not overflow.
-          const int64_t c = 2 * ow, rel = int64_t(ar[ow]) - (base + c);
-          // Inside its window: rel is 0 or 1 in the first row, W or W + 1 in the second. One
-          // branch, always taken the same way: a branch on which place mispredicts on every
-          // other window (random argmax) and took this loop to three times its time.
-          const int64_t col = rel - (int64_t(W) & -int64_t(rel >= W));
-          if (static_cast<uint64_t>(col) > 1u) {
-            outside.store(true);
-            return;
-          }
-          d0[c] = d0[c + 1] = d1[c] = d1[c + 1] = T(0);
-          d0[c + rel] = T(0) + (mr && !(mr[ow] > T(0)) ? T(0) : gr[ow]);  // d1 is d0 + W: rel says the row too
-        }
-        if (2 * g.OW < g.W) d0[g.W - 1] = d1[g.W - 1] = T(0);  // an odd width's last column: in no window
-      }
-      if (2 * g.OH < g.H) std::fill(dp + 2 * g.OH * g.W, dp + g.HW, T(0));  // an odd height's last row
+      // As in maxPool2x2: the next plane counts when this thread writes it next.
+      if (!maxPool2x2BackwardPlane(g.H, g.W, g.OH, g.OW, dy + pl * g.OHW, am + pl * g.OHW, mask ? mask + pl * g.OHW : nullptr,
+                                   dx + pl * g.HW, pl + 1 < e))
+        return outside.store(true);
     }
   });
   return !outside.load();

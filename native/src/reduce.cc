@@ -113,14 +113,21 @@ double sumContiguous<float>(const float* p, int64_t n) {
   return lane[0] + s;
 }
 
+}  // namespace
+
+double sumContiguousFloats(const float* p, int64_t n) { return sumContiguous(p, n); }
+
+namespace {
+
 // Long rows are cut into fixed chunks summed in parallel, then added in chunk order:
 // the result does not depend on the number of threads.
 constexpr int64_t kSumChunk = 16384;
+static_assert(kSumChunkedFrom == 4 * kSumChunk, "reduce.h's kSumChunkedFrom says where the chunks start");
 
 // Sum or product: parallel over (outer, inner-block) tiles, double accumulators.
 template <class T, bool PROD>
 void sumProd(const T* x, T* out, int64_t outer, int64_t n, int64_t inner) {
-  if (inner == 1 && !PROD && n >= 4 * kSumChunk && outer < 2 * numThreads()) {
+  if (inner == 1 && !PROD && n >= kSumChunkedFrom && outer < 2 * numThreads()) {
     const int64_t chunks = (n + kSumChunk - 1) / kSumChunk;
     std::vector<double> part(static_cast<size_t>(outer * chunks));
     parallel_for(outer * chunks, 1, [&](int64_t b, int64_t e) {

@@ -3,9 +3,12 @@
 // every gradient must be those of the layers one after the other, to the bit, whatever the
 // input holds (ties, zeros of both signs, infinities, NaN), on every convolution path and
 // backend; errors must be the layers' own; and the layers must run one by one wherever an
-// output is watched.
+// output is watched. A first layer's (an input needing no gradient) weight and bias
+// gradients come from the pooled gradient on the addon's direct path: the same bits, and
+// that kernel must have taken them.
 import { strict as assert } from "node:assert";
-import { tensor, nn, setDeterministic, viz, type Tensor } from "../../core";
+import { tensor, nn, setDeterministic, viz, backend, type Tensor } from "../../core";
+import { kernels } from "../../core/backend";
 import { forEachBackend } from "../helpers";
 import type { Pool2dOptions } from "../../core/ops/pooling";
 
@@ -25,24 +28,50 @@ function sameBits(actual: ArrayLike<number>, expected: ArrayLike<number>, what: 
     assert.ok(Object.is(actual[i], expected[i]), `${what}: element ${i} is ${actual[i]}, layer by layer gives ${expected[i]}`);
 }
 
-/** Output, input gradient and parameter gradients of `forward` on x, and the op that made the output. */
-function run(layers: nn.Module[], forward: (x: Tensor) => Tensor, shape: number[], dtype: "float32" | "float64", special: boolean) {
+/**
+ * Output, input gradient (when `inputGrad`) and parameter gradients of `forward` on x, and
+ * the op that made the output.
+ */
+function run(layers: nn.Module[], forward: (x: Tensor) => Tensor, shape: number[], dtype: "float32" | "float64", special: boolean,
+  inputGrad = true) {
+  // Without an input gradient, a gradient of thirds: sums that round, so that the order of
+  // their terms shows in the bits (quarters add up exactly in any order).
   const params = layers.flatMap((m) => m.parameters());
   params.forEach((p) => (p.grad = null));
   const n = shape.reduce((a, b) => a * b, 1);
-  const x = tensor(awkward(n, n + 3, special), { dtype }).reshape(shape).requiresGrad_();
+  const x = tensor(awkward(n, n + 3, special), { dtype }).reshape(shape);
+  if (inputGrad) x.requiresGrad_();
   const y = forward(x);
-  y.backward(tensor(awkward(y.numel, 7, false), { dtype }).reshape(y.shape));
-  return { y: y.dataSync(), grads: [x, ...params].map((t) => t.grad!.dataSync()), op: y.gradFn!.op };
+  y.backward(tensor(awkward(y.numel, 7, false).map((v) => (inputGrad ? v : v / 3)), { dtype }).reshape(y.shape));
+  return { y: y.dataSync(), grads: [...(inputGrad ? [x] : []), ...params].map((t) => t.grad!.dataSync()), op: y.gradFn!.op };
 }
 
-function agree(layers: nn.Module[], shape: number[], dtype: "float32" | "float64", expectOp: string, special = true): void {
+function agree(layers: nn.Module[], shape: number[], dtype: "float32" | "float64", expectOp: string, special = true, inputGrad = true): void {
   const model = new nn.Sequential(...layers);
-  const fused = run(layers, (x) => model.forward(x), shape, dtype, special);
-  const plain = run(layers, (x) => layers.reduce((t, m) => m.forward(t), x), shape, dtype, special);
+  const fused = run(layers, (x) => model.forward(x), shape, dtype, special, inputGrad);
+  const plain = run(layers, (x) => layers.reduce((t, m) => m.forward(t), x), shape, dtype, special, inputGrad);
   assert.equal(fused.op, expectOp, "the fused step ran");
   sameBits(fused.y, plain.y, "output");
-  fused.grads.forEach((g, i) => sameBits(g, plain.grads[i], i === 0 ? "input gradient" : `parameter ${i - 1}'s gradient`));
+  const first = inputGrad ? 0 : 1;
+  fused.grads.forEach((g, i) => sameBits(g, plain.grads[i], i + first === 0 ? "input gradient" : `parameter ${i + first - 1}'s gradient`));
+}
+
+/** Runs body counting the calls of the active kernels' conv2dMaxPool2x2BackwardWeight that took the gradient. */
+function countPooledWeightGrads(body: () => void): number {
+  const k = kernels() as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const original = k.conv2dMaxPool2x2BackwardWeight;
+  let taken = 0;
+  k.conv2dMaxPool2x2BackwardWeight = (...a) => {
+    const r = original(...a);
+    if (r) taken++;
+    return r;
+  };
+  try {
+    body();
+  } finally {
+    k.conv2dMaxPool2x2BackwardWeight = original;
+  }
+  return taken;
 }
 
 const poolCases: [string, number[], Omit<Pool2dOptions, "kernelSize">, number][] = [
@@ -61,6 +90,18 @@ const convCases: [string, number[], number, number, Record<string, unknown>, boo
   ["16 channels 3x3 unpadded, odd output, floor (Winograd)", [2, 16, 9, 8], 17, 3, {}, true],
   ["3 channels 5x5 padding 2 (im2col)", [2, 3, 8, 8], 4, 5, { padding: 2 }, false],
   ["2 channels 3x3 stride 2, odd output, floor, no bias (im2col)", [2, 2, 11, 11], 3, 3, { stride: 2, bias: false }, true],
+];
+
+// [name, input shape, out channels, conv options, pooling's dropRemainder]: a first layer (its
+// input needs no gradient), whose weight's and bias's gradients the native direct kernel takes
+// from the pooled gradient without the dense one (conv2dMaxPool2x2BackwardWeight), and cases
+// it leaves to the dense one.
+const firstLayerCases: [string, number[], number, Record<string, unknown>, boolean, boolean][] = [
+  ["the course's first layer: 1 channel 28x28, 32 filters, padding 1 (direct)", [6, 1, 28, 28], 32, { padding: 1 }, false, true],
+  ["3 channels, odd output, floor, no bias (direct)", [5, 3, 13, 11], 7, { padding: 1, bias: false }, true, true],
+  ["4 channels unpadded, width under 8 (direct)", [3, 4, 9, 7], 5, {}, true, true],
+  ["16 channels (Winograd: the dense gradient)", [2, 16, 6, 10], 16, { padding: 1 }, false, false],
+  ["2 channels stride 2 (im2col: the dense gradient)", [2, 2, 11, 11], 3, { stride: 2 }, true, false],
 ];
 
 forEachBackend("nn.Sequential's fused layers", () => {
@@ -92,6 +133,32 @@ forEachBackend("nn.Sequential's fused layers", () => {
           }
         });
       }
+    }
+  }
+
+  for (const deterministic of [false, true]) {
+    const tag = deterministic ? ", deterministic" : "";
+    for (const [name, shape, oc, opts, dropRemainder, direct] of firstLayerCases) {
+      it(`a first Conv2d → (ReLU →) MaxPool2d(2), ${name}${tag}: the parameters' gradients of the layers one after the other`, () => {
+        const was = setDeterministic(deterministic);
+        try {
+          const conv = () => new nn.Conv2d(shape[1], oc, 3, opts);
+          const pool = () => new nn.MaxPool2d(2, { dropRemainder });
+          const special = !name.includes("Winograd");
+          const taken = countPooledWeightGrads(() => {
+            agree([conv(), pool()], shape, "float32", "conv2dMaxPool2x2", special, false);
+            agree([conv(), new nn.ReLU(), pool()], shape, "float32", "conv2dMaxPool2x2", special, false);
+            agree([conv(), new nn.ReLU(), pool()], shape, "float32", "conv2dMaxPool2x2", false, false);
+          });
+          // The addon's kernel takes every backward of the direct cases (not in deterministic
+          // mode, whose kernels are the reference's), and none of the others.
+          // (The sealed backend runs the native kernels when the addon is built: its isa says so.)
+          const native = !deterministic && backend().isa !== "none" && backend().isa !== "baseline";
+          assert.equal(taken, native && direct ? 3 : 0, "backward passes taken by conv2dMaxPool2x2BackwardWeight");
+        } finally {
+          setDeterministic(was);
+        }
+      });
     }
   }
 

@@ -231,6 +231,63 @@ describe("native agrees with the TypeScript reference", function () {
     }
   });
 
+  it("conv2dMaxPool2x2BackwardWeight gives the bits of maxPool2dBackward, conv2dBackwardWeight and reduce's plane sums, or declines", () => {
+    const isa = addon!.info().isa;
+    // [N, C, H, W, OC, padding]: the course's first layer, odd outputs (a row and a column in
+    // no window), widths under and over 8 and not a multiple of it, 1 to 4 channels (the direct
+    // kernel), and 5 channels and 5x5 filters (not it: declined). More than 4 images: groups.
+    const cases: [number, number, number, number, number, number, number][] = [
+      [9, 1, 28, 28, 32, 1, 3], [6, 3, 13, 11, 7, 1, 3], [5, 4, 9, 7, 5, 0, 3], [3, 2, 6, 20, 4, 2, 3], [2, 5, 8, 8, 3, 1, 3], [2, 1, 8, 8, 3, 2, 5],
+    ];
+    for (const [N, C, H, W, OC, pad, K] of cases) {
+      const OH = H + 2 * pad - K + 1, OW = W + 2 * pad - K + 1;
+      const p = convGeometry({ batch: N, inChannels: C, inHeight: H, inWidth: W, outChannels: OC, kernelHeight: K, kernelWidth: K,
+        outHeight: OH, outWidth: OW, paddingH: pad, paddingW: pad });
+      const q = poolGeometry({ batch: N, channels: OC, inHeight: OH, inWidth: OW, outHeight: Math.floor(OH / 2), outWidth: Math.floor(OW / 2),
+        kernelHeight: 2, kernelWidth: 2, strideH: 2, strideW: 2 });
+      const n = N * OC * q.outHeight * q.outWidth;
+      const x = randomF32(N * C * H * W), w = randomF32(OC * C * K * K);
+      // Infinities and NaN in x: the dense gradient's zeros times them are NaN, which the kernel must give too.
+      const special = x.slice();
+      special[3] = Infinity, special[x.length - 2] = NaN;
+      const full = new Float32Array(N * OC * OH * OW), y = new Float32Array(n), am = new Int32Array(n);
+      addon!.conv2d(x, w, full, p);
+      addon!.maxPool2d(full, y, am, q);
+      const dy = randomF32(n);
+      dy[1] = -0, dy[2] = NaN;
+      for (const input of [x, special])
+        for (const mask of [null, y]) {
+          const what = `x (${N},${C},${H},${W}) w (${OC},${C},${K},${K})${mask ? " relu" : ""}${input === special ? " with Inf and NaN" : ""} on ${isa}`;
+          const dense = new Float32Array(N * OC * OH * OW).fill(5);
+          addon!.maxPool2dBackward(dy, am, dense, q, mask);
+          const dw = new Float32Array(OC * C * K * K), sums = new Float32Array(N * OC);
+          addon!.conv2dBackwardWeight(input, dense, dw, p);
+          addon!.reduce(0, dense, N * OC, OH * OW, 1, sums);
+          const kdw = new Float32Array(dw.length).fill(7), ksums = new Float32Array(sums.length).fill(7);
+          const done = addon!.conv2dMaxPool2x2BackwardWeight(input, dy, am, kdw, ksums, p, mask);
+          // The direct kernel's paths, and its filters and channels, take it; the others decline.
+          assert.equal(done, isa !== "baseline" && C <= 4 && K === 3, `${what}: taken`);
+          if (!done) {
+            assert.ok(kdw.every((v) => v === 7), `${what}: declined, dw untouched`);
+            continue;
+          }
+          const at = kdw.findIndex((v, i) => !Object.is(v, dw[i]));
+          assert.equal(at, -1, `${what}: dw[${at}] is ${kdw[at]}, the dense gradient's gives ${dw[at]}`);
+          const st = ksums.findIndex((v, i) => !Object.is(v, sums[i]));
+          assert.equal(st, -1, `${what}: plane sum ${st} is ${ksums[st]}, reduce gives ${sums[st]}`);
+        }
+      // A winner outside its window (a hand-made argmax, or the extremes of int32): declined,
+      // nothing written to dw, nothing read or written outside the arrays.
+      for (const bad of [am[0] + 2, -1, 2147483647, -2147483648]) {
+        const hostile = am.slice();
+        hostile[n - 1] = bad;
+        const kdw = new Float32Array(OC * C * K * K).fill(7);
+        assert.equal(addon!.conv2dMaxPool2x2BackwardWeight(x, dy, hostile, kdw, null, p, null), false, `argmax ${bad}: declined`);
+        assert.ok(kdw.every((v) => v === 7), `argmax ${bad}: dw untouched`);
+      }
+    }
+  });
+
   it("conv2d refuses a bias of the wrong length or dtype, and takes null as none", () => {
     const p = convGeometry({ batch: 1, inChannels: 2, inHeight: 5, inWidth: 5, outChannels: 3, kernelHeight: 3, kernelWidth: 3,
       outHeight: 5, outWidth: 5, paddingH: 1, paddingW: 1 });

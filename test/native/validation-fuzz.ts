@@ -68,6 +68,12 @@ const templates: Template[] = [
   },
   { name: "conv2dBackwardInput", kinds: ["buf", "buf", "buf", "conv"], make: () => [f32(2 * 4 * 30), f32(4 * 3 * 9), new Float32Array(2 * 3 * 30), conv.slice()] },
   { name: "conv2dBackwardWeight", kinds: ["buf", "buf", "buf", "conv"], make: () => [f32(2 * 3 * 30), f32(2 * 4 * 30), new Float32Array(4 * 3 * 9), conv.slice()] },
+  // The pooled gradient and winners of 6x5 outputs (3x2 windows), the plane sums and relu's output optional.
+  {
+    name: "conv2dMaxPool2x2BackwardWeight", kinds: ["buf", "buf", "ibuf", "buf", "buf", "conv", "buf"], optional: 1,
+    make: () => [f32(2 * 3 * 30), f32(48), Int32Array.from({ length: 48 }, (_, i) => 10 * Math.floor((i % 6) / 2) + 2 * (i % 2)), new Float32Array(4 * 3 * 9),
+      new Float32Array(8), conv.slice(), f32(48)],
+  },
   { name: "im2col", kinds: ["buf", "buf", "conv", "size"], make: () => [f32(2 * 3 * 30), new Float32Array(27 * 2 * 30), conv.slice(), 0] },
   { name: "col2imAdd", kinds: ["floatbuf", "f64buf", "conv", "size"], make: () => [f32(27 * 2 * 30), new Float64Array(2 * 3 * 30), conv.slice(), 0] },
   { name: "maxPool2d", kinds: ["buf", "buf", "ibuf", "pool"], make: () => [f32(2 * 3 * 36), new Float32Array(2 * 3 * 9), new Int32Array(2 * 3 * 9), pool.slice()] },

@@ -11,7 +11,7 @@ import { convGeometry, poolGeometry } from "../geometry";
 
 const KERNELS = [
   "unary", "unaryBackward", "binary", "where", "reduce", "gemm", "softmax", "softmaxBackward",
-  "conv2d", "conv2dBackwardInput", "conv2dBackwardWeight", "conv2dMaxPool2x2",
+  "conv2d", "conv2dBackwardInput", "conv2dBackwardWeight", "conv2dMaxPool2x2", "conv2dMaxPool2x2BackwardWeight",
   "maxPool2d", "maxPool2dBackward", "avgPool2d", "avgPool2dBackward",
   "stridedCopy", "stridedScatter", "indexSelect", "indexAdd", "gather", "scatterAdd",
   "cast", "fill", "nonzero", "countNonFinite",
@@ -102,6 +102,18 @@ describe("native addon: argument validation", function () {
     throwsWith(() => addon.conv2dMaxPool2x2(f(2 * 3 * 36), f(4 * 3 * 9), f(2 * 4 * 9), f(2 * 4 * 9), conv6), TypeError, /^conv2dMaxPool2x2: argmax/);
     throwsWith(() => addon.conv2dMaxPool2x2(f(2 * 3 * 36), f(4 * 3 * 9), f(2 * 4 * 9), i32(2 * 4 * 9), conv6, f(3)), RangeError,
       /^conv2dMaxPool2x2: bias .*one value per output channel, 4/);
+    // conv2dMaxPool2x2BackwardWeight: the pooled gradient's and winners' sizes, their types,
+    // the plane sums' and relu output's lengths.
+    const pw = (dy: unknown, am: unknown, sums: unknown = null, mask: unknown = null, dw: unknown = f(4 * 3 * 9)) =>
+      () => addon.conv2dMaxPool2x2BackwardWeight(f(2 * 3 * 36), dy, am, dw, sums, conv6, mask);
+    throwsWith(pw(f(2 * 4 * 8), i32(2 * 4 * 9)), RangeError, /^conv2dMaxPool2x2BackwardWeight: dy .*N\*OC\*floor\(OH\/2\)\*floor\(OW\/2\) = 72/);
+    throwsWith(pw(f(2 * 4 * 9), i32(2 * 4 * 8)), RangeError, /^conv2dMaxPool2x2BackwardWeight: argmax /);
+    throwsWith(pw(f(2 * 4 * 9), f(2 * 4 * 9)), TypeError, /^conv2dMaxPool2x2BackwardWeight: argmax/);
+    throwsWith(pw(new Float64Array(2 * 4 * 9), i32(2 * 4 * 9)), TypeError, /^conv2dMaxPool2x2BackwardWeight: .*dy/);
+    throwsWith(pw(f(2 * 4 * 9), i32(2 * 4 * 9), f(7)), RangeError, /^conv2dMaxPool2x2BackwardWeight: planeSums .*N\*OC = 8/);
+    throwsWith(pw(f(2 * 4 * 9), i32(2 * 4 * 9), null, f(71)), RangeError, /^conv2dMaxPool2x2BackwardWeight: reluOut /);
+    throwsWith(pw(f(2 * 4 * 9), i32(2 * 4 * 9), null, null, f(4 * 3 * 8)), RangeError, /^conv2dMaxPool2x2BackwardWeight: dw /);
+    assert.equal(pw(f(2 * 4 * 9), i32(2 * 4 * 9))(), false, "every winner at 0: outside the windows after the first, declined");
     throwsWith(() => addon.maxPool2dBackward(f(9), new Int32Array(9).fill(36), f(36), pool6), RangeError,
       "maxPool2dBackward: argmax holds 36 at 0, which is out of range for a 6x6 plane");
     // relu's output, optional in both: its length and dtype; relu a boolean.

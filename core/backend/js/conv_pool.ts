@@ -1,5 +1,6 @@
 // conv2d then 2x2 max pooling as one kernel, for the backends that have no fused one: the
-// two kernels given, with the convolution's output in a temporary array.
+// two kernels given, with the convolution's output in a temporary array; and no sparse form
+// of its weight gradient.
 import { unaryCode, type Kernels } from "../kernels";
 import { unary } from "./elementwise";
 import { pool2x2Geometry } from "../../ops/window";
@@ -12,3 +13,6 @@ export function composeConvMaxPool(conv2d: Kernels["conv2d"], maxPool2d: Kernels
     if (relu) unary(unaryCode.relu, out, out, 0, 0);  // in place: each value read before it is written
   };
 }
+
+/** The reference has no sparse form of the pooled weight gradient: the caller makes the dense one. */
+export const noPooledWeightGrad: Kernels["conv2dMaxPool2x2BackwardWeight"] = () => false;
