@@ -319,17 +319,20 @@ inline void gradTaps(const Conv3x3Geom& g, const float* dyk, const float* frame,
   }
 }
 
-}  // namespace
-
-void directConvWeightGrad3x3(const Conv3x3Geom& g, const float* x, const float* dy, float* dw) {
+// The weight gradient over fixed groups of images. planeOf(n, k, buf) gives image n's
+// gradient plane of channel k (buf: planeFloats floats it may use), or null to stop: then
+// false, dw unwritten.
+template <class PlaneOf>
+bool weightGradGroups(const Conv3x3Geom& g, const float* x, float* dw, int64_t planeFloats, PlaneOf&& planeOf) {
   const int64_t taps = g.C * 9, wN = g.K * taps;
-  if (g.N == 0) return void(std::fill(dw, dw + wN, 0.0f));
+  if (g.N == 0) return std::fill(dw, dw + wN, 0.0f), true;
   const int64_t Hp = g.H + 2 * g.pH, Wp = g.W + 2 * g.pW, plane = Hp * Wp, frameFloats = padFloats(g);
   const int64_t groups = (g.N + kGradGroup - 1) / kGradGroup;
   std::vector<float> partial(static_cast<size_t>(groups * wN));
+  std::atomic<bool> stopped{false};
   parallel_for(groups, 1, [&](int64_t gb, int64_t ge) {
     // The group's images padded (their frames' zero borders cleared once).
-    Scratch<float> frames(0, kGradGroup * frameFloats);
+    Scratch<float> frames(0, kGradGroup * frameFloats), bufs(1, kGradGroup * planeFloats);
     std::fill(frames.data(), frames.data() + kGradGroup * frameFloats, 0.0f);
     for (int64_t grp = gb; grp < ge; grp++) {
       const int64_t n0 = grp * kGradGroup, nb = std::min(kGradGroup, g.N - n0);
@@ -337,71 +340,16 @@ void directConvWeightGrad3x3(const Conv3x3Geom& g, const float* x, const float* 
         for (int64_t c = 0; c < g.C; c++)
           for (int64_t h = 0; h < g.H; h++)
             copyRow(x + (((n0 + i) * g.C + c) * g.H + h) * g.W, frames.data() + i * frameFloats + c * plane + (h + g.pH) * Wp + g.pW, g.W);
-      for (int64_t k = 0; k < g.K; k++)
-        for (int64_t c = 0; c < g.C; c++) {
-          __m256 acc[9];
-#pragma GCC unroll 9
-          for (int t = 0; t < 9; t++) acc[t] = _mm256_setzero_ps();
-          for (int64_t i = 0; i < nb; i++) {
-            const int64_t n = n0 + i;
-            gradTaps(g, dy + (n * g.K + k) * g.OH * g.OW, frames.data() + i * frameFloats + c * plane, Wp, acc,
-                     n == g.N - 1 && k == g.K - 1);
-          }
-          float* out = partial.data() + grp * wN + (k * g.C + c) * 9;
-          for (int t = 0; t < 9; t++) {
-            alignas(32) float l[8];
-            _mm256_store_ps(l, acc[t]);
-            out[t] = ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
-          }
-        }
-    }
-  });
-  for (int64_t i = 0; i < wN; i++) {
-    float s = partial[i];
-    for (int64_t grp = 1; grp < groups; grp++) s += partial[grp * wN + i];
-    dw[i] = s;
-  }
-}
-
-bool directConvPooledWeightGrad3x3(const Conv3x3Geom& g, const float* x, const float* dyPooled, const int32_t* am, const float* mask, float* dw,
-                                   float* planeSums) {
-  const int64_t taps = g.C * 9, wN = g.K * taps;
-  if (g.N == 0) return std::fill(dw, dw + wN, 0.0f), true;
-  const int64_t Hp = g.H + 2 * g.pH, Wp = g.W + 2 * g.pW, plane = Hp * Wp, frameFloats = padFloats(g);
-  const int64_t PH = g.OH / 2, PW = g.OW / 2, outPlane = g.OH * g.OW;
-  // A dense gradient plane, and room for the vector loads and spilled stores past its end.
-  const int64_t gradFloats = outPlane + 16;
-  const int64_t groups = (g.N + kGradGroup - 1) / kGradGroup;
-  std::vector<float> partial(static_cast<size_t>(groups * wN));
-  std::atomic<bool> outside{false};
-  parallel_for(groups, 1, [&](int64_t gb, int64_t ge) {
-    Scratch<float> frames(0, kGradGroup * frameFloats), grads(1, kGradGroup * gradFloats);
-    std::fill(frames.data(), frames.data() + kGradGroup * frameFloats, 0.0f);
-    for (int64_t grp = gb; grp < ge && !outside.load(std::memory_order_relaxed); grp++) {
-      const int64_t n0 = grp * kGradGroup, nb = std::min(kGradGroup, g.N - n0);
-      for (int64_t i = 0; i < nb; i++)
-        for (int64_t c = 0; c < g.C; c++)
-          for (int64_t h = 0; h < g.H; h++)
-            copyRow(x + (((n0 + i) * g.C + c) * g.H + h) * g.W, frames.data() + i * frameFloats + c * plane + (h + g.pH) * Wp + g.pW, g.W);
       for (int64_t k = 0; k < g.K; k++) {
-        // The group's gradient planes of channel k, as maxPool2dBackward writes them, here in
-        // L1 rather than in memory; each one's sum as reduce makes it (the bias's gradient).
-        for (int64_t i = 0; i < nb; i++) {
-          const int64_t at = ((n0 + i) * g.K + k) * PH * PW;
-          float* dk = grads.data() + i * gradFloats;
-          // Its last rows may spill (into the slack after it) and read past its pooled rows,
-          // except in the inputs' very last plane.
-          const bool more = n0 + i < g.N - 1 || k < g.K - 1;
-          if (!maxPool2x2BackwardPlane(g.OH, g.OW, PH, PW, dyPooled + at, am + at, mask ? mask + at : nullptr, dk, more))
-            return outside.store(true);
-          if (planeSums) planeSums[(n0 + i) * g.K + k] = static_cast<float>(sumContiguousFloats(dk, outPlane));
-        }
-        // Then directConvWeightGrad3x3's sums over them, in its order.
+        const float* dyk[kGradGroup];
+        for (int64_t i = 0; i < nb; i++)
+          if (!(dyk[i] = planeOf(n0 + i, k, bufs.data() + i * planeFloats))) return stopped.store(true);
         for (int64_t c = 0; c < g.C; c++) {
           __m256 acc[9];
 #pragma GCC unroll 9
           for (int t = 0; t < 9; t++) acc[t] = _mm256_setzero_ps();
-          for (int64_t i = 0; i < nb; i++) gradTaps(g, grads.data() + i * gradFloats, frames.data() + i * frameFloats + c * plane, Wp, acc, false);
+          for (int64_t i = 0; i < nb; i++)
+            gradTaps(g, dyk[i], frames.data() + i * frameFloats + c * plane, Wp, acc, n0 + i == g.N - 1 && k == g.K - 1);
           float* out = partial.data() + grp * wN + (k * g.C + c) * 9;
           for (int t = 0; t < 9; t++) {
             alignas(32) float l[8];
@@ -412,13 +360,35 @@ bool directConvPooledWeightGrad3x3(const Conv3x3Geom& g, const float* x, const f
       }
     }
   });
-  if (outside.load()) return false;
+  if (stopped.load()) return false;
   for (int64_t i = 0; i < wN; i++) {
     float s = partial[i];
     for (int64_t grp = 1; grp < groups; grp++) s += partial[grp * wN + i];
     dw[i] = s;
   }
   return true;
+}
+
+}  // namespace
+
+void directConvWeightGrad3x3(const Conv3x3Geom& g, const float* x, const float* dy, float* dw) {
+  weightGradGroups(g, x, dw, 0, [&](int64_t n, int64_t k, float*) { return dy + (n * g.K + k) * g.OH * g.OW; });
+}
+
+bool directConvPooledWeightGrad3x3(const Conv3x3Geom& g, const float* x, const float* dyPooled, const int32_t* am, const float* mask, float* dw,
+                                   float* planeSums) {
+  const int64_t PH = g.OH / 2, PW = g.OW / 2, outPlane = g.OH * g.OW;
+  // Each dense gradient plane as maxPool2dBackward writes it, made in L1 rather than in
+  // memory (and room after it for the row kernel's spilled stores); its sum as reduce makes it.
+  return weightGradGroups(g, x, dw, outPlane + 16, [&](int64_t n, int64_t k, float* buf) -> const float* {
+    const int64_t at = (n * g.K + k) * PH * PW;
+    // Its last rows may spill into the room after it, and read past its pooled rows, but in
+    // the inputs' very last plane.
+    const bool more = n < g.N - 1 || k < g.K - 1;
+    if (!maxPool2x2BackwardPlane(g.OH, g.OW, PH, PW, dyPooled + at, am + at, mask ? mask + at : nullptr, buf, more)) return nullptr;
+    if (planeSums) planeSums[n * g.K + k] = static_cast<float>(sumContiguousFloats(buf, outPlane));
+    return buf;
+  });
 }
 
 #endif
