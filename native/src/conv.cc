@@ -467,6 +467,14 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+namespace {
+// How long conv2dMaxPool2x2's pooled output is, in the words of its length errors.
+std::string pooledSize(const Geom& g) {
+  return "N*OC*floor(OH/2)*floor(OW/2) = " + std::to_string(g.N) + "*" + std::to_string(g.OC) + "*" + std::to_string(g.OH / 2) + "*" +
+         std::to_string(g.OW / 2);
+}
+}  // namespace
+
 // conv2dMaxPool2x2(x, w, out, argmax, p, bias, relu): conv2d then 2x2 stride-2 max pooling
 // of its output (floor(OH/2) x floor(OW/2)); out and argmax as maxPool2d gives them, out
 // rectified when relu is true.
@@ -481,8 +489,7 @@ Napi::Value Conv2dMaxPool2x2(const Napi::CallbackInfo& info) {
   requireLen(K, "x", x, g.xN, false, geomStr("x", g));
   requireLen(K, "w", w, g.wN, false, geomStr("w", g));
   const int64_t pooled = g.N * g.OC * (g.OH / 2) * (g.OW / 2);
-  const std::string why = "N*OC*floor(OH/2)*floor(OW/2) = " + std::to_string(g.N) + "*" + std::to_string(g.OC) + "*" +
-                          std::to_string(g.OH / 2) + "*" + std::to_string(g.OW / 2);
+  const std::string why = pooledSize(g);
   requireLen(K, "out", y, pooled, true, why);
   requireLen(K, "argmax", am, pooled, true, why);
   const std::optional<Buf> bias = optionalBias(info, args, 5, g, x);
@@ -558,7 +565,7 @@ Napi::Value Conv2dMaxPool2x2BackwardWeight(const Napi::CallbackInfo& info) {
   requireLen(K, "x", x, g.xN, false, geomStr("x", g));
   requireLen(K, "dw", dw, g.wN, true, geomStr("w", g));
   const int64_t pooled = g.N * g.OC * (g.OH / 2) * (g.OW / 2);
-  const std::string why = "N*OC*floor(OH/2)*floor(OW/2) = " + std::to_string(pooled);
+  const std::string why = pooledSize(g);
   requireLen(K, "dy", dy, pooled, false, why);
   requireLen(K, "argmax", am, pooled, false, why);
   std::optional<Buf> sums, mask;
