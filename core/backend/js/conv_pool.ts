@@ -1,6 +1,6 @@
 // conv2d then 2x2 max pooling as one kernel, for the backends that have no fused one: the
-// two kernels given, with the convolution's output in a temporary array; and no sparse form
-// of its weight gradient.
+// two kernels given, with the convolution's output in a temporary array; and no weight
+// gradient that skips the dense one.
 import { unaryCode, type Kernels } from "../kernels";
 import { unary } from "./elementwise";
 import { pool2x2Geometry } from "../../ops/window";
@@ -14,5 +14,5 @@ export function composeConvMaxPool(conv2d: Kernels["conv2d"], maxPool2d: Kernels
   };
 }
 
-/** The reference has no sparse form of the pooled weight gradient: the caller makes the dense one. */
+/** The reference has no weight gradient without the dense one: it declines, and the caller makes the dense gradient. */
 export const noPooledWeightGrad: Kernels["conv2dMaxPool2x2BackwardWeight"] = () => false;
