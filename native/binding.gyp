@@ -10,6 +10,7 @@
       "src/optim.cc",
       "src/winograd.cc",
       "src/direct_conv.cc",
+      "src/sparse_conv.cc",
       "src/pool_rows.cc",
       "src/softmax_rows.cc",
       "src/gemm_tile.cc",

@@ -5,6 +5,7 @@
 #include <optional>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -251,6 +252,32 @@ inline bool winogradFor(const Geom& g, const float* a, int64_t na, const float* 
   return useWinograd(g) && modest(a, na) && modest(b, nb);
 }
 
+// An output gradient with at most this share of nonzeros takes the sparse input gradient
+// (sparse_conv.h) where Winograd's would run: 2x2 max pooling's gradient keeps a quarter,
+// ReLU's clears more. (The course CNN's second layer, avx2 path: see native/README.md.)
+constexpr int64_t kSparseMaxDensityInverse = 3;
+
+// Whether dx from dy goes the sparse way: the geometry Winograd takes, finite filters
+// (a skipped zero times an infinite weight would have been NaN) and a sparse enough dy.
+bool sparseInputGradFor(const Geom& g, const float* dy, const float* w) {
+  if (!useWinograd(g) || !isa().sparseConvBackwardInput3x3 || g.N == 0) return false;
+  int bad = 0;
+  for (int64_t i = 0; i < g.wN; i++) bad |= !(std::fabs(w[i]) <= std::numeric_limits<float>::max());  // NaN too
+  if (bad) return false;
+  std::atomic<int64_t> nonzeros{0};
+  parallel_for(g.yN, kParallelMin * 4, [&](int64_t b, int64_t e) {
+    int64_t count = 0;
+    // 32-bit counts over blocks, which the compiler vectorises (a 64-bit count it did not).
+    for (int64_t i0 = b; i0 < e; i0 += int64_t(1) << 20) {
+      int32_t block = 0;
+      for (int64_t i = i0, i1 = std::min(e, i0 + (int64_t(1) << 20)); i < i1; i++) block += dy[i] != 0.0f;
+      count += block;
+    }
+    nonzeros += count;
+  });
+  return nonzeros.load() * kSparseMaxDensityInverse <= g.yN;
+}
+
 // The convolution by im2col and GEMM (or one GEMM per image for 1x1 filters), no bias.
 template <class T>
 void convForwardUnfused(const Geom& g, const T* x, const T* w, T* y) {
@@ -349,6 +376,7 @@ void reluInPlace(T* y, int64_t n) {
 template <class T>
 void convBackwardInput(const Geom& g, const T* dy, const T* w, T* dx) {
   if constexpr (std::is_same<T, float>::value) {
+    if (sparseInputGradFor(g, dy, w)) return isa().sparseConvBackwardInput3x3(plain3x3(g), dy, w, dx);
     // dx is dy convolved with the filters turned 180 degrees and their channels swapped,
     // padded 2 - p: the forward Winograd path, from OC channels to C.
     if (g.N > 0 && winogradFor(g, dy, g.yN, w, g.wN)) {

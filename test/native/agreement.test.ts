@@ -594,6 +594,54 @@ describe("native agrees with the TypeScript reference", function () {
     }
   });
 
+  it("conv2dBackwardInput of a mostly-zero gradient (max pooling's): the sparse kernel's sums", () => {
+    // A gradient with one value per 2x2 window, as max pooling routes it back, some of them
+    // zeros (ReLU's): at most a third nonzero, so the AVX2 path takes its sparse kernel
+    // (sparse_conv.h) where Winograd's geometry holds; other paths take Winograd. Shapes:
+    // the course's second layer, odd sizes, every padding, channels that are not whole
+    // runs of 32 (17, 48) and more output channels than one 64-bit mask holds (70).
+    const pooledLike = (N: number, OC: number, OH: number, OW: number, special?: number) => {
+      const dy = new Float32Array(N * OC * OH * OW);
+      for (let plane = 0; plane < N * OC; plane++)
+        for (let i = 0; i + 1 < OH; i += 2)
+          for (let j = 0; j + 1 < OW; j += 2) {
+            if (gen.uniform() < 0.2) continue; // ReLU's zeros
+            const at = plane * OH * OW + (i + (gen.uniform() < 0.5 ? 1 : 0)) * OW + j + (gen.uniform() < 0.5 ? 1 : 0);
+            dy[at] = gen.uniform() * 4 - 2;
+          }
+      if (special !== undefined) {
+        dy[dy.length - 2 * OW - 1] = special; // in the last image
+        dy[3] = special === special ? -special : special; // and in the first
+      }
+      return dy;
+    };
+    for (const [N, C, H, W, OC, pad] of [[8, 32, 14, 14, 64, 1], [3, 17, 9, 7, 20, 0], [2, 48, 6, 5, 70, 2], [2, 16, 8, 8, 16, 1]]) {
+      const OH = H + 2 * pad - 2, OW = W + 2 * pad - 2;
+      const p = convGeometry({ batch: N, inChannels: C, inHeight: H, inWidth: W, outChannels: OC, kernelHeight: 3, kernelWidth: 3,
+        outHeight: OH, outWidth: OW, paddingH: pad, paddingW: pad });
+      const w = randomF32(OC * C * 9);
+      for (const special of [undefined, Infinity, -Infinity, NaN, -0]) {
+        const dy = pooledLike(N, OC, OH, OW, special);
+        agree("conv2dBackwardInput", () => [dy, w, new Float32Array(N * C * H * W), p], [2], 1e-4, 1e-4);
+      }
+      // A non-finite weight: a skipped zero of dy times it would have been NaN, so the plain sums run.
+      for (const special of [Infinity, NaN]) {
+        const wSpecial = w.slice();
+        wSpecial[wSpecial.length - 5] = special;
+        const dy = pooledLike(N, OC, OH, OW);
+        agree("conv2dBackwardInput", () => [dy, wSpecial, new Float32Array(N * C * H * W), p], [2], 1e-4, 1e-4);
+      }
+      // The sparse kernel sums each image in one order: the same bits on 1 and 2 threads
+      // (the paths without it take Winograd, whose baseline products split by thread count).
+      if (addon!.info().isa !== "avx2") continue;
+      const dy = pooledLike(N, OC, OH, OW);
+      const threads = addon!.info().threads;
+      const runs = [1, 2].map((t) => { addon!.setNumThreads(t); const dx = new Float32Array(N * C * H * W); addon!.conv2dBackwardInput(dy, w, dx, p); return dx; });
+      addon!.setNumThreads(threads);
+      assert.deepEqual(Array.from(runs[0]), Array.from(runs[1]), "the same bits on 1 and 2 threads");
+    }
+  });
+
   it("conv2d with infinite or huge weights and padding: padded taps count as 0 × w on every path", () => {
     // 3x3 stride 1 with 16 channels would take Winograd for finite, modest values; with 1 channel, the direct kernel.
     for (const [N, C, H, W, OC, pad] of [[2, 16, 6, 7, 16, 1], [1, 1, 5, 5, 2, 1], [2, 3, 8, 8, 4, 2], [1, 2, 4, 4, 3, 0]]) {

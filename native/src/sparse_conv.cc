@@ -1,0 +1,136 @@
+#include "isa_unit.h"
+#include "sparse_conv.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "interrupt_flag.h"
+#include "scratch.h"
+#include "simd.h"
+#include "threadpool.h"
+
+namespace gradlab {
+namespace GRADLAB_ISA_NS {
+
+#if defined(__AVX2__)
+
+namespace {
+
+// A run: 96 floats of a patch row (3 taps x 32 channels), 12 ymm accumulators that stay in
+// registers while every nonzero of one position adds to them. Channels are padded to 32,
+// so that a patch row (3 taps of Cp channels, contiguous in the frame and in the filters'
+// copy) is whole runs.
+constexpr int64_t kRun = 96;
+constexpr int64_t kRunVecs = kRun / 8;
+inline int64_t padChannels(int64_t c) { return (c + 31) / 32 * 32; }
+
+// The 8x8 transpose of r[0..7] in place.
+inline void transpose8(__m256 (&r)[8]) {
+  const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+  const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+  const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+  const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+  const __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+  const __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+  const __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+  const __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+  r[0] = _mm256_permute2f128_ps(s0, s4, 0x20), r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+  r[2] = _mm256_permute2f128_ps(s2, s6, 0x20), r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+  r[4] = _mm256_permute2f128_ps(s0, s4, 0x31), r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+  r[6] = _mm256_permute2f128_ps(s2, s6, 0x31), r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
+
+// One image's dy[K][HW] by position: byPos[p][k] (K padded to Kp, a multiple of 8, with
+// zeros), and each position's nonzeros (NaN included) as bits[p][k / 64] bit k % 64.
+void byPosition(const float* dyn, int64_t K, int64_t HW, int64_t Kp, int64_t words, float* byPos, uint64_t* bits) {
+  const __m256 zero = _mm256_setzero_ps();
+  for (int64_t k0 = 0; k0 < Kp; k0 += 8)
+    for (int64_t p0 = 0; p0 < HW; p0 += 8) {
+      const int64_t np = std::min<int64_t>(8, HW - p0);
+      const __m256i m = firstLanes8(np);  // a plane's last block stops at its end
+      __m256 r[8];
+#pragma GCC unroll 8
+      for (int q = 0; q < 8; q++) r[q] = k0 + q < K ? _mm256_maskload_ps(dyn + (k0 + q) * HW + p0, m) : zero;
+      transpose8(r);
+      for (int64_t q = 0; q < np; q++) _mm256_storeu_ps(byPos + (p0 + q) * Kp + k0, r[q]);
+    }
+  for (int64_t p = 0; p < HW; p++) {
+    const float* row = byPos + p * Kp;
+    for (int64_t wd = 0; wd < words; wd++) {
+      uint64_t b = 0;
+      for (int64_t q = 0; q < 8 && wd * 64 + q * 8 < Kp; q++)
+        b |= uint64_t(_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(row + wd * 64 + q * 8), zero, _CMP_NEQ_UQ))) << (8 * q);
+      bits[p * words + wd] = b;
+    }
+  }
+}
+
+// at[0, kRun) (a run of a patch row) += each nonzero of the position (bits, values in
+// vals) times its output channel's filter run (wr + k * kStride), in channel order.
+inline void addNonzeros(float* at, const uint64_t* bits, int64_t words, const float* vals, const float* wr, int64_t kStride) {
+  __m256 acc[kRunVecs];
+#pragma GCC unroll 12
+  for (int u = 0; u < kRunVecs; u++) acc[u] = _mm256_loadu_ps(at + 8 * u);
+  for (int64_t wd = 0; wd < words; wd++)
+    for (uint64_t m = bits[wd]; m; m &= m - 1) {
+      const int64_t k = wd * 64 + __builtin_ctzll(m);
+      const __m256 v = _mm256_set1_ps(vals[k]);
+      const float* wt = wr + k * kStride;
+#pragma GCC unroll 12
+      for (int u = 0; u < kRunVecs; u++) acc[u] = _mm256_fmadd_ps(v, _mm256_loadu_ps(wt + 8 * u), acc[u]);
+    }
+#pragma GCC unroll 12
+  for (int u = 0; u < kRunVecs; u++) _mm256_storeu_ps(at + 8 * u, acc[u]);
+}
+
+}  // namespace
+
+void sparseConvBackwardInput3x3(const Conv3x3Geom& g, const float* dy, const float* w, float* dx) {
+  const int64_t C = g.C, K = g.K, OH = g.OH, OW = g.OW, HW = OH * OW, Cp = padChannels(C);
+  const int64_t Kp = (K + 7) / 8 * 8, words = (K + 63) / 64;
+  // An image's sums in a frame of channel-last positions: row r, column s is dx's (r - pH,
+  // s - pW), so that dy's (i, j) adds its taps to rows i..i+2, columns j..j+2, all inside.
+  const int64_t FH = OH + 2, FW = OW + 2, rowFloats = 3 * Cp, kStride = 9 * Cp;
+  // Filters by output channel, then filter row: its 3 taps and their channels in one run,
+  // as a patch row of the frame lies: wr[k * kStride + (i * 3 + j) * Cp + c], 0 past C.
+  std::vector<float> wr(static_cast<size_t>(K * kStride), 0.0f);
+  for (int64_t k = 0; k < K; k++)
+    for (int64_t c = 0; c < C; c++)
+      for (int64_t t = 0; t < 9; t++) wr[static_cast<size_t>(k * kStride + t * Cp + c)] = w[(k * C + c) * 9 + t];
+  parallel_for(g.N, 1, [&](int64_t b, int64_t e) {
+    Scratch<float> frame(0, FH * FW * Cp);
+    Scratch<float> positions(1, HW * Kp + 2 * HW * words);
+    float* f = frame.data();
+    float* byPos = positions.data();
+    uint64_t* bits = reinterpret_cast<uint64_t*>(byPos + HW * Kp);  // HW * Kp is a multiple of 8 floats
+    for (int64_t n = b; n < e && !interruptRequested(); n++) {
+      std::fill(f, f + FH * FW * Cp, 0.0f);
+      byPosition(dy + n * K * HW, K, HW, Kp, words, byPos, bits);
+      for (int64_t i = 0; i < OH; i++)
+        for (int64_t j = 0; j < OW; j++) {
+          const int64_t p = i * OW + j;
+          const uint64_t* pb = bits + p * words;
+          uint64_t any = 0;
+          for (int64_t wd = 0; wd < words; wd++) any |= pb[wd];
+          if (!any) continue;
+          for (int64_t t = 0; t < 3; t++) {
+            float* at = f + ((i + t) * FW + j) * Cp;
+            for (int64_t q = 0; q < rowFloats; q += kRun) addNonzeros(at + q, pb, words, byPos + p * Kp, wr.data() + t * rowFloats + q, kStride);
+          }
+        }
+      // Out of the frame, channel-first.
+      float* dxn = dx + n * C * g.H * g.W;
+      for (int64_t c = 0; c < C; c++)
+        for (int64_t r = 0; r < g.H; r++) {
+          const float* src = f + ((r + g.pH) * FW + g.pW) * Cp + c;
+          float* dst = dxn + (c * g.H + r) * g.W;
+          for (int64_t s = 0; s < g.W; s++) dst[s] = src[s * Cp];
+        }
+    }
+  });
+}
+
+#endif  // __AVX2__
+
+}  // namespace GRADLAB_ISA_NS
+}  // namespace gradlab
