@@ -252,18 +252,26 @@ inline bool winogradFor(const Geom& g, const float* a, int64_t na, const float* 
   return useWinograd(g) && modest(a, na) && modest(b, nb);
 }
 
-// An output gradient with at most this share of nonzeros takes the sparse input gradient
+// An output gradient with at most this share of nonzeros takes the sparse gradients
 // (sparse_conv.h) where Winograd's would run: 2x2 max pooling's gradient keeps a quarter,
 // ReLU's clears more. (The course CNN's second layer, avx2 path: see native/README.md.)
 constexpr int64_t kSparseMaxDensityInverse = 3;
 
-// Whether dx from dy goes the sparse way: the geometry Winograd takes, finite filters
-// (a skipped zero times an infinite weight would have been NaN) and a sparse enough dy.
-bool sparseInputGradFor(const Geom& g, const float* dy, const float* w) {
-  if (!useWinograd(g) || !isa().sparseConvBackwardInput3x3 || g.N == 0) return false;
-  int bad = 0;
-  for (int64_t i = 0; i < g.wN; i++) bad |= !(std::fabs(w[i]) <= std::numeric_limits<float>::max());  // NaN too
-  if (bad) return false;
+bool allFinite(const float* p, int64_t n) {
+  std::atomic<bool> ok{true};
+  parallel_for(n, kParallelMin * 4, [&](int64_t b, int64_t e) {
+    int bad = 0;
+    for (int64_t i = b; i < e; i++) bad |= !(std::fabs(p[i]) <= std::numeric_limits<float>::max());  // NaN too
+    if (bad) ok = false;
+  });
+  return ok;
+}
+
+// Whether a gradient from dy goes the sparse way: the geometry Winograd takes, a finite
+// other operand `other` (a skipped zero times an infinity would have been NaN) and a
+// sparse enough dy.
+bool sparseGradFor(const Geom& g, const float* dy, const float* other, int64_t otherN) {
+  if (!useWinograd(g) || g.N == 0 || !allFinite(other, otherN)) return false;
   std::atomic<int64_t> nonzeros{0};
   parallel_for(g.yN, kParallelMin * 4, [&](int64_t b, int64_t e) {
     int64_t count = 0;
@@ -376,7 +384,7 @@ void reluInPlace(T* y, int64_t n) {
 template <class T>
 void convBackwardInput(const Geom& g, const T* dy, const T* w, T* dx) {
   if constexpr (std::is_same<T, float>::value) {
-    if (sparseInputGradFor(g, dy, w)) return isa().sparseConvBackwardInput3x3(plain3x3(g), dy, w, dx);
+    if (isa().sparseConvBackwardInput3x3 && sparseGradFor(g, dy, w, g.wN)) return isa().sparseConvBackwardInput3x3(plain3x3(g), dy, w, dx);
     // dx is dy convolved with the filters turned 180 degrees and their channels swapped,
     // padded 2 - p: the forward Winograd path, from OC channels to C.
     if (g.N > 0 && winogradFor(g, dy, g.yN, w, g.wN)) {
@@ -412,6 +420,7 @@ void convBackwardInput(const Geom& g, const T* dy, const T* w, T* dx) {
 template <class T>
 void convBackwardWeight(const Geom& g, const T* x, const T* dy, T* dw) {
   if constexpr (std::is_same<T, float>::value) {
+    if (isa().sparseConvBackwardWeight3x3 && sparseGradFor(g, dy, x, g.xN)) return isa().sparseConvBackwardWeight3x3(plain3x3(g), x, dy, dw);
     if (winogradFor(g, x, g.xN, dy, g.yN)) return isa().winogradWeightGrad3x3(plain3x3(g), x, dy, dw);
     if (useDirect(g) && isa().directConvWeightGrad3x3) return isa().directConvWeightGrad3x3(plain3x3(g), x, dy, dw);
   }

@@ -130,6 +130,94 @@ void sparseConvBackwardInput3x3(const Conv3x3Geom& g, const float* dy, const flo
   });
 }
 
+// ---- Weight gradient ----
+
+namespace {
+
+// Images per group of the weight gradient: each group's sum is made by one thread, in
+// order, and the groups' sums are added in order: the bits do not depend on the number of
+// threads.
+constexpr int64_t kGradGroup = 4;
+
+}  // namespace
+
+void sparseConvBackwardWeight3x3(const Conv3x3Geom& g, const float* x, const float* dy, float* dw) {
+  const int64_t C = g.C, K = g.K, OH = g.OH, OW = g.OW, HW = OH * OW, Cp = padChannels(C);
+  const int64_t FH = OH + 2, FW = OW + 2, rowFloats = 3 * Cp, kStride = 9 * Cp;
+  const int64_t groups = (g.N + kGradGroup - 1) / kGradGroup;
+  // Each group's sums by output channel, then filter row: part[k * kStride + (i * 3 + j) * Cp + c].
+  std::vector<float> parts(static_cast<size_t>(groups * K * kStride), 0.0f);
+  // Where each position's patch starts in the frame.
+  std::vector<int32_t> patchAt(static_cast<size_t>(HW));
+  for (int64_t i = 0; i < OH; i++)
+    for (int64_t j = 0; j < OW; j++) patchAt[static_cast<size_t>(i * OW + j)] = static_cast<int32_t>((i * FW + j) * Cp);
+  parallel_for(groups, 1, [&](int64_t b, int64_t e) {
+    // The image channel-last, padded: frame row r, column s is x's (r - pH, s - pW), 0 outside.
+    Scratch<float> frame(0, FH * FW * Cp);
+    Scratch<float> lists(1, 2 * HW);
+    float* f = frame.data();
+    float* vals = lists.data();
+    int32_t* offs = reinterpret_cast<int32_t*>(vals + HW);
+    const __m256 zero = _mm256_setzero_ps();
+    for (int64_t grp = b; grp < e && !interruptRequested(); grp++) {
+      float* part = parts.data() + grp * K * kStride;
+      for (int64_t n = grp * kGradGroup; n < std::min(g.N, (grp + 1) * kGradGroup); n++) {
+        std::fill(f, f + FH * FW * Cp, 0.0f);
+        const float* xn = x + n * C * g.H * g.W;
+        for (int64_t c = 0; c < C; c++)
+          for (int64_t r = 0; r < g.H; r++) {
+            const float* src = xn + (c * g.H + r) * g.W;
+            float* dst = f + ((r + g.pH) * FW + g.pW) * Cp + c;
+            for (int64_t s = 0; s < g.W; s++) dst[s * Cp] = src[s];
+          }
+        const float* dyn = dy + n * K * HW;
+        for (int64_t k = 0; k < K; k++) {
+          // The plane's nonzeros (NaN included), in position order.
+          const float* plane = dyn + k * HW;
+          int64_t m = 0;
+          for (int64_t p0 = 0; p0 < HW; p0 += 8) {
+            const __m256 v = _mm256_maskload_ps(plane + p0, firstLanes8(HW - p0));
+            for (uint32_t bitsSet = uint32_t(_mm256_movemask_ps(_mm256_cmp_ps(v, zero, _CMP_NEQ_UQ))); bitsSet; bitsSet &= bitsSet - 1) {
+              const int64_t p = p0 + __builtin_ctz(bitsSet);
+              vals[m] = plane[p];
+              offs[m] = patchAt[static_cast<size_t>(p)];
+              m++;
+            }
+          }
+          if (m == 0) continue;
+          float* pk = part + k * kStride;
+          for (int64_t t = 0; t < 3; t++)
+            for (int64_t q = 0; q < rowFloats; q += kRun) {
+              float* at = pk + t * rowFloats + q;
+              const float* fr = f + t * FW * Cp + q;
+              __m256 acc[kRunVecs];
+#pragma GCC unroll 12
+              for (int u = 0; u < kRunVecs; u++) acc[u] = _mm256_loadu_ps(at + 8 * u);
+              for (int64_t z = 0; z < m; z++) {
+                const __m256 v = _mm256_set1_ps(vals[z]);
+                const float* xr = fr + offs[z];
+#pragma GCC unroll 12
+                for (int u = 0; u < kRunVecs; u++) acc[u] = _mm256_fmadd_ps(v, _mm256_loadu_ps(xr + 8 * u), acc[u]);
+              }
+#pragma GCC unroll 12
+              for (int u = 0; u < kRunVecs; u++) _mm256_storeu_ps(at + 8 * u, acc[u]);
+            }
+        }
+      }
+    }
+  });
+  // The groups in order (whole rows at a time, which the compiler vectorises), then back to
+  // dw[k][c][i][j].
+  std::vector<float> total(static_cast<size_t>(K * kStride), 0.0f);
+  for (int64_t grp = 0; grp < groups; grp++) {
+    const float* src = parts.data() + grp * K * kStride;
+    for (int64_t i = 0; i < K * kStride; i++) total[static_cast<size_t>(i)] += src[i];
+  }
+  for (int64_t k = 0; k < K; k++)
+    for (int64_t c = 0; c < C; c++)
+      for (int64_t t = 0; t < 9; t++) dw[(k * C + c) * 9 + t] = total[static_cast<size_t>(k * kStride + t * Cp + c)];
+}
+
 #endif  // __AVX2__
 
 }  // namespace GRADLAB_ISA_NS

@@ -1,16 +1,18 @@
-// The input gradient of a 3x3 stride-1 convolution for an output gradient that is mostly
-// zeros, as max pooling leaves it (2x2 pooling keeps one value of four): each nonzero of
-// dy adds its filter, scaled, to the 3x3 patch of dx it came from. At the course CNN's
-// second layer (about a fifth of dy nonzero) that is fewer multiply-adds than Winograd's
-// dense products, and no transforms.
+// The input and weight gradients of a 3x3 stride-1 convolution for an output gradient that
+// is mostly zeros, as max pooling leaves it (2x2 pooling keeps one value of four): each
+// nonzero of dy adds its filter, scaled, to the 3x3 patch of dx it came from, and the patch
+// of x under it, scaled, to its filter's gradient. At the course CNN's second layer (about
+// a fifth of dy nonzero) that is fewer multiply-adds than Winograd's dense products, and
+// no transforms.
 #pragma once
 #include <cstdint>
 
 #include "conv3x3.h"
 #include "isa_unit.h"
 
-// Compiled once per instruction-set path (isa.h); the AVX2 and AVX-512 paths have it,
-// and conv.cc calls it through isa().sparseConvBackwardInput3x3 where dy is sparse enough.
+// Compiled once per instruction-set path (isa.h); the AVX2 path uses them, through
+// isa().sparseConvBackwardInput3x3 and isa().sparseConvBackwardWeight3x3, where conv.cc
+// finds dy sparse enough.
 namespace gradlab {
 namespace GRADLAB_ISA_NS {
 
@@ -21,6 +23,12 @@ namespace GRADLAB_ISA_NS {
 // image's sums run in one order (dy's positions row by row, the filter's rows, the output
 // channels in order), one fused multiply-add a term, whatever the number of threads.
 void sparseConvBackwardInput3x3(const Conv3x3Geom& g, const float* dy, const float* w, float* dx);
+// dw[K,C,3,3] (overwritten) = the weight gradient of that convolution for its input
+// x[N,C,H,W] and dy: each nonzero of dy adds the 3x3 patch of x under it, scaled, to its
+// output channel's filter. Zeros skipped as above, for a finite x. Images are summed in
+// fixed groups of 4, each in order (positions row by row within an image), and the groups
+// in order: the same bits on any number of threads.
+void sparseConvBackwardWeight3x3(const Conv3x3Geom& g, const float* x, const float* dy, float* dw);
 
 }  // namespace GRADLAB_ISA_NS
 }  // namespace gradlab

@@ -594,9 +594,9 @@ describe("native agrees with the TypeScript reference", function () {
     }
   });
 
-  it("conv2dBackwardInput of a mostly-zero gradient (max pooling's): the sparse kernel's sums", () => {
+  it("convolution gradients of a mostly-zero output gradient (max pooling's): the sparse kernels' sums", () => {
     // A gradient with one value per 2x2 window, as max pooling routes it back, some of them
-    // zeros (ReLU's): at most a third nonzero, so the AVX2 path takes its sparse kernel
+    // zeros (ReLU's): at most a third nonzero, so the AVX2 path takes its sparse kernels
     // (sparse_conv.h) where Winograd's geometry holds; other paths take Winograd. Shapes:
     // the course's second layer, odd sizes, every padding, channels that are not whole
     // runs of 32 (17, 48) and more output channels than one 64-bit mask holds (70).
@@ -619,26 +619,37 @@ describe("native agrees with the TypeScript reference", function () {
       const OH = H + 2 * pad - 2, OW = W + 2 * pad - 2;
       const p = convGeometry({ batch: N, inChannels: C, inHeight: H, inWidth: W, outChannels: OC, kernelHeight: 3, kernelWidth: 3,
         outHeight: OH, outWidth: OW, paddingH: pad, paddingW: pad });
-      const w = randomF32(OC * C * 9);
+      const w = randomF32(OC * C * 9), x = randomF32(N * C * H * W);
       for (const special of [undefined, Infinity, -Infinity, NaN, -0]) {
         const dy = pooledLike(N, OC, OH, OW, special);
         agree("conv2dBackwardInput", () => [dy, w, new Float32Array(N * C * H * W), p], [2], 1e-4, 1e-4);
+        agree("conv2dBackwardWeight", () => [x, dy, new Float32Array(OC * C * 9), p], [2], 1e-4, 1e-3);
       }
-      // A non-finite weight: a skipped zero of dy times it would have been NaN, so the plain sums run.
+      // A non-finite weight or image value: a skipped zero of dy times it would have been
+      // NaN, so the plain sums run.
       for (const special of [Infinity, NaN]) {
-        const wSpecial = w.slice();
+        const wSpecial = w.slice(), xSpecial = x.slice();
         wSpecial[wSpecial.length - 5] = special;
+        xSpecial[xSpecial.length - 3 * W - 2] = special;
         const dy = pooledLike(N, OC, OH, OW);
         agree("conv2dBackwardInput", () => [dy, wSpecial, new Float32Array(N * C * H * W), p], [2], 1e-4, 1e-4);
+        agree("conv2dBackwardWeight", () => [xSpecial, dy, new Float32Array(OC * C * 9), p], [2], 1e-4, 1e-3);
       }
-      // The sparse kernel sums each image in one order: the same bits on 1 and 2 threads
+      // The sparse kernels sum in one order (dw: fixed groups of images): the same bits on 1 and 2 threads
       // (the paths without it take Winograd, whose baseline products split by thread count).
       if (addon!.info().isa !== "avx2") continue;
       const dy = pooledLike(N, OC, OH, OW);
       const threads = addon!.info().threads;
-      const runs = [1, 2].map((t) => { addon!.setNumThreads(t); const dx = new Float32Array(N * C * H * W); addon!.conv2dBackwardInput(dy, w, dx, p); return dx; });
+      const runs = [1, 2].map((t) => {
+        addon!.setNumThreads(t);
+        const dx = new Float32Array(N * C * H * W), dw = new Float32Array(OC * C * 9);
+        addon!.conv2dBackwardInput(dy, w, dx, p);
+        addon!.conv2dBackwardWeight(x, dy, dw, p);
+        return [dx, dw];
+      });
       addon!.setNumThreads(threads);
-      assert.deepEqual(Array.from(runs[0]), Array.from(runs[1]), "the same bits on 1 and 2 threads");
+      assert.deepEqual(Array.from(runs[0][0]), Array.from(runs[1][0]), "dx: the same bits on 1 and 2 threads");
+      assert.deepEqual(Array.from(runs[0][1]), Array.from(runs[1][1]), "dw: the same bits on 1 and 2 threads");
     }
   });
 
