@@ -2,6 +2,7 @@
 #include "sparse_conv.h"
 
 #include <algorithm>
+#include <memory>
 #include <vector>
 
 #include "interrupt_flag.h"
@@ -145,22 +146,25 @@ void sparseConvBackwardWeight3x3(const Conv3x3Geom& g, const float* x, const flo
   const int64_t C = g.C, K = g.K, OH = g.OH, OW = g.OW, HW = OH * OW, Cp = padChannels(C);
   const int64_t FH = OH + 2, FW = OW + 2, rowFloats = 3 * Cp, kStride = 9 * Cp;
   const int64_t groups = (g.N + kGradGroup - 1) / kGradGroup;
-  // Each group's sums by output channel, then filter row: part[k * kStride + (i * 3 + j) * Cp + c].
-  std::vector<float> parts(static_cast<size_t>(groups * K * kStride), 0.0f);
+  // Each group's sums by output channel, then filter row: part[k * kStride + (i * 3 + j) * Cp + c]
+  // (cleared by the group's thread).
+  std::unique_ptr<float[]> parts(new float[static_cast<size_t>(groups * K * kStride)]);
   // Where each position's patch starts in the frame.
-  std::vector<int32_t> patchAt(static_cast<size_t>(HW));
+  std::vector<int64_t> patchAt(static_cast<size_t>(HW));
   for (int64_t i = 0; i < OH; i++)
-    for (int64_t j = 0; j < OW; j++) patchAt[static_cast<size_t>(i * OW + j)] = static_cast<int32_t>((i * FW + j) * Cp);
+    for (int64_t j = 0; j < OW; j++) patchAt[static_cast<size_t>(i * OW + j)] = (i * FW + j) * Cp;
   parallel_for(groups, 1, [&](int64_t b, int64_t e) {
     // The image channel-last, padded: frame row r, column s is x's (r - pH, s - pW), 0 outside.
     Scratch<float> frame(0, FH * FW * Cp);
-    Scratch<float> lists(1, 2 * HW);
+    // A plane's nonzeros: where their patches start, and their values.
+    Scratch<int64_t> lists(1, 2 * HW);
     float* f = frame.data();
-    float* vals = lists.data();
-    int32_t* offs = reinterpret_cast<int32_t*>(vals + HW);
+    int64_t* offs = lists.data();
+    float* vals = reinterpret_cast<float*>(offs + HW);
     const __m256 zero = _mm256_setzero_ps();
     for (int64_t grp = b; grp < e && !interruptRequested(); grp++) {
-      float* part = parts.data() + grp * K * kStride;
+      float* part = parts.get() + grp * K * kStride;
+      std::fill(part, part + K * kStride, 0.0f);
       for (int64_t n = grp * kGradGroup; n < std::min(g.N, (grp + 1) * kGradGroup); n++) {
         std::fill(f, f + FH * FW * Cp, 0.0f);
         const float* xn = x + n * C * g.H * g.W;
@@ -210,7 +214,7 @@ void sparseConvBackwardWeight3x3(const Conv3x3Geom& g, const float* x, const flo
   // dw[k][c][i][j].
   std::vector<float> total(static_cast<size_t>(K * kStride), 0.0f);
   for (int64_t grp = 0; grp < groups; grp++) {
-    const float* src = parts.data() + grp * K * kStride;
+    const float* src = parts.get() + grp * K * kStride;
     for (int64_t i = 0; i < K * kStride; i++) total[static_cast<size_t>(i)] += src[i];
   }
   for (int64_t k = 0; k < K; k++)
