@@ -236,17 +236,21 @@ inline bool useDirect(const Geom& g) {
 // float32 limit overflow. It is used only when both operands are finite and modest, so
 // that every path computes the same sums of products (the TypeScript reference's).
 constexpr double kWinogradMaxAbs = 1e15;
+// Whether every |p[i]| <= limit (NaN is not).
 template <class T>
-bool modest(const T* p, int64_t n) {
+bool allWithin(const T* p, int64_t n, float limit) {
   std::atomic<bool> ok{true};
   parallel_for(n, kParallelMin * 4, [&](int64_t b, int64_t e) {
     // An OR of comparison results, which GCC vectorises (a bool &= chain it left scalar).
     int bad = 0;
-    const float lim = float(kWinogradMaxAbs);
-    for (int64_t i = b; i < e; i++) bad |= !(std::fabs(static_cast<float>(p[i])) <= lim);  // NaN is bad too
+    for (int64_t i = b; i < e; i++) bad |= !(std::fabs(static_cast<float>(p[i])) <= limit);
     if (bad) ok = false;
   });
   return ok;
+}
+template <class T>
+bool modest(const T* p, int64_t n) {
+  return allWithin(p, n, float(kWinogradMaxAbs));
 }
 inline bool winogradFor(const Geom& g, const float* a, int64_t na, const float* b, int64_t nb) {
   return useWinograd(g) && modest(a, na) && modest(b, nb);
@@ -257,21 +261,11 @@ inline bool winogradFor(const Geom& g, const float* a, int64_t na, const float* 
 // ReLU's clears more. (The course CNN's second layer, avx2 path: see native/README.md.)
 constexpr int64_t kSparseMaxDensityInverse = 3;
 
-bool allFinite(const float* p, int64_t n) {
-  std::atomic<bool> ok{true};
-  parallel_for(n, kParallelMin * 4, [&](int64_t b, int64_t e) {
-    int bad = 0;
-    for (int64_t i = b; i < e; i++) bad |= !(std::fabs(p[i]) <= std::numeric_limits<float>::max());  // NaN too
-    if (bad) ok = false;
-  });
-  return ok;
-}
-
 // Whether a gradient from dy goes the sparse way: the geometry Winograd takes, a finite
 // other operand `other` (a skipped zero times an infinity would have been NaN) and a
 // sparse enough dy.
 bool sparseGradFor(const Geom& g, const float* dy, const float* other, int64_t otherN) {
-  if (!useWinograd(g) || g.N == 0 || !allFinite(other, otherN)) return false;
+  if (!useWinograd(g) || g.N == 0 || !allWithin(other, otherN, std::numeric_limits<float>::max())) return false;
   std::atomic<int64_t> nonzeros{0};
   parallel_for(g.yN, kParallelMin * 4, [&](int64_t b, int64_t e) {
     int64_t count = 0;
