@@ -260,12 +260,17 @@ inline bool winogradFor(const Geom& g, const float* a, int64_t na, const float* 
 // (sparse_conv.h) where Winograd's would run: 2x2 max pooling's gradient keeps a quarter,
 // ReLU's clears more. (The course CNN's second layer, avx2 path: see native/README.md.)
 constexpr int64_t kSparseMaxDensityInverse = 3;
+constexpr int64_t kSparseMaxImageFloats = int64_t(1) << 24;
 
 // Whether a gradient from dy goes the sparse way: the geometry Winograd takes, a finite
 // other operand `other` (a skipped zero times an infinity would have been NaN) and a
 // sparse enough dy.
 bool sparseGradFor(const Geom& g, const float* dy, const float* other, int64_t otherN) {
-  if (!useWinograd(g) || g.N == 0 || !allWithin(other, otherN, std::numeric_limits<float>::max())) return false;
+  if (!useWinograd(g) || g.N == 0) return false;
+  // The kernels hold an image at a time per thread (dy by position, the channel-last frame):
+  // beyond 64 MB of that, Winograd's chunks of tiles.
+  if (g.OHW * (g.OC + 8) + (g.OH + 2) * (g.OW + 2) * (g.C + 31) > kSparseMaxImageFloats) return false;
+  if (!allWithin(other, otherN, std::numeric_limits<float>::max())) return false;
   std::atomic<int64_t> nonzeros{0};
   parallel_for(g.yN, kParallelMin * 4, [&](int64_t b, int64_t e) {
     int64_t count = 0;
