@@ -67,7 +67,9 @@ void byPosition(const float* dyn, int64_t K, int64_t HW, int64_t Kp, int64_t wor
 }
 
 // at[0, kRun) (a run of a patch row) += each nonzero of the position (bits, values in
-// vals) times its output channel's filter run (wr + k * kStride), in channel order.
+// vals) times its output channel's filter run (wr + k * kStride), in channel order. The
+// weight gradient's loop below has the same shape; one template for both, the terms
+// passed in by a lambda, kept the run in memory (1.29 -> 1.60 ms a call, measured).
 inline void addNonzeros(float* at, const uint64_t* bits, int64_t words, const float* vals, const float* wr, int64_t kStride) {
   __m256 acc[kRunVecs];
 #pragma GCC unroll 12
@@ -210,6 +212,7 @@ void sparseConvBackwardWeight3x3(const Conv3x3Geom& g, const float* x, const flo
       }
     }
   });
+  if (interruptRequested()) return;  // groups not reached hold no sums: dw stays as it was
   // The groups in order (whole rows at a time, which the compiler vectorises), then back to
   // dw[k][c][i][j].
   std::vector<float> total(static_cast<size_t>(K * kStride), 0.0f);
