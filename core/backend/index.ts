@@ -105,6 +105,7 @@ const WORK: Partial<Record<keyof Kernels, (...args: any[]) => number>> = {
   // The dense gradient's size: below the threshold its reduce would run in TypeScript, in
   // another order than the one the addon's kernel reproduces.
   conv2dMaxPool2x2BackwardWeight: (_x, _dy, _am, _dw, _s, p) => p.batch * p.outChannels * p.outHeight * p.outWidth,
+  conv2dMaxPool2x2Backward: (_x, _w, _dy, _am, _dx, _dw, _s, p) => p.batch * p.outChannels * p.outHeight * p.outWidth,
   sgdStep: (p) => p.length,
   adamStep: (p) => p.length,
 };

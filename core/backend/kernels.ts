@@ -128,6 +128,16 @@ export interface Kernels {
    */
   conv2dMaxPool2x2BackwardWeight(x: FloatBuffer, dy: FloatBuffer, argmax: Int32Array, dw: FloatBuffer, planeSums: FloatBuffer | null,
     geometry: Conv2dGeometry, reluOut?: FloatBuffer | null): boolean;
+  /**
+   * conv2dMaxPool2x2's input and weight gradients dx and dw (overwritten) from its pooled
+   * output's gradient dy and winners, without the dense gradient in memory: the bits
+   * conv2dBackwardInput and conv2dBackwardWeight give on the gradient maxPool2dBackward(dy,
+   * argmax, ..., reluOut) makes, and planeSums (or null) as conv2dMaxPool2x2BackwardWeight
+   * gives them. Returns false where the backend has no such kernel for these arguments (dx,
+   * dw and planeSums then hold no result): the caller then makes the dense gradient.
+   */
+  conv2dMaxPool2x2Backward(x: FloatBuffer, w: FloatBuffer, dy: FloatBuffer, argmax: Int32Array, dx: FloatBuffer, dw: FloatBuffer,
+    planeSums: FloatBuffer | null, geometry: Conv2dGeometry, reluOut?: FloatBuffer | null): boolean;
   /** dx (overwritten) from dy and w. */
   conv2dBackwardInput(dy: FloatBuffer, w: FloatBuffer, dx: FloatBuffer, geometry: Conv2dGeometry): void;
   /** dw (overwritten) from x and dy. */

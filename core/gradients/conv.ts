@@ -7,7 +7,7 @@ import type { Conv2dGeometry, Pool2dGeometry } from "../backend/kernels";
 import type { Tensor } from "../tensor";
 import { toWinners } from "./pooling";
 import { convForward, convInputGrad, convWeightGrad } from "../ops/conv";
-import { conv2dMaxPool2x2WeightGrad } from "../ops/conv_pool";
+import { conv2dMaxPool2x2Grads, conv2dMaxPool2x2WeightGrad } from "../ops/conv_pool";
 
 export interface ConvSaved { geometry: Conv2dGeometry }
 
@@ -28,6 +28,11 @@ export const convGradients = {
     if (!wantsGrad(x) && wantsGrad(w) && !isGradEnabled()) {
       const r = conv2dMaxPool2x2WeightGrad(x, g, argmax, p, w.shape, relu ? out : undefined, !!bias && wantsGrad(bias));
       if (r) return bias ? [null, r.dw, r.dbias] : [null, r.dw];
+    }
+    // Both: the dense gradient an image at a time in cache, where the backend can.
+    if (wantsGrad(x) && wantsGrad(w) && !isGradEnabled()) {
+      const r = conv2dMaxPool2x2Grads(x, w, g, argmax, p, relu ? out : undefined, !!bias && wantsGrad(bias));
+      if (r) return bias ? [r.dx, r.dw, r.dbias] : [r.dx, r.dw];
     }
     const gc = toWinners(g, argmax, pool, [p.batch, p.outChannels, p.outHeight, p.outWidth], relu ? out : undefined);
     return conv2dGradient(gc, { inputs, out: gc, saved: { geometry: p } });

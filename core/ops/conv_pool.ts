@@ -47,3 +47,20 @@ export function conv2dMaxPool2x2WeightGrad(x: Tensor, g: Tensor, argmax: Tensor,
   // The dense gradient's bias sum reduces each plane, then the images: the second step as it does.
   return done ? { dw, dbias: sums ? sums.sum(0) : null } : null;
 }
+
+/**
+ * conv2dMaxPool2x2's input and weight gradients, and its bias's where `withBias`, from the
+ * pooled output's gradient g: the backend's kernel that makes the dense gradient an image at
+ * a time in cache, to the bits of the dense one's; null where the backend has none for these
+ * arguments (then the caller makes the dense gradient).
+ */
+export function conv2dMaxPool2x2Grads(x: Tensor, w: Tensor, g: Tensor, argmax: Tensor, p: Conv2dGeometry, reluOut: Tensor | undefined,
+  withBias: boolean): { dx: Tensor; dw: Tensor; dbias: Tensor | null } | null {
+  const dx = Tensor.wrap(allocOut(x.dtype, x.numel), x.shape.slice(), x.dtype);
+  const dw = Tensor.wrap(allocOut(w.dtype, w.numel), w.shape.slice(), w.dtype);
+  const sums = withBias ? Tensor.wrap(allocOut(x.dtype, p.batch * p.outChannels), [p.batch, p.outChannels], x.dtype) : null;
+  const done = kernels().conv2dMaxPool2x2Backward(handleOf(x) as FloatBuffer, handleOf(w) as FloatBuffer, handleOf(g) as FloatBuffer,
+    handleOf(argmax) as Int32Array, handleOf(dx) as FloatBuffer, handleOf(dw) as FloatBuffer, sums ? handleOf(sums) as FloatBuffer : null, p,
+    reluOut ? handleOf(reluOut) as FloatBuffer : null);
+  return done ? { dx, dw, dbias: sums ? sums.sum(0) : null } : null;
+}

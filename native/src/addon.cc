@@ -149,6 +149,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add("conv2dBackwardInput", wrap<Conv2dBackwardInput>);
   add("conv2dBackwardWeight", wrap<Conv2dBackwardWeight>);
   add("conv2dMaxPool2x2BackwardWeight", wrap<Conv2dMaxPool2x2BackwardWeight>);
+  add("conv2dMaxPool2x2Backward", wrap<Conv2dMaxPool2x2Backward>);
   add("im2col", wrap<Im2col>);
   add("col2imAdd", wrap<Col2imAdd>);
   add("maxPool2d", wrap<MaxPool2d>);

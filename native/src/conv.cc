@@ -265,12 +265,16 @@ constexpr int64_t kSparseMaxImageFloats = int64_t(1) << 24;
 // Whether a gradient from dy goes the sparse way: the geometry Winograd takes, a finite
 // other operand `other` (a skipped zero times an infinity would have been NaN) and a
 // sparse enough dy.
-bool sparseGradFor(const Geom& g, const float* dy, const float* other, int64_t otherN) {
+// sparseGradFor without the count: all but dy's share of nonzeros.
+bool sparseShapeFor(const Geom& g, const float* other, int64_t otherN) {
   if (!useWinograd(g) || g.N == 0) return false;
   // The kernels hold an image at a time per thread (dy by position, the channel-last frame):
   // beyond 64 MB of that, Winograd's chunks of tiles.
   if (g.OHW * (g.OC + 8) + (g.OH + 2) * (g.OW + 2) * (g.C + 31) > kSparseMaxImageFloats) return false;
-  if (!allWithin(other, otherN, std::numeric_limits<float>::max())) return false;
+  return allWithin(other, otherN, std::numeric_limits<float>::max());
+}
+bool sparseGradFor(const Geom& g, const float* dy, const float* other, int64_t otherN) {
+  if (!sparseShapeFor(g, other, otherN)) return false;
   std::atomic<int64_t> nonzeros{0};
   parallel_for(g.yN, kParallelMin * 4, [&](int64_t b, int64_t e) {
     int64_t count = 0;
@@ -621,6 +625,59 @@ Napi::Value Conv2dMaxPool2x2BackwardWeight(const Napi::CallbackInfo& info) {
     return Napi::Boolean::New(env, false);
   const bool done = isa().directConvPooledWeightGrad3x3(plain3x3(g), x.as<float>(), dy.as<float>(), am.as<int32_t>(), mask ? mask->as<float>() : nullptr,
                                                        dw.as<float>(), sums ? sums->as<float>() : nullptr);
+  return Napi::Boolean::New(env, done);
+}
+
+// conv2dMaxPool2x2Backward(x, w, dy, argmax, dx, dw, planeSums, p, reluOut): conv2dMaxPool2x2's
+// input and weight gradients from its pooled output's gradient dy and winners, with the bits
+// conv2dBackwardInput and conv2dBackwardWeight give on the dense gradient
+// maxPool2dBackward(dy, argmax, reluOut) makes, and planeSums as conv2dMaxPool2x2BackwardWeight
+// gives them. The dense gradient is made an image at a time in cache, once for both.
+// Returns false where those kernels would not both take the sparse path (sparse_conv.h), or
+// a winner lies outside its window (dx, dw and planeSums then hold no result; the caller
+// makes the dense gradient).
+Napi::Value Conv2dMaxPool2x2Backward(const Napi::CallbackInfo& info) {
+  static const char* const names[] = {"x", "w", "dy", "argmax", "dx", "dw", "planeSums", "geometry", "reluOut"};
+  const char* K = "conv2dMaxPool2x2Backward";
+  Args args(info, K, 8, names);
+  Geom g = parseGeom(K, args, 7);
+  Buf x = args.buf(0, M_FLOAT), w = args.buf(1, M_FLOAT), dy = args.buf(2, M_FLOAT), am = args.buf(3, M_I32);
+  Buf dx = args.buf(4, M_FLOAT), dw = args.buf(5, M_FLOAT);
+  requireSameDtype(K, "x", x, "w", w);
+  requireSameDtype(K, "x", x, "dy", dy);
+  requireSameDtype(K, "x", x, "dx", dx);
+  requireSameDtype(K, "x", x, "dw", dw);
+  requireLen(K, "x", x, g.xN, false, geomStr("x", g));
+  requireLen(K, "w", w, g.wN, false, geomStr("w", g));
+  requireLen(K, "dx", dx, g.xN, true, geomStr("x", g));
+  requireLen(K, "dw", dw, g.wN, true, geomStr("w", g));
+  const int64_t pooled = g.N * g.OC * (g.OH / 2) * (g.OW / 2);
+  const std::string why = pooledSize(g);
+  requireLen(K, "dy", dy, pooled, false, why);
+  requireLen(K, "argmax", am, pooled, false, why);
+  std::optional<Buf> sums, mask;
+  if (!info[6].IsUndefined() && !info[6].IsNull()) {
+    sums = args.buf(6, M_FLOAT);
+    requireSameDtype(K, "x", x, "planeSums", *sums);
+    requireLen(K, "planeSums", *sums, g.N * g.OC, true, "N*OC = " + std::to_string(g.N * g.OC));
+  }
+  if (info.Length() > 8 && !info[8].IsUndefined() && !info[8].IsNull()) {
+    mask = args.buf(8, M_FLOAT);
+    requireSameDtype(K, "x", x, "reluOut", *mask);
+    requireLen(K, "reluOut", *mask, pooled, false, why);
+  }
+  const Napi::Env env = info.Env();
+  // As convBackwardInput and convBackwardWeight choose their kernels: the dense gradient has
+  // at most one nonzero in four. Reduce sums a long plane in chunks, in another order.
+  if (x.dtype != DType::F32 || !isa().sparseConvPooledBackward3x3 || (sums && g.OHW >= kSumChunkedFrom) ||
+      !sparseShapeFor(g, w.as<float>(), g.wN) || !sparseShapeFor(g, x.as<float>(), g.xN))
+    return Napi::Boolean::New(env, false);
+  std::optional<InterruptWatch> watch;
+  if (worthWatching(g)) watch.emplace();
+  const bool done = isa().sparseConvPooledBackward3x3(plain3x3(g), x.as<float>(), w.as<float>(), dy.as<float>(), am.as<int32_t>(),
+                                                     mask ? mask->as<float>() : nullptr, dx.as<float>(), dw.as<float>(),
+                                                     sums ? sums->as<float>() : nullptr);
+  if (watch) watch->throwIfInterrupted(env, "a convolution's gradients");
   return Napi::Boolean::New(env, done);
 }
 

@@ -10,6 +10,7 @@ Napi::Value Conv2dBackwardInput(const Napi::CallbackInfo& info);
 Napi::Value Conv2dBackwardWeight(const Napi::CallbackInfo& info);
 // conv2dMaxPool2x2's weight gradient from its pooled output's gradient (the direct kernel's).
 Napi::Value Conv2dMaxPool2x2BackwardWeight(const Napi::CallbackInfo& info);
+Napi::Value Conv2dMaxPool2x2Backward(const Napi::CallbackInfo& info);
 // Deterministic mode's column matrices (core/backend/det_conv.ts): group `group`'s patches of
 // x as a (C/groups*KH*KW) x (N*OH*OW) matrix, zeros on the padding; and its adjoint, added
 // into a float64 accumulator of x's size, in the TypeScript's order of terms.

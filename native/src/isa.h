@@ -34,6 +34,8 @@ struct IsaKernels {
   // sparse_conv.h: a 3x3 convolution's gradients from a mostly-zero output gradient; null where the path has none
   void (*sparseConvBackwardInput3x3)(const Conv3x3Geom& g, const float* dy, const float* w, float* dx);
   void (*sparseConvBackwardWeight3x3)(const Conv3x3Geom& g, const float* x, const float* dy, float* dw);
+  bool (*sparseConvPooledBackward3x3)(const Conv3x3Geom& g, const float* x, const float* w, const float* dyPooled, const int32_t* am,
+                                      const float* mask, float* dx, float* dw, float* planeSums);
   // pool_rows.cc: the first outputs of a 2x2 stride-2 max-pooling row; returns how many it wrote.
   // `spill`: the data goes on past these rows, in this plane or the next (at least 16 floats
   // after r1's start, 8 outputs after y's), and its caller writes what follows later, so a

@@ -50,9 +50,9 @@ constexpr Names kNames{GRADLAB_ISA_TABLE};
 // The sparse gradients on the AVX2 path only: with AVX-512, Winograd's products are the
 // faster (the course CNN's second layer's input gradient: 1.1 ms a call against 1.5).
 #if defined(__AVX2__) && !defined(__AVX512F__)
-#define GRADLAB_SPARSE_CONV sparseConvBackwardInput3x3, sparseConvBackwardWeight3x3
+#define GRADLAB_SPARSE_CONV sparseConvBackwardInput3x3, sparseConvBackwardWeight3x3, sparseConvPooledBackward3x3
 #else
-#define GRADLAB_SPARSE_CONV nullptr, nullptr
+#define GRADLAB_SPARSE_CONV nullptr, nullptr, nullptr
 #endif
 
 // A constant expression, so the table is filled at compile time: no code of a path runs

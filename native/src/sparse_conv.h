@@ -29,6 +29,15 @@ void sparseConvBackwardInput3x3(const Conv3x3Geom& g, const float* dy, const flo
 // fixed groups of 4, each in order (positions row by row within an image), and the groups
 // in order: the same bits on any number of threads.
 void sparseConvBackwardWeight3x3(const Conv3x3Geom& g, const float* x, const float* dy, float* dw);
+// Both gradients, dx and dw as above, for the dense gradient dy that 2x2 max pooling's
+// gradient makes from dyPooled[N,K,OH/2,OW/2], its winners am and (or null) the relu output
+// mask over it, as maxPool2dBackward writes it (pool.h's plane function, in cache an image at
+// a time); and (planeSums, or null) each (n, k) plane's sum of it as reduce gives it, for
+// OH * OW under kSumChunkedFrom. The bits of maxPool2dBackward, then the two kernels above
+// and reduce. For finite x and w. False at a winner outside its window (dx, dw and
+// planeSums then hold no result).
+bool sparseConvPooledBackward3x3(const Conv3x3Geom& g, const float* x, const float* w, const float* dyPooled, const int32_t* am,
+                                 const float* mask, float* dx, float* dw, float* planeSums);
 
 }  // namespace GRADLAB_ISA_NS
 }  // namespace gradlab

@@ -4,8 +4,9 @@
 // input holds (ties, zeros of both signs, infinities, NaN), on every convolution path and
 // backend; errors must be the layers' own; and the layers must run one by one wherever an
 // output is watched. A first layer's (an input needing no gradient) weight and bias
-// gradients come from the pooled gradient on the addon's direct path: the same bits, and
-// that kernel must have taken them.
+// gradients come from the pooled gradient on the addon's direct path, and a later layer's
+// input and weight gradients on the AVX2 path's sparse kernels: the same bits, and those
+// kernels must have taken them.
 import { strict as assert } from "node:assert";
 import { tensor, nn, setDeterministic, viz, backend, type Tensor } from "../../core";
 import { kernels } from "../../core/backend";
@@ -56,12 +57,12 @@ function agree(layers: nn.Module[], shape: number[], dtype: "float32" | "float64
   fused.grads.forEach((g, i) => sameBits(g, plain.grads[i], i + first === 0 ? "input gradient" : `parameter ${i + first - 1}'s gradient`));
 }
 
-/** Runs body counting the calls of the active kernels' conv2dMaxPool2x2BackwardWeight that took the gradient. */
-function countPooledWeightGrads(body: () => void): number {
+/** Runs body counting the calls of the active kernels' `name` (a kernel that may decline) that took the gradient. */
+function countTaken(name: "conv2dMaxPool2x2BackwardWeight" | "conv2dMaxPool2x2Backward", body: () => void): number {
   const k = kernels() as unknown as Record<string, (...a: unknown[]) => unknown>;
-  const original = k.conv2dMaxPool2x2BackwardWeight;
+  const original = k[name];
   let taken = 0;
-  k.conv2dMaxPool2x2BackwardWeight = (...a) => {
+  k[name] = (...a) => {
     const r = original(...a);
     if (r) taken++;
     return r;
@@ -69,7 +70,7 @@ function countPooledWeightGrads(body: () => void): number {
   try {
     body();
   } finally {
-    k.conv2dMaxPool2x2BackwardWeight = original;
+    k[name] = original;
   }
   return taken;
 }
@@ -126,8 +127,14 @@ forEachBackend("nn.Sequential's fused layers", () => {
             const pool = () => new nn.MaxPool2d(2, { dropRemainder });
             // Winograd is taken for finite, modest values only: those keep it on that path.
             const special = !name.includes("Winograd");
-            agree([conv(), pool()], shape, dtype, "conv2dMaxPool2x2", special);
-            agree([conv(), new nn.ReLU(), pool()], shape, dtype, "conv2dMaxPool2x2", special);
+            const taken = countTaken("conv2dMaxPool2x2Backward", () => {
+              agree([conv(), pool()], shape, dtype, "conv2dMaxPool2x2", special);
+              agree([conv(), new nn.ReLU(), pool()], shape, dtype, "conv2dMaxPool2x2", special);
+            });
+            // The AVX2 path's sparse kernels take both gradients from the pooled one where
+            // Winograd's geometry holds (float32, not in deterministic mode).
+            const sparse = backend().isa === "avx2" && !deterministic && dtype === "float32" && name.includes("Winograd");
+            assert.equal(taken, sparse ? 2 : 0, "backward passes taken by conv2dMaxPool2x2Backward");
           } finally {
             setDeterministic(was);
           }
@@ -145,7 +152,7 @@ forEachBackend("nn.Sequential's fused layers", () => {
           const conv = () => new nn.Conv2d(shape[1], oc, 3, opts);
           const pool = () => new nn.MaxPool2d(2, { dropRemainder });
           const special = !name.includes("Winograd");
-          const taken = countPooledWeightGrads(() => {
+          const taken = countTaken("conv2dMaxPool2x2BackwardWeight", () => {
             agree([conv(), pool()], shape, "float32", "conv2dMaxPool2x2", special, false);
             agree([conv(), new nn.ReLU(), pool()], shape, "float32", "conv2dMaxPool2x2", special, false);
             agree([conv(), new nn.ReLU(), pool()], shape, "float32", "conv2dMaxPool2x2", false, false);

@@ -288,6 +288,62 @@ describe("native agrees with the TypeScript reference", function () {
     }
   });
 
+  it("conv2dMaxPool2x2Backward gives the bits of maxPool2dBackward, both gradients and reduce's plane sums, or declines", () => {
+    const isa = addon!.info().isa;
+    // [N, C, H, W, OC, padding]: the course's second layer (9 images: groups of 4 and one),
+    // odd outputs (a row and a column in no window), channels that are not whole runs of 32,
+    // more output channels than a 64-bit mask holds, and 3 input channels (not the sparse
+    // kernels' geometry: declined).
+    const cases = [[9, 32, 14, 14, 64, 1], [5, 17, 9, 7, 20, 0], [2, 48, 6, 5, 70, 2], [3, 16, 8, 8, 16, 1], [2, 3, 8, 8, 16, 1]];
+    for (const [N, C, H, W, OC, pad] of cases) {
+      const OH = H + 2 * pad - 2, OW = W + 2 * pad - 2;
+      const p = convGeometry({ batch: N, inChannels: C, inHeight: H, inWidth: W, outChannels: OC, kernelHeight: 3, kernelWidth: 3,
+        outHeight: OH, outWidth: OW, paddingH: pad, paddingW: pad });
+      const q = poolGeometry({ batch: N, channels: OC, inHeight: OH, inWidth: OW, outHeight: Math.floor(OH / 2), outWidth: Math.floor(OW / 2),
+        kernelHeight: 2, kernelWidth: 2, strideH: 2, strideW: 2 });
+      const n = N * OC * q.outHeight * q.outWidth;
+      const x = randomF32(N * C * H * W), w = randomF32(OC * C * 9);
+      const full = new Float32Array(N * OC * OH * OW), y = new Float32Array(n), am = new Int32Array(n);
+      addon!.conv2d(x, w, full, p);
+      addon!.maxPool2d(full, y, am, q);
+      // -0, NaN and infinities in the pooled gradient.
+      const dy = randomF32(n);
+      dy[1] = -0, dy[2] = NaN, dy[n - 3] = Infinity, dy[n - 1] = -Infinity;
+      // Infinities or NaN in x or w: a skipped zero times them would have been NaN (declined).
+      const xSpecial = x.slice(), wSpecial = w.slice();
+      xSpecial[x.length - 2] = NaN, wSpecial[7] = Infinity;
+      for (const [input, filters] of [[x, w], [xSpecial, w], [x, wSpecial]])
+        for (const mask of [null, y]) {
+          const what = `x (${N},${C},${H},${W}) w (${OC},${C},3,3) padding ${pad}${mask ? " relu" : ""}` +
+            `${input === xSpecial ? " NaN in x" : filters === wSpecial ? " Inf in w" : ""} on ${isa}`;
+          const dense = new Float32Array(N * OC * OH * OW).fill(5);
+          addon!.maxPool2dBackward(dy, am, dense, q, mask);
+          const dx = new Float32Array(N * C * H * W), dw = new Float32Array(OC * C * 9), sums = new Float32Array(N * OC);
+          addon!.conv2dBackwardInput(dense, filters, dx, p);
+          addon!.conv2dBackwardWeight(input, dense, dw, p);
+          addon!.reduce(0, dense, N * OC, OH * OW, 1, sums);
+          const kdx = new Float32Array(dx.length).fill(7), kdw = new Float32Array(dw.length).fill(7), ksums = new Float32Array(sums.length).fill(7);
+          const done = addon!.conv2dMaxPool2x2Backward(input, filters, dy, am, kdx, kdw, ksums, p, mask);
+          // The AVX2 path's sparse kernels take it where their geometry holds and x and w are finite.
+          assert.equal(done, isa === "avx2" && C >= 16 && input === x && filters === w, `${what}: taken`);
+          if (!done) continue;
+          for (const [name, got, want] of [["dx", kdx, dx], ["dw", kdw, dw], ["plane sum", ksums, sums]] as const) {
+            const at = got.findIndex((v, i) => !Object.is(v, want[i]));
+            assert.equal(at, -1, `${what}: ${name} ${at} is ${got[at]}, the dense gradient's gives ${want[at]}`);
+          }
+        }
+      // A winner outside its window (a hand-made argmax, or the extremes of int32), in the
+      // first plane or the last: declined, nothing read or written outside the arrays.
+      for (const bad of [am[0] + 2, -1, 2147483647, -2147483648])
+        for (const at of [0, n - 1]) {
+          const hostile = am.slice();
+          hostile[at] = bad;
+          const kdx = new Float32Array(N * C * H * W), kdw = new Float32Array(OC * C * 9);
+          assert.equal(addon!.conv2dMaxPool2x2Backward(x, w, dy, hostile, kdx, kdw, null, p, null), false, `argmax ${bad} at ${at}: declined`);
+        }
+    }
+  });
+
   it("conv2d refuses a bias of the wrong length or dtype, and takes null as none", () => {
     const p = convGeometry({ batch: 1, inChannels: 2, inHeight: 5, inWidth: 5, outChannels: 3, kernelHeight: 3, kernelWidth: 3,
       outHeight: 5, outWidth: 5, paddingH: 1, paddingW: 1 });

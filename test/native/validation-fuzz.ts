@@ -14,6 +14,8 @@ interface Template {
   kinds: string[];
   /** How many of the last arguments may be left out, or be null or undefined. */
   optional?: number;
+  /** Arguments before those that may be null or undefined (the plane sums). */
+  nullable?: number[];
 }
 
 const addonPath = process.argv[2];
@@ -70,9 +72,15 @@ const templates: Template[] = [
   { name: "conv2dBackwardWeight", kinds: ["buf", "buf", "buf", "conv"], make: () => [f32(2 * 3 * 30), f32(2 * 4 * 30), new Float32Array(4 * 3 * 9), conv.slice()] },
   // The pooled gradient and winners of 6x5 outputs (3x2 windows), the plane sums and relu's output optional.
   {
-    name: "conv2dMaxPool2x2BackwardWeight", kinds: ["buf", "buf", "ibuf", "buf", "buf", "conv", "buf"], optional: 1,
+    name: "conv2dMaxPool2x2BackwardWeight", kinds: ["buf", "buf", "ibuf", "buf", "buf", "conv", "buf"], optional: 1, nullable: [4],
     make: () => [f32(2 * 3 * 30), f32(48), Int32Array.from({ length: 48 }, (_, i) => 10 * Math.floor((i % 6) / 2) + 2 * (i % 2)), new Float32Array(4 * 3 * 9),
       new Float32Array(8), conv.slice(), f32(48)],
+  },
+  // Both gradients from the pooled one: the filters and the input gradient too.
+  {
+    name: "conv2dMaxPool2x2Backward", kinds: ["buf", "buf", "buf", "ibuf", "buf", "buf", "buf", "conv", "buf"], optional: 1, nullable: [6],
+    make: () => [f32(2 * 3 * 30), f32(4 * 3 * 9), f32(48), Int32Array.from({ length: 48 }, (_, i) => 10 * Math.floor((i % 6) / 2) + 2 * (i % 2)),
+      new Float32Array(2 * 3 * 30), new Float32Array(4 * 3 * 9), new Float32Array(8), conv.slice(), f32(48)],
   },
   { name: "im2col", kinds: ["buf", "buf", "conv", "size"], make: () => [f32(2 * 3 * 30), new Float32Array(27 * 2 * 30), conv.slice(), 0] },
   { name: "col2imAdd", kinds: ["floatbuf", "f64buf", "conv", "size"], make: () => [f32(27 * 2 * 30), new Float64Array(2 * 3 * 30), conv.slice(), 0] },
@@ -113,9 +121,9 @@ interface Mutation { args: Args; mustThrow: boolean; what: string; }
 /** One bad call: a mutation of a valid call's arguments. */
 function mutate(t: Template): Mutation {
   const m = mutateAny(t);
-  // An optional argument left out, null or undefined is a valid call.
+  // An optional argument left out, null or undefined is a valid call, as is a nullable one null or undefined.
   const required = m.args.length - (t.optional ?? 0);
-  const absent = m.args.findIndex((v, i) => i >= required && (v === null || v === undefined));
+  const absent = m.args.findIndex((v, i) => (i >= required || t.nullable?.includes(i)) && (v === null || v === undefined));
   return absent >= 0 && m.what.startsWith(`arg ${absent} `) ? { ...m, mustThrow: false } : m;
 }
 

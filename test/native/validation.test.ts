@@ -12,6 +12,7 @@ import { convGeometry, poolGeometry } from "../geometry";
 const KERNELS = [
   "unary", "unaryBackward", "binary", "where", "reduce", "gemm", "softmax", "softmaxBackward",
   "conv2d", "conv2dBackwardInput", "conv2dBackwardWeight", "conv2dMaxPool2x2", "conv2dMaxPool2x2BackwardWeight",
+  "conv2dMaxPool2x2Backward",
   "maxPool2d", "maxPool2dBackward", "avgPool2d", "avgPool2dBackward",
   "stridedCopy", "stridedScatter", "indexSelect", "indexAdd", "gather", "scatterAdd",
   "cast", "fill", "nonzero", "countNonFinite",
@@ -114,6 +115,22 @@ describe("native addon: argument validation", function () {
     throwsWith(pw(f(2 * 4 * 9), i32(2 * 4 * 9), null, f(71)), RangeError, /^conv2dMaxPool2x2BackwardWeight: reluOut /);
     throwsWith(pw(f(2 * 4 * 9), i32(2 * 4 * 9), null, null, f(4 * 3 * 8)), RangeError, /^conv2dMaxPool2x2BackwardWeight: dw /);
     assert.equal(pw(f(2 * 4 * 9), i32(2 * 4 * 9))(), false, "every winner at 0: outside the windows after the first, declined");
+    // conv2dMaxPool2x2Backward: as that, and the filters' and input gradient's lengths and types.
+    const pb = (dy: unknown, am: unknown, { sums = null as unknown, mask = null as unknown, dw = f(4 * 3 * 9) as unknown, dx = f(2 * 3 * 36) as unknown,
+      w = f(4 * 3 * 9) as unknown } = {}) => () => addon.conv2dMaxPool2x2Backward(f(2 * 3 * 36), w, dy, am, dx, dw, sums, conv6, mask);
+    const good = [f(2 * 4 * 9), i32(2 * 4 * 9)] as const;
+    throwsWith(pb(f(2 * 4 * 8), i32(2 * 4 * 9)), RangeError, /^conv2dMaxPool2x2Backward: dy .*N\*OC\*floor\(OH\/2\)\*floor\(OW\/2\) = 2\*4\*3\*3/);
+    throwsWith(pb(f(2 * 4 * 9), i32(2 * 4 * 8)), RangeError, /^conv2dMaxPool2x2Backward: argmax /);
+    throwsWith(pb(f(2 * 4 * 9), f(2 * 4 * 9)), TypeError, /^conv2dMaxPool2x2Backward: argmax/);
+    throwsWith(pb(new Float64Array(2 * 4 * 9), i32(2 * 4 * 9)), TypeError, /^conv2dMaxPool2x2Backward: .*dy/);
+    throwsWith(pb(...good, { sums: f(7) }), RangeError, /^conv2dMaxPool2x2Backward: planeSums .*N\*OC = 8/);
+    throwsWith(pb(...good, { mask: f(71) }), RangeError, /^conv2dMaxPool2x2Backward: reluOut /);
+    throwsWith(pb(...good, { dw: f(4 * 3 * 8) }), RangeError, /^conv2dMaxPool2x2Backward: dw /);
+    throwsWith(pb(...good, { dx: f(2 * 3 * 35) }), RangeError, /^conv2dMaxPool2x2Backward: dx /);
+    throwsWith(pb(...good, { w: f(4 * 3 * 8) }), RangeError, /^conv2dMaxPool2x2Backward: w /);
+    throwsWith(pb(...good, { w: new Float64Array(4 * 3 * 9) }), TypeError, /^conv2dMaxPool2x2Backward: .*w/);
+    throwsWith(pb(...good, { dx: null }), TypeError, /^conv2dMaxPool2x2Backward: dx/);
+    assert.equal(pb(...good)(), false, "3 input channels: not the sparse gradients' geometry, declined");
     throwsWith(() => addon.maxPool2dBackward(f(9), new Int32Array(9).fill(36), f(36), pool6), RangeError,
       "maxPool2dBackward: argmax holds 36 at 0, which is out of range for a 6x6 plane");
     // relu's output, optional in both: its length and dtype; relu a boolean.

@@ -16,3 +16,5 @@ export function composeConvMaxPool(conv2d: Kernels["conv2d"], maxPool2d: Kernels
 
 /** The reference has no weight gradient without the dense one: it declines, and the caller makes the dense gradient. */
 export const noPooledWeightGrad: Kernels["conv2dMaxPool2x2BackwardWeight"] = () => false;
+/** Nor both gradients without it. */
+export const noPooledGrads: Kernels["conv2dMaxPool2x2Backward"] = () => false;
