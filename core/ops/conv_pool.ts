@@ -8,7 +8,7 @@ import { kernels } from "../backend";
 import type { Conv2dGeometry, FloatBuffer } from "../backend/kernels";
 import { record } from "../autograd";
 import { numel } from "../shape";
-import { allocOut, handleOf } from "../storage";
+import { allocOut, handleOf, releaseStorage } from "../storage";
 import { checkedGeometry, type Conv2dOptions } from "./conv";
 import { pool2dGeometry } from "./window";
 
@@ -45,7 +45,13 @@ export function conv2dMaxPool2x2WeightGrad(x: Tensor, g: Tensor, argmax: Tensor,
   const done = kernels().conv2dMaxPool2x2BackwardWeight(handleOf(x) as FloatBuffer, handleOf(g) as FloatBuffer, handleOf(argmax) as Int32Array,
     handleOf(dw) as FloatBuffer, sums ? handleOf(sums) as FloatBuffer : null, p, reluOut ? handleOf(reluOut) as FloatBuffer : null);
   // The dense gradient's bias sum reduces each plane, then the images: the second step as it does.
-  return done ? { dw, dbias: sums ? sums.sum(0) : null } : null;
+  return done ? { dw, dbias: sums ? sums.sum(0) : null } : declined(dw, sums);
+}
+
+/** Declined: the outputs made for the kernel go back to the allocator now, not at a collection. */
+function declined(...made: (Tensor | null)[]): null {
+  for (const t of made) if (t) releaseStorage(t.storage);
+  return null;
 }
 
 /**
@@ -62,5 +68,5 @@ export function conv2dMaxPool2x2Grads(x: Tensor, w: Tensor, g: Tensor, argmax: T
   const done = kernels().conv2dMaxPool2x2Backward(handleOf(x) as FloatBuffer, handleOf(w) as FloatBuffer, handleOf(g) as FloatBuffer,
     handleOf(argmax) as Int32Array, handleOf(dx) as FloatBuffer, handleOf(dw) as FloatBuffer, sums ? handleOf(sums) as FloatBuffer : null, p,
     reluOut ? handleOf(reluOut) as FloatBuffer : null);
-  return done ? { dx, dw, dbias: sums ? sums.sum(0) : null } : null;
+  return done ? { dx, dw, dbias: sums ? sums.sum(0) : null } : declined(dx, dw, sums);
 }

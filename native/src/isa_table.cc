@@ -47,9 +47,11 @@ constexpr Names kNames{GRADLAB_ISA_TABLE};
 #else
 #define GRADLAB_DIRECT_CONV nullptr, nullptr, nullptr  // the baseline has no direct kernels: im2col + GEMM
 #endif
-// The sparse gradients on the AVX2 path only: with AVX-512, Winograd's products are the
-// faster (the course CNN's second layer's input gradient: 1.1 ms a call against 1.5).
-#if defined(__AVX2__) && !defined(__AVX512F__)
+// The sparse gradients on the AVX2 and AVX-512 paths (ymm on both). With AVX-512, Winograd's
+// input gradient alone is about as fast (1.41-1.45 ms a call against 1.36-1.56 on the course
+// CNN's second layer), its weight gradient slower (1.64-1.77 against 1.22-1.33), and the
+// fused layer's one pass makes a training step 9.5-9.7 -> 8.2-8.7 ms (bench/README.md).
+#if defined(__AVX2__)
 #define GRADLAB_SPARSE_CONV sparseConvBackwardInput3x3, sparseConvBackwardWeight3x3, sparseConvPooledBackward3x3
 #else
 #define GRADLAB_SPARSE_CONV nullptr, nullptr, nullptr

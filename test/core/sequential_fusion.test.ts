@@ -5,8 +5,8 @@
 // backend; errors must be the layers' own; and the layers must run one by one wherever an
 // output is watched. A first layer's (an input needing no gradient) weight and bias
 // gradients come from the pooled gradient on the addon's direct path, and a later layer's
-// input and weight gradients on the AVX2 path's sparse kernels: the same bits, and those
-// kernels must have taken them.
+// input and weight gradients on the AVX2 and AVX-512 paths' sparse kernels: the same bits,
+// and those kernels must have taken them.
 import { strict as assert } from "node:assert";
 import { tensor, nn, setDeterministic, viz, backend, type Tensor } from "../../core";
 import { kernels } from "../../core/backend";
@@ -131,9 +131,9 @@ forEachBackend("nn.Sequential's fused layers", () => {
               agree([conv(), pool()], shape, dtype, "conv2dMaxPool2x2", special);
               agree([conv(), new nn.ReLU(), pool()], shape, dtype, "conv2dMaxPool2x2", special);
             });
-            // The AVX2 path's sparse kernels take both gradients from the pooled one where
+            // The AVX2 and AVX-512 paths' sparse kernels take both gradients from the pooled one where
             // Winograd's geometry holds (float32, not in deterministic mode).
-            const sparse = backend().isa === "avx2" && !deterministic && dtype === "float32" && name.includes("Winograd");
+            const sparse = (backend().isa === "avx2" || backend().isa === "avx512") && !deterministic && dtype === "float32" && name.includes("Winograd");
             assert.equal(taken, sparse ? 2 : 0, "backward passes taken by conv2dMaxPool2x2Backward");
           } finally {
             setDeterministic(was);

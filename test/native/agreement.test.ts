@@ -324,8 +324,8 @@ describe("native agrees with the TypeScript reference", function () {
           addon!.reduce(0, dense, N * OC, OH * OW, 1, sums);
           const kdx = new Float32Array(dx.length).fill(7), kdw = new Float32Array(dw.length).fill(7), ksums = new Float32Array(sums.length).fill(7);
           const done = addon!.conv2dMaxPool2x2Backward(input, filters, dy, am, kdx, kdw, ksums, p, mask);
-          // The AVX2 path's sparse kernels take it where their geometry holds and x and w are finite.
-          assert.equal(done, isa === "avx2" && C >= 16 && input === x && filters === w, `${what}: taken`);
+          // The AVX2 and AVX-512 paths' sparse kernels take it where their geometry holds and x and w are finite.
+          assert.equal(done, isa !== "baseline" && C >= 16 && input === x && filters === w, `${what}: taken`);
           if (!done) continue;
           for (const [name, got, want] of [["dx", kdx, dx], ["dw", kdw, dw], ["plane sum", ksums, sums]] as const) {
             const at = got.findIndex((v, i) => !Object.is(v, want[i]));
@@ -652,8 +652,8 @@ describe("native agrees with the TypeScript reference", function () {
 
   it("convolution gradients of a mostly-zero output gradient (max pooling's): the sparse kernels' sums", () => {
     // A gradient with one value per 2x2 window, as max pooling routes it back, some of them
-    // zeros (ReLU's): at most a third nonzero, so the AVX2 path takes its sparse kernels
-    // (sparse_conv.h) where Winograd's geometry holds; other paths take Winograd. Shapes:
+    // zeros (ReLU's): at most a third nonzero, so the AVX2 and AVX-512 paths take their sparse
+    // kernels (sparse_conv.h) where Winograd's geometry holds; the baseline takes Winograd. Shapes:
     // the course's second layer, odd sizes, every padding, channels that are not whole
     // runs of 32 (17, 48) and more output channels than one 64-bit mask holds (70).
     const pooledLike = (N: number, OC: number, OH: number, OW: number, special?: number) => {
@@ -692,8 +692,8 @@ describe("native agrees with the TypeScript reference", function () {
         agree("conv2dBackwardWeight", () => [xSpecial, dy, new Float32Array(OC * C * 9), p], [2], 1e-4, 1e-3);
       }
       // The sparse kernels sum in one order (dw: fixed groups of images): the same bits on 1 and 2 threads
-      // (the paths without it take Winograd, whose baseline products split by thread count).
-      if (addon!.info().isa !== "avx2") continue;
+      // (the baseline takes Winograd, whose products there split by thread count).
+      if (addon!.info().isa === "baseline") continue;
       const dy = pooledLike(N, OC, OH, OW);
       const threads = addon!.info().threads;
       const runs = [1, 2].map((t) => {
