@@ -8,6 +8,7 @@
 #include <limits>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "interrupt.h"
@@ -587,6 +588,34 @@ Napi::Value Conv2dBackwardWeight(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+namespace {
+
+// The pooled gradient's arguments of the kernels below, checked: dy and argmax the pooled
+// output's size, and the optional planeSums (argument sumsAt, N*OC) and reluOut (argument
+// maskAt, the pooled size), each in x's dtype.
+std::pair<std::optional<Buf>, std::optional<Buf>> pooledGradArgs(const char* K, const Args& args, const Napi::CallbackInfo& info, const Geom& g,
+                                                                  const Buf& x, const Buf& dy, const Buf& am, size_t sumsAt, size_t maskAt) {
+  requireSameDtype(K, "x", x, "dy", dy);
+  const int64_t pooled = g.N * g.OC * (g.OH / 2) * (g.OW / 2);
+  const std::string why = pooledSize(g);
+  requireLen(K, "dy", dy, pooled, false, why);
+  requireLen(K, "argmax", am, pooled, false, why);
+  std::optional<Buf> sums, mask;
+  if (!info[sumsAt].IsUndefined() && !info[sumsAt].IsNull()) {
+    sums = args.buf(sumsAt, M_FLOAT);
+    requireSameDtype(K, "x", x, "planeSums", *sums);
+    requireLen(K, "planeSums", *sums, g.N * g.OC, true, "N*OC = " + std::to_string(g.N * g.OC));
+  }
+  if (info.Length() > maskAt && !info[maskAt].IsUndefined() && !info[maskAt].IsNull()) {
+    mask = args.buf(maskAt, M_FLOAT);
+    requireSameDtype(K, "x", x, "reluOut", *mask);
+    requireLen(K, "reluOut", *mask, pooled, false, why);
+  }
+  return {sums, mask};
+}
+
+}  // namespace
+
 // conv2dMaxPool2x2BackwardWeight(x, dy, argmax, dw, planeSums, p, reluOut): conv2dMaxPool2x2's
 // weight gradient from its pooled output's gradient dy and winners, with the bits
 // conv2dBackwardWeight gives on the dense gradient maxPool2dBackward(dy, argmax, reluOut)
@@ -600,25 +629,10 @@ Napi::Value Conv2dMaxPool2x2BackwardWeight(const Napi::CallbackInfo& info) {
   Args args(info, K, 6, names);
   Geom g = parseGeom(K, args, 5);
   Buf x = args.buf(0, M_FLOAT), dy = args.buf(1, M_FLOAT), am = args.buf(2, M_I32), dw = args.buf(3, M_FLOAT);
-  requireSameDtype(K, "x", x, "dy", dy);
   requireSameDtype(K, "x", x, "dw", dw);
   requireLen(K, "x", x, g.xN, false, geomStr("x", g));
   requireLen(K, "dw", dw, g.wN, true, geomStr("w", g));
-  const int64_t pooled = g.N * g.OC * (g.OH / 2) * (g.OW / 2);
-  const std::string why = pooledSize(g);
-  requireLen(K, "dy", dy, pooled, false, why);
-  requireLen(K, "argmax", am, pooled, false, why);
-  std::optional<Buf> sums, mask;
-  if (!info[4].IsUndefined() && !info[4].IsNull()) {
-    sums = args.buf(4, M_FLOAT);
-    requireSameDtype(K, "x", x, "planeSums", *sums);
-    requireLen(K, "planeSums", *sums, g.N * g.OC, true, "N*OC = " + std::to_string(g.N * g.OC));
-  }
-  if (info.Length() > 6 && !info[6].IsUndefined() && !info[6].IsNull()) {
-    mask = args.buf(6, M_FLOAT);
-    requireSameDtype(K, "x", x, "reluOut", *mask);
-    requireLen(K, "reluOut", *mask, pooled, false, why);
-  }
+  const auto [sums, mask] = pooledGradArgs(K, args, info, g, x, dy, am, 4, 6);
   const Napi::Env env = info.Env();
   // As convBackwardWeight chooses its kernel; reduce sums a long plane in chunks, in another order.
   if (x.dtype != DType::F32 || !useDirect(g) || !isa().directConvPooledWeightGrad3x3 || (sums && g.OHW >= kSumChunkedFrom))
@@ -644,28 +658,13 @@ Napi::Value Conv2dMaxPool2x2Backward(const Napi::CallbackInfo& info) {
   Buf x = args.buf(0, M_FLOAT), w = args.buf(1, M_FLOAT), dy = args.buf(2, M_FLOAT), am = args.buf(3, M_I32);
   Buf dx = args.buf(4, M_FLOAT), dw = args.buf(5, M_FLOAT);
   requireSameDtype(K, "x", x, "w", w);
-  requireSameDtype(K, "x", x, "dy", dy);
   requireSameDtype(K, "x", x, "dx", dx);
   requireSameDtype(K, "x", x, "dw", dw);
   requireLen(K, "x", x, g.xN, false, geomStr("x", g));
   requireLen(K, "w", w, g.wN, false, geomStr("w", g));
   requireLen(K, "dx", dx, g.xN, true, geomStr("x", g));
   requireLen(K, "dw", dw, g.wN, true, geomStr("w", g));
-  const int64_t pooled = g.N * g.OC * (g.OH / 2) * (g.OW / 2);
-  const std::string why = pooledSize(g);
-  requireLen(K, "dy", dy, pooled, false, why);
-  requireLen(K, "argmax", am, pooled, false, why);
-  std::optional<Buf> sums, mask;
-  if (!info[6].IsUndefined() && !info[6].IsNull()) {
-    sums = args.buf(6, M_FLOAT);
-    requireSameDtype(K, "x", x, "planeSums", *sums);
-    requireLen(K, "planeSums", *sums, g.N * g.OC, true, "N*OC = " + std::to_string(g.N * g.OC));
-  }
-  if (info.Length() > 8 && !info[8].IsUndefined() && !info[8].IsNull()) {
-    mask = args.buf(8, M_FLOAT);
-    requireSameDtype(K, "x", x, "reluOut", *mask);
-    requireLen(K, "reluOut", *mask, pooled, false, why);
-  }
+  const auto [sums, mask] = pooledGradArgs(K, args, info, g, x, dy, am, 6, 8);
   const Napi::Env env = info.Env();
   // As convBackwardInput and convBackwardWeight choose their kernels: the dense gradient has
   // at most one nonzero in four. Reduce sums a long plane in chunks, in another order.
