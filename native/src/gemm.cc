@@ -75,13 +75,17 @@ constexpr bool kAvx2TileWins = false;
 // GRADLAB_SGEMM=gradlab|openblas overrides the choice (the tests run every path's tile).
 enum class SgemmChoice { Auto, Gradlab, Openblas };
 SgemmChoice sgemmChoice = SgemmChoice::Auto;
-// On the avx2 path the tile does win one kind of product: A transposed with a short K, a
-// layer's weight gradient over a batch (dy^T x). OpenBLAS's packing of a transposed A
-// costs most of such a call: 2 threads, 128x3136x64 254-274 against 298-300 us, 256x784x64
-// 126 against 187-194, 128x256x64 24 against 44-46, 256x784x128 252-256 against 313-351;
-// untransposed small products it keeps (128^3: 25 against 33-34).
+// On the avx2 path the tile does win products with a short K (at most 128), unless only B
+// is transposed. A transposed, a layer's weight gradient over a batch (dy^T x): OpenBLAS's
+// packing of a transposed A costs most of such a call: 2 threads, 128x3136x64 254-274
+// against 298-300 us, 256x784x64 126 against 187-194, 128x256x64 24 against 44-46,
+// 256x784x128 252-256 against 313-351. Neither transposed, a layer's input gradient (dy W):
+// 64x3136x128 278-281 against 287-288, 64x784x64 33 against 50-53, 256x784x128 240 against
+// 299-307, 64x512x128 43-45 against 65, 128^3 23.5 against 24-25 (session 21; at K = 256
+// even, at 512 OpenBLAS's). B alone transposed (x W^T) goes either way (64x3136x128 312-323
+// against 294-296, 256x784x128 249-254 against 321-325): OpenBLAS keeps it.
 constexpr int64_t kAvx2TileMaxK = 128;
-bool ownSgemm(int64_t M, int64_t N, int64_t K = int64_t(1) << 20, bool ta = false) {
+bool ownSgemm(int64_t M, int64_t N, int64_t K = int64_t(1) << 20, bool ta = false, bool tb = false) {
   const IsaKernels& k = isa();
   // Thin products (the 10 classes of a last layer) waste most of a tile.
   if (M < k.sgemmMR || N < k.sgemmNR) return false;
@@ -89,7 +93,7 @@ bool ownSgemm(int64_t M, int64_t N, int64_t K = int64_t(1) << 20, bool ta = fals
                               ? ((k.isa == Isa::Avx512 && avx512FullWidth()) || (k.isa == Isa::Avx2 && kAvx2TileWins)) && !openblasAvx512()
                               : sgemmChoice == SgemmChoice::Gradlab;
   static const bool ownShortK = sgemmChoice == SgemmChoice::Auto && k.isa == Isa::Avx2 && !openblasAvx512();
-  if (ownShortK && ta && K <= kAvx2TileMaxK) return true;
+  if (ownShortK && (ta || !tb) && K <= kAvx2TileMaxK) return true;
   return own;
 }
 #endif
@@ -133,9 +137,9 @@ void blasGemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, c
 #endif
 
 template <class T>
-bool useBlas(int64_t M, int64_t N, int64_t K, bool ta) {
+bool useBlas(int64_t M, int64_t N, int64_t K, bool ta, bool tb) {
 #ifdef GRADLAB_OPENBLAS
-  return M > 0 && N > 0 && K > 0 && (!std::is_same<T, float>::value || !ownSgemm(M, N, K, ta));
+  return M > 0 && N > 0 && K > 0 && (!std::is_same<T, float>::value || !ownSgemm(M, N, K, ta, tb));
 #else
   return false;
 #endif
@@ -178,7 +182,7 @@ void gemmAt(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T*
             int64_t ldc, bool threaded) {
   if (M == 0 || N == 0) return;
 #ifdef GRADLAB_OPENBLAS
-  const bool blas = useBlas<T>(M, N, K, ta);
+  const bool blas = useBlas<T>(M, N, K, ta, tb);
   // One block of C, serial, by OpenBLAS or gradlab's tile: the pool is shared out here.
   auto block = [&](int64_t i0, int64_t m, int64_t j0, int64_t n) {
     const T* a = ta ? A + i0 : A + i0 * lda;
